@@ -1,0 +1,54 @@
+"""The placement package's errors: one small hierarchy, each with a fix-it message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class PlacementError(Exception):
+    """Base class of every error raised by `placement`. `exit_code` is what the CLI exits with."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input: where (a field path), what (the bad value) and the fix."""
+
+    path: str
+    value: object
+    message: str
+
+    def __str__(self) -> str:
+        shown = self.value if isinstance(self.value, str) else repr(self.value)
+        return f"{self.path}: {self.message} (got {shown})" if self.value is not _MISSING else f"{self.path}: {self.message}"
+
+
+_MISSING = object()
+
+
+def missing() -> object:
+    """The value to put in a `Problem` for a field that is absent."""
+    return _MISSING
+
+
+class InvalidScenario(PlacementError):
+    """The scenario has problems; `problems` lists each with its field path, value and fix."""
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        noun = "problem" if len(self.problems) == 1 else "problems"
+        super().__init__(f"{source}: {len(self.problems)} {noun}\n{lines}")
+
+
+class InvalidPlan(PlacementError):
+    """A plan file is malformed or does not belong to the scenario it is checked against."""
+
+
+class ApplyError(PlacementError):
+    """A change could not be applied to a cluster; nothing is left half-changed."""
+
+    exit_code = 4

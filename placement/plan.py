@@ -1,0 +1,225 @@
+"""The output contract: `Plan` (placement.dev/v1alpha1), exactly the JSON of DESIGN.md.
+
+A plan is a plain value: `to_json()` / `from_json()` round-trip it so `plan` and `apply` (or
+`validate`) can run as separate steps. Field names in JSON are camelCase as in the contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from placement.errors import InvalidPlan
+from placement.scenario import API_VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Replicas of one workload in one cluster, split by capacity type, and what they cost."""
+
+    workload: str
+    cluster: str
+    cloud: str
+    region: str
+    on_demand: int
+    spot: int
+    instance_types: Mapping[str, str]  # capacity type value -> instance type the price came from
+    hourly_usd: float
+
+    @property
+    def replicas(self) -> int:
+        return self.on_demand + self.spot
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Replicas-worth of one user region's traffic served by one cluster, and its RTT."""
+
+    workload: str
+    users: str
+    cluster: str
+    replicas: float
+    rtt_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class Unplaced:
+    """A workload that could not be placed, the rule families that left no option, and why."""
+
+    workload: str
+    reason: str
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SolverStats:
+    """What the solver reports: backend, status, time, objective, best bound and relative gap."""
+
+    backend: str
+    status: str  # optimal | feasible | infeasible | no-workloads
+    seconds: float
+    objective: float
+    bound: float
+    gap: float
+
+
+@dataclass(frozen=True, slots=True)
+class HourlyCost:
+    """$/h before (current placement) and after (plan), and the plan's parts."""
+
+    before: float
+    after: float
+    compute: float
+    egress: float = 0.0
+    risk: float = 0.0
+
+    @property
+    def savings_fraction(self) -> float:
+        return 0.0 if self.before <= 0 else (self.before - self.after) / self.before
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The whole proposal for a scenario."""
+
+    scenario: str
+    prices_as_of: Mapping[str, str]
+    solver: SolverStats
+    hourly_usd: HourlyCost
+    assignments: tuple[Assignment, ...]
+    routing: tuple[Route, ...] = ()
+    unplaced: tuple[Unplaced, ...] = ()
+    moves: int = 0
+    warnings: tuple[str, ...] = ()
+    demand: Mapping[str, str] = field(default_factory=dict)  # workload -> what sized it
+
+    def savings(self) -> float:
+        """Fraction of the current $/h this plan saves (0 when nothing runs today)."""
+        return self.hourly_usd.savings_fraction
+
+    def for_workload(self, key: str) -> tuple[Assignment, ...]:
+        return tuple(a for a in self.assignments if a.workload == key)
+
+    def decision(self) -> str:
+        """`no-op` when nothing moves, `move` when replicas change cluster, else `resize`."""
+        if self.moves == 0 and not self.unplaced:
+            return "no-op"
+        return "move" if self.moves else "resize"
+
+    # -- JSON ----------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "apiVersion": API_VERSION,
+            "kind": "Plan",
+            "scenario": self.scenario,
+            "pricesAsOf": dict(self.prices_as_of),
+            "solver": {
+                "backend": self.solver.backend,
+                "status": self.solver.status,
+                "seconds": round(self.solver.seconds, 3),
+                "objective": _money(self.solver.objective),
+                "bound": _money(self.solver.bound),
+                "gap": round(self.solver.gap, 6),
+            },
+            "hourlyUsd": {
+                "before": _money(self.hourly_usd.before),
+                "after": _money(self.hourly_usd.after),
+                "compute": _money(self.hourly_usd.compute),
+                "egress": _money(self.hourly_usd.egress),
+                "risk": _money(self.hourly_usd.risk),
+            },
+            "assignments": [
+                {
+                    "workload": a.workload,
+                    "cluster": a.cluster,
+                    "cloud": a.cloud,
+                    "region": a.region,
+                    "onDemand": a.on_demand,
+                    "spot": a.spot,
+                    "instanceTypes": dict(a.instance_types),
+                    "hourlyUsd": _money(a.hourly_usd),
+                }
+                for a in self.assignments
+            ],
+            "routing": [
+                {
+                    "workload": r.workload,
+                    "users": r.users,
+                    "cluster": r.cluster,
+                    "replicas": round(r.replicas, 4),
+                    "rttMs": round(r.rtt_ms, 1),
+                }
+                for r in self.routing
+            ],
+            "unplaced": [
+                {"workload": u.workload, "reason": u.reason, "rules": list(u.rules)} for u in self.unplaced
+            ],
+            "moves": self.moves,
+            "warnings": list(self.warnings),
+            "demand": dict(self.demand),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Plan:
+        """Parse a plan document; a malformed one raises `InvalidPlan` naming the field."""
+        if not isinstance(data, Mapping) or data.get("kind") != "Plan":
+            raise InvalidPlan("not a Plan document: expected `kind: Plan` (write one with `placement plan -o json`)")
+        try:
+            solver = data["solver"]
+            cost = data["hourlyUsd"]
+            return cls(
+                scenario=str(data["scenario"]),
+                prices_as_of=dict(data.get("pricesAsOf") or {}),
+                solver=SolverStats(
+                    backend=str(solver["backend"]),
+                    status=str(solver["status"]),
+                    seconds=float(solver["seconds"]),
+                    objective=float(solver["objective"]),
+                    bound=float(solver["bound"]),
+                    gap=float(solver["gap"]),
+                ),
+                hourly_usd=HourlyCost(
+                    before=float(cost["before"]),
+                    after=float(cost["after"]),
+                    compute=float(cost["compute"]),
+                    egress=float(cost.get("egress", 0.0)),
+                    risk=float(cost.get("risk", 0.0)),
+                ),
+                assignments=tuple(
+                    Assignment(
+                        workload=str(a["workload"]),
+                        cluster=str(a["cluster"]),
+                        cloud=str(a["cloud"]),
+                        region=str(a["region"]),
+                        on_demand=int(a["onDemand"]),
+                        spot=int(a["spot"]),
+                        instance_types=dict(a.get("instanceTypes") or {}),
+                        hourly_usd=float(a["hourlyUsd"]),
+                    )
+                    for a in data.get("assignments") or ()
+                ),
+                routing=tuple(
+                    Route(
+                        workload=str(r["workload"]),
+                        users=str(r["users"]),
+                        cluster=str(r["cluster"]),
+                        replicas=float(r["replicas"]),
+                        rtt_ms=float(r["rttMs"]),
+                    )
+                    for r in data.get("routing") or ()
+                ),
+                unplaced=tuple(
+                    Unplaced(workload=str(u["workload"]), reason=str(u["reason"]), rules=tuple(u.get("rules") or ()))
+                    for u in data.get("unplaced") or ()
+                ),
+                moves=int(data.get("moves", 0)),
+                warnings=tuple(data.get("warnings") or ()),
+                demand=dict(data.get("demand") or {}),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise InvalidPlan(f"plan field missing or malformed: {error!r}; regenerate it with `placement plan`") from error
+
+
+def _money(value: float) -> float:
+    return round(float(value), 6)

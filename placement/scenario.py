@@ -1,0 +1,146 @@
+"""The input contract: `Scenario` (placement.dev/v1alpha1) and its parts, as typed, frozen values.
+
+Field meanings follow DESIGN.md ("Input contract"). These objects are built by the YAML loader
+(`placement.scenario_load`) or from live clusters; both paths produce the same values. Quantities
+are already parsed: `cpu` in cores, `memory_gib` in GiB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+API_VERSION = "placement.dev/v1alpha1"
+
+AUTOSCALERS = ("karpenter/v1", "karpenter/v1beta1", "karpenter/v1alpha5", "gke", "aks", "none")
+PRICE_SOURCES = ("embedded", "cache", "live", "file")
+
+
+@dataclass(frozen=True, slots=True)
+class Planning:
+    """How to plan: demand quantile, solver time limit, churn budget and spot risk weight."""
+
+    quantile: float = 0.95
+    time_limit_s: float = 30.0
+    max_moves: int | None = None
+    risk_aversion: float = 1.0
+    overhead_factor: float = 1.0  # multiplies replica prices (packing, daemonsets); DESIGN default 1
+
+
+@dataclass(frozen=True, slots=True)
+class PriceSettings:
+    """Where prices come from (`source`), an optional offers CSV, extra CSVs and adjustments."""
+
+    source: str = "embedded"
+    file: Path | None = None
+    extra: tuple[Path, ...] = ()
+    adjustments: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UserRegion:
+    """Where a population of users is; latency rules are measured from here."""
+
+    name: str
+    lat: float
+    lon: float
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A Kubernetes cluster in one cloud region. `country` is resolved (table or override)."""
+
+    name: str
+    cloud: str
+    region: str
+    country: str
+    lat: float | None = None
+    lon: float | None = None
+    context: str | None = None
+    autoscaler: str = "karpenter/v1"
+    capacity_cpu: float | None = None
+    instance_families: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Replicas:
+    """A count of replicas by capacity type in one cluster."""
+
+    on_demand: int = 0
+    spot: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.on_demand + self.spot
+
+
+@dataclass(frozen=True, slots=True)
+class DemandSpec:
+    """How a workload's demand is given: fixed peak `replicas`, or a traffic `series`/`promql`
+    divided by `per_replica` capacity. `source` says, in words, what sized the workload."""
+
+    replicas: int | None = None
+    series: str | None = None
+    promql: str | None = None
+    per_replica: float | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A Kubernetes controller to place, with its per-replica resources, demand and rules."""
+
+    name: str
+    namespace: str
+    cpu: float
+    memory_gib: float
+    replicas: int  # peak replicas to plan for (resolved from `demand`)
+    demand: DemandSpec = field(default_factory=DemandSpec)
+    users: Mapping[str, float] = field(default_factory=dict)  # user region -> traffic share
+    latency_ms: float | None = None
+    residency: tuple[str, ...] | None = None  # allowed countries / groups; None = anywhere
+    spot_max_fraction: float = 0.0
+    min_available: int = 0  # on-demand floor (PDB)
+    min_clusters: int = 1
+    current: Mapping[str, Replicas] = field(default_factory=dict)  # cluster -> today's replicas
+    egress_gb_per_hour: float = 0.0  # optional: traffic leaving the serving cluster, GB/h at peak
+
+    @property
+    def key(self) -> str:
+        """The workload's id in plans and forecasts: ``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """The whole planning input: fleet, workloads, users, latency data, prices and planning knobs."""
+
+    name: str
+    clusters: tuple[Cluster, ...]
+    workloads: tuple[Workload, ...]
+    user_regions: tuple[UserRegion, ...] = ()
+    latency_matrix_ms: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    planning: Planning = field(default_factory=Planning)
+    prices: PriceSettings = field(default_factory=PriceSettings)
+    base_dir: Path | None = None  # where relative paths (price files, series) resolve from
+
+    def cluster(self, name: str) -> Cluster:
+        for cluster in self.clusters:
+            if cluster.name == name:
+                return cluster
+        raise KeyError(name)
+
+    def user_region(self, name: str) -> UserRegion:
+        for region in self.user_regions:
+            if region.name == name:
+                return region
+        raise KeyError(name)
+
+    def workload(self, key: str) -> Workload:
+        for workload in self.workloads:
+            if workload.key == key or workload.name == key:
+                return workload
+        raise KeyError(key)

@@ -1,0 +1,67 @@
+"""One priced option: an instance type in a region (optionally a zone) with a capacity type.
+
+`Offer` is the shared currency between pricing and placement (a flat row, as in SkyPilot's
+catalog CSVs and Karpenter's `InstanceType.Offerings`). No I/O and no third-party imports here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class CapacityType(StrEnum):
+    """How a node is bought. The values match Karpenter's `karpenter.sh/capacity-type` label."""
+
+    ON_DEMAND = "on-demand"
+    SPOT = "spot"
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """An instance type × region (× zone) × capacity type with its hourly list price in USD."""
+
+    cloud: str
+    region: str
+    instance_type: str
+    capacity_type: CapacityType
+    vcpus: float
+    memory_gib: float
+    hourly_usd: float
+    source: str
+    as_of: datetime
+    zone: str | None = None
+    gpus: int = 0
+    gpu_type: str | None = None
+    interruption_rate: float | None = None
+
+    @property
+    def family(self) -> str:
+        """Instance family as users write it in `instanceFamilies` (``m7i`` of ``m7i.large``,
+        ``n2`` of ``n2-standard-4``, ``Dsv5`` of ``Standard_D4s_v5``)."""
+        return instance_family(self.instance_type)
+
+    def fits(self, cpu: float, memory_gib: float) -> bool:
+        """True when one replica of (cpu, memory_gib) fits on one node of this offer."""
+        return self.vcpus >= cpu and self.memory_gib >= memory_gib
+
+
+def instance_family(instance_type: str) -> str:
+    """The family part of an instance type name, for the three big clouds and custom names.
+
+    AWS ``m7i.large`` → ``m7i``; GCP ``n2-standard-4`` → ``n2``; Azure ``Standard_D4s_v5`` →
+    ``Dsv5`` (size letter(s) + suffix letters + version, the digits of the size dropped);
+    anything else: the text before the first ``.`` or ``-``.
+    """
+    name = instance_type
+    if name.startswith(("Standard_", "Basic_")):
+        body = name.split("_", 1)[1]
+        parts = body.split("_")
+        series = "".join(ch for ch in parts[0] if not ch.isdigit())
+        version = "".join(parts[1:]) if len(parts) > 1 else ""
+        return series + version
+    for sep in (".", "-"):
+        if sep in name:
+            return name.split(sep, 1)[0]
+    return name
