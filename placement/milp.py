@@ -1,0 +1,146 @@
+"""A minimal mixed-integer linear program built as flat arrays and solved through OR-Tools MathOpt.
+
+Why not the `mathopt.Model` object API: building one Python object per variable and per term
+dominates solve time at fleet scale (hundreds of thousands of variables). Here variables and the
+constraint matrix are appended to plain lists and handed to MathOpt as one `ModelProto`, which
+then runs on HiGHS (default), SCIP or CP-SAT unchanged. No domain knowledge lives here.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+INF = math.inf
+
+BACKENDS = ("highs", "scip", "cp-sat")
+
+
+@dataclass(frozen=True, slots=True)
+class MilpResult:
+    """What a solve returned: status, values (by variable index), objective, dual bound, seconds."""
+
+    status: str  # optimal | feasible | infeasible | no-solution
+    values: Sequence[float]
+    objective: float
+    bound: float
+    seconds: float
+    backend: str
+
+
+class Milp:
+    """Variables with bounds and costs, rows `lower ≤ Σ a·x ≤ upper`, minimised."""
+
+    def __init__(self) -> None:
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+        self.integer: list[bool] = []
+        self.cost: list[float] = []
+        self.row_lower: list[float] = []
+        self.row_upper: list[float] = []
+        self._rows: list[int] = []
+        self._cols: list[int] = []
+        self._coefs: list[float] = []
+
+    @property
+    def num_variables(self) -> int:
+        return len(self.cost)
+
+    @property
+    def num_constraints(self) -> int:
+        return len(self.row_lower)
+
+    def variable(self, *, lower: float = 0.0, upper: float = INF, integer: bool = False, cost: float = 0.0) -> int:
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.integer.append(integer)
+        self.cost.append(cost)
+        return len(self.cost) - 1
+
+    def constraint(self, terms: Sequence[tuple[int, float]], *, lower: float = -INF, upper: float = INF) -> int:
+        row = len(self.row_lower)
+        self.row_lower.append(lower)
+        self.row_upper.append(upper)
+        for column, coefficient in terms:
+            if coefficient:
+                self._rows.append(row)
+                self._cols.append(column)
+                self._coefs.append(coefficient)
+        return row
+
+    def solve(
+        self,
+        *,
+        backend: str = "highs",
+        time_limit_s: float = 30.0,
+        relative_gap: float = 1e-4,
+        hint: Sequence[float] | None = None,
+    ) -> MilpResult:
+        """Solve with MathOpt on `backend`; never raises for infeasibility (it is a status)."""
+        from ortools.math_opt import callback_pb2, model_parameters_pb2, model_pb2, parameters_pb2
+        from ortools.math_opt.core.python import solver as core
+
+        solver_type = {
+            "highs": parameters_pb2.SOLVER_TYPE_HIGHS,
+            "scip": parameters_pb2.SOLVER_TYPE_GSCIP,
+            "cp-sat": parameters_pb2.SOLVER_TYPE_CP_SAT,
+        }[backend]
+        started = time.perf_counter()
+        n = self.num_variables
+        if n == 0:
+            return MilpResult("optimal", [], 0.0, 0.0, 0.0, backend)
+        model = model_pb2.ModelProto(name="placement")
+        model.variables.ids.extend(range(n))
+        model.variables.lower_bounds.extend(self.lower)
+        model.variables.upper_bounds.extend(self.upper)
+        model.variables.integers.extend(self.integer)
+        model.objective.maximize = False
+        nonzero = [(i, c) for i, c in enumerate(self.cost) if c]
+        model.objective.linear_coefficients.ids.extend(i for i, _ in nonzero)
+        model.objective.linear_coefficients.values.extend(c for _, c in nonzero)
+        m = self.num_constraints
+        model.linear_constraints.ids.extend(range(m))
+        model.linear_constraints.lower_bounds.extend(self.row_lower)
+        model.linear_constraints.upper_bounds.extend(self.row_upper)
+        order = sorted(range(len(self._rows)), key=lambda k: (self._rows[k], self._cols[k]))
+        matrix = model.linear_constraint_matrix
+        matrix.row_ids.extend(self._rows[k] for k in order)
+        matrix.column_ids.extend(self._cols[k] for k in order)
+        matrix.coefficients.extend(self._coefs[k] for k in order)
+        params = parameters_pb2.SolveParametersProto()
+        params.time_limit.FromNanoseconds(int(max(time_limit_s, 0.01) * 1e9))
+        params.relative_gap_tolerance = relative_gap
+        if backend == "cp-sat":
+            params.threads = 2
+        model_params = model_parameters_pb2.ModelSolveParametersProto()
+        if hint is not None and backend != "highs":
+            solution_hint = model_params.solution_hints.add()
+            solution_hint.variable_values.ids.extend(range(n))
+            solution_hint.variable_values.values.extend(hint)
+        result = core.solve(
+            model, solver_type, parameters_pb2.SolverInitializerProto(), params, model_params,
+            None, callback_pb2.CallbackRegistrationProto(), None, None,
+        )
+        seconds = time.perf_counter() - started
+        return _result(result, n, seconds, backend)
+
+
+def _result(result: object, n: int, seconds: float, backend: str) -> MilpResult:
+    from ortools.math_opt import result_pb2
+
+    reason = result.termination.reason  # type: ignore[attr-defined]
+    bounds = result.termination.objective_bounds  # type: ignore[attr-defined]
+    if reason in (result_pb2.TERMINATION_REASON_INFEASIBLE, result_pb2.TERMINATION_REASON_INFEASIBLE_OR_UNBOUNDED):
+        return MilpResult("infeasible", [], INF, INF, seconds, backend)
+    solutions = [s for s in result.solutions if s.HasField("primal_solution")]  # type: ignore[attr-defined]
+    if not solutions:
+        return MilpResult("no-solution", [], INF, bounds.dual_bound, seconds, backend)
+    primal = solutions[0].primal_solution
+    values = [0.0] * n
+    for index, value in zip(primal.variable_values.ids, primal.variable_values.values, strict=True):
+        values[index] = value
+    status = "optimal" if reason == result_pb2.TERMINATION_REASON_OPTIMAL else "feasible"
+    bound = bounds.dual_bound if math.isfinite(bounds.dual_bound) else -INF
+    return MilpResult(status, values, primal.objective_value, bound, seconds, backend)
