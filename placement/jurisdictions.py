@@ -10,8 +10,13 @@ import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 
+
+def _codes(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: Every ISO 3166-1 alpha-2 code officially assigned (249 entries).
-ISO_COUNTRIES: frozenset[str] = frozenset(
+ISO_COUNTRIES: frozenset[str] = _codes(
     """
     AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
     BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE
@@ -21,13 +26,11 @@ ISO_COUNTRIES: frozenset[str] = frozenset(
     NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
     SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
     TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
-    """.split()
+    """
 )
 
 #: The 27 member states of the European Union (since 2020-02-01).
-EU_MEMBERS: frozenset[str] = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
-)
+EU_MEMBERS: frozenset[str] = _codes("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK")
 
 #: Group name → member countries. Group names are upper case; "UK" is the common name of GB.
 GROUPS: Mapping[str, frozenset[str]] = MappingProxyType(
@@ -38,7 +41,7 @@ GROUPS: Mapping[str, frozenset[str]] = MappingProxyType(
         "UK": frozenset({"GB"}),
         "CH": frozenset({"CH"}),
         # Asia-Pacific as the clouds' "Asia Pacific" region names use it (India included).
-        "APAC": frozenset("AU CN HK ID IN JP KR MO MY NZ PH SG TH TW VN".split()),
+        "APAC": _codes("AU CN HK ID IN JP KR MO MY NZ PH SG TH TW VN"),
     }
 )
 

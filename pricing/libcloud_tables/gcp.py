@@ -126,4 +126,11 @@ def _price(row: Any) -> float:
         return 0.0
 
 
-__all__ = ["MACHINE_SHAPES", "ON_DEMAND_SOURCE", "SPOT_SOURCE", "machine_type_name", "parse_gce_instances", "unit_prices"]
+__all__ = [
+    "MACHINE_SHAPES",
+    "ON_DEMAND_SOURCE",
+    "SPOT_SOURCE",
+    "machine_type_name",
+    "parse_gce_instances",
+    "unit_prices",
+]
