@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from placement.scenario import Cluster, Workload
-from pricing import Catalog, CapacityType
+from pricing import CapacityType, Catalog
 
 #: Interruption rate used when an offer carries none: the probability that a spot node is
 #: reclaimed in a month, taken as the middle of the AWS Spot Instance Advisor's most common

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from placement.costing import ReplicaPrice, ReplicaPricer
+from placement.jurisdictions import residency_allows
 from placement.latency import estimate_rtt_ms
 from placement.plan import Unplaced
-from placement.regions import residency_allows
 from placement.scenario import Cluster, Scenario, Workload
 from pricing import CapacityType
 

@@ -47,7 +47,8 @@ def price_placement(
             if spot is not None:
                 risk += scenario.planning.risk_aversion * spot.interruption_rate * spot.hourly_usd * a.spot
         if workload.egress_gb_per_hour:
-            if workload.latency_ms is not None and workload.replicas:
+            routed = any(w == a.workload for w, _ in served)
+            if routed and workload.replicas:
                 share = served.get((a.workload, a.cluster), 0.0) / workload.replicas
             else:
                 share = a.replicas / max(totals[a.workload], 1)

@@ -16,16 +16,14 @@ import yaml
 from placement import regions as region_table
 from placement.errors import InvalidScenario, missing
 from placement.fields import FieldReader, did_you_mean
-from placement.quantity import parse_cpu, parse_memory_gib
+from placement.quantity import parse_cpu
 from placement.scenario import (
     API_VERSION,
     AUTOSCALERS,
     PRICE_SOURCES,
     Cluster,
-    DemandSpec,
     Planning,
     PriceSettings,
-    Replicas,
     Scenario,
     UserRegion,
     Workload,
@@ -137,9 +135,6 @@ def _prices(
     reader: FieldReader, data: Mapping[str, Any], base_dir: Path | None
 ) -> tuple[PriceSettings, dict[str, set[str]]]:
     """Price settings, plus the (cloud → regions) that price files add for custom providers."""
-    from pricing.errors import PriceFileError
-    from pricing.pricefile import load_price_file
-
     path = "spec.prices"
     reader.known_keys(data, path, _PRICES_KEYS)
     source = data.get("source", "embedded")
@@ -170,6 +165,9 @@ def _prices(
         else:
             reader.problem(f"{path}.adjustments[{index}]", item, "must be a mapping such as {cloud: aws, discountPercent: 12}")
     custom: dict[str, set[str]] = {}
+    if files:
+        from pricing.errors import PriceFileError
+        from pricing.pricefile import load_price_file
     for where, file in files:
         if not file.is_file():
             reader.problem(where, str(file), "file not found (paths are relative to the scenario file)")

@@ -24,7 +24,7 @@ from placement.options import WorkloadOptions, all_options
 from placement.plan import Assignment, HourlyCost, Plan, Route, SolverStats, Unplaced
 from placement.plan_costs import price_current, price_placement
 from placement.scenario import Scenario
-from pricing import Catalog, CapacityType
+from pricing import CapacityType, Catalog
 
 _BATCH_VARIABLES = 6000  # independent workloads per model: small models solve to optimality fast
 
@@ -118,7 +118,7 @@ def _groups(
 def _solve_group(
     group: list[WorkloadOptions],
     coupled: bool,
-    planning,  # noqa: ANN001 - Planning, kept short
+    planning,
     capacity: dict[str, float],
     time_limit_s: float,
     backend: str,
@@ -152,7 +152,7 @@ def _read(vars_: WorkloadVars, values: Sequence[float]) -> GreedyPlacement | Non
     return GreedyPlacement(replicas, routes)
 
 
-def _objective(group: Sequence[WorkloadOptions], placements: Sequence[GreedyPlacement | None], planning) -> float:  # noqa: ANN001
+def _objective(group: Sequence[WorkloadOptions], placements: Sequence[GreedyPlacement | None], planning) -> float:
     total = 0.0
     for wo, placement in zip(group, placements, strict=True):
         if placement is None:

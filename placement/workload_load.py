@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from placement import regions as region_table
+from placement import jurisdictions
 from placement.errors import missing
 from placement.fields import FieldReader, did_you_mean
 from placement.quantity import parse_cpu, parse_memory_gib
@@ -113,8 +112,8 @@ def _residency(reader: FieldReader, raw: object, path: str) -> tuple[str, ...] |
     codes = reader.sequence(raw, path)
     result = []
     for index, code in enumerate(codes):
-        if not isinstance(code, str) or not region_table.known_residency_code(code):
-            choices = list(region_table.RESIDENCY_GROUPS) + sorted(region_table.known_countries())
+        if not isinstance(code, str) or not jurisdictions.known_residency_code(code):
+            choices = jurisdictions.residency_codes()
             hint = did_you_mean(str(code), choices) or " (use an ISO country code such as DE or a group: EU, EEA, US)"
             reader.problem(f"{path}[{index}]", code, "unknown residency code" + hint)
         else:

@@ -34,7 +34,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from placement.errors import PlacementError
-
     from pricing.errors import PricingError
 
     parser = build_parser()

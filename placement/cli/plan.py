@@ -1,0 +1,70 @@
+"""`placement plan`: solve a scenario and print the plan (table, JSON, YAML or patches)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import nullcontext
+from dataclasses import replace
+
+from placement.cli._scenario import add_scenario_flag, load_from_args
+
+EXIT_UNPLACED = 3
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("plan", help="plan placements for a scenario (dry run: changes nothing)",
+                            description="Solve the scenario and print the plan. Exit 0 when every workload is "
+                            "placed, 3 when some are unplaced, 2 on invalid input.")
+    add_scenario_flag(parser)
+    parser.add_argument("-o", "--output", choices=("table", "json", "yaml", "patches"), default="table")
+    parser.add_argument("--prices", choices=("embedded", "cache", "live", "file"),
+                        help="price source (overrides the scenario's prices.source)")
+    parser.add_argument("--time-limit", type=float, metavar="S", help="solver time limit in seconds")
+    parser.add_argument("--backend", choices=("highs", "scip", "cp-sat"), default="highs",
+                        help="MathOpt solver backend (default: highs)")
+    parser.add_argument("--max-price-age", type=float, metavar="HOURS",
+                        help="refuse cached prices older than this (with --prices cache|live)")
+    parser.add_argument("--allow-stale", action="store_true", help="plan with stale cached prices, with a warning")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from placement.prices import catalog_for
+    from placement.solve import solve
+
+    if args.time_limit is not None and args.time_limit <= 0:
+        print(f"error: --time-limit must be greater than 0 seconds (got {args.time_limit:g})", file=sys.stderr)
+        return 2
+    scenario = load_from_args(args)
+    max_age_s = None if args.max_price_age is None else args.max_price_age * 3600
+    loaded = catalog_for(scenario, source=args.prices, max_age_s=max_age_s, allow_stale=args.allow_stale)
+    with _progress(f"solving {len(scenario.workloads)} workloads × {len(scenario.clusters)} clusters"):
+        plan = solve(scenario, loaded.catalog, time_limit_s=args.time_limit, backend=args.backend)
+    if loaded.warnings:
+        plan = replace(plan, warnings=plan.warnings + loaded.warnings)
+    sys.stdout.write(render(plan, scenario, args.output))
+    return EXIT_UNPLACED if plan.unplaced else 0
+
+
+def render(plan, scenario, output: str) -> str:
+    from placement import report
+
+    if output == "json":
+        return report.to_json_text(plan)
+    if output == "yaml":
+        return report.to_yaml_text(plan)
+    if output == "patches":
+        from placement.patches import render_patches, to_patches
+
+        return render_patches(to_patches(plan, scenario))
+    return report.to_table_text(plan, color=sys.stdout.isatty())
+
+
+def _progress(message: str):
+    """A spinner on stderr while the solver runs, only for people (a TTY)."""
+    if not sys.stderr.isatty():
+        return nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(message)

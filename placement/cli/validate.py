@@ -1,0 +1,53 @@
+"""`placement validate PLAN`: check a plan independently against its scenario (exit 0 valid, 1 not)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from placement.cli._scenario import add_scenario_flag, load_from_args
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("validate", help="check a plan against its scenario's rules and recompute its costs",
+                            description="Exit 0 when the plan satisfies every rule and its costs recompute, "
+                            "1 when violations are found (listed), 2 on invalid input.")
+    parser.add_argument("plan", metavar="PLAN", help="plan JSON or YAML from `placement plan -o json` ('-' = stdin)")
+    add_scenario_flag(parser)
+    parser.add_argument("--prices", choices=("embedded", "cache", "live", "file"),
+                        help="price source the plan was made with (default: the scenario's)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import yaml
+
+    from placement.errors import InvalidPlan
+    from placement.plan import Plan
+    from placement.prices import catalog_for
+    from placement.validate import check
+
+    try:
+        text = sys.stdin.read() if args.plan == "-" else Path(args.plan).read_text()
+    except OSError as error:
+        raise InvalidPlan(f"cannot read plan {args.plan}: {error.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise InvalidPlan(f"{args.plan} is neither JSON nor YAML: write it with `placement plan -o json`") from None
+    plan = Plan.from_json(data)
+    scenario = load_from_args(args)
+    violations = check(plan, scenario, catalog_for(scenario, source=args.prices).catalog)
+    if not violations:
+        print(f"plan for {plan.scenario} is valid: {len(plan.assignments)} assignments, "
+              f"{plan.hourly_usd.after:.4f} $/h recomputed")
+        return 0
+    print(f"plan for {plan.scenario} has {len(violations)} violation(s):")
+    for violation in violations:
+        print(f"  {violation}")
+    return 1

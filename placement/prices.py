@@ -1,0 +1,62 @@
+"""The catalog a scenario plans with: its price source, extra price files and adjustments.
+
+This is an I/O edge (it reads price files, the cache, or the network); `solve()` only ever sees
+the resulting `Catalog`. Returns warnings (stale cache, fallbacks) for the plan to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from placement.errors import PlacementError
+from placement.scenario import Scenario
+from pricing import Catalog
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioCatalog:
+    catalog: Catalog
+    warnings: tuple[str, ...] = ()
+
+
+def catalog_for(
+    scenario: Scenario,
+    *,
+    source: str | None = None,
+    max_age_s: float | None = None,
+    allow_stale: bool = False,
+) -> ScenarioCatalog:
+    """Load the offers `scenario.prices` asks for (`source` overrides it, as `--prices` does)."""
+    settings = scenario.prices
+    chosen = source or settings.source
+    warnings: list[str] = []
+    if chosen == "embedded":
+        from pricing.embedded import load_embedded_catalog
+
+        catalog = load_embedded_catalog()
+    elif chosen == "file":
+        from pricing.pricefile import load_price_file
+
+        if settings.file is None:
+            raise PlacementError("prices.source is file but prices.file is not set: give an offers CSV path")
+        catalog = load_price_file(settings.file)
+    elif chosen in ("cache", "live"):
+        from pricing.cache import load_for_plan
+
+        loaded = load_for_plan(chosen, max_age_s=max_age_s, allow_stale=allow_stale)
+        catalog, warnings = loaded.catalog, list(loaded.warnings)
+    else:
+        raise PlacementError(f"unknown price source {chosen!r}: use embedded, cache, live or file")
+    if settings.file is not None and chosen != "file":
+        from pricing.pricefile import load_price_file
+
+        catalog = catalog.merged(load_price_file(settings.file))
+    for path in settings.extra:
+        from pricing.pricefile import load_price_file
+
+        catalog = catalog.merged(load_price_file(path))
+    if settings.adjustments:
+        from pricing.adjust import adjust, parse_adjustments
+
+        catalog = adjust(catalog, parse_adjustments(settings.adjustments))
+    return ScenarioCatalog(catalog, tuple(warnings))

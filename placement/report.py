@@ -1,0 +1,59 @@
+"""Rendering a Plan for people (a table) and machines (JSON, YAML). Kept out of `solve`."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import yaml
+
+from placement.plan import Plan
+
+
+def to_json_text(plan: Plan) -> str:
+    return json.dumps(plan.to_json(), indent=2) + "\n"
+
+
+def to_yaml_text(plan: Plan) -> str:
+    return yaml.safe_dump(plan.to_json(), sort_keys=False)
+
+
+def to_table_text(plan: Plan, *, width: int = 120, color: bool = False) -> str:
+    """A readable report: assignments, unplaced workloads, costs, solver status and price dates."""
+    from rich.console import Console
+    from rich.table import Table
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=color, color_system="auto" if color else None)
+    table = Table(title=f"placement plan: {plan.scenario}", title_justify="left")
+    for header, justify in (("workload", "left"), ("cluster", "left"), ("region", "left"), ("on-demand", "right"),
+                            ("spot", "right"), ("instance types (od / spot)", "left"), ("$/h", "right")):
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    previous = None
+    for a in sorted(plan.assignments, key=lambda a: (a.workload, a.cluster)):
+        types = " / ".join(a.instance_types.get(k, "-") for k in ("on-demand", "spot"))
+        table.add_row(a.workload if a.workload != previous else "", a.cluster, f"{a.cloud}/{a.region}",
+                      str(a.on_demand), str(a.spot), types, f"{a.hourly_usd:.4f}")
+        previous = a.workload
+    console.print(table)
+    if plan.unplaced:
+        console.print(f"[bold]unplaced ({len(plan.unplaced)})[/bold]")
+        for u in plan.unplaced:
+            console.print(f"  {u.workload}: {u.reason}", soft_wrap=True)
+    cost = plan.hourly_usd
+    replicas = sum(a.replicas for a in plan.assignments)
+    spot = sum(a.spot for a in plan.assignments)
+    console.print(
+        f"$/h before → after: {cost.before:.2f} → {cost.after:.2f}   savings {plan.savings():.1%}   "
+        f"(compute {cost.compute:.2f}, egress {cost.egress:.2f}, spot risk {cost.risk:.2f})"
+    )
+    console.print(f"replicas {replicas} ({spot} spot), moves {plan.moves}, workloads placed "
+                  f"{len({a.workload for a in plan.assignments})}, unplaced {len(plan.unplaced)}")
+    s = plan.solver
+    console.print(f"solver {s.backend}: {s.status}, objective {s.objective:.4f}, bound {s.bound:.4f}, "
+                  f"gap {s.gap:.3%}, {s.seconds:.2f} s")
+    dates = ", ".join(f"{cloud} {when}" for cloud, when in plan.prices_as_of.items()) or "none"
+    console.print(f"prices as of: {dates}")
+    for warning in plan.warnings:
+        console.print(f"warning: {warning}", soft_wrap=True)
+    return buffer.getvalue()
