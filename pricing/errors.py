@@ -21,3 +21,34 @@ class SourceError(PricingError):
     def __init__(self, source: str, message: str) -> None:
         super().__init__(f"{source}: {message}")
         self.source = source
+
+
+class SourceFetchError(SourceError):
+    """A price source failed for one region (or page); names the source, the region and the cause."""
+
+    def __init__(self, source: str, region: str | None, message: str) -> None:
+        where = f"region {region}: " if region else ""
+        super().__init__(source, f"{where}{message}")
+        self.region = region
+        self.detail = message
+
+
+class RefreshFailed(PricingError):
+    """A refresh had at least one failed source/region, so nothing was written (the cache is unchanged)."""
+
+    exit_code = 4
+
+    def __init__(self, failures: tuple[SourceError, ...], summaries: tuple[object, ...] = ()) -> None:
+        lines = "; ".join(str(f) for f in failures)
+        super().__init__(
+            f"price refresh failed, the cached catalog was left unchanged: {lines}. "
+            "Fix the cause (credentials, network, region names) and run `placement prices refresh` again"
+        )
+        self.failures = failures
+        self.summaries = summaries
+
+
+class AdjustmentError(PricingError):
+    """A price adjustment rule is invalid; the message names the rule index, the field and the fix."""
+
+    exit_code = 2

@@ -1,0 +1,186 @@
+"""Azure prices from the Retail Prices API (no authentication), one region per call.
+
+``GET {base_url}?api-version=2023-01-01-preview&$filter=priceType eq 'Consumption' and currencyCode eq 'USD'
+and serviceFamily eq 'Compute' and serviceName eq 'Virtual Machines' and armRegionName eq '<region>'``,
+then follow ``NextPageLink`` until it is empty (REFERENCE.md §4.3, the query Karpenter's Azure
+provider uses). Items of Windows products and ``Low Priority`` meters are dropped; a ``skuName`` ending
+in ``Spot`` is spot, the rest on-demand; both are keyed by ``armSkuName``. The API has no vCPU or memory
+fields, so sizes are resolved by `AzureSizeSpecs` (a table, then the size name); unresolved sizes are
+skipped and counted in `AzureSource.skipped_sizes`.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pricing.errors import SourceFetchError
+from pricing.offer import CapacityType, Offer
+from pricing.sources.azure_sizes import AzureSizeSpecs, SizeSpec
+from pricing.sources.http import JsonClient, PageError, UrllibJsonClient
+from pricing.sources.regions import region_hint
+from pricing.sources.retry import OnRetry, RetryPolicy, TransientError
+
+SOURCE = "azure:retail-prices"
+DEFAULT_BASE_URL = "https://prices.azure.com/api/retail/prices"
+API_VERSION = "2023-01-01-preview"
+_REGION = re.compile(r"^[a-z0-9]+$")
+_MAX_PAGES = 10_000
+
+
+class CurrencyError(ValueError):
+    """An item priced in a currency other than USD."""
+
+
+@dataclass(frozen=True, slots=True)
+class MeterPrice:
+    hourly_usd: float
+    effective: str  # effectiveStartDate (ISO text; compared as text)
+
+
+def region_url(base_url: str, region: str) -> str:
+    """The first page's URL for one region (filter values are case-sensitive in this API version)."""
+    odata = (
+        "priceType eq 'Consumption' and currencyCode eq 'USD' and serviceFamily eq 'Compute' "
+        f"and serviceName eq 'Virtual Machines' and armRegionName eq '{region}'"
+    )
+    query = urllib.parse.urlencode({"api-version": API_VERSION, "$filter": odata}, quote_via=urllib.parse.quote)
+    return f"{base_url}?{query}"
+
+
+def parse_items(
+    items: Iterable[Mapping[str, Any]],
+    *,
+    region: str,
+    into: dict[tuple[str, CapacityType], MeterPrice] | None = None,
+) -> dict[tuple[str, CapacityType], MeterPrice]:
+    """Linux pay-as-you-go hourly prices by (armSkuName, capacity type), merged into `into`.
+
+    Duplicates keep the newest ``effectiveStartDate`` (then the lower price). Raises `CurrencyError` for
+    a non-USD item and `KeyError` for an item missing a required field.
+    """
+    prices = {} if into is None else into
+    for item in items:
+        if item.get("type", "Consumption") != "Consumption" or item["armRegionName"] != region:
+            continue
+        if item["productName"].endswith(" Windows"):
+            continue
+        sku_name = item["skuName"]
+        if item["meterName"].endswith("Low Priority") or sku_name.endswith("Low Priority"):
+            continue
+        if item.get("unitOfMeasure", "1 Hour") != "1 Hour" or item.get("tierMinimumUnits", 0):
+            continue
+        arm_sku = item["armSkuName"]
+        if not arm_sku:
+            continue
+        if item.get("currencyCode", "USD") != "USD":
+            raise CurrencyError(f"{arm_sku} is priced in {item['currencyCode']}, not USD")
+        hourly_usd = float(item["retailPrice"])
+        if hourly_usd <= 0:
+            continue
+        capacity = CapacityType.SPOT if sku_name.endswith(" Spot") else CapacityType.ON_DEMAND
+        price = MeterPrice(hourly_usd, str(item.get("effectiveStartDate", "")))
+        key = (arm_sku, capacity)
+        known = prices.get(key)
+        if known is None or (price.effective, -price.hourly_usd) > (known.effective, -known.hourly_usd):
+            prices[key] = price
+    return prices
+
+
+class AzureSource:
+    """`PriceSource` for Azure VMs via the Retail Prices API."""
+
+    name = SOURCE
+    cloud = "azure"
+    regional = True
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        http: JsonClient | None = None,
+        specs: Callable[[str], SizeSpec | None] | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = http or UrllibJsonClient()
+        self.specs = specs or AzureSizeSpecs()
+        self.retry = retry or RetryPolicy()
+        self.clock = clock
+        self.skipped_sizes: set[str] = set()
+
+    def fetch(self, regions: Sequence[str], *, on_retry: OnRetry | None = None) -> list[Offer]:
+        offers: list[Offer] = []
+        for region in regions:
+            offers.extend(self.fetch_region(region, on_retry=on_retry))
+        return offers
+
+    def fetch_region(self, region: str, *, on_retry: OnRetry | None = None) -> list[Offer]:
+        if not _REGION.match(region):
+            raise SourceFetchError(
+                SOURCE, region, "an Azure region name is lowercase letters and digits, e.g. westeurope"
+            )
+        as_of = self.clock()
+        prices: dict[tuple[str, CapacityType], MeterPrice] = {}
+        url: str | None = region_url(self.base_url, region)
+        seen: set[str] = set()
+        number = 0
+        while url:
+            number += 1
+            if number > _MAX_PAGES or url in seen:
+                raise SourceFetchError(SOURCE, region, f"page {number}: NextPageLink loops; giving up")
+            seen.add(url)
+            document = self._page(url, region, number, on_retry)
+            try:
+                parse_items(document["Items"], region=region, into=prices)
+            except CurrencyError as error:
+                raise SourceFetchError(SOURCE, region, f"page {number}: {error}") from error
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                raise SourceFetchError(
+                    SOURCE, region, f"page {number}: malformed item ({type(error).__name__}: {error})"
+                ) from error
+            url = document.get("NextPageLink") or None
+        offers = self._offers(region, prices, as_of)
+        if not offers:
+            raise SourceFetchError(
+                SOURCE, region,
+                f"no Linux VM prices returned ({number} page(s)){region_hint('azure', region)}; check the region name",
+            )
+        return offers
+
+    def _page(self, url: str, region: str, number: int, on_retry: OnRetry | None) -> Mapping[str, Any]:
+        try:
+            document = self.retry.call(
+                lambda: self.http.get_json(url), what=f"{SOURCE} {region} page {number}", on_retry=on_retry
+            )
+        except (TransientError, PageError) as error:
+            raise SourceFetchError(SOURCE, region, f"page {number}: {error}") from error
+        if not isinstance(document, Mapping) or not isinstance(document.get("Items"), list):
+            raise SourceFetchError(SOURCE, region, f"page {number}: not a Retail Prices page (no `Items` list)")
+        currency = document.get("BillingCurrency", "USD")
+        if currency != "USD":
+            raise SourceFetchError(SOURCE, region, f"page {number}: prices are in {currency}, not USD")
+        return document
+
+    def _offers(
+        self, region: str, prices: Mapping[tuple[str, CapacityType], MeterPrice], as_of: datetime
+    ) -> list[Offer]:
+        offers = []
+        for (arm_sku, capacity), price in prices.items():
+            spec = self.specs(arm_sku)
+            if spec is None:
+                self.skipped_sizes.add(arm_sku)
+                continue
+            offers.append(
+                Offer(
+                    cloud="azure", region=region, instance_type=arm_sku, capacity_type=capacity,
+                    vcpus=spec.vcpus, memory_gib=spec.memory_gib, gpus=spec.gpus, hourly_usd=price.hourly_usd,
+                    source=SOURCE, as_of=as_of,
+                )
+            )
+        return offers

@@ -1,0 +1,90 @@
+"""A tiny JSON-over-HTTPS client for the price APIs that need no SDK (Azure, GCP), on the stdlib.
+
+Sources take a `JsonClient` argument so tests can pass another one; the default `UrllibJsonClient`
+speaks real HTTP, which is what the tests exercise against a local pytest-httpserver. It classifies
+failures: `TransientError` (429, 5xx, timeouts, dropped connections; retried by `RetryPolicy`) versus
+`PageError` (any other HTTP status, or a body that is not JSON), which fails the region at once.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from pricing.sources.retry import TransientError
+
+USER_AGENT = "placement-prices/0.1 (+https://github.com/placement)"
+
+
+class PageError(Exception):
+    """A response that retrying will not fix: a 4xx status, or a malformed / truncated JSON body."""
+
+
+class JsonClient(Protocol):
+    """GET a URL and return the decoded JSON document."""
+
+    def get_json(self, url: str, headers: Mapping[str, str] | None = None) -> Any: ...
+
+
+class UrllibJsonClient:
+    """`JsonClient` on `urllib.request` with a per-request timeout."""
+
+    def __init__(self, *, timeout_s: float = 30.0) -> None:
+        self.timeout_s = timeout_s
+
+    def get_json(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
+        sent = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
+        request = urllib.request.Request(url, headers=sent)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                body = response.read()
+        except urllib.error.HTTPError as error:
+            raise _classify_status(error) from error
+        except TimeoutError as error:
+            raise TransientError(f"timed out after {self.timeout_s:g}s") from error
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, TimeoutError):
+                raise TransientError(f"timed out after {self.timeout_s:g}s") from error
+            raise TransientError(f"cannot connect: {error.reason}") from error
+        except (http.client.IncompleteRead, http.client.RemoteDisconnected, ConnectionError) as error:
+            raise TransientError(f"connection dropped mid-response: {type(error).__name__}") from error
+        return decode_json(body)
+
+
+def decode_json(body: bytes) -> Any:
+    """Parse a response body, turning a malformed or truncated document into a `PageError`."""
+    try:
+        return json.loads(body)
+    except ValueError as error:
+        position = getattr(error, "pos", None)
+        where = f" at byte {position} of {len(body)}" if position is not None else ""
+        raise PageError(f"malformed or truncated JSON page{where}: {error}") from error
+
+
+def _classify_status(error: urllib.error.HTTPError) -> Exception:
+    status = error.code
+    if status == 429 or status >= 500:
+        return TransientError(f"HTTP {status} {error.reason}", retry_after_s=_retry_after_s(error.headers))
+    try:
+        snippet = error.read(300).decode("utf-8", "replace").strip()
+    except OSError:
+        snippet = ""
+    hint = {
+        400: "the request was rejected; check the region name and filter",
+        401: "not authenticated; check the API key or token",
+        403: "forbidden; check the credentials' permissions (and that the API is enabled)",
+        404: "not found; check the base URL",
+    }.get(status, "unexpected status")
+    return PageError(f"HTTP {status} ({hint}){': ' + snippet if snippet else ''}")
+
+
+def _retry_after_s(headers: Any) -> float | None:
+    value = headers.get("Retry-After") if headers is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,105 @@
+"""Build the default live source of each cloud from the environment: a registry dict, no string dispatch.
+
+Environment (all optional):
+- AWS: boto3's default chain (``AWS_PROFILE``, ``AWS_ACCESS_KEY_ID``…, IRSA, EKS Pod Identity);
+  ``AWS_ENDPOINT_URL_PRICING`` / ``AWS_ENDPOINT_URL_EC2`` redirect the calls (boto3 reads them);
+  ``PLACEMENT_AWS_SPOT_ADVISOR``: a Spot Instance Advisor JSON (.json or .json.gz) for interruption rates.
+- Azure: no credentials; ``PLACEMENT_AZURE_PRICES_URL`` overrides the Retail Prices base URL.
+- GCP: ``PLACEMENT_GCP_API_KEY`` (or ``GOOGLE_API_KEY``), else application default credentials
+  (GKE Workload Identity, ``gcloud auth application-default login``) through google-auth;
+  ``PLACEMENT_GCP_BILLING_URL`` overrides the Cloud Billing base URL.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pricing.errors import SourceError
+from pricing.offer import Offer
+from pricing.sources import PriceSource
+from pricing.sources.retry import RetryPolicy
+
+GCP_SCOPE = "https://www.googleapis.com/auth/cloud-billing.readonly"
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """What the factories need beyond the environment."""
+
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    spot_advisor: Path | None = None
+    azure_specs_from: tuple[Offer, ...] = ()  # offers whose Azure specs seed the size table
+    timeout_s: float = 30.0
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+def _aws(settings: SourceSettings) -> PriceSource:
+    from pricing.sources.aws import AwsSource
+    from pricing.sources.aws_spot import SpotAdvisor
+
+    path = settings.spot_advisor or (Path(p) if (p := settings.env.get("PLACEMENT_AWS_SPOT_ADVISOR")) else None)
+    advisor = SpotAdvisor.load(path) if path is not None else None
+    return AwsSource.from_environment(advisor=advisor, retry=settings.retry)
+
+
+def _azure(settings: SourceSettings) -> PriceSource:
+    from pricing.sources.azure import DEFAULT_BASE_URL, AzureSource
+    from pricing.sources.azure_sizes import AzureSizeSpecs, specs_from_catalog
+    from pricing.sources.http import UrllibJsonClient
+
+    return AzureSource(
+        base_url=settings.env.get("PLACEMENT_AZURE_PRICES_URL", DEFAULT_BASE_URL),
+        http=UrllibJsonClient(timeout_s=settings.timeout_s),
+        specs=AzureSizeSpecs(specs_from_catalog(settings.azure_specs_from)),
+        retry=settings.retry,
+    )
+
+
+def _gcp(settings: SourceSettings) -> PriceSource:
+    from pricing.sources.gcp import DEFAULT_BASE_URL, GcpSource
+    from pricing.sources.http import UrllibJsonClient
+
+    api_key = settings.env.get("PLACEMENT_GCP_API_KEY") or settings.env.get("GOOGLE_API_KEY")
+    return GcpSource(
+        api_key=api_key,
+        token_provider=None if api_key else _google_token_provider(),
+        base_url=settings.env.get("PLACEMENT_GCP_BILLING_URL", DEFAULT_BASE_URL),
+        http=UrllibJsonClient(timeout_s=settings.timeout_s),
+        retry=settings.retry,
+    )
+
+
+def _google_token_provider() -> Callable[[], str] | None:
+    """Bearer tokens from application default credentials, or None when google-auth finds none."""
+    try:
+        import google.auth
+        import google.auth.transport.requests
+        from google.auth.exceptions import DefaultCredentialsError
+    except ImportError:
+        return None
+    try:
+        credentials, _ = google.auth.default(scopes=[GCP_SCOPE])
+    except DefaultCredentialsError:
+        return None
+
+    def token() -> str:
+        if not credentials.valid:
+            credentials.refresh(google.auth.transport.requests.Request())
+        return str(credentials.token)
+
+    return token
+
+
+FACTORIES: dict[str, Callable[[SourceSettings], PriceSource]] = {"aws": _aws, "azure": _azure, "gcp": _gcp}
+
+
+def build_source(cloud: str, settings: SourceSettings | None = None) -> PriceSource:
+    """The default live source of `cloud` (one of `FACTORIES`)."""
+    factory = FACTORIES.get(cloud)
+    if factory is None:
+        choices = ", ".join(sorted(FACTORIES))
+        raise SourceError(cloud, f"no live price source for cloud {cloud!r}; choose from {choices}")
+    return factory(settings or SourceSettings())
