@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from placement.plan import Assignment, HourlyCost, Plan, SolverStats
 from placement.scenario import Cluster, Planning, Replicas, Scenario, UserRegion, Workload
 from pricing import Catalog, CapacityType, Offer
 
@@ -77,3 +78,23 @@ def make_scenario(clusters: list[Cluster], workloads: list[Workload], **override
 
 def user(name: str, lat: float, lon: float) -> UserRegion:
     return UserRegion(name=name, lat=lat, lon=lon)
+
+
+def make_assignment(workload: str, cluster: str, on_demand: int, spot: int = 0, **overrides: Any) -> Assignment:
+    """An assignment in an aws/eu-west-1 cluster priced on m5.large unless overridden."""
+    fields: dict[str, Any] = {"workload": workload, "cluster": cluster, "cloud": "aws", "region": "eu-west-1",
+                              "on_demand": on_demand, "spot": spot,
+                              "instance_types": {"on-demand": "m5.large", "spot": "m5.large"}, "hourly_usd": 1.0}
+    fields.update(overrides)
+    return Assignment(**fields)
+
+
+def make_plan(*assignments: Assignment, **overrides: Any) -> Plan:
+    """A solved plan holding these assignments, with neutral solver figures."""
+    fields: dict[str, Any] = {
+        "scenario": "test", "prices_as_of": {"aws": AS_OF.isoformat()},
+        "solver": SolverStats(backend="test", status="optimal", seconds=0.0, objective=1.0, bound=1.0, gap=0.0),
+        "hourly_usd": HourlyCost(before=2.0, after=1.0, compute=1.0), "assignments": tuple(assignments),
+    }
+    fields.update(overrides)
+    return Plan(**fields)
