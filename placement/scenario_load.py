@@ -83,9 +83,11 @@ def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Pa
     planning = _planning(reader, reader.mapping(spec.get("planning"), "spec.planning"))
     prices, custom_regions = _prices(reader, reader.mapping(spec.get("prices"), "spec.prices"), base_dir)
     users = _user_regions(reader, reader.sequence(spec.get("userRegions"), "spec.userRegions"))
-    clusters = _clusters(reader, reader.sequence(spec.get("clusters"), "spec.clusters", required=True), custom_regions)
+    raw_clusters = reader.sequence(spec.get("clusters"), "spec.clusters", required=True)
+    clusters = _clusters(reader, raw_clusters, custom_regions)
     user_names = [u.name for u in users]
-    cluster_names = [c.name for c in clusters]
+    # Names as declared (even of clusters with other problems), so one mistake is reported once.
+    cluster_names = [c["name"] for c in raw_clusters if isinstance(c, Mapping) and isinstance(c.get("name"), str)]
     matrix = _latency(reader, reader.mapping(spec.get("latency"), "spec.latency"), user_names, cluster_names)
     workloads = _workloads(
         reader, reader.sequence(spec.get("workloads"), "spec.workloads", required=True), user_names, cluster_names

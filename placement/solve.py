@@ -126,17 +126,29 @@ def _solve_group(
 ) -> tuple[list[GreedyPlacement | None], float, float, str]:
     baseline = greedy(group, planning, capacity)
     baseline_cost = _objective(group, baseline, planning)
+    baseline_lost = sum(p is None for p in baseline)
+    if planning.max_moves is not None and _greedy_moves(group, baseline) > planning.max_moves:
+        baseline_lost = len(group) + 1  # greedy knows no churn budget: never prefer it over the model
     milp, variables = build_group(group, planning, coupled=coupled, capacity_cpu=capacity)
     result = milp.solve(backend=backend, time_limit_s=time_limit_s, relative_gap=relative_gap)
     if result.status in ("optimal", "feasible"):
         placements = [_read(v, result.values) for v in variables]
         cost = _objective(group, placements, planning)
         lost = sum(p is None for p in placements)
-        if (lost, cost) <= (sum(p is None for p in baseline), baseline_cost + 1e-9):
+        if (lost, cost) <= (baseline_lost, baseline_cost + 1e-9):
             return placements, cost, min(result.bound, cost), result.status
     # No solution in time (or worse than greedy): keep the greedy plan, bound from the solver if any.
     bound = result.bound if math.isfinite(result.bound) else 0.0
     return baseline, baseline_cost, min(bound, baseline_cost), "feasible"
+
+
+def _greedy_moves(group: Sequence[WorkloadOptions], placements: Sequence[GreedyPlacement | None]) -> int:
+    moves = 0
+    for wo, placement in zip(group, placements, strict=True):
+        for name, (od, sp) in (placement.replicas.items() if placement else ()):
+            today = wo.workload.current.get(name)
+            moves += max(od - (today.on_demand if today else 0), 0) + max(sp - (today.spot if today else 0), 0)
+    return moves
 
 
 def _read(vars_: WorkloadVars, values: Sequence[float]) -> GreedyPlacement | None:

@@ -1,0 +1,54 @@
+# placement — the two commands of the quick start are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
+# Debian packages the tests run for real: a Prometheus server (+ promtool) and a Pushgateway.
+APT_PACKAGES := prometheus prometheus-pushgateway
+
+.PHONY: demo test lint bench e2e system-packages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+
+# Runtime install (re-run only when pyproject.toml changes, so `make demo` stays fast).
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed
+	$(PIP) -e '.[test,notebooks]'
+	$(BIN)/python -m ipykernel install --user --name python3 >/dev/null 2>&1 || true
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/placement plan
+
+system-packages:
+	@missing=""; \
+	command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	command -v prometheus-pushgateway >/dev/null 2>&1 || missing="$$missing prometheus-pushgateway"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+test: $(VENV)/.installed-test system-packages
+	$(BIN)/ruff check placement pricing forecasting tests bench
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check placement pricing forecasting tests bench
+
+bench: $(VENV)/.installed-test
+	$(PIP) -e '.[bench]'
+	$(BIN)/python bench/solve.py
+
+e2e: $(VENV)/.installed-test
+	@test -n "$$PLACEMENT_E2E_KUBECONFIG" || { echo "set PLACEMENT_E2E_KUBECONFIG to a test cluster's kubeconfig (see README: e2e on kind)"; exit 2; }
+	$(BIN)/pytest -m e2e e2e
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
