@@ -1,0 +1,183 @@
+"""`placement prices`: look at price catalogs (``show``; ``refresh`` and ``diff`` plug in the same way).
+
+Extending this group:
+* a sub-command is one entry of `SUBCOMMANDS`: name → ``register(prices_subparsers)``, which adds
+  its parser and sets ``func``;
+* a catalog source for ``show --source`` (and any later sub-command that reads a catalog) is one
+  entry of `CATALOG_LOADERS`: name → ``load(args) -> Catalog``. The ``--source`` choices are read
+  from that dict when the parser is built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import io
+import json
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from placement.errors import PlacementError
+from pricing.catalog import Catalog, offer_to_row
+from pricing.offer import CapacityType, Offer
+
+CatalogLoader = Callable[[argparse.Namespace], Catalog]
+OUTPUTS = ("table", "json", "csv")
+DEFAULT_TABLE_LIMIT = 200
+
+
+def _load_embedded(args: argparse.Namespace) -> Catalog:
+    from pricing.embedded import load_embedded_catalog
+
+    return load_embedded_catalog()
+
+
+def _load_file(args: argparse.Namespace) -> Catalog:
+    from pricing.pricefile import load_price_file
+
+    if args.file is None:
+        raise PlacementError("--source file needs --file PATH: the price-file CSV to read")
+    return load_price_file(Path(args.file))
+
+
+#: Catalog sources for `--source`: name → loader. Add "cache" / "live" here.
+CATALOG_LOADERS: dict[str, CatalogLoader] = {"embedded": _load_embedded, "file": _load_file}
+
+
+# -- show --------------------------------------------------------------------------------------
+
+
+def _register_show(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "show",
+        help="list offers (instance type × region × capacity type) with their hourly price",
+        description="List offers of a price catalog. --file alone reads a price file; with --source "
+        "embedded it adds the file's offers to the embedded catalog (as prices.extra does).",
+    )
+    parser.add_argument("--source", choices=tuple(CATALOG_LOADERS),
+                        help="catalog to show (default: embedded, or file when --file is given)")
+    parser.add_argument("--file", metavar="PATH", help="a price-file CSV (cloud,region,instance_type,...)")
+    parser.add_argument("--cloud", help="only this cloud (aws, gcp, azure, or a custom provider)")
+    parser.add_argument("--region", help="only this region, e.g. eu-west-1")
+    parser.add_argument("--instance-type", metavar="TYPE", help="only this instance type, e.g. m7i.large")
+    parser.add_argument("--capacity-type", choices=tuple(c.value for c in CapacityType), help="only on-demand or spot")
+    parser.add_argument("-o", "--output", choices=OUTPUTS, default="table")
+    parser.add_argument("--limit", type=int, metavar="N",
+                        help=f"table rows to print (default {DEFAULT_TABLE_LIMIT}; 0 = all); json/csv print all")
+    parser.set_defaults(func=run_show)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit < 0:
+        raise PlacementError(f"--limit must be 0 (all) or more (got {args.limit})")
+    source = args.source or ("file" if args.file else "embedded")
+    catalog = CATALOG_LOADERS[source](args)
+    if args.file and source != "file":
+        catalog = catalog.merged(_load_file(args))
+    shown = select(catalog, cloud=args.cloud, region=args.region, instance_type=args.instance_type,
+                   capacity_type=args.capacity_type)
+    if args.output == "json":
+        sys.stdout.write(json.dumps(shown.to_json(), indent=1) + "\n")
+    elif args.output == "csv":
+        sys.stdout.write(shown.to_csv())
+    else:
+        limit = DEFAULT_TABLE_LIMIT if args.limit is None else args.limit
+        sys.stdout.write(table_text(shown, limit=limit, color=sys.stdout.isatty()))
+    return 0
+
+
+def select(
+    catalog: Catalog,
+    *,
+    cloud: str | None = None,
+    region: str | None = None,
+    instance_type: str | None = None,
+    capacity_type: str | None = None,
+) -> Catalog:
+    """Offers matching every given filter, sorted by cloud, region, price. Each filter value must exist in
+    the catalog narrowed by the ones before it; otherwise `PlacementError` with the closest names."""
+    offers: Iterable[Offer] = catalog.offers
+    for field, value, flag in (("cloud", cloud, "--cloud"), ("region", region, "--region"),
+                               ("instance_type", instance_type, "--instance-type")):
+        if value is None:
+            continue
+        pool = list(offers)
+        known = sorted({getattr(o, field) for o in pool})
+        if value not in known:
+            raise PlacementError(f"{flag} {value!r}: no offers{_scope(cloud, region, field)}{_hint(value, known)}")
+        offers = [o for o in pool if getattr(o, field) == value]
+    if capacity_type is not None:
+        wanted = CapacityType(capacity_type)
+        offers = [o for o in offers if o.capacity_type is wanted]
+    ordered = sorted(offers, key=lambda o: (o.cloud, o.region, o.hourly_usd, o.instance_type, o.capacity_type.value))
+    return Catalog(ordered, fetched_at=catalog.fetched_at, schema_version=catalog.schema_version)
+
+
+def _scope(cloud: str | None, region: str | None, field: str) -> str:
+    if field == "region" and cloud:
+        return f" in cloud {cloud}"
+    if field == "instance_type" and (cloud or region):
+        return " in " + "/".join(v for v in (cloud, region) if v)
+    return ""
+
+
+def _hint(value: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(value, known, n=3, cutoff=0.6)
+    if close:
+        return f"; did you mean {' or '.join(close)}?"
+    if len(known) <= 12:
+        return f"; known: {', '.join(known)}"
+    return f"; {len(known)} known, e.g. {', '.join(known[:5])}"
+
+
+def table_text(catalog: Catalog, *, limit: int, color: bool) -> str:
+    """A rich table of (at most `limit`, 0 = all) offers, with a footer saying what was left out."""
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = catalog.offers if limit == 0 else catalog.offers[:limit]
+    table = Table(title=_title(catalog), title_justify="left", header_style="bold")
+    for name, justify in (("cloud", "left"), ("region", "left"), ("instance type", "left"), ("capacity", "left"),
+                          ("vCPUs", "right"), ("memory GiB", "right"), ("GPUs", "right"), ("$/h", "right"),
+                          ("source", "left"), ("as of", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for offer in rows:
+        row = offer_to_row(offer)
+        table.add_row(
+            offer.cloud, offer.region, offer.instance_type, offer.capacity_type.value, f"{offer.vcpus:g}",
+            f"{offer.memory_gib:g}", str(offer.gpus or ""), f"{offer.hourly_usd:.4f}", offer.source,
+            row["as_of"][:10],
+        )
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=200, force_terminal=color, color_system="auto" if color else None)
+    if catalog.offers:
+        console.print(table)
+    else:
+        console.print("no offers match")
+    if len(rows) < len(catalog):
+        console.print(f"showing {len(rows):,} of {len(catalog):,} offers (cheapest first per region); narrow with "
+                      "--cloud/--region/--instance-type, use --limit 0 for all, or -o csv")
+    return buffer.getvalue()
+
+
+def _title(catalog: Catalog) -> str:
+    clouds = ", ".join(f"{c} {d:%Y-%m-%d}" for c, d in sorted(catalog.as_of().items()))
+    return f"{len(catalog):,} offers" + (f" · prices as of {clouds}" if clouds else "")
+
+
+# -- the group ---------------------------------------------------------------------------------
+
+#: `placement prices` sub-commands: name → register(prices_subparsers). Add "refresh" and "diff" here.
+SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {"show": _register_show}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("prices", help="show price catalogs (embedded, price files)",
+                            description="Look at the offers placement plans with.")
+    prices_sub = parser.add_subparsers(dest="prices_command", metavar="SUBCOMMAND", required=True)
+    for register_subcommand in SUBCOMMANDS.values():
+        register_subcommand(prices_sub)
+
+
+__all__ = ["CATALOG_LOADERS", "SUBCOMMANDS", "register", "run_show", "select", "table_text"]
