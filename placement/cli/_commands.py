@@ -9,6 +9,7 @@ from types import ModuleType
 _MODULES = (
     "placement.cli.plan",
     "placement.cli.validate",
+    "placement.cli.prices",
 
 )
 

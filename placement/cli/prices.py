@@ -14,6 +14,7 @@ import argparse
 import difflib
 import io
 import json
+import shutil
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -150,7 +151,8 @@ def table_text(catalog: Catalog, *, limit: int, color: bool) -> str:
             row["as_of"][:10],
         )
     buffer = io.StringIO()
-    console = Console(file=buffer, width=200, force_terminal=color, color_system="auto" if color else None)
+    width = shutil.get_terminal_size((200, 24)).columns if color else 200
+    console = Console(file=buffer, width=width, force_terminal=color, color_system="auto" if color else None)
     if catalog.offers:
         console.print(table)
     else:
@@ -175,7 +177,8 @@ SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {"show": 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("prices", help="show price catalogs (embedded, price files)",
                             description="Look at the offers placement plans with.")
-    prices_sub = parser.add_subparsers(dest="prices_command", metavar="SUBCOMMAND", required=True)
+    prices_sub = parser.add_subparsers(dest="prices_command", title="subcommands", required=True,
+                                       metavar="{" + ",".join(SUBCOMMANDS) + "}")
     for register_subcommand in SUBCOMMANDS.values():
         register_subcommand(prices_sub)
 
