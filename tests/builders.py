@@ -98,3 +98,123 @@ def make_plan(*assignments: Assignment, **overrides: Any) -> Plan:
     }
     fields.update(overrides)
     return Plan(**fields)
+
+
+# -- live price API pages (pricing.sources): hand-written, shaped like the real responses ---------------
+
+def aws_product(instance_type: str = "m5.large", *, region: str = "us-east-1", vcpu: str = "2", memory: str = "8 GiB",
+                hourly: str = "0.0960000000", currency: str = "USD", gpu: str | None = None, os_name: str = "Linux",
+                reserved_terms: int = 2, indent: int | None = None) -> str:
+    """One `PriceList` entry (a JSON string) like `pricing.get_products` returns, Reserved terms included."""
+    import json
+
+    sku = f"SKU{abs(hash((instance_type, region, os_name))) % 10**10:010d}"
+    attributes = {"instanceType": instance_type, "vcpu": vcpu, "memory": memory, "regionCode": region,
+                  "location": "Somewhere", "operatingSystem": os_name, "tenancy": "Shared", "preInstalledSw": "NA",
+                  "capacitystatus": "Used", "licenseModel": "No License required", "marketoption": "OnDemand",
+                  "usagetype": f"BoxUsage:{instance_type}", "servicecode": "AmazonEC2"}
+    if gpu is not None:
+        attributes["gpu"] = gpu
+    def term(code: str, price: str, unit: str = "Hrs", extra: dict | None = None) -> dict:
+        return {"priceDimensions": {f"{sku}.{code}.6YS6EN2CT7": {
+                    "unit": unit, "endRange": "Inf",
+                    "description": f"${price} per On Demand Linux {instance_type} Instance Hour",
+                    "appliesTo": [], "rateCode": f"{sku}.{code}.6YS6EN2CT7", "beginRange": "0",
+                    "pricePerUnit": {currency: price}}},
+                "sku": sku, "effectiveDate": "2025-01-01T00:00:00Z", "offerTermCode": code,
+                "termAttributes": extra or {}}
+    reserved = {f"{sku}.R{i:03d}": term(f"R{i:03d}", "0.0600000000",
+                                         extra={"LeaseContractLength": "1yr", "PurchaseOption": "No Upfront"})
+                for i in range(reserved_terms)}
+    product = {"product": {"productFamily": "Compute Instance", "attributes": attributes, "sku": sku},
+               "serviceCode": "AmazonEC2", "terms": {"OnDemand": {f"{sku}.JRTCKXETXF": term("JRTCKXETXF", hourly)},
+                                                      "Reserved": reserved},
+               "version": "20250101000000", "publicationDate": "2025-01-01T00:00:00Z"}
+    return json.dumps(product, indent=indent, separators=None if indent else (",", ":"))
+
+
+def azure_item(arm_sku: str = "Standard_D2s_v5", price: float = 0.096, *, region: str = "westeurope",
+               spot: bool = False, low_priority: bool = False, windows: bool = False, currency: str = "USD",
+               effective: str = "2024-01-01T00:00:00Z") -> dict[str, Any]:
+    """One Retail Prices API item for a VM meter."""
+    size = arm_sku.removeprefix("Standard_").replace("_", " ")
+    suffix = " Spot" if spot else " Low Priority" if low_priority else ""
+    series = size.split(" ")[-1] if " " in size else ""
+    return {"currencyCode": currency, "tierMinimumUnits": 0.0, "retailPrice": price, "unitPrice": price,
+            "armRegionName": region, "location": "EU West", "effectiveStartDate": effective,
+            "meterId": f"meter-{arm_sku}-{suffix.strip()}", "meterName": f"{size}{suffix}",
+            "productId": "DZH318Z0BQ4L", "skuId": "DZH318Z0BQ4L/00TG", "availabilityId": None,
+            "productName": f"Virtual Machines D{series} Series{' Windows' if windows else ''}",
+            "skuName": f"{size}{suffix}", "serviceName": "Virtual Machines", "serviceId": "DZH313Z7MMC8",
+            "serviceFamily": "Compute", "unitOfMeasure": "1 Hour", "type": "Consumption",
+            "isPrimaryMeterRegion": True, "armSkuName": arm_sku}
+
+
+def gcp_sku(description: str, usd: float, *, regions: tuple[str, ...] = ("us-central1",), usage: str = "OnDemand",
+            currency: str = "USD", sku_id: str | None = None) -> dict[str, Any]:
+    """One Cloud Billing Catalog SKU (per-vCPU `h` or per-GiB `GiBy.h`, from the description)."""
+    ram = " Ram " in description
+    units, nanos = int(usd), round((usd - int(usd)) * 1e9)
+    return {"name": f"services/6F81-5844-456A/skus/{sku_id or abs(hash(description)) % 10**8}",
+            "skuId": sku_id or f"{abs(hash((description, regions))) % 10**8:08d}", "description": description,
+            "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                         "resourceGroup": "RAM" if ram else "CPU", "usageType": usage},
+            "serviceRegions": list(regions),
+            "pricingInfo": [{"summary": "", "pricingExpression": {
+                "usageUnit": "GiBy.h" if ram else "h", "usageUnitDescription": "gibibyte hour" if ram else "hour",
+                "baseUnit": "By.s" if ram else "s", "displayQuantity": 1,
+                "tieredRates": [{"startUsageAmount": 0,
+                                 "unitPrice": {"currencyCode": currency, "units": str(units), "nanos": nanos}}]},
+                "currencyConversionRate": 1, "effectiveTime": "2025-01-01T00:00:00Z"}],
+            "serviceProviderName": "Google", "geoTaxonomy": {"type": "REGIONAL", "regions": list(regions)}}
+
+
+class Fault:
+    """A scripted non-200 (or slow, or broken) HTTP response for `ScriptedPages`."""
+
+    def __init__(self, status: int = 200, body: bytes | str = b"", *, delay_s: float = 0.0,
+                 headers: dict[str, str] | None = None) -> None:
+        self.status, self.delay_s, self.headers = status, delay_s, headers or {}
+        self.body = body.encode() if isinstance(body, str) else body
+
+
+class ScriptedPages:
+    """Serve hand-written JSON pages from a pytest-httpserver at `path`.
+
+    `key(request)` names the page a request asks for; `add(key, *responses)` queues what that page
+    returns, in order (the last one repeats). A response is a JSON-able value (200) or a `Fault`.
+    `hits` counts requests per key.
+    """
+
+    def __init__(self, server: Any, path: str, key: Any) -> None:
+        from collections import Counter
+
+        self.server, self.path, self.key = server, path, key
+        self.script: dict[str, list[Any]] = {}
+        self.hits: Counter[str] = Counter()
+        server.expect_request(path).respond_with_handler(self._handle)
+
+    def url(self, query: str = "") -> str:
+        return self.server.url_for(self.path) + (f"?{query}" if query else "")
+
+    def add(self, key: str, *responses: Any) -> None:
+        self.script.setdefault(key, []).extend(responses)
+
+    def _handle(self, request: Any) -> Any:
+        import json
+        import time
+
+        from werkzeug import Response
+
+        key = self.key(request)
+        self.hits[key] += 1
+        queue = self.script.get(key)
+        if not queue:
+            return Response(json.dumps({"error": f"no page scripted for {key}"}), status=404)
+        response = queue.pop(0) if len(queue) > 1 else queue[0]
+        if isinstance(response, Fault):
+            if response.delay_s:
+                time.sleep(response.delay_s)
+            return Response(response.body, status=response.status, headers=response.headers,
+                            content_type="application/json")
+        return Response(json.dumps(response), status=200, content_type="application/json")
