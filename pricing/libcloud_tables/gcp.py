@@ -16,6 +16,11 @@ Dropped, on purpose: shared-core types (``e2-micro/small/medium``, ``f1-micro``,
 sell a fraction of a vCPU), custom and extended-memory shapes (any shape would do: not a catalog),
 and ``m1`` ultramem/megamem (memory-optimised giants outside the workloads we place). Sustained-use
 and committed-use discounts are not applied: these are list prices.
+
+Known bias: the table's preemptible rates are the fixed preemptible SKUs; Spot VM prices drift and
+were ~20 % higher (median over 262 type × region pairs) on 2025-03-06 in Google's published price
+history, ~33 % higher by 2026 (`bench/pricing_embedded_vs_real.py`). Embedded GCP spot is therefore
+optimistic; use a cache/live or file source when the spot mix matters.
 """
 
 from __future__ import annotations
