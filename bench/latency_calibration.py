@@ -6,7 +6,8 @@ Data (read from ../shared/data/latency, never copied):
 * cross_cloud_rtt_ms_skyplane_2022-04.csv — ping RTTs between VMs in 69 AWS/Azure/GCP regions
   (GCP entries are zones: ``gcp:us-central1-a`` → region ``us-central1``);
 * cloud_region_locations_2025-01.csv — region coordinates (regions listed at two metro points are
-  averaged).
+  averaged). That list places AWS us-west-1 at Hermiston, OR and us-west-2 at San Francisco
+  (swapped); the last line of output repeats the error with our own regions.csv, which has them right.
 
 Fit: rtt = base + distance_km × 2 × inflation / 200, minimising the mean absolute error (for each
 slope on a grid the best base is the median residual). Prints the fitted constants, the error of
