@@ -30,6 +30,7 @@ from botocore.exceptions import (
     NoCredentialsError,
     ReadTimeoutError,
 )
+from botocore.parsers import ResponseParserError
 
 from pricing.errors import SourceFetchError
 from pricing.offer import CapacityType, Offer
@@ -91,13 +92,13 @@ class AwsSource:
     ) -> AwsSource:
         """Clients from boto3's default credential chain (env, profile, IRSA, EKS Pod Identity).
 
-        boto3's own retries are off (``max_attempts=1``) so throttling is retried, and counted, once:
+        boto3's own retries are off (``total_max_attempts=1``) so throttling is retried, and counted, once:
         by `RetryPolicy`. ``AWS_ENDPOINT_URL_PRICING`` / ``AWS_ENDPOINT_URL_EC2`` redirect the calls.
         """
         import boto3
         from botocore.config import Config
 
-        config = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=10, read_timeout=30)
+        config = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=10, read_timeout=30)
         session = boto3.session.Session()
         lock = threading.Lock()
         clients: dict[str, Any] = {}
@@ -253,3 +254,5 @@ def _classified(call: Callable[[dict[str, Any]], dict[str, Any]], kwargs: dict[s
         raise TransientError(f"timed out: {error}") from error
     except (EndpointConnectionError, ConnectionClosedError) as error:
         raise TransientError(f"connection failed: {error}") from error
+    except ResponseParserError as error:  # a truncated or garbled body (often a proxy's 5xx page)
+        raise TransientError(f"unreadable response: {str(error).splitlines()[0]}") from error

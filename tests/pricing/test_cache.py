@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from builders import make_offer
+
 from pricing.cache import (
     catalog_age,
     default_cache_dir,
@@ -108,7 +108,8 @@ def test_failed_refresh_with_allow_stale_keeps_the_last_good_copy_and_says_so(ca
 
 def test_failed_refresh_without_allow_stale_is_a_clear_error(cached: Path) -> None:
     before = cached.read_bytes()
-    with pytest.raises(CatalogUnavailable, match=r"3d old .* refresh failed: aws:pricing-api: region eu-west-1.*--allow-stale"):
+    expected = r"3d old .* refresh failed: aws:pricing-api: region eu-west-1.*--allow-stale"
+    with pytest.raises(CatalogUnavailable, match=expected):
         load_catalog(cached, max_age=timedelta(days=1), refresh=_failing, now=NOW)
     assert cached.read_bytes() == before
 
@@ -121,7 +122,8 @@ def test_stale_without_refresh_is_an_error_unless_allowed(cached: Path) -> None:
 
 
 def test_missing_cache_says_how_to_get_prices(tmp_path: Path) -> None:
-    with pytest.raises(CatalogUnavailable, match=r"no cached price catalog .*placement prices refresh.*--prices embedded"):
+    expected = r"no cached price catalog .*placement prices refresh.*--prices embedded"
+    with pytest.raises(CatalogUnavailable, match=expected):
         load_catalog(tmp_path / "none.json", max_age=timedelta(days=1), now=NOW)
 
 
@@ -132,7 +134,7 @@ def test_missing_cache_is_fetched_when_a_refresh_is_given(tmp_path: Path) -> Non
 
 
 def test_missing_cache_and_failed_refresh_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(CatalogUnavailable, match="no cached price catalog .* and the refresh failed: aws:pricing-api"):
+    with pytest.raises(CatalogUnavailable, match=r"no cached price catalog .* and the refresh failed: aws:pricing-api"):
         load_catalog(tmp_path / "none.json", max_age=timedelta(days=1), refresh=_failing, allow_stale=True, now=NOW)
 
 
@@ -171,7 +173,8 @@ class _Source:
 
 def test_one_failed_source_means_no_fresh_offers_are_used_at_all(cached: Path) -> None:
     before = cached.read_bytes()
-    requests = [RefreshRequest(_Source("aws", fail=False), ("r1",)), RefreshRequest(_Source("azure", fail=True), ("r1",))]
+    requests = [RefreshRequest(_Source("aws", fail=False), ("r1",)),
+                RefreshRequest(_Source("azure", fail=True), ("r1",))]
 
     def refresh(old: Catalog | None) -> Catalog:
         return refresh_catalog(requests, previous=old).catalog

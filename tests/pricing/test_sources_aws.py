@@ -10,9 +10,9 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.stub import Stubber
+from builders import aws_product
 from moto import mock_aws
 
-from builders import aws_product
 from pricing.errors import SourceError, SourceFetchError
 from pricing.offer import CapacityType
 from pricing.sources.aws import AwsSource, product_filters
@@ -95,7 +95,8 @@ def test_malformed_product_is_an_error() -> None:
 
 def test_duplicate_types_keep_the_lowest_price_and_memory_units_are_read() -> None:
     prices = parse_products(
-        [aws_product("t3.nano", memory="0.5 GiB", hourly="0.0060"), aws_product("t3.nano", memory="0.5 GiB", hourly="0.0052"),
+        [aws_product("t3.nano", memory="0.5 GiB", hourly="0.0060"),
+         aws_product("t3.nano", memory="0.5 GiB", hourly="0.0052"),
          aws_product("x2iedn.32xlarge", vcpu="128", memory="4,096 GiB", hourly="26.676")],
         region="us-east-1",
     )
@@ -187,8 +188,8 @@ def test_fetch_pages_products_and_prices_spot_per_zone_from_moto() -> None:
     client, stubber = _pricing_client(PRODUCTS)
     with mock_aws():
         ec2 = boto3.client("ec2", region_name="us-east-1")
-        source = AwsSource(pricing_client=client, ec2_client_for=lambda _r: ec2, advisor=SpotAdvisor.from_json(ADVISOR_SAMPLE),
-                           retry=NO_WAIT, clock=lambda: NOW)
+        source = AwsSource(pricing_client=client, ec2_client_for=lambda _r: ec2, retry=NO_WAIT, clock=lambda: NOW,
+                           advisor=SpotAdvisor.from_json(ADVISOR_SAMPLE))
         offers = source.fetch(["us-east-1"])
         offered = ec2.describe_instance_type_offerings(LocationType="availability-zone")["InstanceTypeOfferings"]
     stubber.assert_no_pending_responses()
@@ -202,7 +203,8 @@ def test_fetch_pages_products_and_prices_spot_per_zone_from_moto() -> None:
     assert {(o.instance_type, o.zone) for o in spot} == expected_zones
     assert expected_zones, "moto lists zones for these types"
     for offer in spot:  # specs come from the on-demand product, rates from the advisor
-        assert (offer.vcpus, offer.memory_gib) == (on_demand[offer.instance_type].vcpus, on_demand[offer.instance_type].memory_gib)
+        spec = on_demand[offer.instance_type]
+        assert (offer.vcpus, offer.memory_gib) == (spec.vcpus, spec.memory_gib)
         assert offer.source == "aws:spot-price-history"
         assert offer.interruption_rate == {"m5.large": 0.075, "c5.xlarge": 0.25}.get(offer.instance_type)
 
@@ -229,7 +231,8 @@ def test_persistent_5xx_fails_the_region_naming_source_region_and_attempts() -> 
         stubber.add_client_error("get_products", service_error_code="InternalError", http_status_code=500)
     stubber.activate()
     source = AwsSource(pricing_client=client, ec2_client_for=None, retry=NO_WAIT)
-    with pytest.raises(SourceFetchError, match=r"aws:pricing-api: region eu-west-1: page 1: .*gave up after 5 attempts"):
+    expected = r"aws:pricing-api: region eu-west-1: page 1: .*gave up after 5 attempts"
+    with pytest.raises(SourceFetchError, match=expected):
         source.fetch(["eu-west-1"])
 
 
@@ -256,5 +259,5 @@ def test_empty_region_is_an_error_with_a_hint() -> None:
 def test_cny_region_is_an_error_naming_the_region() -> None:
     client, _ = _pricing_client([[aws_product(region="cn-north-1", currency="CNY")]], region="cn-north-1")
     source = AwsSource(pricing_client=client, ec2_client_for=None, retry=NO_WAIT)
-    with pytest.raises(SourceFetchError, match="region cn-north-1: m5.large is priced in CNY, not USD"):
+    with pytest.raises(SourceFetchError, match=r"region cn-north-1: m5\.large is priced in CNY, not USD"):
         source.fetch(["cn-north-1"])

@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-
 from builders import Fault, ScriptedPages, azure_item
+
 from pricing.errors import SourceFetchError
 from pricing.offer import CapacityType
 from pricing.sources.azure import AzureSource, parse_items, region_url
 from pricing.sources.azure_sizes import AzureSizeSpecs, SizeSpec, parse_size_name
 from pricing.sources.http import UrllibJsonClient
-from pricing.sources.retry import NO_WAIT, RetryEvent
+from pricing.sources.retry import NO_WAIT, RetryEvent, RetryPolicy
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 PATH = "/api/retail/prices"
@@ -96,8 +96,9 @@ def test_timeouts_are_retried_then_fail_naming_source_region_and_page(pages: Scr
     pages.script["westeurope:2"][:0] = [Fault(200, b"{}", delay_s=1.0)]  # the last response repeats: always slow
     pages.script["westeurope:2"][1:] = []
     azure = AzureSource(base_url=pages.url(), http=UrllibJsonClient(timeout_s=0.2),
-                        retry=NO_WAIT.__class__(max_attempts=2, sleep=lambda _s: None))
-    with pytest.raises(SourceFetchError, match=r"azure:retail-prices: region westeurope: page 2: timed out .*2 attempts"):
+                        retry=RetryPolicy(max_attempts=2, sleep=lambda _s: None))
+    expected = r"azure:retail-prices: region westeurope: page 2: timed out .*2 attempts"
+    with pytest.raises(SourceFetchError, match=expected):
         azure.fetch(["westeurope"])
 
 
@@ -123,7 +124,7 @@ def test_empty_region_is_an_error_with_a_hint(pages: ScriptedPages) -> None:
 def test_a_4xx_is_not_retried(pages: ScriptedPages) -> None:
     pages.add("westeurope:1", Fault(400, '{"Error": {"Message": "Invalid OData filter"}}'))
     events: list[RetryEvent] = []
-    with pytest.raises(SourceFetchError, match="HTTP 400 .*Invalid OData filter"):
+    with pytest.raises(SourceFetchError, match=r"HTTP 400 .*Invalid OData filter"):
         source(pages).fetch(["westeurope"], on_retry=events.append)
     assert events == []
 
@@ -134,7 +135,8 @@ def test_region_names_are_checked_before_they_reach_the_filter() -> None:
 
 
 def test_region_url_encodes_the_canonical_filter() -> None:
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(region_url("https://prices.azure.com/api/retail/prices", "uksouth")).query)
+    url = region_url("https://prices.azure.com/api/retail/prices", "uksouth")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
     assert query["$filter"] == [
         "priceType eq 'Consumption' and currencyCode eq 'USD' and serviceFamily eq 'Compute' "
         "and serviceName eq 'Virtual Machines' and armRegionName eq 'uksouth'"

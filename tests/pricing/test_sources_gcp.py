@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-
 from builders import Fault, ScriptedPages, gcp_sku
+
 from pricing.errors import SourceFetchError
 from pricing.offer import CapacityType
 from pricing.sources.gcp import GcpSource, parse_skus, sku_family
@@ -109,8 +109,10 @@ def test_throttling_and_5xx_are_retried(pages: ScriptedPages) -> None:
 def test_persistent_5xx_fails_naming_source_regions_and_page(pages: ScriptedPages) -> None:
     serve(pages, PAGE_1, PAGE_2)
     pages.script["tok1"] = [Fault(502)]
-    gcp = GcpSource(api_key="k", base_url=pages.server.url_for("/"), retry=RetryPolicy(max_attempts=3, sleep=lambda _s: None))
-    with pytest.raises(SourceFetchError, match=r"gcp:billing-catalog: region us-central1, us-east1: page 2: HTTP 502.*3 attempts"):
+    retry = RetryPolicy(max_attempts=3, sleep=lambda _s: None)
+    gcp = GcpSource(api_key="k", base_url=pages.server.url_for("/"), retry=retry)
+    expected = r"gcp:billing-catalog: region us-central1, us-east1: page 2: HTTP 502.*3 attempts"
+    with pytest.raises(SourceFetchError, match=expected):
         gcp.fetch(list(US))
 
 
