@@ -28,6 +28,7 @@ class MilpResult:
     bound: float
     seconds: float
     backend: str
+    row_duals: dict[int, float] | None = None  # LP relaxations only: row index -> dual value
 
 
 class Milp:
@@ -77,6 +78,7 @@ class Milp:
         time_limit_s: float = 30.0,
         relative_gap: float = 1e-4,
         hint: Sequence[float] | None = None,
+        relax: bool = False,
     ) -> MilpResult:
         """Solve with MathOpt on `backend`; never raises for infeasibility (it is a status)."""
         from ortools.math_opt import callback_pb2, model_parameters_pb2, model_pb2, parameters_pb2
@@ -95,7 +97,7 @@ class Milp:
         model.variables.ids.extend(range(n))
         model.variables.lower_bounds.extend(self.lower)
         model.variables.upper_bounds.extend(self.upper)
-        model.variables.integers.extend(self.integer)
+        model.variables.integers.extend([False] * n if relax else self.integer)
         model.objective.maximize = False
         nonzero = [(i, c) for i, c in enumerate(self.cost) if c]
         model.objective.linear_coefficients.ids.extend(i for i, _ in nonzero)
@@ -119,15 +121,20 @@ class Milp:
             solution_hint = model_params.solution_hints.add()
             solution_hint.variable_values.ids.extend(range(n))
             solution_hint.variable_values.values.extend(hint)
+        import os
+        if os.environ.get("PLACEMENT_DEBUG_MILP"):
+            print(f"milp: {n} vars, {m} rows, integer={not relax}", flush=True)
         result = core.solve(
             model, solver_type, parameters_pb2.SolverInitializerProto(), params, model_params,
             None, callback_pb2.CallbackRegistrationProto(), None, None,
         )
         seconds = time.perf_counter() - started
-        return _result(result, n, seconds, backend)
+        if os.environ.get("PLACEMENT_DEBUG_MILP"):
+            print(f"milp: {seconds:.2f} s {result.termination.reason}", flush=True)
+        return _result(result, n, seconds, backend, relax)
 
 
-def _result(result: object, n: int, seconds: float, backend: str) -> MilpResult:
+def _result(result: object, n: int, seconds: float, backend: str, relax: bool = False) -> MilpResult:
     from ortools.math_opt import result_pb2
 
     reason = result.termination.reason  # type: ignore[attr-defined]
@@ -143,4 +150,10 @@ def _result(result: object, n: int, seconds: float, backend: str) -> MilpResult:
         values[index] = value
     status = "optimal" if reason == result_pb2.TERMINATION_REASON_OPTIMAL else "feasible"
     bound = bounds.dual_bound if math.isfinite(bounds.dual_bound) else -INF
-    return MilpResult(status, values, primal.objective_value, bound, seconds, backend)
+    duals = None
+    if relax and solutions[0].HasField("dual_solution"):
+        dual = solutions[0].dual_solution.dual_values
+        duals = dict(zip(dual.ids, dual.values, strict=True))
+        if status == "optimal":
+            bound = primal.objective_value
+    return MilpResult(status, values, primal.objective_value, bound, seconds, backend, duals)

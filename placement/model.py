@@ -64,8 +64,14 @@ def build_group(
     *,
     coupled: bool,
     capacity_cpu: dict[str, float],
+    cpu_prices: dict[str, float] | None = None,
+    capacity_rows: dict[str, int] | None = None,
 ) -> tuple[Milp, list[WorkloadVars]]:
-    """The model for a group of workloads (coupled ones get unplaced slacks and shared rows)."""
+    """The model for a group of workloads (coupled ones get unplaced slacks and shared rows).
+
+    `cpu_prices` adds a $/CPU-hour charge per cluster (capacity shadow prices, for decomposition);
+    `capacity_rows` receives the row index of each cluster's capacity constraint.
+    """
     milp = Milp()
     all_vars: list[WorkloadVars] = []
     cpu_terms: dict[str, list[tuple[int, float]]] = {}
@@ -73,9 +79,15 @@ def build_group(
     for wo in group:
         vars_ = _add_workload(milp, wo, planning, coupled, cpu_terms, move_terms)
         all_vars.append(vars_)
+    if cpu_prices:
+        for cluster, terms in cpu_terms.items():
+            for col, cpu in terms:
+                milp.cost[col] += cpu_prices.get(cluster, 0.0) * cpu
     for cluster, terms in cpu_terms.items():
         if cluster in capacity_cpu:
-            milp.constraint(terms, upper=capacity_cpu[cluster])
+            row = milp.constraint(terms, upper=capacity_cpu[cluster])
+            if capacity_rows is not None:
+                capacity_rows[cluster] = row
     if planning.max_moves is not None and move_terms:
         milp.constraint(move_terms, upper=float(planning.max_moves))
     return milp, all_vars
@@ -123,7 +135,7 @@ def _add_workload(
     z = result.unplaced
 
     def with_slack(terms: list[tuple[int, float]], rhs: float) -> list[tuple[int, float]]:
-        return terms + [(z, rhs)] if z is not None else terms
+        return [*terms, (z, rhs)] if z is not None else terms
 
     if w.latency_ms is not None:
         for user, share in w.users.items():

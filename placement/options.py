@@ -88,8 +88,7 @@ def workload_options(scenario: Scenario, workload: Workload, pricer: ReplicaPric
                                  f"{scope} is {nearest.cluster.name} at {nearest.rtt_ms[user]:.0f} ms")
         options = [o for o in options if o.serves]
     if workload.replicas > 0 and len(options) < workload.min_clusters:
-        rules = tuple(r for r, on in (("residency", residency is not None), ("latency", workload.latency_ms is not None))
-                      if on) + ("minClusters",)
+        rules = (*tuple(r for r, on in (("residency", residency is not None), ("latency", workload.latency_ms is not None)) if on), "minClusters")
         names = ", ".join(o.cluster.name for o in options)
         return _unplaced(workload, rules, f"minClusters {workload.min_clusters} but only {len(options)} cluster(s) "
                          f"meet its other rules: {names}")

@@ -297,7 +297,7 @@ def _latency(
             reader.problem(path, user, "unknown user region" + did_you_mean(str(user), user_names))
             continue
         row = reader.mapping(row, path)
-        for cluster, value in row.items():
+        for cluster, _value in row.items():
             if cluster not in cluster_names:
                 reader.problem(f"{path}.{cluster}", cluster, "unknown cluster" + did_you_mean(str(cluster), cluster_names))
                 continue

@@ -26,7 +26,8 @@ from placement.plan_costs import price_current, price_placement
 from placement.scenario import Scenario
 from pricing import CapacityType, Catalog
 
-_BATCH_VARIABLES = 6000  # independent workloads per model: small models solve to optimality fast
+_BATCH_VARIABLES = 300  # independent workloads per model: small models solve to optimality fast
+_PRICED_DECOMPOSITION_MIN = 50  # coupled groups larger than this are decomposed with shadow prices
 
 
 def solve(
@@ -35,7 +36,7 @@ def solve(
     *,
     time_limit_s: float | None = None,
     backend: str = "highs",
-    relative_gap: float = 1e-4,
+    relative_gap: float = 1e-3,
 ) -> Plan:
     """Plan the scenario on the catalog's prices. Pure: no I/O, no printing."""
     started = time.perf_counter()
@@ -124,11 +125,20 @@ def _solve_group(
     backend: str,
     relative_gap: float,
 ) -> tuple[list[GreedyPlacement | None], float, float, str]:
+    started = time.perf_counter()
     baseline = greedy(group, planning, capacity)
     baseline_cost = _objective(group, baseline, planning)
     baseline_lost = sum(p is None for p in baseline)
     if planning.max_moves is not None and _greedy_moves(group, baseline) > planning.max_moves:
         baseline_lost = len(group) + 1  # greedy knows no churn budget: never prefer it over the model
+    if coupled and planning.max_moves is None and len(group) > _PRICED_DECOMPOSITION_MIN:
+        priced = _solve_priced(group, planning, capacity, time_limit_s, backend, relative_gap)
+        if priced is not None:
+            placements, cost, bound = priced
+            lost = sum(p is None for p in placements)
+            if (lost, cost) <= (baseline_lost, baseline_cost + 1e-9):
+                return placements, cost, min(bound, cost), "optimal" if cost - bound <= relative_gap * cost else "feasible"
+        time_limit_s = max(time_limit_s - (time.perf_counter() - started), 0.05)
     milp, variables = build_group(group, planning, coupled=coupled, capacity_cpu=capacity)
     result = milp.solve(backend=backend, time_limit_s=time_limit_s, relative_gap=relative_gap)
     if result.status in ("optimal", "feasible"):
@@ -140,6 +150,73 @@ def _solve_group(
     # No solution in time (or worse than greedy): keep the greedy plan, bound from the solver if any.
     bound = result.bound if math.isfinite(result.bound) else 0.0
     return baseline, baseline_cost, min(bound, baseline_cost), "feasible"
+
+
+def _solve_priced(
+    group: list[WorkloadOptions],
+    planning,
+    capacity: dict[str, float],
+    time_limit_s: float,
+    backend: str,
+    relative_gap: float,
+) -> tuple[list[GreedyPlacement | None], float, float] | None:
+    """Capacity-coupled groups, decomposed: LP shadow prices, independent solves, exact repair.
+
+    1. Solve the LP relaxation of the whole group: its optimum is a valid lower bound, and the duals
+       of the capacity rows are the $/CPU-hour each capped cluster is worth at the margin.
+    2. Solve the workloads as independent batches with that price added to capped clusters (no
+       capacity rows, so the batches are small and fast).
+    3. Keep every workload that uses no over-full cluster; re-solve the rest exactly as one coupled
+       model against the capacity that is left.
+    Returns None when a step fails, and the caller solves the whole group directly.
+    """
+    started = time.perf_counter()
+    rows: dict[str, int] = {}
+    milp, _ = build_group(group, planning, coupled=True, capacity_cpu=capacity, capacity_rows=rows)
+    lp = milp.solve(backend="highs", time_limit_s=time_limit_s / 3, relax=True)
+    if lp.status != "optimal" or lp.row_duals is None:
+        return None
+    prices = {cluster: max(-lp.row_duals.get(row, 0.0), 0.0) for cluster, row in rows.items()}
+    placements: list[GreedyPlacement | None] = []
+    # Lagrangian bound: Σ batch bounds (priced) − Σ λ·cap is a valid lower bound for any λ ≥ 0.
+    lagrangian = -sum(prices[c] * capacity[c] for c in prices)
+    for batch, _ in _groups(group, {}, coupled_all=False):
+        batch_milp, batch_vars = build_group(batch, planning, coupled=False, capacity_cpu={}, cpu_prices=prices)
+        left = max(time_limit_s - (time.perf_counter() - started), 0.05)
+        result = batch_milp.solve(backend=backend, time_limit_s=left / 2, relative_gap=relative_gap)
+        if result.status not in ("optimal", "feasible"):
+            return None
+        lagrangian += result.bound
+        placements.extend(_read(v, result.values) for v in batch_vars)
+    order = {wo.workload.key: i for i, wo in enumerate(group)}
+    ordered: list[GreedyPlacement | None] = [None] * len(group)
+    for wo, placement in zip([wo for batch, _ in _groups(group, {}, coupled_all=False) for wo in batch], placements,
+                             strict=True):
+        ordered[order[wo.workload.key]] = placement
+    used: dict[str, float] = {}
+    for wo, placement in zip(group, ordered, strict=True):
+        for name, (od, sp) in (placement.replicas.items() if placement else ()):
+            used[name] = used.get(name, 0.0) + wo.workload.cpu * (od + sp)
+    full = {name for name, cap in capacity.items() if used.get(name, 0.0) > cap + 1e-9}
+    if full:
+        stuck = [i for i, (wo, p) in enumerate(zip(group, ordered, strict=True))
+                 if p is not None and full & set(p.replicas)]
+        remaining = dict(capacity)
+        for i, (wo, placement) in enumerate(zip(group, ordered, strict=True)):
+            if i in stuck or placement is None:
+                continue
+            for name, (od, sp) in placement.replicas.items():
+                if name in remaining:
+                    remaining[name] -= wo.workload.cpu * (od + sp)
+        sub = [group[i] for i in stuck]
+        sub_milp, sub_vars = build_group(sub, planning, coupled=True, capacity_cpu=remaining)
+        left = max(time_limit_s - (time.perf_counter() - started), 0.05)
+        result = sub_milp.solve(backend=backend, time_limit_s=left, relative_gap=relative_gap)
+        if result.status not in ("optimal", "feasible"):
+            return None
+        for i, v in zip(stuck, sub_vars, strict=True):
+            ordered[i] = _read(v, result.values)
+    return ordered, _objective(group, ordered, planning), max(lp.bound, lagrangian)
 
 
 def _greedy_moves(group: Sequence[WorkloadOptions], placements: Sequence[GreedyPlacement | None]) -> int:

@@ -17,7 +17,7 @@ from placement.jurisdictions import residency_allows
 from placement.latency import estimate_rtt_ms
 from placement.plan import Plan
 from placement.scenario import Cluster, Scenario, Workload
-from pricing import Catalog, CapacityType
+from pricing import CapacityType, Catalog
 
 _DEFAULT_RATE = 0.05  # same documented default as the pricing model (see placement.costing)
 _TOLERANCE = 1e-6
@@ -155,7 +155,7 @@ def check(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[Violation]:
     return out
 
 
-def _today(workloads: dict[str, Workload], a, kind: str) -> int:  # noqa: ANN001
+def _today(workloads: dict[str, Workload], a, kind: str) -> int:
     today = workloads[a.workload].current.get(a.cluster)
     return 0 if today is None else getattr(today, kind)
 
@@ -168,7 +168,7 @@ def _cheapest_named(catalog: Catalog, w: Workload, c: Cluster, kind: CapacityTyp
     return None
 
 
-def _check_routes(add, scenario: Scenario, w: Workload, mine, routes, clusters) -> float:  # noqa: ANN001
+def _check_routes(add, scenario: Scenario, w: Workload, mine, routes, clusters) -> float:
     """Latency routing: every user's share is served within latencyMs, by clusters with the replicas."""
     served_by: dict[str, float] = {}
     per_user: dict[str, float] = {}

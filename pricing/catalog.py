@@ -24,13 +24,13 @@ SCHEMA_VERSION = 1
 #: The price-file columns of DESIGN.md (required first, then optional), plus provenance.
 PRICE_FILE_REQUIRED = ("cloud", "region", "instance_type", "capacity_type", "vcpus", "memory_gib", "hourly_usd")
 PRICE_FILE_OPTIONAL = ("zone", "gpus", "interruption_rate", "as_of")
-CSV_COLUMNS = PRICE_FILE_REQUIRED + ("zone", "gpus", "interruption_rate", "source", "as_of")
+CSV_COLUMNS = (*PRICE_FILE_REQUIRED, "zone", "gpus", "interruption_rate", "source", "as_of")
 
 
 class Catalog:
     """An immutable collection of `Offer` rows plus the schema version and when it was assembled."""
 
-    __slots__ = ("_offers", "_by_region", "fetched_at", "schema_version")
+    __slots__ = ("_by_region", "_offers", "fetched_at", "schema_version")
 
     def __init__(
         self,

@@ -14,6 +14,8 @@ class CatalogUnavailable(PricingError):
 class PriceFileError(PricingError):
     """A price file (CSV of offers) is malformed; the message names the file, line, column and fix."""
 
+    exit_code = 2  # bad input, not a broken environment
+
 
 class SourceError(PricingError):
     """A price source failed to fetch; carries the source name and the underlying cause."""

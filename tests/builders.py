@@ -11,7 +11,7 @@ from typing import Any
 
 from placement.plan import Assignment, HourlyCost, Plan, SolverStats
 from placement.scenario import Cluster, Planning, Replicas, Scenario, UserRegion, Workload
-from pricing import Catalog, CapacityType, Offer
+from pricing import CapacityType, Catalog, Offer
 
 AS_OF = datetime(2025, 3, 2, tzinfo=UTC)
 

@@ -10,8 +10,8 @@ import math
 from pathlib import Path
 
 import pytest
-
 from builders import make_catalog, make_cluster, make_scenario, make_workload, user
+
 from placement.cli import main
 from placement.plan import Plan
 from placement.scenario import Planning
@@ -29,7 +29,7 @@ def replicas(plan: Plan, workload: str = "shop/web") -> dict[str, tuple[int, int
     return {a.cluster: (a.on_demand, a.spot) for a in plan.for_workload(workload)}
 
 
-def solved(scenario) -> Plan:  # noqa: ANN001
+def solved(scenario) -> Plan:
     plan = solve(scenario, CATALOG)
     assert check(plan, scenario, CATALOG) == []
     return plan

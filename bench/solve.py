@@ -1,0 +1,163 @@
+"""Solve benchmark: generated fleets with explicit price files and latency matrices.
+
+For each size it prints solve seconds, plan cost, best bound, gap, and — in the same run — the cost
+of the greedy cheapest-first baseline on the same scenario. Targets (issue 2): 1,000 × 20 within
+5 s at ≤ 0.5 % above the best bound; 5,000 × 40 within 60 s at ≤ 1 %.
+
+    .venv/bin/python bench/solve.py [--sizes 100x10,1000x20,5000x40] [--seed 7] [--caps 0.1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from placement.costing import ReplicaPricer
+from placement.greedy import greedy
+from placement.model import replica_costs
+from placement.options import all_options
+from placement.prices import catalog_for
+from placement.scenario_load import load_scenario
+from placement.solve import solve
+from placement.validate import check
+
+COUNTRIES = ["DE", "FR", "IE", "NL", "SE", "US", "US", "US", "CA", "GB", "JP", "SG", "AU", "BR", "IN"]
+SHAPES = [(0.25, 0.5), (0.5, 1), (1, 2), (1, 4), (2, 4), (2, 8), (4, 8), (4, 16)]
+TYPES = [("std-2", 2, 8), ("std-4", 4, 16), ("std-8", 8, 32), ("cpu-4", 4, 8), ("cpu-8", 8, 16), ("mem-4", 4, 32)]
+USERS = [("eu", 50.1, 8.7), ("us-east", 38.9, -77.0), ("us-west", 37.8, -122.4), ("asia", 1.35, 103.8)]
+
+
+def generate(directory: Path, workloads: int, clusters: int, seed: int, cap_share: float) -> Path:
+    rng = random.Random(seed)
+    names, rows, coords = [], [], {}
+    for index in range(clusters):
+        cloud = ("cloud-a", "cloud-b", "cloud-c")[index % 3]
+        region = f"r{index}"
+        name = f"{cloud}-{region}"
+        country = COUNTRIES[index % len(COUNTRIES)]
+        names.append((name, cloud, region, country))
+        base = USERS[index % len(USERS)]
+        coords[name] = (base[1] + rng.uniform(-8, 8), base[2] + rng.uniform(-12, 12))
+        scale = rng.uniform(0.7, 1.4)
+        for type_name, vcpus, memory in TYPES:
+            od = (0.035 * vcpus + 0.0045 * memory) * scale * rng.uniform(0.95, 1.08)
+            rows.append([cloud, region, type_name, "on-demand", vcpus, memory, round(od, 5)])
+            rows.append([cloud, region, type_name, "spot", vcpus, memory, round(od * rng.uniform(0.25, 0.5), 5)])
+    with (directory / "offers.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["cloud", "region", "instance_type", "capacity_type", "vcpus", "memory_gib", "hourly_usd"])
+        writer.writerows(rows)
+    matrix = {}
+    for user, lat, lon in USERS:
+        matrix[user] = {}
+        for name, *_ in names:
+            clat, clon = coords[name]
+            km = 6371 * math.acos(min(1, max(-1, math.sin(math.radians(lat)) * math.sin(math.radians(clat))
+                                             + math.cos(math.radians(lat)) * math.cos(math.radians(clat))
+                                             * math.cos(math.radians(lon - clon)))))
+            matrix[user][name] = round(5 + km / 100 * 1.6, 1)
+    capped = set(rng.sample([n for n, *_ in names], max(1, int(cap_share * clusters)))) if cap_share else set()
+    cluster_docs = [{"name": n, "cloud": c, "region": r, "country": k, "autoscaler": "none",
+                     **({"capacity": {"cpu": rng.choice([200, 400, 800])}} if n in capped else {})}
+                    for n, c, r, k in names]
+    workload_docs = []
+    for index in range(workloads):
+        cpu, memory = rng.choice(SHAPES)
+        replicas = rng.randint(1, 30)
+        rule = rng.random()
+        doc = {"name": f"w{index}", "namespace": f"ns{index % 50}", "resources": {"cpu": cpu, "memory": f"{memory}Gi"},
+               "demand": {"replicas": replicas}, "spot": {"maxFraction": rng.choice([0, 0.5, 0.8, 1.0])},
+               "minAvailable": rng.randint(0, max(replicas // 3, 0)), "minClusters": rng.choice([1, 1, 2, 3]),
+               "current": {rng.choice(names)[0]: {"onDemand": replicas}}}
+        if rule < 0.3:
+            doc["residency"] = ["EU"]
+        elif rule < 0.5:
+            doc["residency"] = ["US"]
+        if rng.random() < 0.6:
+            chosen = rng.sample([u for u, *_ in USERS], rng.randint(1, 3))
+            shares = [rng.random() + 0.1 for _ in chosen]
+            total = sum(shares)
+            rounded = [round(s / total, 3) for s in shares[:-1]]
+            doc["users"] = dict(zip(chosen, [*rounded, round(1 - sum(rounded), 6)], strict=True))
+            doc["latencyMs"] = rng.choice([80, 120, 200])
+        workload_docs.append(doc)
+    scenario = {"apiVersion": "placement.dev/v1alpha1", "kind": "Scenario", "metadata": {"name": f"gen-{workloads}"},
+                "spec": {"planning": {"timeLimitSeconds": 60}, "prices": {"source": "file", "file": "offers.csv"},
+                         "userRegions": [{"name": u, "lat": lat, "lon": lon} for u, lat, lon in USERS],
+                         "latency": {"matrixMs": matrix}, "clusters": cluster_docs, "workloads": workload_docs}}
+    path = directory / "scenario.yaml"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False))
+    return path
+
+
+def greedy_cost(scenario, catalog) -> tuple[float, int]:
+    options = [o for o in all_options(scenario, ReplicaPricer(catalog, overhead_factor=scenario.planning.overhead_factor))
+               if o.unplaced is None and o.workload.replicas > 0]
+    capacity = {c.name: c.capacity_cpu for c in scenario.clusters if c.capacity_cpu is not None}
+    total, lost = 0.0, 0
+    for wo, placement in zip(options, greedy(options, scenario.planning, capacity), strict=True):
+        if placement is None:
+            lost += 1
+            continue
+        by_name = {o.cluster.name: o for o in wo.options}
+        for name, (od, sp) in placement.replicas.items():
+            od_cost, sp_cost = replica_costs(by_name[name], wo.workload.replicas, wo.workload.egress_gb_per_hour,
+                                             scenario.planning.risk_aversion)
+            total += od * (od_cost or 0) + sp * (sp_cost or 0)
+    return total, lost
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100x10,1000x20,5000x40")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--caps", type=float, default=0.1, help="share of clusters with a CPU cap (couples workloads)")
+    parser.add_argument("--backend", default="highs")
+    parser.add_argument("--validate", action="store_true", help="also run the independent validator on each plan")
+    args = parser.parse_args()
+    targets = {"1000x20": (5.0, 0.005), "5000x40": (60.0, 0.01)}
+    header = f"{'size':>9} {'build s':>8} {'solve s':>8} {'plan $/h':>11} {'bound':>11} {'gap':>8} " \
+             f"{'greedy $/h':>11} {'greedy/plan':>11} {'unplaced':>8} {'peak MiB':>8}  target"
+    print(header)
+    failed = False
+    for size in args.sizes.split(","):
+        workloads, clusters = (int(x) for x in size.split("x"))
+        with tempfile.TemporaryDirectory() as tmp:
+            started = time.perf_counter()
+            scenario = load_scenario(generate(Path(tmp), workloads, clusters, args.seed, args.caps))
+            catalog = catalog_for(scenario).catalog
+            built = time.perf_counter() - started
+            started = time.perf_counter()
+            plan = solve(scenario, catalog, time_limit_s=60, backend=args.backend)
+            seconds = time.perf_counter() - started
+            baseline, _ = greedy_cost(scenario, catalog)
+            if args.validate:
+                violations = check(plan, scenario, catalog)
+                if violations:
+                    print(f"  {len(violations)} violations, first: {violations[0]}")
+                    failed = True
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        s = plan.solver
+        verdict = ""
+        if size in targets:
+            limit_s, limit_gap = targets[size]
+            ok = seconds <= limit_s and s.gap <= limit_gap
+            failed |= not ok
+            verdict = f"{'ok' if ok else 'MISSED'} (≤ {limit_s:g} s, gap ≤ {limit_gap:.1%})"
+        print(f"{size:>9} {built:8.2f} {seconds:8.2f} {s.objective:11.4f} {s.bound:11.4f} {s.gap:8.4%} "
+              f"{baseline:11.4f} {baseline / max(s.objective, 1e-9):11.3f} {len(plan.unplaced):8d} {peak:8.0f}  {verdict}",
+              flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
