@@ -227,3 +227,9 @@ def _allow_list_requirement(cluster: Cluster, families: Iterable[str]) -> dict[s
     if cluster.cloud == "azure":
         return {"key": AZURE_SKU_SERIES, "operator": "In", "values": sorted(set(families))}
     return None
+
+
+def instance_sizes(offers: Iterable[Any]) -> dict[str, tuple[float, float]]:
+    """`{instance_type: (vcpus, memory_gib)}` from price offers (anything with those attributes),
+    for `PatchOptions.instance_sizes`."""
+    return {o.instance_type: (float(o.vcpus), float(o.memory_gib)) for o in offers}

@@ -10,6 +10,7 @@ _MODULES = (
     "placement.cli.plan",
     "placement.cli.validate",
     "placement.cli.prices",
+    "placement.cli.kube",
 
 )
 
