@@ -3,10 +3,11 @@
 Each ``PriceList`` entry is a JSON *string* of one product (REFERENCE.md §4.1). A product carries its
 attributes (``instanceType``, ``vcpu``, ``memory`` "8 GiB", ``gpu``, ...) and its terms; the
 ``Reserved`` terms are most of the bytes and are never needed here. For throughput the parser
-locates the ``"attributes":`` and ``"OnDemand":`` objects and decodes only those two with
-`json.JSONDecoder.raw_decode`. This is safe on any valid JSON: a ``"`` inside a string value is
-always escaped, so ``"OnDemand":`` can only be an object key. When either key is missing or a
-fragment does not decode, the whole string is parsed with `json.loads` (same result, slower).
+locates the ``"attributes":`` and ``"OnDemand":`` objects and decodes only those two (the flat
+``attributes`` up to its first ``}``, ``OnDemand`` with `json.JSONDecoder.raw_decode`). This is safe
+on any valid JSON: a ``"`` inside a string value is always escaped, so ``"OnDemand":`` can only be an
+object key. When either key is missing or a fragment does not decode, the whole string is parsed with
+`json.loads` (same result, slower).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from pricing.sources.http import loads
 
 _DECODER = json.JSONDecoder()
 _ATTRIBUTES_KEY = '"attributes":'
@@ -89,7 +93,7 @@ def _split(text: str) -> tuple[dict, dict]:
     o = text.find(_ON_DEMAND_KEY)
     if a >= 0 and o >= 0:
         try:
-            attributes, _ = _DECODER.raw_decode(text, _skip_space(text, a + len(_ATTRIBUTES_KEY)))
+            attributes = _flat_object(text, _skip_space(text, a + len(_ATTRIBUTES_KEY)))
             on_demand, _ = _DECODER.raw_decode(text, _skip_space(text, o + len(_ON_DEMAND_KEY)))
         except ValueError:
             pass
@@ -97,6 +101,16 @@ def _split(text: str) -> tuple[dict, dict]:
             if isinstance(attributes, dict) and isinstance(on_demand, dict):
                 return attributes, on_demand
     return _split_slow(text)
+
+
+def _flat_object(text: str, start: int) -> Any:
+    """The object at `start`, decoded up to its first ``}`` when that is valid JSON (a flat object of
+    strings, like ``attributes``: a successful parse of that prefix can only be the whole object),
+    else with `raw_decode` (a ``}`` inside a string, or a nested object)."""
+    try:
+        return loads(text[start : text.find("}", start) + 1])
+    except ValueError:
+        return _DECODER.raw_decode(text, start)[0]
 
 
 def _split_slow(text: str) -> tuple[dict, dict]:

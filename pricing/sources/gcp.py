@@ -7,7 +7,8 @@ regional: one listing per refresh, then each requested region is composed from i
 
 A SKU counts when ``category.resourceFamily == "Compute"``, ``usageType`` is ``OnDemand`` or
 ``Preemptible`` (Spot), its description reads ``[Spot Preemptible ]<family> [Instance ](Core|Ram) running in
-<area>`` and does not mention Custom, Sole Tenancy, Commitment, Extended or Premium. Its regions are its
+<area>`` and does not mention Custom, Sole Tenancy, Commitment, Extended or Premium
+(`pricing.sources.gcp_skus`, which also skips decoding the other SKUs of a page). Its regions are its
 ``serviceRegions`` (never the area words). Price = ``int(units) + nanos/1e9`` of the first tier of the
 newest ``pricingInfo``. A machine type's hourly price = vCPUs × core price + GiB × RAM price, for the
 shapes in `pricing.sources.gcp_shapes.SHAPES`.
@@ -15,7 +16,6 @@ shapes in `pricing.sources.gcp_shapes.SHAPES`.
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -24,19 +24,14 @@ from typing import Any
 from pricing.errors import SourceFetchError
 from pricing.offer import CapacityType, Offer
 from pricing.sources.gcp_shapes import SHAPES
-from pricing.sources.http import JsonClient, PageError, UrllibJsonClient
+from pricing.sources.gcp_skus import read_page, sku_family
+from pricing.sources.http import HttpClient, PageError, UrllibClient
 from pricing.sources.regions import region_hint
 from pricing.sources.retry import OnRetry, RetryPolicy, TransientError
 
 SOURCE = "gcp:billing-catalog"
 DEFAULT_BASE_URL = "https://cloudbilling.googleapis.com"
 COMPUTE_SERVICE = "6F81-5844-456A"
-_DESCRIPTION = re.compile(
-    r"^(?:Spot Preemptible |Preemptible )?(?P<family>.+?) (?:Instance )?(?P<resource>Core|Ram) running in .+$"
-)
-_EXCLUDED_WORDS = ("Custom", "Sole Tenancy", "Commitment", "Extended", "Premium")
-_FAMILY_PHRASES = {"n1 predefined": "n1", "compute optimized": "c2", "memory-optimized": "m1"}
-_FAMILY_TOKEN = re.compile(r"^[a-z]\d+[a-z]?$")
 _USAGE = {"OnDemand": CapacityType.ON_DEMAND, "Preemptible": CapacityType.SPOT}
 _UNITS = {"Core": "h", "Ram": "GiBy.h"}
 _MAX_PAGES = 10_000
@@ -49,20 +44,6 @@ class CurrencyError(ValueError):
     """A SKU priced in a currency other than USD."""
 
 
-def sku_family(description: str) -> tuple[str, str] | None:
-    """(family, "Core"|"Ram") of a per-vCPU/per-GiB SKU description, or None when it is not one."""
-    if any(word in description for word in _EXCLUDED_WORDS):
-        return None
-    match = _DESCRIPTION.match(description)
-    if match is None:
-        return None
-    text = match["family"].lower()
-    family = _FAMILY_PHRASES.get(text) or text.split(" ", 1)[0]
-    if not _FAMILY_TOKEN.match(family):
-        return None
-    return family, match["resource"]
-
-
 def parse_skus(skus: Iterable[Mapping[str, Any]], *, regions: Iterable[str], into: Rates | None = None) -> Rates:
     """Per-vCPU and per-GiB rates by (region, family, capacity type) for the wanted regions.
 
@@ -72,13 +53,16 @@ def parse_skus(skus: Iterable[Mapping[str, Any]], *, regions: Iterable[str], int
     wanted = set(regions)
     rates: Rates = {} if into is None else into
     for sku in skus:
+        description = sku.get("description", "")
+        if " running in " not in description:  # cheapest rejection first: most SKUs are not per-core/per-GiB
+            continue
         category = sku["category"]
         if category.get("resourceFamily") != "Compute":
             continue
         capacity = _USAGE.get(category.get("usageType", ""))
         if capacity is None:
             continue
-        parsed = sku_family(sku.get("description", ""))
+        parsed = sku_family(description)
         if parsed is None:
             continue
         family, resource = parsed
@@ -146,7 +130,7 @@ class GcpSource:
         api_key: str | None = None,
         token_provider: Callable[[], str] | None = None,
         base_url: str = DEFAULT_BASE_URL,
-        http: JsonClient | None = None,
+        http: HttpClient | None = None,
         retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         page_size: int = 5000,
@@ -154,7 +138,7 @@ class GcpSource:
         self.api_key = api_key
         self.token_provider = token_provider
         self.base_url = base_url.rstrip("/")
-        self.http = http or UrllibJsonClient()
+        self.http = http or UrllibClient()
         self.retry = retry or RetryPolicy()
         self.clock = clock
         self.page_size = page_size
@@ -195,15 +179,13 @@ class GcpSource:
         for number in range(1, _MAX_PAGES + 1):
             url, headers = self._request(token)
             try:
-                document = self.retry.call(
-                    lambda u=url, h=headers: self.http.get_json(u, h), what=f"{SOURCE} page {number}", on_retry=on_retry
+                body = self.retry.call(
+                    lambda u=url, h=headers: self.http.get(u, h), what=f"{SOURCE} page {number}", on_retry=on_retry
                 )
+                skus, token = read_page(body)
             except (TransientError, PageError) as error:
                 raise SourceFetchError(SOURCE, where, f"page {number}: {error}") from error
-            if not isinstance(document, Mapping) or not isinstance(document.get("skus", []), list):
-                raise SourceFetchError(SOURCE, where, f"page {number}: not a Billing Catalog page (no `skus` list)")
-            yield document.get("skus", [])
-            token = document.get("nextPageToken") or None
+            yield skus
             if token is None:
                 return
             if token in seen:

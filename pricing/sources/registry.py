@@ -48,11 +48,11 @@ def _aws(settings: SourceSettings) -> PriceSource:
 def _azure(settings: SourceSettings) -> PriceSource:
     from pricing.sources.azure import DEFAULT_BASE_URL, AzureSource
     from pricing.sources.azure_sizes import AzureSizeSpecs, specs_from_catalog
-    from pricing.sources.http import UrllibJsonClient
+    from pricing.sources.http import UrllibClient
 
     return AzureSource(
         base_url=settings.env.get("PLACEMENT_AZURE_PRICES_URL", DEFAULT_BASE_URL),
-        http=UrllibJsonClient(timeout_s=settings.timeout_s),
+        http=UrllibClient(timeout_s=settings.timeout_s),
         specs=AzureSizeSpecs(specs_from_catalog(settings.azure_specs_from)),
         retry=settings.retry,
     )
@@ -60,14 +60,14 @@ def _azure(settings: SourceSettings) -> PriceSource:
 
 def _gcp(settings: SourceSettings) -> PriceSource:
     from pricing.sources.gcp import DEFAULT_BASE_URL, GcpSource
-    from pricing.sources.http import UrllibJsonClient
+    from pricing.sources.http import UrllibClient
 
     api_key = settings.env.get("PLACEMENT_GCP_API_KEY") or settings.env.get("GOOGLE_API_KEY")
     return GcpSource(
         api_key=api_key,
         token_provider=None if api_key else _google_token_provider(),
         base_url=settings.env.get("PLACEMENT_GCP_BILLING_URL", DEFAULT_BASE_URL),
-        http=UrllibJsonClient(timeout_s=settings.timeout_s),
+        http=UrllibClient(timeout_s=settings.timeout_s),
         retry=settings.retry,
     )
 

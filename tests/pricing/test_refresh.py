@@ -25,7 +25,7 @@ from pricing.sources import OnRetry, RetryEvent
 from pricing.sources.aws import AwsSource
 from pricing.sources.azure import AzureSource
 from pricing.sources.gcp import GcpSource
-from pricing.sources.http import UrllibJsonClient
+from pricing.sources.http import UrllibClient
 from pricing.sources.regions import DEFAULT_REGIONS
 from pricing.sources.retry import RetryPolicy
 
@@ -264,8 +264,8 @@ def local_clouds(httpserver: Any) -> dict[str, Any]:
     retry = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.02)
     sources = {
         "aws": aws.source(retry),
-        "azure": AzureSource(base_url=azure.url(), http=UrllibJsonClient(timeout_s=2), retry=retry, clock=lambda: NOW),
-        "gcp": GcpSource(api_key="k", base_url=httpserver.url_for("/"), http=UrllibJsonClient(timeout_s=2),
+        "azure": AzureSource(base_url=azure.url(), http=UrllibClient(timeout_s=2), retry=retry, clock=lambda: NOW),
+        "gcp": GcpSource(api_key="k", base_url=httpserver.url_for("/"), http=UrllibClient(timeout_s=2),
                          retry=retry, clock=lambda: NOW),
     }
     return {"aws": aws, "azure": azure, "gcp": gcp, "sources": sources}

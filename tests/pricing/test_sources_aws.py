@@ -70,6 +70,13 @@ def test_fast_and_full_parse_agree(indent: int | None) -> None:
     assert (price.vcpus, price.memory_gib, price.gpus) == (8, 61, 1)
 
 
+def test_a_brace_inside_an_attribute_value_is_read_correctly() -> None:
+    text = aws_product("m5.large").replace('"location":"Somewhere"', '"location":"Some}where {x}"')
+    assert json.loads(text)["product"]["attributes"]["location"] == "Some}where {x}"
+    price = parse_product(text, region="us-east-1")
+    assert price is not None and (price.vcpus, price.memory_gib, price.hourly_usd) == (2, 8, 0.096)
+
+
 @pytest.mark.parametrize(
     ("product", "reason"),
     [

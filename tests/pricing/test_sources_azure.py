@@ -13,7 +13,7 @@ from pricing.errors import SourceFetchError
 from pricing.offer import CapacityType
 from pricing.sources.azure import AzureSource, parse_items, region_url
 from pricing.sources.azure_sizes import AzureSizeSpecs, SizeSpec, parse_size_name
-from pricing.sources.http import UrllibJsonClient
+from pricing.sources.http import UrllibClient
 from pricing.sources.retry import NO_WAIT, RetryEvent, RetryPolicy
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -45,7 +45,7 @@ def serve(pages: ScriptedPages, region: str, *item_pages: list[dict[str, Any]]) 
 
 
 def source(pages: ScriptedPages, **kwargs: Any) -> AzureSource:
-    return AzureSource(base_url=pages.url(), http=UrllibJsonClient(timeout_s=2), retry=NO_WAIT,
+    return AzureSource(base_url=pages.url(), http=UrllibClient(timeout_s=2), retry=NO_WAIT,
                        clock=lambda: NOW, **kwargs)
 
 
@@ -95,7 +95,7 @@ def test_timeouts_are_retried_then_fail_naming_source_region_and_page(pages: Scr
     serve(pages, "westeurope", *WESTEUROPE)
     pages.script["westeurope:2"][:0] = [Fault(200, b"{}", delay_s=1.0)]  # the last response repeats: always slow
     pages.script["westeurope:2"][1:] = []
-    azure = AzureSource(base_url=pages.url(), http=UrllibJsonClient(timeout_s=0.2),
+    azure = AzureSource(base_url=pages.url(), http=UrllibClient(timeout_s=0.2),
                         retry=RetryPolicy(max_attempts=2, sleep=lambda _s: None))
     expected = r"azure:retail-prices: region westeurope: page 2: timed out .*2 attempts"
     with pytest.raises(SourceFetchError, match=expected):
@@ -149,7 +149,7 @@ def test_duplicate_meters_keep_the_newest_price() -> None:
          azure_item("Standard_D2s_v5", 0.096, effective="2024-06-01T00:00:00Z")],
         region="westeurope",
     )
-    assert prices[("Standard_D2s_v5", CapacityType.ON_DEMAND)].hourly_usd == 0.096
+    assert prices[("Standard_D2s_v5", CapacityType.ON_DEMAND)] == ("2024-06-01T00:00:00Z", 0.096)
 
 
 @pytest.mark.parametrize(

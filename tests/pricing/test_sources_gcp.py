@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,9 +11,10 @@ from builders import Fault, ScriptedPages, gcp_sku
 
 from pricing.errors import SourceFetchError
 from pricing.offer import CapacityType
-from pricing.sources.gcp import GcpSource, parse_skus, sku_family
+from pricing.sources.gcp import GcpSource, parse_skus
 from pricing.sources.gcp_shapes import SHAPES
-from pricing.sources.http import UrllibJsonClient
+from pricing.sources.gcp_skus import read_page, sku_family
+from pricing.sources.http import PageError, UrllibClient
 from pricing.sources.retry import NO_WAIT, RetryEvent, RetryPolicy
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -60,7 +62,7 @@ def serve(pages: ScriptedPages, *sku_pages: list[dict[str, Any]]) -> None:
 
 def source(pages: ScriptedPages, **kwargs: Any) -> GcpSource:
     kwargs.setdefault("api_key", "test-key")
-    return GcpSource(base_url=pages.server.url_for("/"), http=UrllibJsonClient(timeout_s=2), retry=NO_WAIT,
+    return GcpSource(base_url=pages.server.url_for("/"), http=UrllibClient(timeout_s=2), retry=NO_WAIT,
                      clock=lambda: NOW, **kwargs)
 
 
@@ -165,3 +167,42 @@ def test_price_is_units_plus_nanos() -> None:
 )
 def test_sku_descriptions_map_to_families(description: str, expected: tuple[str, str] | None) -> None:
     assert sku_family(description) == expected
+
+
+# -- the page reader: decoding only the SKUs that matter must not change the result -----------------
+def _page_bytes(skus: list[dict[str, Any]], token: str | None, *, indent: int | None) -> bytes:
+    document: dict[str, Any] = {"skus": skus}
+    if token:
+        document["nextPageToken"] = token
+    return json.dumps(document, indent=indent, separators=None if indent else (",", ":")).encode()
+
+
+@pytest.mark.parametrize("indent", [None, 2])  # the API pretty-prints; compact must work too
+def test_fast_page_reader_keeps_exactly_the_composable_skus(indent: int | None) -> None:
+    skus = PAGE_1 + PAGE_2 + PAGE_3
+    relevant, token = read_page(_page_bytes(skus, "tok9", indent=indent))
+    assert token == "tok9"
+    assert relevant == [s for s in skus if (f := sku_family(s["description"])) and f[0] in SHAPES]
+    assert parse_skus(relevant, regions=US) == parse_skus(skus, regions=US)
+
+
+def test_other_layouts_fall_back_to_a_full_decode() -> None:
+    reordered = [{k: s[k] for k in reversed(list(s))} for s in PAGE_1]  # "name" no longer opens each SKU
+    skus, token = read_page(_page_bytes(reordered, None, indent=None))
+    assert skus == reordered and token is None
+    escaped = [*PAGE_1, gcp_sku("N2 Instance Core running in Zürich", 0.05, regions=("europe-west6",))]
+    skus, _ = read_page(_page_bytes(escaped, None, indent=None))  # json.dumps writes \u00fc
+    assert skus == escaped
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        lambda b: b[: b.rindex(b"}")],             # truncated right after a complete SKU: `]}` missing
+        lambda b: b[: len(b) // 2],                 # truncated mid-SKU
+        lambda b: b.replace(b'"skus"', b'"skuz"'),  # not a catalog page
+    ],
+)
+def test_truncated_or_foreign_pages_are_errors(cut: Any) -> None:
+    with pytest.raises(PageError):
+        read_page(cut(_page_bytes(PAGE_1, None, indent=None)))
