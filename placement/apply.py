@@ -60,7 +60,10 @@ class ApplyReport:
 
     def lines(self) -> list[str]:
         verb = "would apply" if self.dry_run else "applied"
-        out = [f"plan {self.plan_id}: {verb} {len(self.applied)} change(s), {self.moves} replica move(s)"]
+        if self.error:
+            out = [f"plan {self.plan_id}: failed after {len(self.applied)} change(s)"]
+        else:
+            out = [f"plan {self.plan_id}: {verb} {len(self.applied)} change(s), {self.moves} replica move(s)"]
         out += [f"  {verb} {p.cluster}: {p.ref}{_replicas(p)}" for p in self.applied if not self.error]
         if self.error:
             out.append(f"failed: {self.error}")

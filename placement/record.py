@@ -34,18 +34,18 @@ class Restore:
         return self.body is None
 
 
-def projection(body: Mapping[str, Any], live: Mapping[str, Any] | None) -> dict[str, Any]:
+def projection(body: Mapping[str, Any], live: Mapping[str, Any] | None, *, top: bool = True) -> dict[str, Any]:
     """The live values at every field path `body` sets (maps descend, anything else is a leaf),
     leaving out paths absent from `live` and placement's own record annotation."""
     out: dict[str, Any] = {}
     if not live:
         return out
     for key, value in body.items():
-        if key in _IDENTITY_KEYS or key == PREVIOUS or key not in live:
+        if (top and key in _IDENTITY_KEYS) or key == PREVIOUS or key not in live:
             continue
         current = live[key]
         if isinstance(value, Mapping) and value and isinstance(current, Mapping):
-            nested = projection(value, current)
+            nested = projection(value, current, top=False)
             if nested:
                 out[key] = nested
         else:

@@ -3,8 +3,10 @@
 Server-side apply goes through the generated `CustomObjectsApi.patch_*_custom_object` methods with
 `_content_type="application/apply-patch+yaml"` (kubernetes ≥ 36, REFERENCE §3), which take any
 `/apis/<group>/<version>` resource, built-in or CRD, without API discovery. Core objects (nodes,
-pods) are read with `CoreV1Api`. Every call has a timeout and no retries, so an unreachable
-cluster fails fast with a message naming the cluster and its server.
+pods) are read with `CoreV1Api`. Responses are read raw (`_preload_content=False`) and parsed as
+JSON: the generated methods only deserialize 200 bodies, and an apply that creates answers 201.
+Every call has a timeout and no retries, so an unreachable cluster fails fast with a message naming
+the cluster and its server.
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ class KubeClient:
             result = self._call(action, self._core.list_pod_for_all_namespaces, **selector)
         else:
             raise ValueError(f"placement does not list core {kind}")
-        return list(self.api_client.sanitize_for_serialization(result).get("items") or [])
+        return list(result.get("items") or [])
 
     def _call(self, action: str, method: Any, *args: Any, **kwargs: Any) -> Any:
         from kubernetes.client.exceptions import ApiException
@@ -123,7 +125,8 @@ class KubeClient:
 
         prefix = f"{action}: "
         try:
-            return method(*args, _request_timeout=self.timeout_s, **kwargs)
+            response = method(*args, _request_timeout=self.timeout_s, _preload_content=False, **kwargs)
+            return _json(response.data) if response.data else {}
         except ApiException as error:
             body = _json(error.body)
             if error.status == 404:

@@ -14,6 +14,7 @@ import copy
 import json
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +45,7 @@ class Recorded:
     query: dict[str, str]
     content_type: str | None
     body: Any = None
+    at: float = field(default_factory=time.monotonic)  # orders requests across servers
 
     @property
     def field_manager(self) -> str | None:
@@ -103,7 +105,7 @@ class FakeApiServer:
     # -- test helpers -------------------------------------------------------------------------------
     def seed(self, obj: dict[str, Any], manager: str = "helm") -> None:
         """Store an object as if `manager` created it (it owns every field)."""
-        obj = copy.deepcopy(obj)
+        obj = json.loads(json.dumps(obj))  # no shared sub-objects (deepcopy would keep aliasing)
         path = path_of(obj)
         meta = obj.setdefault("metadata", {})
         meta.setdefault("uid", str(uuid.uuid4()))
@@ -130,7 +132,7 @@ class FakeApiServer:
         path = parts.path.rstrip("/")
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         content_type = headers.get("content-type")
-        parsed = yaml.safe_load(body) if body else None
+        parsed = json.loads(json.dumps(yaml.safe_load(body))) if body else None
         with self._lock:
             self.requests.append(Recorded(method, path, query, content_type, parsed))
             for fault in self.faults:
@@ -241,7 +243,22 @@ class FakeApiServer:
         self.objects[path] = result
         self.owners[path] = owners
         self.applied[(path, manager)] = copy.deepcopy(body)
+        if self.auto_ready and result["kind"] == "HorizontalPodAutoscaler":
+            self._autoscale(result)
         return (200 if existing else 201), copy.deepcopy(result)
+
+    def _autoscale(self, hpa: dict[str, Any]) -> None:
+        """Play the HPA controller: raise the target's replicas to minReplicas (an Update it owns)."""
+        ref = hpa["spec"].get("scaleTargetRef", {})
+        path = f"/apis/apps/v1/namespaces/{hpa['metadata']['namespace']}/deployments/{ref.get('name')}"
+        target = self.objects.get(path)
+        floor = hpa["spec"].get("minReplicas", 1)
+        if target is None or target["spec"].get("replicas", 1) in (0,) or target["spec"].get("replicas", 1) >= floor:
+            return
+        target["spec"]["replicas"] = floor
+        target["status"] = {"replicas": floor, "readyReplicas": floor, "availableReplicas": floor,
+                            "observedGeneration": target["metadata"].get("generation", 1)}
+        self.owners.setdefault(path, {})[("spec", "replicas")] = {"kube-controller-manager"}
 
     def _bump(self) -> int:
         self._version += 1
@@ -277,6 +294,8 @@ def write_kubeconfig(path: Path, servers: dict[str, str], current: str | None = 
 def _handler(server: FakeApiServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out at once: no delayed-ACK stalls
+        wbufsize = -1
 
         def _serve(self) -> None:
             length = int(self.headers.get("content-length") or 0)

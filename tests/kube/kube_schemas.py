@@ -77,11 +77,10 @@ def merged_onto(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 
 def minimal_deployment(name: str, namespace: str, replicas: int = 2) -> dict[str, Any]:
-    labels = {"app": name}
     return {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                 "template": {"metadata": {"labels": labels},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                 "template": {"metadata": {"labels": {"app": name}},
                               "spec": {"containers": [{"name": "app", "image": "registry.example/app:1",
                                                        "resources": {"requests": {"cpu": "500m",
                                                                                   "memory": "1Gi"}}}]}}},

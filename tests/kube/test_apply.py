@@ -1,0 +1,193 @@
+"""apply against fake API servers: ordering, records, churn guard, preflight refusals, and faults
+(409, 403, 500 mid-apply, unreachable, never-ready) that leave no cluster half-changed."""
+
+from __future__ import annotations
+
+import copy
+import json
+import socket
+
+import pytest
+from builders import make_assignment, make_plan
+from kube_fakeapi import write_kubeconfig
+from kube_world import (
+    DEPLOYMENT_API,
+    DEPLOYMENT_LEDGER,
+    DEPLOYMENT_WEB,
+    HPA_API,
+    POOL_ON_DEMAND,
+    POOL_SPOT,
+    deployment,
+    world,
+)
+
+from placement.apply import ApplyFailed, ChurnLimitExceeded, apply_patches, count_moves
+from placement.errors import ApplyError
+from placement.kube.client import connect
+from placement.kube.fleet import read_live
+from placement.patches import plan_id, to_patches
+
+# web moves: a 4 → 6 (2 on demand, 4 spot), b 2 → 0; api's HPA floor 2 → 4; ledger unchanged in b
+PLAN = make_plan(make_assignment("shop/web", "a", 2, 4), make_assignment("shop/api", "a", 4),
+                 make_assignment("pay/ledger", "b", 3, cloud="gcp", region="europe-west4",
+                                 instance_types={"on-demand": "n2-standard-4"}))
+WATCHED = [DEPLOYMENT_WEB, DEPLOYMENT_API, HPA_API, DEPLOYMENT_LEDGER, POOL_SPOT, POOL_ON_DEMAND]
+
+
+def _state(w) -> dict:
+    """spec and annotations of every object placement may touch, per cluster."""
+    out = {}
+    for cluster in ("a", "b"):
+        for path in [*WATCHED, DEPLOYMENT_WEB]:
+            obj = w.server(cluster).get(path)
+            out[(cluster, path)] = None if obj is None else copy.deepcopy(
+                {"spec": obj.get("spec"), "annotations": obj["metadata"].get("annotations")})
+            if path == DEPLOYMENT_API and obj is not None:  # replicas are the HPA's to set, not placement's
+                out[(cluster, path)]["spec"].pop("replicas", None)
+    return out
+
+
+def _run(w, plan=PLAN, **options):
+    apis = w.apis()
+    live = read_live(apis, w.scenario)
+    patches = to_patches(plan, w.scenario, live=live)
+    defaults = {"force": True, "sleep": lambda s: None, "wait_timeout_s": 5}
+    return apply_patches(patches, apis, plan_id=plan_id(plan), live=live, **{**defaults, **options})
+
+
+def _writes(w):
+    return sorted([(r, c) for c in ("a", "b") for r in w.server(c).writes()], key=lambda rc: rc[0].at)
+
+
+def test_capacity_first_then_scale_ups_then_scale_downs(tmp_path) -> None:
+    with world(tmp_path) as w:
+        w.b.seed(deployment("web", "shop", 2))
+        report = _run(w)
+        order = [(c, r.path) for r, c in _writes(w)]
+        assert order == [("a", POOL_SPOT), ("a", POOL_ON_DEMAND), ("a", DEPLOYMENT_WEB), ("a", DEPLOYMENT_API),
+                         ("a", HPA_API), ("b", DEPLOYMENT_LEDGER), ("b", DEPLOYMENT_WEB)]
+        assert all(r.field_manager == "placement" and r.content_type == "application/apply-patch+yaml"
+                   for r, _ in _writes(w))
+        web_a, web_b = w.a.get(DEPLOYMENT_WEB), w.b.get(DEPLOYMENT_WEB)
+        assert (web_a["spec"]["replicas"], web_b["spec"]["replicas"]) == (6, 0)
+        assert w.a.get(HPA_API)["spec"]["minReplicas"] == 4
+        (api_write,) = [r for r, _ in _writes(w) if r.path == DEPLOYMENT_API]
+        assert "replicas" not in api_write.body["spec"]  # the HPA's field: placement never sends it
+        assert w.a.get(DEPLOYMENT_API)["spec"]["replicas"] == 4  # the HPA raised it to the new floor
+    assert report.moves == count_moves(report.applied) == 2 + 1  # web +2 in a, api +1 (3 → 4) in a
+    assert report.clean and not report.error
+
+
+def test_objects_carry_the_plan_id_and_a_record_that_reapplying_keeps(tmp_path) -> None:
+    with world(tmp_path) as w:
+        _run(w)
+        annotations = w.a.get(DEPLOYMENT_WEB)["metadata"]["annotations"]
+        assert annotations["placement.dev/plan-id"] == plan_id(PLAN)
+        record = json.loads(annotations["placement.dev/previous"])
+        assert record == {"planId": None, "existed": True, "fields": {"spec": {"replicas": 4}}}
+        assert json.loads(w.a.get(POOL_SPOT)["metadata"]["annotations"]["placement.dev/previous"])["existed"] is False
+        _run(w)  # the same plan again: the record still points at the state before it
+        assert w.a.get(DEPLOYMENT_WEB)["metadata"]["annotations"]["placement.dev/previous"] == (
+            annotations["placement.dev/previous"])
+
+
+def test_without_force_a_conflict_is_reported_and_nothing_stays_changed(tmp_path) -> None:
+    with world(tmp_path) as w:
+        before = _state(w)
+        with pytest.raises(ApplyFailed) as caught:
+            _run(w, force=False)  # spec.replicas of web belongs to "helm"
+        assert _state(w) == before
+        assert not any(r.force for r, _ in _writes(w) if r.path == DEPLOYMENT_WEB)
+    error = caught.value
+    assert error.exit_code > 1
+    assert ".spec.replicas" in str(error) and "--force-conflicts" in str(error)
+    assert [p.ref.name for p in error.report.reverted] == ["placement-on-demand", "placement-spot"]
+    assert "every cluster is back as it was" in str(error)
+
+
+@pytest.mark.parametrize(("cluster", "status", "path"), [
+    ("a", 403, "horizontalpodautoscalers"),  # forbidden half-way through cluster a
+    ("b", 500, "deployments/web"),  # the API server fails on the last write: the scale-down in b
+])
+def test_a_failure_mid_apply_reverts_every_change_of_the_run(tmp_path, cluster: str, status: int, path: str) -> None:
+    with world(tmp_path) as w:
+        w.b.seed(deployment("web", "shop", 2))
+        before = _state(w)
+        w.server(cluster).fail("PATCH", path, status)
+        with pytest.raises(ApplyFailed) as caught:
+            _run(w)
+        assert _state(w) == before
+    report = caught.value.report
+    assert report.clean and report.reverted and f"{status}" in report.error
+    assert "reverted a: Deployment shop/web" in str(caught.value)
+
+
+def test_a_revert_that_fails_is_reported_as_not_reverted(tmp_path) -> None:
+    with world(tmp_path) as w:
+        w.a.fail("PATCH", "horizontalpodautoscalers", 500)
+        w.a.fail("DELETE", "nodepools/placement-spot", 500)
+        with pytest.raises(ApplyFailed) as caught:
+            _run(w)
+        assert w.a.get(POOL_SPOT) is not None  # left behind, and said so
+    assert not caught.value.report.clean
+    assert "NOT reverted: a: NodePool placement-spot" in str(caught.value)
+    assert "placement rollback" in str(caught.value)
+
+
+def test_an_unreachable_cluster_stops_the_run_before_any_write(tmp_path) -> None:
+    with world(tmp_path) as w:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+        apis = w.apis()
+        live = read_live(apis, w.scenario)
+        kubeconfig = write_kubeconfig(tmp_path / "dead", {"ctx-b": dead})
+        apis["b"] = connect(w.scenario.cluster("b"), kubeconfig=str(kubeconfig), timeout_s=2)
+        patches = to_patches(PLAN, w.scenario, live=live)
+        with pytest.raises(ApplyError, match=r"cluster b: .*unreachable") as caught:
+            apply_patches(patches, apis, plan_id="p-x", force=True)
+        assert _writes(w) == []
+    assert caught.value.exit_code > 1
+
+
+def test_churn_guard_refuses_before_touching_anything(tmp_path) -> None:
+    with world(tmp_path) as w:
+        with pytest.raises(ChurnLimitExceeded, match="adds 3 replicas, more than --max-moves 2") as caught:
+            _run(w, max_moves=2)
+        assert not [r for c in ("a", "b") for r in w.server(c).requests if r.method != "GET"]
+        _run(w, max_moves=3)
+    assert caught.value.exit_code == 2
+
+
+def test_preflight_refuses_missing_deployments_and_pdb_breaking_scale_downs(tmp_path) -> None:
+    with world(tmp_path) as w:
+        ledger_to_a = make_plan(make_assignment("pay/ledger", "a", 3))  # no ledger Deployment in a
+        with pytest.raises(ApplyError, match="Deployment pay/ledger does not exist; deploy pay/ledger there"):
+            _run(w, ledger_to_a)
+        shrink = make_plan(make_assignment("pay/ledger", "b", 1, cloud="gcp", region="europe-west4"))
+        with pytest.raises(ApplyError, match=r"PodDisruptionBudget ledger \(minAvailable 2\) unsatisfiable"):
+            _run(w, shrink)
+        assert _writes(w) == []
+
+
+def test_server_dry_run_sends_dry_run_only_and_changes_nothing(tmp_path) -> None:
+    with world(tmp_path) as w:
+        before = _state(w)
+        report = _run(w, dry_run=True)
+        patches = [r for c in ("a", "b") for r in w.server(c).requests if r.method == "PATCH"]
+        assert patches and all(r.dry_run == "All" for r in patches)
+        assert _state(w) == before
+    assert report.dry_run and "would apply" in report.lines()[0]
+
+
+def test_scale_downs_wait_for_the_scaled_up_replicas(tmp_path) -> None:
+    with world(tmp_path) as w:
+        w.b.seed(deployment("web", "shop", 2))
+        w.a.auto_ready = False  # the new replicas in a never become available
+        before = _state(w)
+        ticks = iter(range(1000))
+        with pytest.raises(ApplyFailed, match=r"not available after 5s.*was not scaled down"):
+            _run(w, clock=lambda: next(ticks))
+        assert not [r for r in w.b.writes() if r.path == DEPLOYMENT_WEB and r.method == "PATCH"
+                    and r.body["spec"].get("replicas") == 0]
+        assert _state(w) == before
