@@ -294,3 +294,7 @@ def _number(
         problems.append(f"{at}.{key}: {value!r} is out of range; use a number {bounds}")
         return None
     return number
+
+
+parse_adjustments = parse_rules
+"""Alias: the name `placement.prices` uses for `parse_rules`."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -125,10 +125,12 @@ def load_catalog(
     max_age: timedelta,
     refresh: Refresher | None = None,
     allow_stale: bool = False,
+    force_refresh: bool = False,
     now: datetime | None = None,
 ) -> LoadedCatalog:
     """Read the cached catalog file `path` (default `default_cache_path()`), refreshing it when stale if
-    `refresh` is given (see the module table)."""
+    `refresh` is given (see the module table). With `force_refresh` a fresh cache is refreshed too, and
+    kept (with a warning) if that refresh fails."""
     where = Path(path) if path is not None else default_cache_path()
     moment = now or datetime.now(UTC)
     try:
@@ -137,9 +139,11 @@ def load_catalog(
     except CatalogUnavailable as error:
         cached, unreadable = None, error
 
+    fresh_enough = False
     if cached is not None:
         age = catalog_age(cached, moment)
-        if age <= max_age:
+        fresh_enough = age <= max_age
+        if fresh_enough and not (force_refresh and refresh is not None):
             return LoadedCatalog(cached, where)
         staleness = f"prices are {format_age(age)} old (max {format_age(max_age)})"
     else:
@@ -149,6 +153,10 @@ def load_catalog(
         try:
             fresh = refresh(cached)
         except PricingError as error:
+            if cached is not None and fresh_enough:
+                return LoadedCatalog(
+                    cached, where, warnings=(f"refresh failed ({error}); using the cached catalog from {_iso(cached)}",)
+                )
             if cached is None:
                 raise CatalogUnavailable(f"{staleness}; and the refresh failed: {error}") from error
             if not allow_stale:
@@ -171,6 +179,39 @@ def load_catalog(
             f"{staleness}: run `placement prices refresh`, raise --max-price-age, or pass --allow-stale"
         )
     return LoadedCatalog(cached, where, stale=True, warnings=(f"{staleness}; using them anyway (--allow-stale)",))
+
+
+DEFAULT_MAX_AGE = timedelta(days=7)
+"""How old cached prices may be when no --max-price-age is given (list prices change monthly at most;
+spot prices drift faster, so the CronJob refreshes daily)."""
+
+
+def load_for_plan(
+    source: str,
+    *,
+    max_age_s: float | None = None,
+    allow_stale: bool = False,
+    path: Path | None = None,
+    refresh: Refresher | None = None,
+    regions: Mapping[str, Sequence[str]] | None = None,
+) -> LoadedCatalog:
+    """The catalog for ``prices.source: cache`` or ``live``.
+
+    ``cache`` reads the cache and never touches the network. ``live`` refreshes now (`refresh`, by
+    default `pricing.refresh.live_refresher` over `regions`: cloud → regions, all three clouds' default
+    regions when None), saves the result and returns it; if the refresh fails it falls back to the
+    cached copy with a warning, within the same max-age / allow-stale rules.
+    """
+    max_age = DEFAULT_MAX_AGE if max_age_s is None else timedelta(seconds=max_age_s)
+    if source == "cache":
+        return load_catalog(path, max_age=max_age, allow_stale=allow_stale)
+    if source == "live":
+        if refresh is None:
+            from pricing.refresh import live_refresher
+
+            refresh = live_refresher(regions)
+        return load_catalog(path, max_age=max_age, refresh=refresh, allow_stale=allow_stale, force_refresh=True)
+    raise ValueError(f"load_for_plan reads `cache` or `live` prices, not {source!r}")
 
 
 def format_age(age: timedelta) -> str:

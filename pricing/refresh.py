@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ALL_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -185,6 +185,63 @@ def _summary(request: RefreshRequest, tally: _Tally) -> SourceSummary:
         retries=tally.retries,
         duration_s=duration,
     )
+
+
+def assign_regions(clouds: Sequence[str] | None, regions: Sequence[str] | None) -> dict[str, tuple[str, ...]]:
+    """cloud → regions to refresh, from ``--cloud`` / ``--regions``-style lists.
+
+    No clouds: aws, azure and gcp. No regions: each cloud's `DEFAULT_REGIONS`. With one cloud, every
+    region is asked of it (the source says if one does not exist); with several, each region goes to
+    the cloud that knows its name, and an unknown name is an error asking for ``--cloud``.
+    """
+    from pricing.sources.regions import DEFAULT_REGIONS, KNOWN_REGIONS
+    from pricing.sources.registry import FACTORIES
+
+    chosen = list(dict.fromkeys(clouds or FACTORIES))
+    unknown = [c for c in chosen if c not in FACTORIES]
+    if unknown:
+        raise SourceError(unknown[0], f"no live price source for cloud {unknown[0]!r}; choose from "
+                          f"{', '.join(sorted(FACTORIES))}")
+    if not regions:
+        return {c: DEFAULT_REGIONS[c] for c in chosen}
+    wanted = list(dict.fromkeys(regions))
+    if len(chosen) == 1:
+        return {chosen[0]: tuple(wanted)}
+    out: dict[str, list[str]] = {c: [] for c in chosen}
+    for region in wanted:
+        owners = [c for c in chosen if region in KNOWN_REGIONS.get(c, ())]
+        if not owners:
+            raise SourceError(
+                "refresh", f"region {region!r} is not a known region of {', '.join(chosen)}: "
+                "name its cloud with --cloud to fetch it anyway"
+            )
+        out[owners[0]].append(region)
+    return {c: tuple(r) for c, r in out.items() if r}
+
+
+def live_refresher(
+    regions: Mapping[str, Sequence[str]] | None = None,
+    *,
+    settings: Any = None,
+    progress: Progress | None = None,
+    max_workers: int = 8,
+    on_result: Callable[[RefreshResult], None] | None = None,
+) -> Callable[[Catalog | None], Catalog]:
+    """A `pricing.cache.Refresher` that fetches `regions` (cloud → regions; default: every cloud's
+    default regions) from the live sources built from the environment (`pricing.sources.registry`).
+    Sources are built when it is called, so a missing credential or file fails the refresh, not setup."""
+
+    def refresh(previous: Catalog | None) -> Catalog:
+        from pricing.sources.registry import build_source
+
+        plan = dict(regions) if regions is not None else assign_regions(None, None)
+        requests = [RefreshRequest(build_source(cloud, settings), tuple(rs)) for cloud, rs in plan.items() if rs]
+        result = refresh_catalog(requests, previous=previous, progress=progress, max_workers=max_workers)
+        if on_result is not None:
+            on_result(result)
+        return result.catalog
+
+    return refresh
 
 
 class RichProgress:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
+import re
 import urllib.parse
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -177,3 +181,20 @@ def test_size_names_parse_to_documented_specs(name: str, spec: tuple[float, floa
 @pytest.mark.parametrize("name", ["Standard_NC6s_v3", "Standard_M128ms", "Standard_HB120rs_v3", "Basic_A1", "junk"])
 def test_sizes_outside_the_known_series_are_not_guessed(name: str) -> None:
     assert parse_size_name(name) is None
+
+
+def test_size_names_agree_with_a_real_size_table() -> None:
+    path = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "prices" / "azure_vm_prices_2026-05-20.csv.gz"
+    if not path.exists():
+        pytest.skip("../shared/data is not available")
+    with gzip.open(path, "rt", newline="") as handle:
+        real = {r["InstanceType"]: (float(r["vCPUs"]), float(r["MemoryGiB"])) for r in csv.DictReader(handle)}
+    parsed = {name: parse_size_name(name) for name in real}
+    known = {name: spec for name, spec in parsed.items() if spec is not None}
+    assert len(known) / len(real) > 0.6  # D, E, F, L, A_v2, B and legacy D/DS: most sizes
+    for name, spec in known.items():
+        vcpus, memory = real[name]
+        assert spec.memory_gib == memory, name
+        # the table lists constrained-core sizes (E16-4s_v5) with the parent's vCPUs; we report the active ones
+        active = re.match(r"Standard_[A-Z]+\d+-(\d+)", name)
+        assert spec.vcpus == (float(active.group(1)) if active else vcpus), name
