@@ -218,3 +218,72 @@ class ScriptedPages:
             return Response(response.body, status=response.status, headers=response.headers,
                             content_type="application/json")
         return Response(json.dumps(response), status=200, content_type="application/json")
+
+
+class LocalAws:
+    """AWS Pricing (JSON 1.1) and EC2 (query protocol, XML) endpoints on a pytest-httpserver.
+
+    Every region offers `types` (2 vCPU, 8 GiB, $0.10 on-demand, $0.03 spot in each of `zones`), in
+    `get_products` pages of `products_per_page` and spot pages of `spot_per_page`. `faults[(api, region,
+    token)]` lists `Fault`s served (once each) before the real page; api is "pricing" or "ec2", token
+    "0" for the first page. Point boto3 at `url("pricing")` / `url("ec2")`.
+    """
+
+    def __init__(self, server: Any, types: list[str], *, products_per_page: int = 30, spot_per_page: int = 120,
+                 zones: str = "abc") -> None:
+        from werkzeug import Response
+
+        self.server, self.types, self.zones = server, types, zones
+        self.products_per_page, self.spot_per_page = products_per_page, spot_per_page
+        self.faults: dict[tuple[str, str, str], list[Fault]] = {}
+        self._response = Response
+        server.expect_request("/aws-pricing", method="POST").respond_with_handler(self._pricing)
+        server.expect_request("/aws-ec2", method="POST").respond_with_handler(self._ec2)
+
+    def url(self, api: str) -> str:
+        return self.server.url_for(f"/aws-{api}")
+
+    def _fault(self, api: str, region: str, token: str) -> Any:
+        import time
+
+        queue = self.faults.get((api, region, token))
+        if not queue:
+            return None
+        fault = queue.pop(0)
+        time.sleep(fault.delay_s)
+        return self._response(fault.body, status=fault.status, content_type="application/x-amz-json-1.1")
+
+    def _pricing(self, request: Any) -> Any:
+        import json
+
+        body = json.loads(request.data)
+        region = next(f["Value"] for f in body["Filters"] if f["Field"] == "regionCode")
+        token = body.get("NextToken", "0")
+        size = self.products_per_page
+        pages = [self.types[i:i + size] for i in range(0, len(self.types), size)]
+        number = int(token)
+        page: dict[str, Any] = {"FormatVersion": "aws_v1", "PriceList": [
+            aws_product(t, region=region, hourly="0.1", reserved_terms=6) for t in pages[number]]}
+        if number + 1 < len(pages):
+            page["NextToken"] = str(number + 1)
+        return self._fault("pricing", region, token) or self._response(
+            json.dumps(page), content_type="application/x-amz-json-1.1")
+
+    def _ec2(self, request: Any) -> Any:
+        import re
+
+        region = re.search(r"Credential=[^/]+/\d+/([^/]+)/ec2/", request.headers["Authorization"]).group(1)
+        token = request.form.get("NextToken", "0")
+        items = [(t, f"{region}{z}") for t in self.types for z in self.zones]
+        size = self.spot_per_page
+        pages = [items[i:i + size] for i in range(0, len(items), size)]
+        number = int(token)
+        rows = "".join(
+            f"<item><instanceType>{t}</instanceType><productDescription>Linux/UNIX</productDescription>"
+            f"<spotPrice>0.03</spotPrice><timestamp>2025-06-01T00:00:00.000Z</timestamp>"
+            f"<availabilityZone>{z}</availabilityZone></item>" for t, z in pages[number])
+        following = f"<nextToken>{number + 1}</nextToken>" if number + 1 < len(pages) else ""
+        xml = ('<?xml version="1.0" encoding="UTF-8"?><DescribeSpotPriceHistoryResponse '
+               'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>'
+               f"<spotPriceHistorySet>{rows}</spotPriceHistorySet>{following}</DescribeSpotPriceHistoryResponse>")
+        return self._fault("ec2", region, token) or self._response(xml, content_type="text/xml")

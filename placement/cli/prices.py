@@ -1,4 +1,4 @@
-"""`placement prices`: look at price catalogs (``show``; ``refresh`` and ``diff`` plug in the same way).
+"""`placement prices`: look at price catalogs (``show``), fetch live prices (``refresh``), compare (``diff``).
 
 Extending this group:
 * a sub-command is one entry of `SUBCOMMANDS`: name → ``register(prices_subparsers)``, which adds
@@ -19,6 +19,8 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from placement.cli import prices_diff, prices_refresh
+from placement.cli.prices_refresh import add_cache_dir_flag
 from placement.errors import PlacementError
 from pricing.catalog import Catalog, offer_to_row
 from pricing.offer import CapacityType, Offer
@@ -42,8 +44,39 @@ def _load_file(args: argparse.Namespace) -> Catalog:
     return load_price_file(Path(args.file))
 
 
-#: Catalog sources for `--source`: name → loader. Add "cache" / "live" here.
-CATALOG_LOADERS: dict[str, CatalogLoader] = {"embedded": _load_embedded, "file": _load_file}
+def _max_age_s(args: argparse.Namespace) -> float | None:
+    hours = getattr(args, "max_price_age", None)
+    if hours is not None and hours < 0:
+        raise PlacementError(f"--max-price-age must be 0 or more hours (got {hours:g})")
+    return None if hours is None else hours * 3600
+
+
+def _load_cached(args: argparse.Namespace, source: str) -> Catalog:
+    """The cache (``cache``), or a refresh now saved to it (``live``); warnings go to stderr."""
+    from pricing.cache import default_cache_path, load_for_plan
+    from pricing.refresh import RichProgress, assign_regions, live_refresher
+
+    path = default_cache_path(cache_dir=getattr(args, "cache_dir", None))
+    refresh = None
+    if source == "live":
+        clouds = [args.cloud] if getattr(args, "cloud", None) else None
+        regions = [args.region] if getattr(args, "region", None) else None
+        progress = RichProgress(transient=True) if sys.stderr.isatty() else None
+        refresh = live_refresher(assign_regions(clouds, regions), progress=progress)
+    loaded = load_for_plan(source, max_age_s=_max_age_s(args), allow_stale=getattr(args, "allow_stale", False),
+                           path=path, refresh=refresh)
+    for warning in loaded.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return loaded.catalog
+
+
+#: Catalog sources for `--source`: name → loader.
+CATALOG_LOADERS: dict[str, CatalogLoader] = {
+    "embedded": _load_embedded,
+    "file": _load_file,
+    "cache": lambda args: _load_cached(args, "cache"),
+    "live": lambda args: _load_cached(args, "live"),
+}
 
 
 # -- show --------------------------------------------------------------------------------------
@@ -66,6 +99,15 @@ def _register_show(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", choices=OUTPUTS, default="table")
     parser.add_argument("--limit", type=int, metavar="N",
                         help=f"table rows to print (default {DEFAULT_TABLE_LIMIT}; 0 = all); json/csv print all")
+    add_cache_dir_flag(parser)
+    parser.add_argument("--max-price-age", type=float, metavar="HOURS",
+                        help="with --source cache|live: refuse cached prices older than this (default 7 days)")
+    parser.add_argument("--allow-stale", action="store_true",
+                        help="with --source cache|live: show stale cached prices, with a warning")
+    parser.add_argument("--adjust", action="append", metavar="RULE",
+                        help="a price adjustment, e.g. '{cloud: aws, discountPercent: 12}' (repeatable)")
+    parser.add_argument("--scenario", metavar="FILE", type=Path,
+                        help="apply this scenario's prices.adjustments (before any --adjust)")
     parser.set_defaults(func=run_show)
 
 
@@ -76,6 +118,11 @@ def run_show(args: argparse.Namespace) -> int:
     catalog = CATALOG_LOADERS[source](args)
     if args.file and source != "file":
         catalog = catalog.merged(_load_file(args))
+    rules = _adjustments(args)
+    if rules:
+        from pricing.adjust import adjust
+
+        catalog = adjust(catalog, rules)
     shown = select(catalog, cloud=args.cloud, region=args.region, instance_type=args.instance_type,
                    capacity_type=args.capacity_type)
     if args.output == "json":
@@ -86,6 +133,25 @@ def run_show(args: argparse.Namespace) -> int:
         limit = DEFAULT_TABLE_LIMIT if args.limit is None else args.limit
         sys.stdout.write(table_text(shown, limit=limit, color=sys.stdout.isatty()))
     return 0
+
+
+def _adjustments(args: argparse.Namespace) -> list[object]:
+    """Rules from ``--scenario`` (its prices.adjustments) then each ``--adjust`` (a YAML/JSON mapping)."""
+    import yaml
+
+    rules: list[object] = []
+    if getattr(args, "scenario", None) is not None:
+        from placement.scenario_load import load_scenario
+
+        rules.extend(load_scenario(args.scenario).prices.adjustments)
+    for text in getattr(args, "adjust", None) or ():
+        try:
+            rules.append(yaml.safe_load(text))
+        except yaml.YAMLError as error:
+            raise PlacementError(
+                f"--adjust {text!r}: not YAML/JSON ({error}); e.g. '{{cloud: aws, discountPercent: 12}}'"
+            ) from error
+    return rules
 
 
 def select(
@@ -170,13 +236,18 @@ def _title(catalog: Catalog) -> str:
 
 # -- the group ---------------------------------------------------------------------------------
 
-#: `placement prices` sub-commands: name → register(prices_subparsers). Add "refresh" and "diff" here.
-SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {"show": _register_show}
+#: `placement prices` sub-commands: name → register(prices_subparsers).
+SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
+    "show": _register_show,
+    "refresh": prices_refresh.register,
+    "diff": prices_diff.register,
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("prices", help="show price catalogs (embedded, price files)",
-                            description="Look at the offers placement plans with.")
+    parser = sub.add_parser("prices", help="show, refresh and compare price catalogs",
+                            description="Look at the offers placement plans with, fetch live prices into the "
+                            "cache, and compare catalogs.")
     prices_sub = parser.add_subparsers(dest="prices_command", title="subcommands", required=True,
                                        metavar="{" + ",".join(SUBCOMMANDS) + "}")
     for register_subcommand in SUBCOMMANDS.values():

@@ -88,7 +88,12 @@ class AwsSource:
 
     @classmethod
     def from_environment(
-        cls, *, advisor: SpotAdvisor | None = None, retry: RetryPolicy | None = None, pricing_region: str = "us-east-1"
+        cls,
+        *,
+        advisor: SpotAdvisor | None = None,
+        retry: RetryPolicy | None = None,
+        pricing_region: str = "us-east-1",
+        timeout_s: float = 30.0,
     ) -> AwsSource:
         """Clients from boto3's default credential chain (env, profile, IRSA, EKS Pod Identity).
 
@@ -98,7 +103,9 @@ class AwsSource:
         import boto3
         from botocore.config import Config
 
-        config = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=10, read_timeout=30)
+        config = Config(
+            retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=timeout_s, read_timeout=timeout_s
+        )
         session = boto3.session.Session()
         lock = threading.Lock()
         clients: dict[str, Any] = {}

@@ -4,7 +4,8 @@ Environment (all optional):
 - AWS: boto3's default chain (``AWS_PROFILE``, ``AWS_ACCESS_KEY_ID``…, IRSA, EKS Pod Identity);
   ``AWS_ENDPOINT_URL_PRICING`` / ``AWS_ENDPOINT_URL_EC2`` redirect the calls (boto3 reads them);
   ``PLACEMENT_AWS_SPOT_ADVISOR``: a Spot Instance Advisor JSON (.json or .json.gz) for interruption rates.
-- Azure: no credentials; ``PLACEMENT_AZURE_PRICES_URL`` overrides the Retail Prices base URL.
+- Azure: no credentials; ``PLACEMENT_AZURE_PRICES_URL`` overrides the Retail Prices base URL. VM sizes
+  are resolved from the embedded catalog's Azure specs first, then from the size name.
 - GCP: ``PLACEMENT_GCP_API_KEY`` (or ``GOOGLE_API_KEY``), else application default credentials
   (GKE Workload Identity, ``gcloud auth application-default login``) through google-auth;
   ``PLACEMENT_GCP_BILLING_URL`` overrides the Cloud Billing base URL.
@@ -42,7 +43,7 @@ def _aws(settings: SourceSettings) -> PriceSource:
 
     path = settings.spot_advisor or (Path(p) if (p := settings.env.get("PLACEMENT_AWS_SPOT_ADVISOR")) else None)
     advisor = SpotAdvisor.load(path) if path is not None else None
-    return AwsSource.from_environment(advisor=advisor, retry=settings.retry)
+    return AwsSource.from_environment(advisor=advisor, retry=settings.retry, timeout_s=settings.timeout_s)
 
 
 def _azure(settings: SourceSettings) -> PriceSource:
@@ -50,12 +51,22 @@ def _azure(settings: SourceSettings) -> PriceSource:
     from pricing.sources.azure_sizes import AzureSizeSpecs, specs_from_catalog
     from pricing.sources.http import UrllibClient
 
+    seed = settings.azure_specs_from or _embedded_azure_offers()
     return AzureSource(
         base_url=settings.env.get("PLACEMENT_AZURE_PRICES_URL", DEFAULT_BASE_URL),
         http=UrllibClient(timeout_s=settings.timeout_s),
-        specs=AzureSizeSpecs(specs_from_catalog(settings.azure_specs_from)),
+        specs=AzureSizeSpecs(specs_from_catalog(seed)),
         retry=settings.retry,
     )
+
+
+def _embedded_azure_offers() -> tuple[Offer, ...]:
+    """The embedded catalog's Azure offers (their specs seed the size table), if it is installed."""
+    try:
+        from pricing.embedded import load_embedded_catalog
+    except ImportError:  # pragma: no cover - the embedded catalog ships with the package
+        return ()
+    return tuple(load_embedded_catalog().of_cloud("azure"))
 
 
 def _gcp(settings: SourceSettings) -> PriceSource:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 import threading
 import time
 from collections.abc import Sequence
@@ -14,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from builders import Fault, ScriptedPages, aws_product, azure_item, gcp_sku, make_offer
+from builders import Fault, LocalAws, ScriptedPages, azure_item, gcp_sku, make_offer
 
 from pricing.cache import save_catalog
 from pricing.catalog import Catalog
@@ -144,77 +142,14 @@ GCP_FAMILIES = {"n2": "N2", "n2d": "N2D AMD", "e2": "E2", "c2": "Compute optimiz
                 "c3": "C3", "t2d": "T2D AMD", "n4": "N4"}
 
 
-def _aws_products_body(region: str, token: str | None) -> dict[str, Any]:
-    pages = [AWS_TYPES[i:i + 30] for i in range(0, len(AWS_TYPES), 30)]  # 3 pages of products
-    number = int(token or 0)
-    body: dict[str, Any] = {"FormatVersion": "aws_v1",
-                            "PriceList": [aws_product(t, region=region, vcpu="2", memory="8 GiB", hourly="0.1",
-                                                      reserved_terms=6) for t in pages[number]]}
-    if number + 1 < len(pages):
-        body["NextToken"] = str(number + 1)
-    return body
-
-
-def _aws_spot_xml(region: str, token: str | None) -> str:
-    items = [(t, f"{region}{z}") for t in AWS_TYPES for z in "abc"]
-    pages = [items[i:i + 120] for i in range(0, len(items), 120)]  # 2 pages
-    number = int(token or 0)
-    rows = "".join(
-        f"<item><instanceType>{t}</instanceType><productDescription>Linux/UNIX</productDescription>"
-        f"<spotPrice>0.03</spotPrice><timestamp>2025-06-01T00:00:00.000Z</timestamp>"
-        f"<availabilityZone>{z}</availabilityZone></item>" for t, z in pages[number]
-    )
-    nxt = f"<nextToken>{number + 1}</nextToken>" if number + 1 < len(pages) else ""
-    return (f'<?xml version="1.0" encoding="UTF-8"?><DescribeSpotPriceHistoryResponse '
-            f'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>'
-            f"<spotPriceHistorySet>{rows}</spotPriceHistorySet>{nxt}"
-            f"</DescribeSpotPriceHistoryResponse>")
-
-
-class LocalAws:
-    """Pricing (JSON 1.1) and EC2 (query/XML) endpoints on a pytest-httpserver, with injectable faults."""
-
-    def __init__(self, server: Any) -> None:
-        from werkzeug import Response
-
-        self.faults: dict[tuple[str, str, str], list[Fault]] = {}  # (api, region, token) → served once each, first
-        self.hits = 0
-        self._response = Response
-        server.expect_request("/aws-pricing", method="POST").respond_with_handler(self._pricing)
-        server.expect_request("/aws-ec2", method="POST").respond_with_handler(self._ec2)
-        self.server = server
-
-    def _fault(self, api: str, region: str, token: str) -> Any:
-        queue = self.faults.get((api, region, token))
-        if queue:
-            fault = queue.pop(0)
-            time.sleep(fault.delay_s)
-            return self._response(fault.body, status=fault.status, content_type="application/x-amz-json-1.1")
-        return None
-
-    def _pricing(self, request: Any) -> Any:
-        self.hits += 1
-        body = json.loads(request.data)
-        region = next(f["Value"] for f in body["Filters"] if f["Field"] == "regionCode")
-        token = body.get("NextToken", "0")
-        return self._fault("pricing", region, token) or self._response(
-            json.dumps(_aws_products_body(region, token)), content_type="application/x-amz-json-1.1")
-
-    def _ec2(self, request: Any) -> Any:
-        self.hits += 1
-        region = re.search(r"Credential=[^/]+/\d+/([^/]+)/ec2/", request.headers["Authorization"]).group(1)
-        token = request.form.get("NextToken", "0")
-        page = self._response(_aws_spot_xml(region, token), content_type="text/xml")
-        return self._fault("ec2", region, token) or page
-
-    def source(self, retry: RetryPolicy) -> AwsSource:
-        config = Config(retries={"total_max_attempts": 1}, read_timeout=2, connect_timeout=2)
-        kwargs = {"aws_access_key_id": "k", "aws_secret_access_key": "s", "config": config}
-        pricing = boto3.client("pricing", region_name="us-east-1", endpoint_url=self.server.url_for("/aws-pricing"),
-                               **kwargs)
-        ec2 = {r: boto3.client("ec2", region_name=r, endpoint_url=self.server.url_for("/aws-ec2"), **kwargs)
-               for r in DEFAULT_REGIONS["aws"]}
-        return AwsSource(pricing_client=pricing, ec2_client_for=ec2.__getitem__, retry=retry, clock=lambda: NOW)
+def aws_source(local: LocalAws, retry: RetryPolicy) -> AwsSource:
+    """An `AwsSource` whose boto3 clients talk to the local endpoints."""
+    config = Config(retries={"total_max_attempts": 1}, read_timeout=2, connect_timeout=2)
+    kwargs = {"aws_access_key_id": "k", "aws_secret_access_key": "s", "config": config}
+    pricing = boto3.client("pricing", region_name="us-east-1", endpoint_url=local.url("pricing"), **kwargs)
+    ec2 = {r: boto3.client("ec2", region_name=r, endpoint_url=local.url("ec2"), **kwargs)
+           for r in DEFAULT_REGIONS["aws"]}
+    return AwsSource(pricing_client=pricing, ec2_client_for=ec2.__getitem__, retry=retry, clock=lambda: NOW)
 
 
 def _azure_pages(pages: ScriptedPages, region: str) -> None:
@@ -255,7 +190,7 @@ def _gcp_pages(pages: ScriptedPages) -> None:
 
 @pytest.fixture
 def local_clouds(httpserver: Any) -> dict[str, Any]:
-    aws = LocalAws(httpserver)
+    aws = LocalAws(httpserver, AWS_TYPES)
     azure = ScriptedPages(httpserver, "/api/retail/prices", _azure_key)
     for region in DEFAULT_REGIONS["azure"]:
         _azure_pages(azure, region)
@@ -263,7 +198,7 @@ def local_clouds(httpserver: Any) -> dict[str, Any]:
     _gcp_pages(gcp)
     retry = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.02)
     sources = {
-        "aws": aws.source(retry),
+        "aws": aws_source(aws, retry),
         "azure": AzureSource(base_url=azure.url(), http=UrllibClient(timeout_s=2), retry=retry, clock=lambda: NOW),
         "gcp": GcpSource(api_key="k", base_url=httpserver.url_for("/"), http=UrllibClient(timeout_s=2),
                          retry=retry, clock=lambda: NOW),
