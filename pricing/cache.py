@@ -194,6 +194,7 @@ def load_for_plan(
     path: Path | None = None,
     refresh: Refresher | None = None,
     regions: Mapping[str, Sequence[str]] | None = None,
+    now: datetime | None = None,
 ) -> LoadedCatalog:
     """The catalog for ``prices.source: cache`` or ``live``.
 
@@ -204,13 +205,15 @@ def load_for_plan(
     """
     max_age = DEFAULT_MAX_AGE if max_age_s is None else timedelta(seconds=max_age_s)
     if source == "cache":
-        return load_catalog(path, max_age=max_age, allow_stale=allow_stale)
+        return load_catalog(path, max_age=max_age, allow_stale=allow_stale, now=now)
     if source == "live":
         if refresh is None:
             from pricing.refresh import live_refresher
 
             refresh = live_refresher(regions)
-        return load_catalog(path, max_age=max_age, refresh=refresh, allow_stale=allow_stale, force_refresh=True)
+        return load_catalog(
+            path, max_age=max_age, refresh=refresh, allow_stale=allow_stale, force_refresh=True, now=now
+        )
     raise ValueError(f"load_for_plan reads `cache` or `live` prices, not {source!r}")
 
 

@@ -15,6 +15,7 @@ from pricing.cache import (
     default_cache_path,
     format_age,
     load_catalog,
+    load_for_plan,
     read_catalog,
     save_catalog,
 )
@@ -183,3 +184,30 @@ def test_one_failed_source_means_no_fresh_offers_are_used_at_all(cached: Path) -
     assert {(o.cloud, o.hourly_usd, o.as_of) for o in loaded.catalog} == {("aws", 0.1, OLD), ("azure", 0.1, OLD)}
     assert "azure:test: region r1: HTTP 503" in loaded.warnings[0]
     assert cached.read_bytes() == before
+
+
+# -- what `prices.source: cache | live` gets ---------------------------------------------------------
+def test_plan_cache_source_never_refreshes_and_uses_the_default_max_age(cached: Path) -> None:
+    loaded = load_for_plan("cache", path=cached, refresh=_failing, now=NOW)  # 3 days old < 7 days default
+    assert loaded.catalog.offers == Catalog.load(cached).offers and not loaded.warnings
+    with pytest.raises(CatalogUnavailable, match="max 1d"):
+        load_for_plan("cache", path=cached, max_age_s=86_400, now=NOW)
+
+
+def test_plan_live_source_refreshes_even_a_fresh_cache(cached: Path) -> None:
+    loaded = load_for_plan("live", path=cached, refresh=lambda _old: catalog_at(NOW, price=0.3), now=NOW)
+    assert loaded.refreshed and {o.hourly_usd for o in read_catalog(cached)} == {0.3}
+
+
+def test_plan_live_source_falls_back_to_a_fresh_enough_cache_with_a_warning(cached: Path) -> None:
+    before = cached.read_bytes()
+    loaded = load_for_plan("live", path=cached, refresh=_failing, now=NOW)  # cache 3 days old, within 7 days
+    assert not loaded.stale and "refresh failed (aws:pricing-api: region eu-west-1" in loaded.warnings[0]
+    assert cached.read_bytes() == before
+    with pytest.raises(CatalogUnavailable, match="refresh failed"):
+        load_for_plan("live", path=cached, refresh=_failing, max_age_s=3600, now=NOW)
+
+
+def test_plan_rejects_other_sources(cached: Path) -> None:
+    with pytest.raises(ValueError, match="not 'embedded'"):
+        load_for_plan("embedded", path=cached)

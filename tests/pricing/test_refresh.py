@@ -16,15 +16,16 @@ from builders import Fault, LocalAws, ScriptedPages, azure_item, gcp_sku, make_o
 
 from pricing.cache import save_catalog
 from pricing.catalog import Catalog
-from pricing.errors import RefreshFailed, SourceFetchError
+from pricing.errors import RefreshFailed, SourceError, SourceFetchError
 from pricing.offer import CapacityType, Offer
-from pricing.refresh import RefreshRequest, refresh_catalog
+from pricing.refresh import RefreshRequest, assign_regions, live_refresher, refresh_catalog
 from pricing.sources import OnRetry, RetryEvent
 from pricing.sources.aws import AwsSource
 from pricing.sources.azure import AzureSource
 from pricing.sources.gcp import GcpSource
 from pricing.sources.http import UrllibClient
 from pricing.sources.regions import DEFAULT_REGIONS
+from pricing.sources.registry import SourceSettings
 from pricing.sources.retry import RetryPolicy
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -259,3 +260,26 @@ def test_a_fault_mid_refresh_fails_whole_and_leaves_the_cache_byte_identical(
         result = refresh_catalog(_requests(local_clouds["sources"]), max_workers=8)
         save_catalog(result.catalog, path)  # never reached
     assert path.read_bytes() == before
+
+
+# -- which regions a refresh asks of which cloud -----------------------------------------------------
+def test_regions_are_assigned_to_the_cloud_that_knows_them() -> None:
+    assert assign_regions(None, ["eu-west-1", "westeurope", "europe-west1"]) == {
+        "aws": ("eu-west-1",), "azure": ("westeurope",), "gcp": ("europe-west1",)}
+    assert assign_regions(["aws"], ["eu-west-99"]) == {"aws": ("eu-west-99",)}  # one cloud: asked as given
+    assert assign_regions(["gcp"], None) == {"gcp": DEFAULT_REGIONS["gcp"]}
+    with pytest.raises(SourceError, match="'mars-1' is not a known region of aws, gcp"):
+        assign_regions(["aws", "gcp"], ["mars-1"])
+
+
+def test_live_refresher_builds_sources_when_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s",
+                        "AWS_ENDPOINT_URL_PRICING": "http://127.0.0.1:9", "AWS_ENDPOINT_URL_EC2": "http://127.0.0.1:9"
+                        }.items():
+        monkeypatch.setenv(name, value)  # nothing listens on port 9: connection refused
+    results: list[Any] = []
+    settings = SourceSettings(retry=RetryPolicy(max_attempts=1), timeout_s=1)
+    refresh = live_refresher({"aws": ("eu-west-1",)}, settings=settings, on_result=results.append)
+    with pytest.raises(RefreshFailed, match=r"aws:pricing-api: region eu-west-1: page 1: connection failed"):
+        refresh(None)
+    assert results == []
