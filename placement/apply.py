@@ -147,12 +147,13 @@ def apply_patches(
         for patch in second:
             _apply_one(patch, apis, before, plan_id, force=force, dry_run=dry_run)
             done.append(patch)
-    except PlacementError as error:
-        report.error = str(error)
+    except (Exception, KeyboardInterrupt) as error:  # any failure: undo this run's changes, then report it
+        cause = error if isinstance(error, PlacementError) else ApplyError(f"{type(error).__name__}: {error}")
+        report.error = str(cause)
         if not dry_run:
             report.reverted, report.revert_failures = revert(done, apis, before)
         report.applied = done
-        raise ApplyFailed(error, report) from error
+        raise ApplyFailed(cause, report) from error
     report.applied = done
     return report
 
@@ -207,7 +208,7 @@ def revert(done: Sequence[Patch], apis: Mapping[str, ClusterApi],
                 assert restore.body is not None
                 apis[patch.cluster].apply(restore.body, force=True)
             reverted.append(patch)
-        except PlacementError as error:
+        except Exception as error:  # keep undoing the rest; each failure is reported
             failures.append(f"{patch.cluster}: {patch.ref}: {error}")
     return reverted, failures
 

@@ -1,0 +1,132 @@
+"""diff → apply → diff → rollback, a real conflict, a real 403, and scenario export, on a real cluster."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from placement.cli import main
+
+pytestmark = pytest.mark.e2e
+
+PAUSE = "registry.k8s.io/pause:3.9"
+
+
+def _deployment(namespace: str, name: str, replicas: int, annotations: dict[str, str] | None = None
+                ) -> dict[str, Any]:
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": namespace, "annotations": annotations or {}},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"terminationGracePeriodSeconds": 0,
+                                           "containers": [{"name": "pause", "image": PAUSE, "resources": {
+                                               "requests": {"cpu": "10m", "memory": "16Mi"}}}]}}}}
+
+
+def _setup(cluster, namespace: str, karpenter: bool, tmp_path: Path) -> tuple[list[str], str]:
+    cluster.ssa(_deployment(namespace, "web", 1, {"placement.dev/min-clusters": "1"}))
+    cluster.ssa(_deployment(namespace, "api", 1))
+    cluster.ssa({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                 "metadata": {"name": "api", "namespace": namespace},
+                 "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"},
+                          "minReplicas": 1, "maxReplicas": 5,
+                          "metrics": [{"type": "Resource", "resource": {
+                              "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]}})
+    cluster.ssa({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                 "metadata": {"name": "web", "namespace": namespace},
+                 "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}}})
+    autoscaler = "karpenter/v1" if karpenter else "none"
+    resources = {"cpu": "10m", "memory": "16Mi"}
+    scenario = {"apiVersion": "placement.dev/v1alpha1", "kind": "Scenario", "metadata": {"name": "e2e"},
+                "spec": {"clusters": [{"name": "e2e", "cloud": "aws", "region": "eu-west-1",
+                                       "context": cluster.context, "autoscaler": autoscaler}],
+                         "workloads": [{"name": n, "namespace": namespace, "resources": resources,
+                                        "demand": {"replicas": 2}, "current": {"e2e": {"onDemand": 1}}}
+                                       for n in ("web", "api")]}}
+    plan = {"apiVersion": "placement.dev/v1alpha1", "kind": "Plan", "scenario": "e2e", "pricesAsOf": {},
+            "solver": {"backend": "e2e", "status": "optimal", "seconds": 0, "objective": 0, "bound": 0, "gap": 0},
+            "hourlyUsd": {"before": 0, "after": 0, "compute": 0},
+            "assignments": [{"workload": f"{namespace}/{n}", "cluster": "e2e", "cloud": "aws",
+                             "region": "eu-west-1", "onDemand": 2, "spot": 0,
+                             "instanceTypes": {"on-demand": "m5.large"}, "hourlyUsd": 0.1} for n in ("web", "api")]}
+    (tmp_path / "scenario.yaml").write_text(yaml.safe_dump(scenario))
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    args = ["--scenario", str(tmp_path / "scenario.yaml"), "--plan", str(tmp_path / "plan.json"),
+            "--kubeconfig", cluster.kubeconfig, "--context", cluster.context]
+    return args, namespace
+
+
+def test_diff_apply_rollback(cluster, namespace, karpenter, tmp_path, capsys) -> None:
+    args, ns = _setup(cluster, namespace, karpenter, tmp_path)
+
+    assert main(["diff", *args, "--force-conflicts"]) == 1
+    assert f"MERGED-e2e/apps.v1.Deployment.{ns}.web" in capsys.readouterr().out
+
+    assert main(["apply", *args]) == 4  # spec.replicas belongs to e2e-setup: a real SSA conflict
+    err = capsys.readouterr().err
+    assert "409" in err and "--force-conflicts" in err and "every cluster is back as it was" in err
+    assert cluster.deployment(ns, "web").spec.replicas == 1
+    assert cluster.nodepool("placement-spot") is None
+
+    assert main(["apply", *args, "--force-conflicts", "--dry-run=server"]) == 0
+    assert cluster.deployment(ns, "web").spec.replicas == 1
+
+    assert main(["apply", *args, "--force-conflicts", "--wait-timeout", "180"]) == 0
+    web = cluster.deployment(ns, "web")
+    assert web.spec.replicas == 2 and (web.status.available_replicas or 0) >= 2
+    assert web.spec.template.spec.affinity.node_affinity.required_during_scheduling_ignored_during_execution
+    assert web.metadata.annotations["placement.dev/plan-id"].startswith("p-")
+    assert cluster.autoscaling.read_namespaced_horizontal_pod_autoscaler("api", ns).spec.min_replicas == 2
+    if karpenter:
+        assert cluster.nodepool("placement-on-demand")["spec"]["limits"]["cpu"]
+    capsys.readouterr()
+
+    assert main(["diff", *args]) == 0
+    assert capsys.readouterr().out == ""
+
+    rollback = ["rollback", "--scenario", args[1], "--kubeconfig", cluster.kubeconfig, "--context", cluster.context]
+    assert main(rollback) == 0
+    web = cluster.deployment(ns, "web")
+    assert web.spec.replicas == 1 and web.spec.template.spec.affinity is None
+    assert "placement.dev/plan-id" not in (web.metadata.annotations or {})
+    assert cluster.nodepool("placement-spot") is None
+
+
+def test_forbidden_credentials_change_nothing(cluster, namespace, karpenter, tmp_path, capsys) -> None:
+    args, ns = _setup(cluster, namespace, karpenter, tmp_path)
+    cluster.core.create_namespaced_service_account(ns, {"metadata": {"name": "nobody"}})
+    token = cluster.core.create_namespaced_service_account_token(
+        "nobody", ns, {"spec": {"expirationSeconds": 600}}).status.token
+    config = yaml.safe_load(Path(cluster.kubeconfig).read_text())
+    context = next(c for c in config["contexts"] if c["name"] == cluster.context)["context"]
+    config["users"].append({"name": "nobody", "user": {"token": token}})
+    config["contexts"].append({"name": "nobody", "context": {"cluster": context["cluster"], "user": "nobody"}})
+    restricted = tmp_path / "nobody.kubeconfig"
+    restricted.write_text(yaml.safe_dump(config))
+    denied = [a if a != cluster.kubeconfig else str(restricted) for a in args]
+    denied[denied.index("--context") + 1] = "nobody"
+    scenario = yaml.safe_load(Path(args[1]).read_text())
+    scenario["spec"]["clusters"][0]["context"] = "nobody"
+    Path(args[1]).write_text(yaml.safe_dump(scenario))
+    assert main(["apply", *denied, "--force-conflicts"]) == 4
+    assert "403" in capsys.readouterr().err
+    assert cluster.deployment(ns, "web").spec.replicas == 1
+
+
+def test_scenario_export_reads_the_fleet(cluster, namespace, karpenter, tmp_path, capsys) -> None:
+    args, ns = _setup(cluster, namespace, karpenter, tmp_path)
+    # the base scenario supplies cloud and region (kind nodes carry no cloud labels)
+    assert main(["scenario", "export", "--scenario", args[1], "--kubeconfig", cluster.kubeconfig,
+                 "--context", cluster.context, "-n", ns, "-o", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    (entry,) = document["spec"]["clusters"]
+    assert entry["autoscaler"] == ("karpenter/v1" if karpenter else "none")
+    workloads = {w["name"]: w for w in document["spec"]["workloads"]}
+    assert set(workloads) == {"web", "api"}
+    assert workloads["web"]["minClusters"] == 1  # from the placement.dev/min-clusters annotation
+    assert workloads["web"]["minAvailable"] == 1  # from the PDB
+    assert workloads["web"]["resources"] == {"cpu": "10m", "memory": "16Mi"}
