@@ -8,16 +8,21 @@ Cluster `a`: AWS eu-west-1 with Karpenter v1 (context `ctx-a`). Cluster `b`: GKE
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from builders import make_cluster, make_scenario, make_workload
-from kube_fakeapi import FakeApiServer, write_kubeconfig
+from builders import make_assignment, make_cluster, make_plan, make_scenario, make_workload
+from kube_fakeapi import FakeApiServer, Recorded, write_kubeconfig
 from kube_schemas import minimal_deployment, minimal_hpa
 
+from placement.apply import ApplyReport, apply_patches
 from placement.kube.client import KubeClient, connect
+from placement.kube.fleet import read_live
+from placement.patches import plan_id, to_patches
+from placement.plan import Plan
 from placement.scenario import Scenario
 
 
@@ -122,3 +127,37 @@ HPA_API = "/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/api"
 DEPLOYMENT_LEDGER = "/apis/apps/v1/namespaces/pay/deployments/ledger"
 POOL_SPOT = "/apis/karpenter.sh/v1/nodepools/placement-spot"
 POOL_ON_DEMAND = "/apis/karpenter.sh/v1/nodepools/placement-on-demand"
+
+
+# web moves: a 4 → 6 (2 on demand, 4 spot), b 2 → 0; api's HPA floor 2 → 4; ledger unchanged in b
+PLAN = make_plan(make_assignment("shop/web", "a", 2, 4), make_assignment("shop/api", "a", 4),
+                 make_assignment("pay/ledger", "b", 3, cloud="gcp", region="europe-west4",
+                                 instance_types={"on-demand": "n2-standard-4"}))
+WATCHED = [DEPLOYMENT_WEB, DEPLOYMENT_API, HPA_API, DEPLOYMENT_LEDGER, POOL_SPOT, POOL_ON_DEMAND]
+
+
+def state(w: World) -> dict[tuple[str, str], Any]:
+    """spec and annotations of every object placement may touch, per cluster."""
+    out = {}
+    for cluster in ("a", "b"):
+        for path in WATCHED:
+            obj = w.server(cluster).get(path)
+            out[(cluster, path)] = None if obj is None else copy.deepcopy(
+                {"spec": obj.get("spec"), "annotations": obj["metadata"].get("annotations")})
+            if path == DEPLOYMENT_API and obj is not None:  # replicas are the HPA's to set, not placement's
+                out[(cluster, path)]["spec"].pop("replicas", None)
+    return out
+
+
+def run_plan(w: World, plan: Plan = PLAN, **options: Any) -> ApplyReport:
+    """Read live state, make the plan's patches and apply them (force on, no real sleeping)."""
+    apis = w.apis()
+    live = read_live(apis, w.scenario)
+    patches = to_patches(plan, w.scenario, live=live)
+    defaults = {"force": True, "sleep": lambda s: None, "wait_timeout_s": 5}
+    return apply_patches(patches, apis, plan_id=plan_id(plan), live=live, **{**defaults, **options})
+
+
+def writes(w: World) -> list[tuple[Recorded, str]]:
+    """Non-dry-run writes to either cluster, in the order they happened."""
+    return sorted([(r, c) for c in ("a", "b") for r in w.server(c).writes()], key=lambda rc: rc[0].at)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import socket
 
@@ -15,10 +14,14 @@ from kube_world import (
     DEPLOYMENT_LEDGER,
     DEPLOYMENT_WEB,
     HPA_API,
+    PLAN,
     POOL_ON_DEMAND,
     POOL_SPOT,
     deployment,
+    run_plan,
+    state,
     world,
+    writes,
 )
 
 from placement.apply import ApplyFailed, ChurnLimitExceeded, apply_patches, count_moves
@@ -27,51 +30,20 @@ from placement.kube.client import connect
 from placement.kube.fleet import read_live
 from placement.patches import plan_id, to_patches
 
-# web moves: a 4 → 6 (2 on demand, 4 spot), b 2 → 0; api's HPA floor 2 → 4; ledger unchanged in b
-PLAN = make_plan(make_assignment("shop/web", "a", 2, 4), make_assignment("shop/api", "a", 4),
-                 make_assignment("pay/ledger", "b", 3, cloud="gcp", region="europe-west4",
-                                 instance_types={"on-demand": "n2-standard-4"}))
-WATCHED = [DEPLOYMENT_WEB, DEPLOYMENT_API, HPA_API, DEPLOYMENT_LEDGER, POOL_SPOT, POOL_ON_DEMAND]
-
-
-def _state(w) -> dict:
-    """spec and annotations of every object placement may touch, per cluster."""
-    out = {}
-    for cluster in ("a", "b"):
-        for path in [*WATCHED, DEPLOYMENT_WEB]:
-            obj = w.server(cluster).get(path)
-            out[(cluster, path)] = None if obj is None else copy.deepcopy(
-                {"spec": obj.get("spec"), "annotations": obj["metadata"].get("annotations")})
-            if path == DEPLOYMENT_API and obj is not None:  # replicas are the HPA's to set, not placement's
-                out[(cluster, path)]["spec"].pop("replicas", None)
-    return out
-
-
-def _run(w, plan=PLAN, **options):
-    apis = w.apis()
-    live = read_live(apis, w.scenario)
-    patches = to_patches(plan, w.scenario, live=live)
-    defaults = {"force": True, "sleep": lambda s: None, "wait_timeout_s": 5}
-    return apply_patches(patches, apis, plan_id=plan_id(plan), live=live, **{**defaults, **options})
-
-
-def _writes(w):
-    return sorted([(r, c) for c in ("a", "b") for r in w.server(c).writes()], key=lambda rc: rc[0].at)
-
 
 def test_capacity_first_then_scale_ups_then_scale_downs(tmp_path) -> None:
     with world(tmp_path) as w:
         w.b.seed(deployment("web", "shop", 2))
-        report = _run(w)
-        order = [(c, r.path) for r, c in _writes(w)]
+        report = run_plan(w)
+        order = [(c, r.path) for r, c in writes(w)]
         assert order == [("a", POOL_SPOT), ("a", POOL_ON_DEMAND), ("a", DEPLOYMENT_WEB), ("a", DEPLOYMENT_API),
                          ("a", HPA_API), ("b", DEPLOYMENT_LEDGER), ("b", DEPLOYMENT_WEB)]
         assert all(r.field_manager == "placement" and r.content_type == "application/apply-patch+yaml"
-                   for r, _ in _writes(w))
+                   for r, _ in writes(w))
         web_a, web_b = w.a.get(DEPLOYMENT_WEB), w.b.get(DEPLOYMENT_WEB)
         assert (web_a["spec"]["replicas"], web_b["spec"]["replicas"]) == (6, 0)
         assert w.a.get(HPA_API)["spec"]["minReplicas"] == 4
-        (api_write,) = [r for r, _ in _writes(w) if r.path == DEPLOYMENT_API]
+        (api_write,) = [r for r, _ in writes(w) if r.path == DEPLOYMENT_API]
         assert "replicas" not in api_write.body["spec"]  # the HPA's field: placement never sends it
         assert w.a.get(DEPLOYMENT_API)["spec"]["replicas"] == 4  # the HPA raised it to the new floor
     assert report.moves == count_moves(report.applied) == 2 + 1  # web +2 in a, api +1 (3 → 4) in a
@@ -80,24 +52,24 @@ def test_capacity_first_then_scale_ups_then_scale_downs(tmp_path) -> None:
 
 def test_objects_carry_the_plan_id_and_a_record_that_reapplying_keeps(tmp_path) -> None:
     with world(tmp_path) as w:
-        _run(w)
+        run_plan(w)
         annotations = w.a.get(DEPLOYMENT_WEB)["metadata"]["annotations"]
         assert annotations["placement.dev/plan-id"] == plan_id(PLAN)
         record = json.loads(annotations["placement.dev/previous"])
         assert record == {"planId": None, "existed": True, "fields": {"spec": {"replicas": 4}}}
         assert json.loads(w.a.get(POOL_SPOT)["metadata"]["annotations"]["placement.dev/previous"])["existed"] is False
-        _run(w)  # the same plan again: the record still points at the state before it
+        run_plan(w)  # the same plan again: the record still points at the state before it
         assert w.a.get(DEPLOYMENT_WEB)["metadata"]["annotations"]["placement.dev/previous"] == (
             annotations["placement.dev/previous"])
 
 
 def test_without_force_a_conflict_is_reported_and_nothing_stays_changed(tmp_path) -> None:
     with world(tmp_path) as w:
-        before = _state(w)
+        before = state(w)
         with pytest.raises(ApplyFailed) as caught:
-            _run(w, force=False)  # spec.replicas of web belongs to "helm"
-        assert _state(w) == before
-        assert not any(r.force for r, _ in _writes(w) if r.path == DEPLOYMENT_WEB)
+            run_plan(w, force=False)  # spec.replicas of web belongs to "helm"
+        assert state(w) == before
+        assert not any(r.force for r, _ in writes(w) if r.path == DEPLOYMENT_WEB)
     error = caught.value
     assert error.exit_code > 1
     assert ".spec.replicas" in str(error) and "--force-conflicts" in str(error)
@@ -112,11 +84,11 @@ def test_without_force_a_conflict_is_reported_and_nothing_stays_changed(tmp_path
 def test_a_failure_mid_apply_reverts_every_change_of_the_run(tmp_path, cluster: str, status: int, path: str) -> None:
     with world(tmp_path) as w:
         w.b.seed(deployment("web", "shop", 2))
-        before = _state(w)
+        before = state(w)
         w.server(cluster).fail("PATCH", path, status)
         with pytest.raises(ApplyFailed) as caught:
-            _run(w)
-        assert _state(w) == before
+            run_plan(w)
+        assert state(w) == before
     report = caught.value.report
     assert report.clean and report.reverted and f"{status}" in report.error
     assert "reverted a: Deployment shop/web" in str(caught.value)
@@ -127,7 +99,7 @@ def test_a_revert_that_fails_is_reported_as_not_reverted(tmp_path) -> None:
         w.a.fail("PATCH", "horizontalpodautoscalers", 500)
         w.a.fail("DELETE", "nodepools/placement-spot", 500)
         with pytest.raises(ApplyFailed) as caught:
-            _run(w)
+            run_plan(w)
         assert w.a.get(POOL_SPOT) is not None  # left behind, and said so
     assert not caught.value.report.clean
     assert "NOT reverted: a: NodePool placement-spot" in str(caught.value)
@@ -146,16 +118,16 @@ def test_an_unreachable_cluster_stops_the_run_before_any_write(tmp_path) -> None
         patches = to_patches(PLAN, w.scenario, live=live)
         with pytest.raises(ApplyError, match=r"cluster b: .*unreachable") as caught:
             apply_patches(patches, apis, plan_id="p-x", force=True)
-        assert _writes(w) == []
+        assert writes(w) == []
     assert caught.value.exit_code > 1
 
 
 def test_churn_guard_refuses_before_touching_anything(tmp_path) -> None:
     with world(tmp_path) as w:
         with pytest.raises(ChurnLimitExceeded, match="adds 3 replicas, more than --max-moves 2") as caught:
-            _run(w, max_moves=2)
+            run_plan(w, max_moves=2)
         assert not [r for c in ("a", "b") for r in w.server(c).requests if r.method != "GET"]
-        _run(w, max_moves=3)
+        run_plan(w, max_moves=3)
     assert caught.value.exit_code == 2
 
 
@@ -163,20 +135,20 @@ def test_preflight_refuses_missing_deployments_and_pdb_breaking_scale_downs(tmp_
     with world(tmp_path) as w:
         ledger_to_a = make_plan(make_assignment("pay/ledger", "a", 3))  # no ledger Deployment in a
         with pytest.raises(ApplyError, match="Deployment pay/ledger does not exist; deploy pay/ledger there"):
-            _run(w, ledger_to_a)
+            run_plan(w, ledger_to_a)
         shrink = make_plan(make_assignment("pay/ledger", "b", 1, cloud="gcp", region="europe-west4"))
         with pytest.raises(ApplyError, match=r"PodDisruptionBudget ledger \(minAvailable 2\) unsatisfiable"):
-            _run(w, shrink)
-        assert _writes(w) == []
+            run_plan(w, shrink)
+        assert writes(w) == []
 
 
 def test_server_dry_run_sends_dry_run_only_and_changes_nothing(tmp_path) -> None:
     with world(tmp_path) as w:
-        before = _state(w)
-        report = _run(w, dry_run=True)
+        before = state(w)
+        report = run_plan(w, dry_run=True)
         patches = [r for c in ("a", "b") for r in w.server(c).requests if r.method == "PATCH"]
         assert patches and all(r.dry_run == "All" for r in patches)
-        assert _state(w) == before
+        assert state(w) == before
     assert report.dry_run and "would apply" in report.lines()[0]
 
 
@@ -184,10 +156,10 @@ def test_scale_downs_wait_for_the_scaled_up_replicas(tmp_path) -> None:
     with world(tmp_path) as w:
         w.b.seed(deployment("web", "shop", 2))
         w.a.auto_ready = False  # the new replicas in a never become available
-        before = _state(w)
+        before = state(w)
         ticks = iter(range(1000))
         with pytest.raises(ApplyFailed, match=r"not available after 5s.*was not scaled down"):
-            _run(w, clock=lambda: next(ticks))
+            run_plan(w, clock=lambda: next(ticks))
         assert not [r for r in w.b.writes() if r.path == DEPLOYMENT_WEB and r.method == "PATCH"
                     and r.body["spec"].get("replicas") == 0]
-        assert _state(w) == before
+        assert state(w) == before

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from kube_world import world
-from test_apply import PLAN, _run
+from kube_world import PLAN, run_plan, world
 
 from placement.diff import DiffReport, diff_patches, object_diff
 from placement.kube.api import ApiStatusError
@@ -30,7 +29,7 @@ def test_diff_shows_each_change_and_then_nothing_after_apply(tmp_path) -> None:
         assert "-  replicas: 4\n+  replicas: 6\n" in text
         assert "managedFields" not in text
         assert "placement.dev/previous: '***'" in text  # the rollback record is masked
-        _run(w)
+        run_plan(w)
         again = _diff(w)
     assert (again.exit_code, again.text()) == (0, "")
 

@@ -13,8 +13,7 @@ import yaml
 from kube_fakeapi import write_kubeconfig
 from kube_schemas import crd_errors, merged_onto, minimal_deployment, minimal_hpa, require_crd_schemas
 from kube_schemas import validate_builtin as validate
-from kube_world import DEPLOYMENT_WEB, POOL_SPOT, world
-from test_apply import PLAN
+from kube_world import DEPLOYMENT_WEB, PLAN, POOL_SPOT, world
 
 from placement.cli import main
 from placement.scenario_load import load_scenario

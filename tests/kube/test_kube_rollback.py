@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from builders import make_assignment, make_plan
-from kube_world import DEPLOYMENT_WEB, HPA_API, POOL_SPOT, world
-from test_apply import PLAN, _run, _state
+from kube_world import DEPLOYMENT_WEB, HPA_API, PLAN, POOL_SPOT, run_plan, state, world
 
 from placement.patches import plan_id
 from placement.rollback import RollbackFailed, plan_rollback, rollback
@@ -13,13 +12,13 @@ from placement.rollback import RollbackFailed, plan_rollback, rollback
 
 def test_rollback_restores_fields_and_deletes_created_pools(tmp_path) -> None:
     with world(tmp_path) as w:
-        before = _state(w)
-        _run(w)
+        before = state(w)
+        run_plan(w)
         assert w.a.get(DEPLOYMENT_WEB)["spec"]["template"]["spec"].get("affinity")
         steps = plan_rollback(w.apis())
         assert [s.restore.deletes for s in steps][-2:] == [True, True]  # pools go last
         report = rollback(w.apis())
-        assert _state(w) == before  # replicas back, scheduling and annotations gone, pools deleted
+        assert state(w) == before  # replicas back, scheduling and annotations gone, pools deleted
         assert w.a.get(POOL_SPOT) is None
         assert "affinity" not in w.a.get(DEPLOYMENT_WEB)["spec"]["template"]["spec"]
         assert rollback(w.apis()).done == []  # nothing left to undo
@@ -30,15 +29,15 @@ def test_rollback_goes_back_one_plan(tmp_path) -> None:
     second = make_plan(make_assignment("shop/web", "a", 3, 5), make_assignment("shop/api", "a", 5),
                        make_assignment("pay/ledger", "b", 3, cloud="gcp", region="europe-west4"))
     with world(tmp_path) as w:
-        _run(w)
-        after_first = _state(w)
-        _run(w, second)
+        run_plan(w)
+        after_first = state(w)
+        run_plan(w, second)
         assert w.a.get(DEPLOYMENT_WEB)["spec"]["replicas"] == 8
         rollback(w.apis())
         assert w.a.get(DEPLOYMENT_WEB)["spec"]["replicas"] == 6
         assert w.a.get(DEPLOYMENT_WEB)["metadata"]["annotations"]["placement.dev/plan-id"] == plan_id(PLAN)
         assert w.a.get(HPA_API)["spec"]["minReplicas"] == 4
-        restored = _state(w)
+        restored = state(w)
     changed = {k for k in after_first if after_first[k] != restored[k]}
     # everything but the (one-step) records is as after the first plan
     assert all(after_first[k]["spec"] == restored[k]["spec"] for k in changed)
@@ -46,19 +45,19 @@ def test_rollback_goes_back_one_plan(tmp_path) -> None:
 
 def test_a_failed_rollback_can_be_run_again(tmp_path) -> None:
     with world(tmp_path) as w:
-        before = _state(w)
-        _run(w)
+        before = state(w)
+        run_plan(w)
         w.a.fail("PATCH", "horizontalpodautoscalers", 500)
         with pytest.raises(RollbackFailed, match="run `placement rollback` again") as caught:
             rollback(w.apis())
         rollback(w.apis())
-        assert _state(w) == before
+        assert state(w) == before
     assert caught.value.exit_code > 1
 
 
 def test_rollback_by_plan_id_and_dry_run(tmp_path) -> None:
     with world(tmp_path) as w:
-        _run(w)
+        run_plan(w)
         assert rollback(w.apis(), plan_id="p-000000000000").done == []
         seen = len(w.a.requests)
         report = rollback(w.apis(), plan_id=plan_id(PLAN), dry_run=True)
