@@ -79,8 +79,10 @@ def save_catalog(catalog: Catalog, path: Path) -> None:
     """Write `catalog` to `path` atomically (temp file in the same directory, fsync, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = json.dumps(catalog.to_json(), separators=(",", ":")).encode()
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644  # mkstemp's 0600 is not meant for a cache
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(descriptor, mode)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()

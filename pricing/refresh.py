@@ -121,7 +121,8 @@ def refresh_catalog(
             with lock:
                 tally.finished = ended if tally.finished is None else max(tally.finished, ended)
             if progress is not None:
-                progress.advance(f"{request.source.name} {', '.join(regions)}", len(regions))
+                where = regions[0] if len(regions) == 1 else f"{len(regions)} regions"
+                progress.advance(f"{request.source.name} {where}", len(regions))
         with lock:
             tally.offers.extend(offers)
             tally.regions_ok += len(regions)
