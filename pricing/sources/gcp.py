@@ -149,7 +149,7 @@ class GcpSource:
             raise SourceFetchError(
                 SOURCE, where,
                 "no credentials: set PLACEMENT_GCP_API_KEY (an API key with the Cloud Billing API enabled) or use "
-                "application default credentials / GKE Workload Identity",
+                "application default credentials / GKE Workload Identity; or leave GCP out with --cloud aws,azure",
             )
         as_of = self.clock()
         rates: Rates = {}

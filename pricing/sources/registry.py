@@ -14,9 +14,11 @@ Environment (all optional):
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pricing.errors import SourceError
 from pricing.offer import Offer
@@ -24,6 +26,10 @@ from pricing.sources import PriceSource
 from pricing.sources.retry import RetryPolicy
 
 GCP_SCOPE = "https://www.googleapis.com/auth/cloud-billing.readonly"
+NO_GCP_CREDENTIALS = (
+    "no credentials: set PLACEMENT_GCP_API_KEY (an API key with the Cloud Billing API enabled) or use "
+    "application default credentials / GKE Workload Identity; or leave GCP out with --cloud aws,azure"
+)
 
 
 @dataclass(frozen=True)
@@ -84,22 +90,28 @@ def _gcp(settings: SourceSettings) -> PriceSource:
 
 
 def _google_token_provider() -> Callable[[], str] | None:
-    """Bearer tokens from application default credentials, or None when google-auth finds none."""
+    """Bearer tokens from application default credentials (GKE Workload Identity, gcloud ADC), looked up
+    on first use so building the source never blocks; None when google-auth is not installed."""
     try:
         import google.auth
         import google.auth.transport.requests
-        from google.auth.exceptions import DefaultCredentialsError
     except ImportError:
         return None
-    try:
-        credentials, _ = google.auth.default(scopes=[GCP_SCOPE])
-    except DefaultCredentialsError:
-        return None
+    lock = threading.Lock()
+    found: list[Any] = []
 
     def token() -> str:
-        if not credentials.valid:
-            credentials.refresh(google.auth.transport.requests.Request())
-        return str(credentials.token)
+        with lock:
+            if not found:
+                try:
+                    credentials, _ = google.auth.default(scopes=[GCP_SCOPE])
+                except Exception as error:  # DefaultCredentialsError, or the metadata server unreachable
+                    raise SourceError("gcp:billing-catalog", f"{NO_GCP_CREDENTIALS} ({error})") from error
+                found.append(credentials)
+            credentials = found[0]
+            if not credentials.valid:
+                credentials.refresh(google.auth.transport.requests.Request())
+            return str(credentials.token)
 
     return token
 
