@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from builders import make_offer
+
 from pricing.errors import SourceError, SourceFetchError
 from pricing.sources import PriceSource
 from pricing.sources.aws import AwsSource
