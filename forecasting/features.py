@@ -1,11 +1,12 @@
 """Vectorised features for the global direct model, in mlforecast's vocabulary (lags, rolling
 windows, calendar), computed for many series at once on a dense panel.
 
-A *row* is (series i, origin o, horizon h): everything known at the end of slot `o`, used to
-predict slot `T = o + h`. Features never read a slot after `o` — a lag `k` is used only when
-`k ≥ h`, otherwise it is NaN (the gradient-boosting model takes NaN natively). Every level-like
-feature is divided by the series' scale at the origin (mean |y| over the trailing week), so one
-model serves series of any size; the target is `y[T] / scale` too.
+Series first go to *model space* (`to_model_space`): z = log1p(y / size), size = the series' mean,
+so one model serves series of any size and multiplicative seasonality or a level shift becomes an
+additive move. A *row* is (series i, origin o, horizon h): everything known at the end of slot
+`o`, used to predict slot `T = o + h`. The target is the move `z[T] − L` from the current level
+`L` (trailing mean at the origin). Features never read a slot after `o` — a lag `k` is used only
+when `k ≥ h`, otherwise it is NaN (the gradient-boosting model takes NaN natively).
 """
 
 from __future__ import annotations
@@ -79,9 +80,28 @@ def _rolling(values: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.sqrt(np.clip(var, 0.0, None))
 
 
+def to_model_space(panel: Panel) -> tuple[Panel, np.ndarray, np.ndarray]:
+    """z = log1p(y / size) for series that never go negative, y / size for the others; returns the
+    transformed panel, each series' size (mean |y|, 1 when zero) and whether it was logged."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        size = np.nanmean(np.abs(panel.values), axis=1)
+    size = np.where(np.isfinite(size) & (size > 0), size, 1.0)
+    logged = ~(np.nan_to_num(panel.values) < 0).any(axis=1)
+    scaled = panel.values / size[:, None]
+    values = np.where(logged[:, None], np.log1p(np.clip(scaled, 0.0, None)), scaled)
+    return Panel(ids=panel.ids, values=values, end_ns=panel.end_ns, first=panel.first, step=panel.step), size, logged
+
+
+def from_model_space(z: np.ndarray, size: np.ndarray, logged: np.ndarray) -> np.ndarray:
+    """Inverse of `to_model_space` for predictions `z` (rows aligned with `size` and `logged`)."""
+    size, logged = size.reshape(-1, *([1] * (z.ndim - 1))), logged.reshape(-1, *([1] * (z.ndim - 1)))
+    return np.where(logged, size * np.expm1(np.clip(z, None, 50.0)), size * z)
+
+
 class FeatureBuilder:
-    """Precomputes rolling statistics of a panel once; `rows()` then gathers feature matrices for
-    any set of (series, origin, horizon) triples with pure index arithmetic."""
+    """Precomputes rolling statistics of a model-space panel once; `rows()` then gathers feature
+    matrices for any set of (series, origin, horizon) triples with pure index arithmetic."""
 
     def __init__(self, panel: Panel, *, season: int, horizon: int) -> None:
         self.panel = panel
@@ -104,42 +124,31 @@ class FeatureBuilder:
         self._error_seasonal, _ = _rolling(np.abs(self.values - shifted), self.week)
         shifted[:, season:] = self._mean_recent[:, :-season]
         self._error_level, _ = _rolling(np.abs(self.values - shifted), self.week)
-        self._mean_abs_week, _ = _rolling(np.abs(self.values), self.week)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=RuntimeWarning)
-            overall = np.nanmean(np.abs(panel.values), axis=1)
-        self._fallback_scale = np.where(np.isfinite(overall) & (overall > 0), overall, 1.0)
 
     def names(self) -> list[str]:
         deltas = [f"delta_day{k}" for k in range(1, 8)] + ["delta_week2"]
         return [
             "horizon", "slot_of_day", "day_of_week", *deltas, "delta_median", "delta_mean",
-            "lag_day1", "lag_week1", "level", "last", "mean_short", "mean_day", "std_day",
-            "level_vs_day", "level_vs_week", "week_trend", "error_seasonal", "error_level",
+            "level", "last", "mean_short", "mean_day", "std_day", "level_vs_day", "level_vs_week",
+            "week_trend", "error_seasonal", "error_level",
         ]  # fmt: skip
 
-    def scale(self, rows: np.ndarray, origins: np.ndarray) -> np.ndarray:
-        """The normaliser of each row: mean |y| over the week up to the origin (series mean if none)."""
-        s = self._mean_abs_week[rows, origins + self.pad]
-        return np.where(np.isfinite(s) & (s > 0), s, self._fallback_scale[rows])
+    def rows(self, rows: np.ndarray, origins: np.ndarray, horizons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Feature matrix (len(rows), len(names())) and the current level `L` of each row.
 
-    def rows(self, rows: np.ndarray, origins: np.ndarray, horizons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Feature matrix (len(rows), len(names())), the level and the scale of each row.
-
-        Level-like features are deltas from the current level `L` (trailing mean at the origin),
-        divided by the scale: `delta_dayk` = (y[T−k·day] − level k days before the origin) / s is
-        "how the series moved from origin to target k days ago"; `lag_*` = (y[T−lag] − L) / s.
+        `delta_dayk` = z[T − k·day] − (level k days before the origin): how the series moved from
+        origin to target k days ago — invariant to level shifts. Other level-like features are
+        differences from `L`.
         """
         v, d, w = self.values, self.season, self.week
         o = origins + self.pad
         t = o + horizons
-        s = self.scale(rows, origins)
         recent = self._mean_recent
         level = recent[rows, o]
         level = np.where(np.isfinite(level), level, self._last_level(rows, o))
 
         def rel(matrix: np.ndarray, cols: np.ndarray, base: np.ndarray, valid: np.ndarray | bool = True) -> np.ndarray:
-            return np.where(valid, (matrix[rows, cols] - base) / s, np.nan)
+            return np.where(valid, matrix[rows, cols] - base, np.nan)
 
         deltas = [rel(v, t - k * d, recent[rows, o - k * d], k * d >= horizons) for k in range(1, 8)]
         deltas.append(rel(v, t - 2 * w, recent[rows, o - 2 * w], 2 * w >= horizons))
@@ -153,13 +162,12 @@ class FeatureBuilder:
         dow = (target_ns // _NS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
         columns = [
             horizons.astype(float), slot.astype(float), dow.astype(float), *deltas, delta_median, delta_mean,
-            rel(v, t - d, level, d >= horizons), rel(v, t - w, level, w >= horizons), level / s,
-            rel(v, o, level), rel(self._mean_short, o, level), rel(self._mean_day, o, level),
-            self._std_day[rows, o] / s, rel(recent, o - d, level) * -1.0, rel(recent, o - w, level) * -1.0,
-            1.0 - self._mean_abs_week[rows, o - w] / s,
-            self._error_seasonal[rows, o] / s, self._error_level[rows, o] / s,
+            level, rel(v, o, level), rel(self._mean_short, o, level), rel(self._mean_day, o, level),
+            self._std_day[rows, o], level - recent[rows, o - d], level - recent[rows, o - w],
+            self._mean_week[rows, o] - self._mean_week[rows, o - w],
+            self._error_seasonal[rows, o], self._error_level[rows, o],
         ]  # fmt: skip
-        return np.stack(columns, axis=1), level, s
+        return np.stack(columns, axis=1), level
 
     def _last_level(self, rows: np.ndarray, o: np.ndarray) -> np.ndarray:
         """Fallback level where the recent window is empty: the trailing day's, else week's mean."""
@@ -167,7 +175,6 @@ class FeatureBuilder:
         week = self._mean_week[rows, o]
         return np.where(np.isfinite(day), day, np.where(np.isfinite(week), week, 0.0))
 
-    def target(self, rows: np.ndarray, origins: np.ndarray, horizons: np.ndarray, level: np.ndarray,
-               scale: np.ndarray) -> np.ndarray:
-        """`(y[o + h] − level) / scale` for training rows."""
-        return (self.values[rows, origins + horizons + self.pad] - level) / scale
+    def target(self, rows: np.ndarray, origins: np.ndarray, horizons: np.ndarray, level: np.ndarray) -> np.ndarray:
+        """`z[o + h] − level` for training rows."""
+        return self.values[rows, origins + horizons + self.pad] - level

@@ -2,16 +2,18 @@
 
 How it works (all series at once, no per-series loop in the hot path):
 1. Put the series on the `freq` grid (gaps stay NaN) and divide out declared events.
-2. Build rows (series, origin, horizon) — a *direct* multi-horizon model, so no recursion — with
-   seasonal lags, rolling statistics and calendar features (`features.FeatureBuilder`). The target
-   is the move from the current level, divided by the series' recent scale, so one model serves
-   series of any size and level shifts carry over. Rows are subsampled to `max_train_rows`, with
-   every series weighted equally.
+2. Move series to model space, z = log1p(y / series mean) (`features.to_model_space`), and add
+   copies of a `shift_fraction` of them with a persistent step change, so the model learns that
+   level shifts last. Build rows (series, origin, horizon) — a *direct* multi-horizon model, so
+   no recursion — with seasonal lags, rolling statistics and calendar features
+   (`features.FeatureBuilder`); the target is the move from the current level. Rows are
+   subsampled to `max_train_rows`, every series weighted equally.
 3. Fit one `HistGradientBoostingRegressor(loss="quantile")` per quantile on rows whose target is
    older than the last `calibration_days`. On those held-out rows pick, per series, how much of
    the predicted move to keep (`_persistence_weights`), then compute split-conformal offsets (the
    q-quantile of `y − ŷ_q`) so each quantile covers what it claims to.
-4. Series with less than `min_history_days` of samples get seasonal-naive forecasts instead.
+4. Series with less than `min_history_days` of samples (or only zeros) get seasonal-naive
+   forecasts instead.
 Forecasts are clipped at zero for series that never went negative, then multiplied by any
 declared event covering the forecast slot.
 """
@@ -26,7 +28,7 @@ import pandas as pd
 
 from forecasting.errors import ForecastError, NotFittedError
 from forecasting.events import Event, multipliers
-from forecasting.features import FeatureBuilder, Panel, to_panel
+from forecasting.features import FeatureBuilder, Panel, from_model_space, to_model_space, to_panel
 from forecasting.frame import DS, UNIQUE_ID, Y, quantile_column, regularize, steps_per_day, to_step
 from forecasting.naive import seasonal_naive
 
@@ -61,6 +63,7 @@ class Forecaster:
         max_iter: int = 100,
         learning_rate: float = 0.1,
         max_leaf_nodes: int = 31,
+        shift_fraction: float = 0.3,
         random_state: int = 0,
     ) -> None:
         if horizon < 1:
@@ -79,6 +82,7 @@ class Forecaster:
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
+        self.shift_fraction = shift_fraction
         self.random_state = random_state
         self._fitted: dict[str, Any] | None = None
 
@@ -90,7 +94,7 @@ class Forecaster:
 
     @property
     def fallback_ids(self) -> tuple[str, ...]:
-        """Series forecast by seasonal-naive because their history was too short."""
+        """Series forecast by seasonal-naive because their history was too short (or all zero)."""
         state = self._state()
         return tuple(str(i) for i in state["panel"].ids[~state["use_model"]])
 
@@ -110,7 +114,8 @@ class Forecaster:
             frame = frame.assign(**{Y: frame[Y] / multipliers(self.events, frame[UNIQUE_ID].to_numpy(), frame[DS].to_numpy())})
         panel = to_panel(frame, self.step, max_steps=int(self.max_history_days * self.season))
         counts = np.isfinite(panel.values).sum(axis=1)
-        use_model = counts >= self.min_history_days * self.season
+        nonzero = (np.nan_to_num(panel.values) != 0).any(axis=1)  # an idle series stays at zero
+        use_model = (counts >= self.min_history_days * self.season) & nonzero
         state: dict[str, Any] = {"panel": panel, "use_model": use_model, "offsets": np.zeros(len(self.quantiles))}
         state["nonnegative"] = ~(np.nan_to_num(panel.values, nan=0.0) < 0).any(axis=1)
         if use_model.any():
@@ -157,13 +162,16 @@ class Forecaster:
         from sklearn.ensemble import HistGradientBoostingRegressor
 
         rng = np.random.default_rng(self.random_state)
-        builder = FeatureBuilder(panel, season=self.season, horizon=self.horizon)
-        calibration_from = panel.n_steps - round(self.calibration_days * self.season)
-        train, calib = self._sample_rows(panel, rng, calibration_from)
+        n_real = len(panel.ids)
+        space, size, logged = to_model_space(_with_level_shifts(panel, rng, self.shift_fraction, self.season))
+        builder = FeatureBuilder(space, season=self.season, horizon=self.horizon)
+        calibration_from = space.n_steps - round(self.calibration_days * self.season)
+        train, calib = self._sample_rows(space, rng, calibration_from)
         if len(train[0]) < 20 * len(builder.names()):
             return {"models": None}
-        x_train, level_train, s_train = builder.rows(*train)
-        y_train = builder.target(*train, level_train, s_train)
+        x_train, level_train = builder.rows(*train)
+        y_train = builder.target(*train, level_train)
+        x_train[:, ~np.isfinite(x_train).any(axis=0)] = 0.0  # e.g. 2-week lags of short histories
         models = []
         for q in self.quantiles:
             model = HistGradientBoostingRegressor(
@@ -174,15 +182,17 @@ class Forecaster:
             models.append(model.fit(x_train, y_train))
         offsets = np.zeros(len(self.quantiles))
         weights = np.ones(len(panel.ids))
+        calib = tuple(c[calib[0] < n_real] for c in calib)  # calibrate on real series only
         if len(calib[0]) >= 50:
-            x_cal, level_cal, s_cal = builder.rows(*calib)
-            y_cal = builder.target(*calib, level_cal, s_cal)
+            x_cal, level_cal = builder.rows(*calib)
+            y_cal = builder.target(*calib, level_cal)
             preds = np.stack([m.predict(x_cal) for m in models], axis=1)
-            weights = _persistence_weights(calib[0], y_cal, preds[:, self.quantiles.index(0.5)], len(panel.ids))
+            weights = _persistence_weights(calib[0], y_cal, preds[:, self.quantiles.index(0.5)], len(space.ids))
             preds += ((weights[calib[0]] - 1.0) * preds[:, self.quantiles.index(0.5)])[:, None]
             for k, q in enumerate(self.quantiles):
                 offsets[k] = np.quantile(y_cal - preds[:, k], q)
-        return {"models": models, "builder": builder, "offsets": offsets, "weights": weights}
+        return {"models": models, "builder": builder, "offsets": offsets, "weights": weights, "size": size,
+                "logged": logged}
 
     def _sample_rows(
         self, panel: Panel, rng: np.random.Generator, calibration_from: int
@@ -220,12 +230,33 @@ class Forecaster:
         rows = np.repeat(np.arange(n), h)
         origins = np.full(rows.size, builder.panel.n_steps - 1)
         horizons = np.tile(np.arange(1, h + 1), n)
-        x, level, scale = builder.rows(rows, origins, horizons)
-        normalised = np.stack([m.predict(x) for m in state["models"]], axis=1)
-        median = normalised[:, self.quantiles.index(0.5)]
-        normalised += ((state["weights"][rows] - 1.0) * median)[:, None] + state["offsets"][None, :]
-        normalised = np.sort(normalised, axis=1)  # quantiles never cross
-        return (level[:, None] + normalised * scale[:, None]).reshape(n, h, len(self.quantiles))
+        x, level = builder.rows(rows, origins, horizons)
+        moves = np.stack([m.predict(x) for m in state["models"]], axis=1)
+        median = moves[:, self.quantiles.index(0.5)]
+        moves += ((state["weights"][rows] - 1.0) * median)[:, None] + state["offsets"][None, :]
+        z = level[:, None] + np.sort(moves, axis=1)  # quantiles never cross
+        return from_model_space(z, state["size"][rows], state["logged"][rows]).reshape(n, h, len(self.quantiles))
+
+
+def _with_level_shifts(panel: Panel, rng: np.random.Generator, fraction: float, season: int) -> Panel:
+    """The panel plus copies of a `fraction` of its series with a persistent step change (×0.4 to
+    ×2.5 from a random slot on), appended after the real series: training rows that teach the
+    model a level shift is a new normal, not a spike to revert."""
+    n = len(panel.ids)
+    k = round(fraction * n)
+    if k == 0:
+        return panel
+    pick = rng.choice(n, size=k, replace=k > n)
+    start = np.minimum(panel.first[pick] + 2 * season, panel.n_steps - 1)
+    when = rng.integers(start, panel.n_steps)
+    factor = np.exp(rng.uniform(np.log(0.4), np.log(2.5), size=k))
+    after = np.arange(panel.n_steps)[None, :] >= when[:, None]
+    shifted = np.where(after, panel.values[pick] * factor[:, None], panel.values[pick])
+    return Panel(
+        ids=np.concatenate([panel.ids, np.array([f"__shifted_{j}" for j in range(k)], dtype=object)]),
+        values=np.concatenate([panel.values, shifted]), end_ns=np.concatenate([panel.end_ns, panel.end_ns[pick]]),
+        first=np.concatenate([panel.first, panel.first[pick]]), step=panel.step,
+    )  # fmt: skip
 
 
 def _persistence_weights(series: np.ndarray, actual: np.ndarray, median: np.ndarray, n: int) -> np.ndarray:

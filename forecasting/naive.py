@@ -13,7 +13,8 @@ def seasonal_naive(history: np.ndarray, h: int, season: int, quantiles: Sequence
 
     The point is the value one season back (the last observed value when the history is shorter
     than a season). Quantile q adds the empirical q-quantile of in-sample seasonal differences
-    `y[t] - y[t-season]` (lag 1 when there is not a full season; zero spread with < 2 differences).
+    `y[t] - y[t-season]` minus their median (lag 1 when there is not more than a season; zero
+    spread with fewer than 2 differences), so the median forecast is the point itself.
     Missing samples (NaN) are skipped; an empty history forecasts 0.
     """
     values = np.asarray(history, dtype=float)
@@ -29,5 +30,7 @@ def seasonal_naive(history: np.ndarray, h: int, season: int, quantiles: Sequence
         point = np.full(h, observed[-1])
     diffs = values[lag:] - values[:-lag] if values.size > lag else np.zeros(0)
     diffs = diffs[np.isfinite(diffs)]
-    spread = np.quantile(diffs, np.asarray(quantiles, dtype=float)) if diffs.size >= 2 else np.zeros(len(quantiles))
+    if diffs.size < 2:
+        return np.repeat(point[:, None], len(quantiles), axis=1)
+    spread = np.quantile(diffs, np.asarray(quantiles, dtype=float)) - np.median(diffs)
     return point[:, None] + spread[None, :]

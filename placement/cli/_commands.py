@@ -11,6 +11,7 @@ _MODULES = (
     "placement.cli.validate",
     "placement.cli.prices",
     "placement.cli.kube",
+    "placement.cli.forecast",
 
 )
 
