@@ -122,10 +122,10 @@ def _query(prom: RangeQueryClient, url: str, query: str, start: datetime, end: d
 
     try:
         return prom.custom_query_range(query, start_time=start, end_time=end, step=f"{step_s}s")
-    except requests.exceptions.Timeout as error:
-        raise PrometheusError(query, url, f"timed out ({error.__class__.__name__}): the server is slow or "
-                              "overloaded; narrow the range or raise the timeout") from error  # fmt: skip
-    except requests.exceptions.ConnectionError as error:
+    except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as error:
+        if _timed_out(error):
+            raise PrometheusError(query, url, "timed out: the server is slow or overloaded; "
+                                  "narrow the range, or raise the timeout") from error  # fmt: skip
         raise PrometheusError(query, url, "cannot connect: is the server up and the URL right?") from error
     except requests.exceptions.RequestException as error:
         raise PrometheusError(query, url, f"request failed: {error}") from error
@@ -140,6 +140,18 @@ def _query(prom: RangeQueryClient, url: str, query: str, start: datetime, end: d
         ) from error  # fmt: skip
     except ValueError as error:  # a non-JSON body (a proxy's HTML error page)
         raise PrometheusError(query, url, f"the answer is not Prometheus JSON ({error})") from error
+
+
+def _timed_out(error: Exception) -> bool:
+    """requests reports a read timeout after urllib3 retries as a ConnectionError; look inside."""
+    import requests
+    from urllib3.exceptions import NewConnectionError
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    if isinstance(reason, NewConnectionError):  # "connection refused" (a ConnectTimeoutError subclass)
+        return False
+    return isinstance(error, requests.exceptions.Timeout) or isinstance(reason, Urllib3Timeout)
 
 
 def _server_message(text: str) -> str:
