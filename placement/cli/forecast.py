@@ -43,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     source.add_argument("--input", metavar="FILE.csv", help="'timestamp,value' or 'unique_id,ds,y'")
     predict.add_argument("--query", metavar="PROMQL", help="range query, e.g. sum by (namespace,deployment) (rate(...))")
     predict.add_argument("--history-days", type=float, default=28.0, help="history to read from Prometheus (default 28)")
+    predict.add_argument("--end", default=None, metavar="TIME", help="end of the history to read (default: now, UTC)")
     predict.add_argument("--id-labels", default=None, help="labels naming a series, e.g. namespace,deployment")
     predict.add_argument("--counter", action="store_true", help="the query returns raw counters: convert to rates")
     predict.add_argument("--timeout", type=float, default=30.0, help="seconds per Prometheus request (default 30)")
@@ -101,7 +102,7 @@ def run_predict(args: argparse.Namespace) -> int:
             if not args.query:
                 raise fc.ForecastError("--prometheus needs --query PROMQL (the series to forecast)")
             client = fc.connect(args.prometheus, timeout_s=args.timeout)
-            end = datetime.now(UTC)
+            end = _end_time(args.end)
             history = fc.load_usage(client, args.query, start=end - pd.Timedelta(days=args.history_days), end=end,
                                     step=args.freq, id_labels=_labels(args.id_labels), counter=args.counter)  # fmt: skip
             label = f"prometheus {args.prometheus} {args.query!r}"
@@ -153,6 +154,18 @@ def _quantiles(text: str) -> tuple[float, ...]:
     if not values or not all(0 < q < 1 for q in values):
         raise ForecastError(f"--quantiles {text!r}: use comma-separated numbers in (0, 1), e.g. 0.5,0.95")
     return tuple(sorted(set(values) | {0.5}))
+
+
+def _end_time(text: str | None) -> datetime:
+    from forecasting import ForecastError
+
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        stamp = pd.Timestamp(text)
+    except ValueError as error:
+        raise ForecastError(f"--end {text!r} is not a time: use e.g. 2025-01-09T00:00Z") from error
+    return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")).to_pydatetime()
 
 
 def _labels(text: str | None) -> tuple[str, ...] | None:

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import GAP, RESET_AT, SKIP_ENV, PrometheusServer, _binaries, checkout_rate, free_port
 from forecast_builders import make_forecaster
+from forecast_prometheus import GAP, RESET_AT, SKIP_ENV, PrometheusServer, binaries, checkout_rate, free_port
 from prometheus_api_client import PrometheusConnect
 
 from forecasting import PrometheusError, connect, demand_from_prometheus, load_usage
@@ -164,7 +164,7 @@ def test_missing_binaries_fail_and_say_how_to_install_them(monkeypatch: pytest.M
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.delenv(SKIP_ENV, raising=False)
     with pytest.raises(pytest.fail.Exception, match="run `make test`"):
-        _binaries()
+        binaries()
     monkeypatch.setenv(SKIP_ENV, "1")
     with pytest.raises(pytest.skip.Exception):
-        _binaries()
+        binaries()
