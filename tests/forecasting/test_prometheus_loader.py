@@ -98,6 +98,14 @@ def test_demand_from_prometheus_end_to_end(prometheus: PrometheusServer) -> None
     assert prometheus.url in checkout.source and RATE_QUERY in checkout.source
 
 
+def test_the_url_may_come_from_the_environment(prometheus: PrometheusServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROMETHEUS_URL", prometheus.url)
+    demands = demand_from_prometheus("", 'sum(rate(http_requests_total{deployment="cart"}[30m]))', per_replica=1.0,
+                                     history_days=3, now=prometheus.end, workload="shop/cart",
+                                     forecaster=make_forecaster())  # fmt: skip
+    assert list(demands) == ["shop/cart"] and demands["shop/cart"].peak_replicas == 2  # 2 req/s, 1 per replica
+
+
 def test_a_bad_query_is_an_input_error_naming_query_and_url(prometheus: PrometheusServer) -> None:
     bad = "sum(rate(http_requests_total[5m])"
     with pytest.raises(PrometheusError) as caught:
