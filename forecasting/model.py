@@ -100,7 +100,7 @@ class Forecaster:
 
     @property
     def offsets(self) -> dict[float, float]:
-        """The conformal offsets added to each quantile (in units of the series scale)."""
+        """The conformal offsets added to each quantile, in model space (log1p of y / series mean)."""
         state = self._state()
         return dict(zip(self.quantiles, map(float, state["offsets"]), strict=True))
 
