@@ -114,7 +114,7 @@ def synthetic(n_series: int, days: int, seed: int = 0) -> pd.DataFrame:
     day = ((ds - ds.normalize()) / pd.Timedelta(days=1)).to_numpy(dtype=float)
     level = 10 ** rng.uniform(0.5, 4.0, size=(n_series, 1))
     daily = 1.0 + 0.6 * np.sin(2 * np.pi * day[None, :] + rng.uniform(0, 2 * np.pi, size=(n_series, 1)))
-    weekly = np.where(np.asarray(ds.dayofweek >= 5)[None, :], rng.uniform(0.5, 1.0, size=(n_series, 1)), 1.0)
+    weekly = np.where(np.asarray(ds.day_of_week >= 5)[None, :], rng.uniform(0.5, 1.0, size=(n_series, 1)), 1.0)
     shift = np.where((rng.random((n_series, 1)) < 0.1) & (np.arange(ds.size)[None, :] > rng.integers(0, ds.size, (n_series, 1))),
                      rng.uniform(0.5, 2.0, size=(n_series, 1)), 1.0)  # fmt: skip
     y = level * daily * weekly * shift * rng.lognormal(0.0, 0.15, size=(n_series, ds.size))

@@ -33,7 +33,7 @@ def generate_series(
     n_steps = int(pd.Timedelta(days=days) / step)
     ds = pd.DatetimeIndex(start + step * np.arange(n_steps))
     day_fraction = ((ds - ds.normalize()) / pd.Timedelta(days=1)).to_numpy(dtype=float)
-    weekend = np.asarray(ds.dayofweek >= 5)
+    weekend = np.asarray(ds.day_of_week >= 5)
     level = 10 ** rng.uniform(0.5, 3.5, size=(n_series, 1))
     phase = rng.uniform(0, 2 * np.pi, size=(n_series, 1))
     daily = 1.0 + 0.6 * np.sin(2 * np.pi * day_fraction[None, :] + phase)
