@@ -9,6 +9,7 @@ then runs on HiGHS (default), SCIP or CP-SAT unchanged. No domain knowledge live
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -121,7 +122,6 @@ class Milp:
             solution_hint = model_params.solution_hints.add()
             solution_hint.variable_values.ids.extend(range(n))
             solution_hint.variable_values.values.extend(hint)
-        import os
         if os.environ.get("PLACEMENT_DEBUG_MILP"):
             print(f"milp: {n} vars, {m} rows, integer={not relax}", flush=True)
         result = core.solve(

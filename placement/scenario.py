@@ -126,12 +126,21 @@ class Scenario:
     planning: Planning = field(default_factory=Planning)
     prices: PriceSettings = field(default_factory=PriceSettings)
     base_dir: Path | None = None  # where relative paths (price files, series) resolve from
+    _by_name: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # One index for the lookups below (they run per assignment on fleets of thousands).
+        index: dict[str, Any] = {f"cluster:{c.name}": c for c in self.clusters}
+        for w in self.workloads:
+            index.setdefault(f"workload:{w.name}", w)
+        index.update({f"workload:{w.key}": w for w in self.workloads})
+        object.__setattr__(self, "_by_name", index)
 
     def cluster(self, name: str) -> Cluster:
-        for cluster in self.clusters:
-            if cluster.name == name:
-                return cluster
-        raise KeyError(name)
+        found = self._by_name.get(f"cluster:{name}")
+        if found is None:
+            raise KeyError(name)
+        return found
 
     def user_region(self, name: str) -> UserRegion:
         for region in self.user_regions:
@@ -140,7 +149,8 @@ class Scenario:
         raise KeyError(name)
 
     def workload(self, key: str) -> Workload:
-        for workload in self.workloads:
-            if workload.key == key or workload.name == key:
-                return workload
-        raise KeyError(key)
+        """A workload by ``namespace/name`` (or by bare name, the first with that name)."""
+        found = self._by_name.get(f"workload:{key}")
+        if found is None:
+            raise KeyError(key)
+        return found

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from placement import regions as region_table
-from placement.errors import InvalidScenario, missing
+from placement.errors import InvalidScenario, Problem, missing
 from placement.fields import FieldReader, did_you_mean
 from placement.quantity import parse_cpu
 from placement.scenario import (
@@ -107,9 +107,7 @@ def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Pa
     )
 
 
-def _file_problem(message: str) -> Any:
-    from placement.errors import Problem
-
+def _file_problem(message: str) -> Problem:
     return Problem("(file)", missing(), message)
 
 

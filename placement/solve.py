@@ -177,9 +177,10 @@ def _solve_priced(
     if lp.status != "optimal" or lp.row_duals is None:
         return None
     prices = {cluster: max(-lp.row_duals.get(row, 0.0), 0.0) for cluster, row in rows.items()}
-    placements: list[GreedyPlacement | None] = []
     # Lagrangian bound: Σ batch bounds (priced) − Σ λ·cap is a valid lower bound for any λ ≥ 0.
     lagrangian = -sum(prices[c] * capacity[c] for c in prices)
+    order = {wo.workload.key: i for i, wo in enumerate(group)}
+    ordered: list[GreedyPlacement | None] = [None] * len(group)
     for batch, _ in _groups(group, {}, coupled_all=False):
         batch_milp, batch_vars = build_group(batch, planning, coupled=False, capacity_cpu={}, cpu_prices=prices)
         left = max(time_limit_s - (time.perf_counter() - started), 0.05)
@@ -187,12 +188,8 @@ def _solve_priced(
         if result.status not in ("optimal", "feasible"):
             return None
         lagrangian += result.bound
-        placements.extend(_read(v, result.values) for v in batch_vars)
-    order = {wo.workload.key: i for i, wo in enumerate(group)}
-    ordered: list[GreedyPlacement | None] = [None] * len(group)
-    for wo, placement in zip([wo for batch, _ in _groups(group, {}, coupled_all=False) for wo in batch], placements,
-                             strict=True):
-        ordered[order[wo.workload.key]] = placement
+        for wo, v in zip(batch, batch_vars, strict=True):
+            ordered[order[wo.workload.key]] = _read(v, result.values)
     used: dict[str, float] = {}
     for wo, placement in zip(group, ordered, strict=True):
         for name, (od, sp) in (placement.replicas.items() if placement else ()):
