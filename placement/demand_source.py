@@ -20,8 +20,20 @@ DEFAULT_HEADROOM = 0.1
 
 
 def resolve_forecast_demand(
-    reader: FieldReader, data: Mapping[str, Any], path: str, *, quantile: float = 0.95, base_dir: Path | None = None
+    reader: FieldReader,
+    data: Mapping[str, Any],
+    path: str,
+    *,
+    workload: str | None = None,
+    quantile: float = 0.95,
+    base_dir: Path | None = None,
 ) -> tuple[DemandSpec, int | None]:
+    """The demand spec and peak replicas of one workload's forecast (problems go to `reader`).
+
+    A series file or query may hold several series: the one whose id is `workload` (``ns/name``) is
+    used, or the only one there is; anything else is this field's problem, naming the series found.
+    `demand.prometheus` (a URL) overrides ``$PROMETHEUS_URL`` for the query.
+    """
     per_replica = reader.number(data, "perReplica", path, minimum=0.0, exclusive_minimum=True,
                                 hint="(requests/s or CPU one replica handles)")
     if data.get("perReplica") is None:
@@ -49,10 +61,11 @@ def resolve_forecast_demand(
             source = Path(str(series))
             if base_dir is not None and not source.is_absolute():
                 source = base_dir / source
-            demands = function(source, per_replica=per_replica, quantile=quantile, headroom=headroom)
+            demands = function(source, per_replica=per_replica, quantile=quantile, headroom=headroom,
+                               workload=workload)
         else:
-            demands = function(str(data.get("prometheus", "")), str(promql), per_replica=per_replica,
-                               quantile=quantile, headroom=headroom)
+            demands = function(str(data.get("prometheus") or ""), str(promql), per_replica=per_replica,
+                               quantile=quantile, headroom=headroom, workload=workload)
     except Exception as error:  # any forecasting failure is reported as this field's problem
         reader.problem(f"{path}.{'series' if series is not None else 'promql'}", series or promql, f"{error}")
         return DemandSpec(), None

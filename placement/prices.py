@@ -43,7 +43,7 @@ def catalog_for(
     elif chosen in ("cache", "live"):
         from pricing.cache import load_for_plan
 
-        loaded = load_for_plan(chosen, max_age_s=max_age_s, allow_stale=allow_stale)
+        loaded = load_for_plan(chosen, max_age_s=max_age_s, allow_stale=allow_stale, regions=scenario_regions(scenario))
         catalog, warnings = loaded.catalog, list(loaded.warnings)
     else:
         raise PlacementError(f"unknown price source {chosen!r}: use embedded, cache, live or file")
@@ -60,3 +60,15 @@ def catalog_for(
 
         catalog = adjust(catalog, parse_adjustments(settings.adjustments))
     return ScenarioCatalog(catalog, tuple(warnings))
+
+
+def scenario_regions(scenario: Scenario) -> dict[str, list[str]]:
+    """cloud → the regions the scenario's clusters are in (what a live refresh for it must fetch).
+
+    Private and other non-public clouds are left out: their offers come from price files.
+    """
+    regions: dict[str, set[str]] = {}
+    for cluster in scenario.clusters:
+        if cluster.cloud in ("aws", "gcp", "azure"):
+            regions.setdefault(cluster.cloud, set()).add(cluster.region)
+    return {cloud: sorted(names) for cloud, names in sorted(regions.items())}

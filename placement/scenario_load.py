@@ -90,7 +90,8 @@ def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Pa
     cluster_names = [c["name"] for c in raw_clusters if isinstance(c, Mapping) and isinstance(c.get("name"), str)]
     matrix = _latency(reader, reader.mapping(spec.get("latency"), "spec.latency"), user_names, cluster_names)
     workloads = _workloads(
-        reader, reader.sequence(spec.get("workloads"), "spec.workloads", required=True), user_names, cluster_names
+        reader, reader.sequence(spec.get("workloads"), "spec.workloads", required=True), user_names, cluster_names,
+        quantile=planning.quantile, base_dir=base_dir,
     )
     _check_locations(reader, users, clusters, workloads, matrix)
     if reader.problems:
@@ -305,13 +306,22 @@ def _latency(
     return result
 
 
-def _workloads(reader: FieldReader, items: Any, user_names: list[str], cluster_names: list[str]) -> list[Workload]:
+def _workloads(
+    reader: FieldReader,
+    items: Any,
+    user_names: list[str],
+    cluster_names: list[str],
+    *,
+    quantile: float,
+    base_dir: Path | None,
+) -> list[Workload]:
     from placement.workload_load import read_workload
 
     workloads: list[Workload] = []
     seen: set[str] = set()
     for index, raw in enumerate(items):
-        workload = read_workload(reader, raw, f"spec.workloads[{index}]", user_names, cluster_names)
+        workload = read_workload(reader, raw, f"spec.workloads[{index}]", user_names, cluster_names,
+                                 quantile=quantile, base_dir=base_dir)
         if workload is None:
             continue
         if workload.key in seen:

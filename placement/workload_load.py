@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from placement import jurisdictions
 from placement.errors import missing
@@ -15,16 +16,27 @@ WORKLOAD_KEYS = (
     "name", "namespace", "resources", "demand", "users", "latencyMs", "residency", "spot",
     "minAvailable", "minClusters", "current", "egressGbPerHour",
 )
-DEMAND_KEYS = ("replicas", "series", "promql", "perReplica", "headroom")
+DEMAND_KEYS = ("replicas", "series", "promql", "prometheus", "perReplica", "headroom")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 _SHARE_TOLERANCE = 1e-6
 
 
 def read_workload(
-    reader: FieldReader, raw: object, path: str, user_names: Sequence[str], cluster_names: Sequence[str]
+    reader: FieldReader,
+    raw: object,
+    path: str,
+    user_names: Sequence[str],
+    cluster_names: Sequence[str],
+    *,
+    quantile: float = 0.95,
+    base_dir: Path | None = None,
 ) -> Workload | None:
-    """One workload, or None when it is too broken to build (its problems are in `reader`)."""
+    """One workload, or None when it is too broken to build (its problems are in `reader`).
+
+    `quantile` (the scenario's `planning.quantile`) and `base_dir` (where relative `demand.series`
+    files are found) matter only for forecast-driven demand.
+    """
     data = reader.mapping(raw, path, required=True)
     if not data:
         return None
@@ -43,7 +55,9 @@ def read_workload(
     )
     if cpu == 0 and memory == 0:
         reader.problem(f"{path}.resources", dict(resources), "cpu and memory cannot both be zero")
-    demand, replicas = _demand(reader, data.get("demand"), f"{path}.demand")
+    key = f"{namespace}/{name}" if name is not None and namespace is not None else None
+    demand, replicas = _demand(reader, data.get("demand"), f"{path}.demand", workload=key, quantile=quantile,
+                               base_dir=base_dir)
     users = _users(reader, data.get("users"), f"{path}.users", user_names)
     latency = reader.number(data, "latencyMs", path, minimum=0.0, exclusive_minimum=True, hint="(milliseconds of RTT)")
     if latency is not None and not users:
@@ -71,7 +85,9 @@ def read_workload(
     )
 
 
-def _demand(reader: FieldReader, raw: object, path: str) -> tuple[DemandSpec, int | None]:
+def _demand(
+    reader: FieldReader, raw: object, path: str, *, workload: str | None, quantile: float, base_dir: Path | None
+) -> tuple[DemandSpec, int | None]:
     data = reader.mapping(raw, path, required=True)
     if not data:
         return DemandSpec(), None
@@ -84,7 +100,7 @@ def _demand(reader: FieldReader, raw: object, path: str) -> tuple[DemandSpec, in
     if "series" in data or "promql" in data:
         from placement.demand_source import resolve_forecast_demand
 
-        return resolve_forecast_demand(reader, data, path)
+        return resolve_forecast_demand(reader, data, path, workload=workload, quantile=quantile, base_dir=base_dir)
     reader.problem(path, dict(data), "needs `replicas: N`, or `series: FILE` / `promql: QUERY` with `perReplica: N`")
     return DemandSpec(), None
 

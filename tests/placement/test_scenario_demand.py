@@ -1,0 +1,74 @@
+"""Forecast-driven demand in a scenario file: each workload gets its own series from a shared file
+(found relative to the scenario), sized at the scenario's `planning.quantile`."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from placement.errors import InvalidScenario
+from placement.scenario_load import load_scenario
+
+DOC: dict[str, Any] = {
+    "apiVersion": "placement.dev/v1alpha1",
+    "kind": "Scenario",
+    "metadata": {"name": "forecast"},
+    "spec": {
+        "planning": {"quantile": 0.95},
+        "clusters": [{"name": "aws-eu-west-1", "cloud": "aws", "region": "eu-west-1"}],
+        "workloads": [
+            {"name": name, "namespace": "shop", "resources": {"cpu": "500m", "memory": "1Gi"},
+             "demand": {"series": "traffic.csv", "perReplica": 10, "headroom": 0}}
+            for name in ("web", "api")
+        ],
+    },
+}
+
+
+def _traffic(directory: Path) -> None:
+    """Two weeks of 30-minute traffic: shop/web around 100 req/s, shop/api around 1,000 req/s, noisy."""
+    rng = np.random.default_rng(3)
+    ds = pd.date_range("2025-01-06", periods=14 * 48, freq="30min")
+    daily = 1.0 + 0.3 * np.sin(2 * np.pi * np.arange(len(ds)) / 48)
+    rows = [
+        pd.DataFrame({"unique_id": uid, "ds": ds, "y": level * daily * rng.lognormal(0.0, 0.15, len(ds))})
+        for uid, level in (("shop/web", 100.0), ("shop/api", 1000.0))
+    ]
+    pd.concat(rows).to_csv(directory / "traffic.csv", index=False)
+
+
+def _write(directory: Path, doc: dict[str, Any]) -> Path:
+    path = directory / "scenario.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def test_each_workload_is_sized_from_its_own_series_at_the_planning_quantile(tmp_path: Path) -> None:
+    _traffic(tmp_path)
+    high = load_scenario(_write(tmp_path, DOC))
+    web, api = high.workload("shop/web"), high.workload("shop/api")
+    # ~130 req/s peak / 10 per replica vs ~1,300 / 10: an order of magnitude apart, each from its own series
+    assert 10 <= web.replicas <= 30 and 100 <= api.replicas <= 300
+    assert "shop/api" in api.demand.source and "q0.95" in api.demand.source
+
+    low_doc = copy.deepcopy(DOC)
+    low_doc["spec"]["planning"]["quantile"] = 0.5
+    low = load_scenario(_write(tmp_path, low_doc))
+    assert low.workload("shop/api").replicas < api.replicas  # the median forecast needs fewer replicas
+    assert "q0.5" in low.workload("shop/api").demand.source
+
+
+def test_a_series_file_without_the_workloads_series_is_a_clear_problem(tmp_path: Path) -> None:
+    _traffic(tmp_path)
+    doc = copy.deepcopy(DOC)
+    doc["spec"]["workloads"][0]["name"] = "cart"
+    with pytest.raises(InvalidScenario) as caught:
+        load_scenario(_write(tmp_path, doc))
+    (problem,) = [str(p) for p in caught.value.problems]
+    assert "spec.workloads[0].demand.series" in problem and "shop/cart" in problem and "shop/web" in problem
