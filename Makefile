@@ -6,7 +6,7 @@ PIP    := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.
 # Debian packages the tests run for real: a Prometheus server (+ promtool) and a Pushgateway.
 APT_PACKAGES := prometheus prometheus-pushgateway
 
-.PHONY: demo test lint bench e2e system-packages clean
+.PHONY: demo test lint bench bench-solve bench-pricing bench-forecast bench-cases e2e system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,9 +42,21 @@ test: $(VENV)/.installed-test system-packages
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check placement pricing forecasting tests bench
 
-bench: $(VENV)/.installed-test
-	$(PIP) -e '.[bench]'
+# Benchmarks print their figures and compare against peers/baselines in the same run (see bench/).
+$(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-test
+	$(PIP) -e '.[test,notebooks,bench]'
+	touch $@
+
+bench: bench-solve bench-pricing bench-forecast
+
+bench-solve: $(VENV)/.installed-bench
 	$(BIN)/python bench/solve.py
+
+bench-pricing: $(VENV)/.installed-bench
+	$(BIN)/python bench/pricing.py
+
+bench-forecast: $(VENV)/.installed-bench
+	$(BIN)/python bench/forecast.py
 
 e2e: $(VENV)/.installed-test
 	@test -n "$$PLACEMENT_E2E_KUBECONFIG" || { echo "set PLACEMENT_E2E_KUBECONFIG to a test cluster's kubeconfig (see README: e2e on kind)"; exit 2; }
