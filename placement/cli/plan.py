@@ -43,11 +43,12 @@ def run(args: argparse.Namespace) -> int:
         plan = solve(scenario, loaded.catalog, time_limit_s=args.time_limit, backend=args.backend)
     if loaded.warnings:
         plan = replace(plan, warnings=plan.warnings + loaded.warnings)
-    sys.stdout.write(render(plan, scenario, args.output))
+    sys.stdout.write(render(plan, scenario, args.output, catalog=loaded.catalog))
     return EXIT_UNPLACED if plan.unplaced else 0
 
 
-def render(plan, scenario, output: str) -> str:
+def render(plan, scenario, output: str, *, catalog=None) -> str:
+    """The plan as text; `catalog` (the prices it was planned with) sizes the NodePool limits of patches."""
     from placement import report
 
     if output == "json":
@@ -55,9 +56,11 @@ def render(plan, scenario, output: str) -> str:
     if output == "yaml":
         return report.to_yaml_text(plan)
     if output == "patches":
-        from placement.patches import render_patches, to_patches
+        from placement.nodepools import instance_sizes
+        from placement.patches import PatchOptions, render_patches, to_patches
 
-        return render_patches(to_patches(plan, scenario))
+        sizes = instance_sizes(catalog.offers) if catalog is not None else {}
+        return render_patches(to_patches(plan, scenario, options=PatchOptions(instance_sizes=sizes)))
     return report.to_table_text(plan, color=sys.stdout.isatty())
 
 
