@@ -12,6 +12,7 @@ _MODULES = (
     "placement.cli.prices",
     "placement.cli.kube",
     "placement.cli.forecast",
+    "placement.cli.run",
 
 )
 
