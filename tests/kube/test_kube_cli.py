@@ -141,15 +141,18 @@ def test_output_dir_needs_no_cluster(tmp_path, files, capsys) -> None:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     from placement.cli._scenario import demo_scenario_path
-    from placement.patches import to_patches
+    from placement.nodepools import instance_sizes
+    from placement.patches import PatchOptions, to_patches
     from placement.prices import catalog_for
     from placement.solve import solve
 
     scenario = load_scenario(demo_scenario_path())
-    plan = solve(scenario, catalog_for(scenario).catalog)
+    catalog = catalog_for(scenario).catalog
+    plan = solve(scenario, catalog)
     path = tmp_path_factory.mktemp("demo") / "plan.json"
     path.write_text(json.dumps(plan.to_json()))
-    return scenario, path, to_patches(plan, scenario)
+    # as the CLI does: pool limits leave room for one node of each chosen instance type
+    return scenario, path, to_patches(plan, scenario, options=PatchOptions(instance_sizes=instance_sizes(catalog.offers)))
 
 
 def test_demo_patches_validate_for_every_autoscaler(demo, capsys) -> None:
