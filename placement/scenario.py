@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +28,43 @@ class Planning:
     max_moves: int | None = None
     risk_aversion: float = 1.0
     overhead_factor: float = 1.0  # multiplies replica prices (packing, daemonsets); DESIGN default 1
+    slots: int | None = None  # plan this many hourly slots of forecast demand (`placement.schedule`)
+    max_moves_per_slot: int | None = None  # churn limit between consecutive slots of a schedule
+
+
+@dataclass(frozen=True, slots=True)
+class InterruptionRate:
+    """A configured spot interruption rate: the fraction of spot capacity reclaimed per month, for a
+    cloud, optionally narrowed to a region and/or an instance family (`placement.interruption`)."""
+
+    cloud: str
+    monthly: float
+    region: str | None = None
+    family: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EgressPrices:
+    """USD per GB leaving a cluster of one cloud: to the internet, to another region of the same
+    cloud, and to another cloud (`placement.egress` holds the embedded figures and their sources)."""
+
+    internet_per_gb: float
+    inter_region_per_gb: float
+    inter_cloud_per_gb: float
 
 
 @dataclass(frozen=True, slots=True)
 class PriceSettings:
-    """Where prices come from (`source`), an optional offers CSV, extra CSVs and adjustments."""
+    """Where prices come from (`source`), an optional offers CSV, extra CSVs and adjustments, plus
+    spot interruption rates (configured, or an AWS Spot Instance Advisor feed) and egress overrides."""
 
     source: str = "embedded"
     file: Path | None = None
     extra: tuple[Path, ...] = ()
     adjustments: tuple[Mapping[str, Any], ...] = ()
+    interruption_rates: tuple[InterruptionRate, ...] = ()
+    spot_advisor: Path | None = None
+    egress: Mapping[str, EgressPrices] = field(default_factory=dict)  # cloud -> resolved prices (overridden clouds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +91,7 @@ class Cluster:
     autoscaler: str = "karpenter/v1"
     capacity_cpu: float | None = None
     instance_families: tuple[str, ...] | None = None
+    egress_usd_per_gb: float | None = None  # internet egress price override; None = the cloud's embedded price
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +116,9 @@ class DemandSpec:
     promql: str | None = None
     per_replica: float | None = None
     source: str = ""
+    replicas_by_slot: tuple[int, ...] = ()  # forecast replicas per slot (empty for fixed `replicas`)
+    slot_start: datetime | None = None  # start of the first forecast slot (UTC)
+    slot_seconds: int = 0
 
 
 @dataclass(frozen=True, slots=True)
