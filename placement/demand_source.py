@@ -74,5 +74,7 @@ def resolve_forecast_demand(
         return DemandSpec(), None
     demand = max(demands.values(), key=lambda d: d.peak_replicas)
     spec = DemandSpec(series=None if series is None else str(series), promql=promql, per_replica=per_replica,
-                      source=getattr(demand, "source", f"forecast q{quantile:g}"))
+                      source=getattr(demand, "source", f"forecast q{quantile:g}"),
+                      replicas_by_slot=tuple(int(r) for r in getattr(demand, "replicas_by_slot", ())),
+                      slot_start=getattr(demand, "slot_start", None), slot_seconds=int(getattr(demand, "slot_seconds", 0)))
     return spec, int(demand.peak_replicas)
