@@ -175,9 +175,24 @@ def test_demo_patches_validate_for_every_autoscaler(demo, capsys) -> None:
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
 def test_demo_overlays_render_with_kubectl_kustomize(demo, tmp_path, capsys) -> None:
+    """Each cluster's overlay, over a base holding that cluster's Deployments and HPAs, renders with
+    kubectl; every patch lands and every rendered object validates (built-in kinds and Karpenter CRDs)."""
     scenario, plan_path, patches = demo
+    for cluster in {p.cluster for p in patches}:
+        docs = []
+        for patch in patches:
+            if patch.cluster != cluster:
+                continue
+            if patch.ref.kind == "Deployment":
+                docs.append(minimal_deployment(patch.ref.name, patch.ref.namespace))
+            elif patch.ref.kind == "HorizontalPodAutoscaler":
+                docs.append(minimal_deployment(patch.ref.name, patch.ref.namespace))
+                docs.append(minimal_hpa(patch.ref.name, patch.ref.namespace, patch.ref.name))
+        (tmp_path / "base" / cluster).mkdir(parents=True)
+        (tmp_path / "base" / cluster / "workloads.yaml").write_text(yaml.safe_dump_all(docs))
+        (tmp_path / "base" / cluster / "kustomization.yaml").write_text("resources: [workloads.yaml]\n")
     out = tmp_path / "overlays"
-    code = main(["apply", "--plan", str(plan_path), "--output-dir", str(out)])
+    code = main(["apply", "--plan", str(plan_path), "--output-dir", str(out), "--base", "../../base/{cluster}"])
     assert code in (0, 3)
     clusters = sorted(p.name for p in out.iterdir())
     assert clusters == sorted({p.cluster for p in patches})
@@ -185,8 +200,20 @@ def test_demo_overlays_render_with_kubectl_kustomize(demo, tmp_path, capsys) -> 
         result = subprocess.run(["kubectl", "kustomize", str(out / cluster)], capture_output=True, text=True,
                                 timeout=60, check=False)
         assert result.returncode == 0, result.stderr
-        for doc in yaml.safe_load_all(result.stdout):
-            if doc:
+        rendered = {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(result.stdout) if d}
+        for patch in (p for p in patches if p.cluster == cluster):
+            doc = rendered[(patch.ref.kind, patch.ref.name)]
+            if patch.ref.kind == "Deployment":
+                wanted = patch.manifest()["spec"]
+                if "replicas" in wanted:
+                    assert doc["spec"]["replicas"] == wanted["replicas"]
+                for key, value in wanted.get("template", {}).get("spec", {}).items():
+                    assert doc["spec"]["template"]["spec"][key] == value, (cluster, patch.ref, key)
+                validate(doc)
+            elif patch.ref.kind == "HorizontalPodAutoscaler":
+                assert doc["spec"]["minReplicas"] == patch.manifest()["spec"]["minReplicas"]
+                validate(doc)
+            else:
                 require_crd_schemas()
-                cloud = scenario.cluster(cluster).cloud
-                assert doc["kind"] in ("NodePool", "Provisioner") and crd_errors(doc, cloud) == []
+                assert doc["kind"] in ("NodePool", "Provisioner")
+                assert crd_errors(doc, scenario.cluster(cluster).cloud) == []
