@@ -14,8 +14,10 @@ from typing import Any
 import yaml
 
 from placement import regions as region_table
+from placement.egress import apply_egress_overrides
 from placement.errors import InvalidScenario, Problem, missing
 from placement.fields import FieldReader, did_you_mean
+from placement.price_settings_load import read_egress, read_interruption_rates, read_spot_advisor
 from placement.quantity import parse_cpu
 from placement.scenario import (
     API_VERSION,
@@ -35,8 +37,9 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 _TOP_KEYS = ("apiVersion", "kind", "metadata", "spec")
 _SPEC_KEYS = ("planning", "prices", "userRegions", "latency", "clusters", "workloads")
-_PLANNING_KEYS = ("quantile", "timeLimitSeconds", "maxMoves", "riskAversion", "overheadFactor")
-_PRICES_KEYS = ("source", "file", "extra", "adjustments")
+_PLANNING_KEYS = ("quantile", "timeLimitSeconds", "maxMoves", "riskAversion", "overheadFactor", "slots", "maxMovesPerSlot")
+MAX_SLOTS = 168  # a week of hourly slots
+_PRICES_KEYS = ("source", "file", "extra", "adjustments", "interruptionRates", "spotAdvisor", "egress")
 _USER_KEYS = ("name", "lat", "lon", "country")
 _CLUSTER_KEYS = ("name", "cloud", "region", "country", "context", "autoscaler", "capacity", "instanceFamilies")
 
@@ -96,7 +99,7 @@ def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Pa
     _check_locations(reader, users, clusters, workloads, matrix)
     if reader.problems:
         raise InvalidScenario(source, reader.problems)
-    return Scenario(
+    return apply_egress_overrides(Scenario(
         name=name,
         clusters=tuple(clusters),
         workloads=tuple(workloads),
@@ -105,7 +108,7 @@ def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Pa
         planning=planning,
         prices=prices,
         base_dir=base_dir,
-    )
+    ))
 
 
 def _file_problem(message: str) -> Problem:
@@ -123,12 +126,19 @@ def _planning(reader: FieldReader, data: Mapping[str, Any]) -> Planning:
     max_moves = reader.integer(data, "maxMoves", path, default=None, minimum=0)
     risk = reader.number(data, "riskAversion", path, default=default.risk_aversion, minimum=0.0)
     overhead = reader.number(data, "overheadFactor", path, default=default.overhead_factor, minimum=1.0)
+    slots = reader.integer(data, "slots", path, default=None, minimum=1)
+    if slots is not None and slots > MAX_SLOTS:
+        reader.problem(f"{path}.slots", slots, f"must be at most {MAX_SLOTS} hourly slots (one week)")
+        slots = None
+    max_moves_per_slot = reader.integer(data, "maxMovesPerSlot", path, default=None, minimum=0)
     return Planning(
         quantile=quantile or default.quantile,
         time_limit_s=limit or default.time_limit_s,
         max_moves=max_moves,
         risk_aversion=default.risk_aversion if risk is None else risk,
         overhead_factor=overhead or default.overhead_factor,
+        slots=slots,
+        max_moves_per_slot=max_moves_per_slot,
     )
 
 
@@ -178,7 +188,14 @@ def _prices(
                 custom.setdefault(cloud, set()).add(region)
         except PriceFileError as error:
             reader.problem(where, str(file), str(error))
-    settings = PriceSettings(source=source, file=price_file, extra=tuple(extra), adjustments=tuple(adjustments))
+    clouds = sorted(set(BUILTIN_CLOUDS) | set(custom))
+    settings = PriceSettings(
+        source=source, file=price_file, extra=tuple(extra), adjustments=tuple(adjustments),
+        interruption_rates=read_interruption_rates(reader, data.get("interruptionRates"), f"{path}.interruptionRates",
+                                                   clouds, custom),
+        spot_advisor=read_spot_advisor(reader, data.get("spotAdvisor"), f"{path}.spotAdvisor", base_dir),
+        egress=read_egress(reader, data.get("egress"), f"{path}.egress", clouds),
+    )
     return settings, custom
 
 
