@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from placement.errors import PlacementError
-from placement.scenario import Scenario
+from placement.scenario import PriceSettings, Scenario
 from pricing import Catalog
 
 
@@ -59,7 +59,21 @@ def catalog_for(
         from pricing.adjust import adjust, parse_adjustments
 
         catalog = adjust(catalog, parse_adjustments(settings.adjustments))
-    return ScenarioCatalog(catalog, tuple(warnings))
+    catalog, rate_warnings = _with_interruption_rates(catalog, settings)
+    return ScenarioCatalog(catalog, tuple(warnings) + rate_warnings)
+
+
+def _with_interruption_rates(catalog: Catalog, settings: PriceSettings) -> tuple[Catalog, tuple[str, ...]]:
+    """Spot interruption rates: the scenario's rules, an advisor feed, else documented defaults."""
+    from placement.interruption import apply_interruption_rates
+
+    advisor = None
+    if settings.spot_advisor is not None:
+        from pricing.sources.aws_spot import SpotAdvisor
+
+        advisor = SpotAdvisor.load(settings.spot_advisor)
+    applied = apply_interruption_rates(catalog, settings.interruption_rates, advisor=advisor)
+    return applied.catalog, applied.warnings
 
 
 def scenario_regions(scenario: Scenario) -> dict[str, list[str]]:
