@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from pricing.errors import SourceFetchError
 from pricing.offer import CapacityType, Offer
+from pricing.sources.azure_page import RetailItem, RetailPage, read_page
 from pricing.sources.azure_sizes import AzureSizeSpecs, SizeSpec
-from pricing.sources.http import HttpClient, PageError, UrllibClient, decode_json
+from pricing.sources.http import HttpClient, PageError, UrllibClient
 from pricing.sources.regions import region_hint
 from pricing.sources.retry import OnRetry, RetryPolicy, TransientError
 
@@ -50,7 +50,7 @@ def region_url(base_url: str, region: str) -> str:
 
 
 def parse_items(
-    items: Iterable[Mapping[str, Any]],
+    items: Iterable[RetailItem],
     *,
     region: str,
     into: MeterPrices | None = None,
@@ -58,47 +58,35 @@ def parse_items(
     """Linux pay-as-you-go hourly prices by (armSkuName, capacity type), merged into `into`.
 
     Duplicates keep the newest ``effectiveStartDate`` (then the lower price). Raises `CurrencyError` for
-    a non-USD item and `KeyError` for an item missing a required field. The cheapest rejections come
-    first: about two thirds of a region's items are Windows or Low Priority meters.
+    a non-USD item. The cheapest rejections come first: about two thirds of a region's items are
+    Windows or Low Priority meters.
     """
     prices: MeterPrices = {} if into is None else into
     spot, on_demand = CapacityType.SPOT, CapacityType.ON_DEMAND
     for item in items:
-        if item["productName"].endswith(" Windows"):
+        if item.productName.endswith(" Windows"):
             continue
-        sku_name = item["skuName"]
-        if sku_name.endswith("Low Priority") or item["meterName"].endswith("Low Priority"):
+        sku_name = item.skuName
+        if sku_name.endswith("Low Priority") or item.meterName.endswith("Low Priority"):
             continue
-        if item.get("type", "Consumption") != "Consumption" or item["armRegionName"] != region:
+        if item.type != "Consumption" or item.armRegionName != region:
             continue
-        if item.get("unitOfMeasure", "1 Hour") != "1 Hour" or item.get("tierMinimumUnits", 0):
+        if item.unitOfMeasure != "1 Hour" or item.tierMinimumUnits:
             continue
-        arm_sku = item["armSkuName"]
+        arm_sku = item.armSkuName
         if not arm_sku:
             continue
-        if item.get("currencyCode", "USD") != "USD":
-            raise CurrencyError(f"{arm_sku} is priced in {item['currencyCode']}, not USD")
-        hourly_usd = float(item["retailPrice"])
+        if item.currencyCode != "USD":
+            raise CurrencyError(f"{arm_sku} is priced in {item.currencyCode}, not USD")
+        hourly_usd = item.retailPrice
         if hourly_usd <= 0:
             continue
         key = (arm_sku, spot if sku_name.endswith(" Spot") else on_demand)
-        effective = item.get("effectiveStartDate") or ""
+        effective = item.effectiveStartDate or ""
         known = prices.get(key)
         if known is None or effective > known[0] or (effective == known[0] and hourly_usd < known[1]):
             prices[key] = (effective, hourly_usd)
     return prices
-
-
-def read_page(body: bytes) -> Mapping[str, Any]:
-    """A decoded Retail Prices page; `PageError` if it is malformed, truncated or has no ``Items`` list.
-
-    The whole page is decoded: more than half of a region's items are kept, and decoding only those
-    (`pricing.sources.sparse_json`) measured slower than one decode of the page (bench/pricing.py).
-    """
-    document = decode_json(body)
-    if not isinstance(document, Mapping) or not isinstance(document.get("Items"), list):
-        raise PageError("not a Retail Prices page (no `Items` list)")
-    return document
 
 
 class AzureSource:
@@ -147,14 +135,10 @@ class AzureSource:
             seen.add(url)
             document = self._page(url, region, number, on_retry)
             try:
-                parse_items(document["Items"], region=region, into=prices)
+                parse_items(document.Items, region=region, into=prices)
             except CurrencyError as error:
                 raise SourceFetchError(SOURCE, region, f"page {number}: {error}") from error
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
-                raise SourceFetchError(
-                    SOURCE, region, f"page {number}: malformed item ({type(error).__name__}: {error})"
-                ) from error
-            url = document.get("NextPageLink") or None
+            url = document.NextPageLink or None
         offers = self._offers(region, prices, as_of)
         if not offers:
             raise SourceFetchError(
@@ -163,13 +147,13 @@ class AzureSource:
             )
         return offers
 
-    def _page(self, url: str, region: str, number: int, on_retry: OnRetry | None) -> Mapping[str, Any]:
+    def _page(self, url: str, region: str, number: int, on_retry: OnRetry | None) -> RetailPage:
         try:
             body = self.retry.call(lambda: self.http.get(url), what=f"{SOURCE} {region} page {number}", on_retry=on_retry)
             document = read_page(body)
         except (TransientError, PageError) as error:
             raise SourceFetchError(SOURCE, region, f"page {number}: {error}") from error
-        currency = document.get("BillingCurrency", "USD")
+        currency = document.BillingCurrency
         if currency != "USD":
             raise SourceFetchError(SOURCE, region, f"page {number}: prices are in {currency}, not USD")
         return document

@@ -16,6 +16,7 @@ from builders import Fault, ScriptedPages, azure_item
 from pricing.errors import SourceFetchError
 from pricing.offer import CapacityType
 from pricing.sources.azure import AzureSource, parse_items, region_url
+from pricing.sources.azure_page import retail_items
 from pricing.sources.azure_sizes import AzureSizeSpecs, SizeSpec, parse_size_name
 from pricing.sources.http import UrllibClient
 from pricing.sources.retry import NO_WAIT, RetryEvent, RetryPolicy
@@ -113,6 +114,17 @@ def test_truncated_page_is_a_clear_error(pages: ScriptedPages) -> None:
         source(pages).fetch(["westeurope"])
 
 
+def test_an_item_missing_a_field_or_wrongly_typed_names_the_field_and_item(pages: ScriptedPages) -> None:
+    broken = azure_item("Standard_D4s_v5", 0.19)
+    del broken["armSkuName"]
+    serve(pages, "westeurope", [azure_item("Standard_D2s_v5", 0.09), broken])
+    with pytest.raises(SourceFetchError, match=r"page 1: not a Retail Prices page: .*`armSkuName`.*Items\[1\]"):
+        source(pages).fetch(["westeurope"])
+    serve(pages, "northeurope", [{**azure_item("Standard_D2s_v5", region="northeurope"), "retailPrice": "cheap"}])
+    with pytest.raises(SourceFetchError, match=r"region northeurope: page 1: .*Expected `float`.*retailPrice"):
+        source(pages).fetch(["northeurope"])
+
+
 def test_price_in_another_currency_is_an_error(pages: ScriptedPages) -> None:
     serve(pages, "westeurope", [azure_item("Standard_D2s_v5", 0.09, currency="EUR")])
     with pytest.raises(SourceFetchError, match="Standard_D2s_v5 is priced in EUR, not USD"):
@@ -149,8 +161,8 @@ def test_region_url_encodes_the_canonical_filter() -> None:
 
 def test_duplicate_meters_keep_the_newest_price() -> None:
     prices = parse_items(
-        [azure_item("Standard_D2s_v5", 0.10, effective="2023-01-01T00:00:00Z"),
-         azure_item("Standard_D2s_v5", 0.096, effective="2024-06-01T00:00:00Z")],
+        retail_items([azure_item("Standard_D2s_v5", 0.10, effective="2023-01-01T00:00:00Z"),
+                      azure_item("Standard_D2s_v5", 0.096, effective="2024-06-01T00:00:00Z")]),
         region="westeurope",
     )
     assert prices[("Standard_D2s_v5", CapacityType.ON_DEMAND)] == ("2024-06-01T00:00:00Z", 0.096)
