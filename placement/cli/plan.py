@@ -7,6 +7,8 @@ import sys
 from contextlib import nullcontext
 from dataclasses import replace
 
+from placement.cli._plan_extras import PlanExtras
+from placement.cli._plan_extras import add_flags as add_extra_flags
 from placement.cli._scenario import add_scenario_flag, load_from_args
 
 EXIT_UNPLACED = 3
@@ -26,10 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-price-age", type=float, metavar="HOURS",
                         help="refuse cached prices older than this (with --prices cache|live)")
     parser.add_argument("--allow-stale", action="store_true", help="plan with stale cached prices, with a warning")
+    add_extra_flags(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from placement.conflicts import explain_unplaced
     from placement.prices import catalog_for
     from placement.solve import solve
 
@@ -37,31 +41,37 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: --time-limit must be greater than 0 seconds (got {args.time_limit:g})", file=sys.stderr)
         return 2
     scenario = load_from_args(args)
+    extras = PlanExtras.from_args(args, scenario)
     max_age_s = None if args.max_price_age is None else args.max_price_age * 3600
     loaded = catalog_for(scenario, source=args.prices, max_age_s=max_age_s, allow_stale=args.allow_stale)
     with _progress(f"solving {len(scenario.workloads)} workloads × {len(scenario.clusters)} clusters"):
         plan = solve(scenario, loaded.catalog, time_limit_s=args.time_limit, backend=args.backend)
+        plan = explain_unplaced(scenario, loaded.catalog, plan, backend=args.backend)
+        extras = extras.computed(scenario, loaded.catalog, plan, time_limit_s=args.time_limit, backend=args.backend)
     if loaded.warnings:
         plan = replace(plan, warnings=plan.warnings + loaded.warnings)
-    sys.stdout.write(render(plan, scenario, args.output, catalog=loaded.catalog))
-    return EXIT_UNPLACED if plan.unplaced else 0
+    sys.stdout.write(render(plan, scenario, args.output, catalog=loaded.catalog, extras=extras))
+    return EXIT_UNPLACED if plan.unplaced or extras.unplaced else 0
 
 
-def render(plan, scenario, output: str, *, catalog=None) -> str:
-    """The plan as text; `catalog` (the prices it was planned with) sizes the NodePool limits of patches."""
+def render(plan, scenario, output: str, *, catalog=None, extras: PlanExtras | None = None) -> str:
+    """The plan as text; `catalog` (the prices it was planned with) sizes the NodePool limits of patches;
+    `extras` adds `priceOfRules` / `schedule` (JSON, YAML) or their tables."""
     from placement import report
 
+    extras = extras or PlanExtras()
     if output == "json":
-        return report.to_json_text(plan)
+        return extras.json_text(plan)
     if output == "yaml":
-        return report.to_yaml_text(plan)
+        return extras.yaml_text(plan)
     if output == "patches":
         from placement.nodepools import instance_sizes
         from placement.patches import PatchOptions, render_patches, to_patches
 
         sizes = instance_sizes(catalog.offers) if catalog is not None else {}
         return render_patches(to_patches(plan, scenario, options=PatchOptions(instance_sizes=sizes)))
-    return report.to_table_text(plan, color=sys.stdout.isatty())
+    color = sys.stdout.isatty()
+    return report.to_table_text(plan, color=color) + extras.table_text(color=color)
 
 
 def _progress(message: str):
