@@ -8,6 +8,7 @@ from types import ModuleType
 # Order is the order of `placement --help`.
 _MODULES = (
     "placement.cli.plan",
+    "placement.cli.explain",
     "placement.cli.validate",
     "placement.cli.prices",
     "placement.cli.kube",
