@@ -174,7 +174,7 @@ def _why(scenario: Scenario, workload: Workload, mine: ReplicaCost, rival: Repli
     delta = rival.total - mine.total
     if delta >= 0:
         parts = ", ".join(f"{name} {getattr(rival, name) - getattr(mine, name):+.4f}" for name in ("compute", "egress", "risk")
-                          if abs(getattr(rival, name) - getattr(mine, name)) > 5e-7)
+                          if abs(getattr(rival, name) - getattr(mine, name)) >= 5e-5)
         return f"${delta:.4f}/replica-h cheaper than {rival.cluster} ({parts or 'same parts'})"
     lost = sorted(set(options[mine.cluster].serves) - set(options[rival.cluster].serves))
     if lost and workload.latency_ms is not None:

@@ -66,7 +66,7 @@ def test_unrelated_rules_are_not_in_the_conflict():
     )
     conflict = _assert_minimal_and_correct(scenario, CATALOG, "shop/ledger")
     assert [r.family for r in conflict.rules] == ["residency"]
-    assert "residency [CH] leaves no cluster: the fleet has clusters only in DE, IE" == conflict.reason
+    assert conflict.reason == "residency [CH] leaves no cluster: the fleet has clusters only in DE, IE"
 
 
 def test_capacity_conflict_counts_what_the_other_workloads_use():
