@@ -105,7 +105,7 @@ def read_egress(reader: FieldReader, raw: object, path: str, clouds: Sequence[st
             value = reader.number(fields, key, where, minimum=0.0, hint="(USD per GB, e.g. 0.09)")
             if value is not None:
                 overrides[key] = value
-        if isinstance(entry, Mapping) and not any(fields.get(key) is not None for key in OVERRIDE_KEYS):
+        if isinstance(entry, Mapping) and not entry:
             reader.problem(where, dict(fields), f"sets no price: give one of {', '.join(OVERRIDE_KEYS)}")
         result[str(cloud)] = with_overrides(str(cloud), overrides)
     return result
