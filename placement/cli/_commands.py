@@ -14,6 +14,8 @@ _MODULES = (
     "placement.cli.kube",
     "placement.cli.forecast",
     "placement.cli.run",
+    "placement.cli.simulate",
+    "placement.cli.whatif",
 
 )
 

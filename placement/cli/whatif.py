@@ -1,0 +1,162 @@
+"""`placement whatif`: solve a scenario before and after transforms, print $/h and changed assignments.
+
+    placement whatif --scenario FILE --shock aws:+30%            # prices of a cloud (or cloud/family, @spot)
+    placement whatif --outage gcp:europe-west4                   # a region (or a whole cloud, or a cluster name)
+    placement whatif --traffic 20x [--traffic 2x:shop/*]         # demand × N, optionally for a workload glob
+    placement whatif --residency 'payments/*=DE'                 # a new residency rule (=any removes it)
+
+Transforms apply in the order: traffic, residency, outage, shock. Exit 0 (2 on invalid input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import Any
+
+from placement.cli._scenario import add_scenario_flag, load_from_args
+from placement.errors import PlacementError
+
+_PERCENT = re.compile(r"^([+-]?\d+(?:\.\d+)?)%$")
+_FACTOR = re.compile(r"^(\d+(?:\.\d+)?)x$", re.IGNORECASE)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("whatif", help="what-if: price shocks, outages, traffic and residency changes",
+                            description="Solve the scenario as it is and after the given changes; print the "
+                            "$/h before and after and every assignment that changes.")  # fmt: skip
+    add_scenario_flag(parser)
+    parser.add_argument("--shock", action="append", default=[], metavar="TARGET:±N%",
+                        help="price shock, e.g. aws:+30%%, gcp@spot:+200%%, aws/m7i:-10%%, */n2:+50%%")
+    parser.add_argument("--outage", action="append", default=[], metavar="CLOUD[:REGION]|CLUSTER",
+                        help="take clusters out, e.g. gcp:europe-west4, azure, aws-eu-west-1")
+    parser.add_argument("--traffic", action="append", default=[], metavar="Nx[:GLOB]",
+                        help="demand multiplier, e.g. 20x or 1.5x:shop/*")
+    parser.add_argument("--residency", action="append", default=[], metavar="GLOB=CODES",
+                        help="new residency rule, e.g. 'payments/*=DE' or 'shop/*=EU,CH' ('=any' removes it)")
+    parser.add_argument("--prices", choices=("embedded", "cache", "live", "file"), help="price source override")
+    parser.add_argument("--time-limit", type=float, metavar="S", default=10.0, help="solver time limit per plan (10 s)")
+    parser.add_argument("-o", "--output", choices=("table", "json"), default="table")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from placement import whatif
+    from placement.prices import catalog_for
+
+    if not (args.shock or args.outage or args.traffic or args.residency):
+        raise PlacementError("nothing to compare: give at least one of --shock, --outage, --traffic, --residency")
+    scenario = load_from_args(args)
+    catalog = catalog_for(scenario, source=args.prices).catalog
+    changed, changed_catalog, applied = apply_specs(scenario, catalog, args)
+    before = whatif.plan(scenario, catalog, time_limit_s=args.time_limit)
+    after = whatif.plan(changed, changed_catalog, time_limit_s=args.time_limit)
+    comparison = whatif.compare(before, after)
+    if args.output == "json":
+        sys.stdout.write(json.dumps(to_json(comparison, applied), indent=1) + "\n")
+    else:
+        sys.stdout.write(to_table(comparison, applied, scenario.name))
+    return 0
+
+
+def apply_specs(scenario: Any, catalog: Any, args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
+    """Apply every --traffic, --residency, --outage and --shock, in that order."""
+    from placement import whatif
+
+    applied: list[str] = []
+    for spec in args.traffic:
+        factor, glob = parse_traffic(spec)
+        scenario = whatif.traffic_multiplier(scenario, factor, workloads=None if glob is None else [glob])
+        applied.append(f"traffic {spec}")
+    for spec in args.residency:
+        glob, codes = parse_residency(spec)
+        scenario = whatif.residency_change(scenario, codes, workloads=[glob])
+        applied.append(f"residency {spec}")
+    for spec in args.outage:
+        names = {c.name for c in scenario.clusters}
+        if spec in names:
+            scenario = whatif.outage(scenario, clusters=[spec])
+        else:
+            cloud, _, region = spec.partition(":")
+            scenario = whatif.outage(scenario, cloud=cloud, region=region or None)
+        applied.append(f"outage {spec}")
+    for spec in args.shock:
+        percent, selector = parse_shock(spec)
+        catalog = whatif.price_shock(catalog, percent, **selector)
+        applied.append(f"shock {spec}")
+    return scenario, catalog, applied
+
+
+def parse_shock(spec: str) -> tuple[float, dict[str, str]]:
+    """`[cloud|*][/family][@capacity-type]:±N%` → (percent, price_shock keyword arguments)."""
+    target, sep, amount = spec.rpartition(":")
+    match = _PERCENT.match(amount.strip())
+    if not sep or not match or not target:
+        raise PlacementError(f"--shock {spec!r}: write TARGET:±N%, e.g. aws:+30%, gcp@spot:+200% or aws/m7i:-10%")
+    selector: dict[str, str] = {}
+    target, _, capacity = target.partition("@")
+    if capacity:
+        if capacity not in ("spot", "on-demand"):
+            raise PlacementError(f"--shock {spec!r}: capacity type {capacity!r} must be spot or on-demand")
+        selector["capacity_type"] = capacity
+    cloud, _, family = target.partition("/")
+    if cloud and cloud != "*":
+        selector["cloud"] = cloud
+    if family:
+        selector["family"] = family
+    return float(match.group(1)), selector
+
+
+def parse_traffic(spec: str) -> tuple[float, str | None]:
+    """`Nx[:GLOB]` → (factor, workload glob or None)."""
+    amount, _, glob = spec.partition(":")
+    match = _FACTOR.match(amount.strip())
+    if not match or not float(match.group(1)) > 0:
+        raise PlacementError(f"--traffic {spec!r}: write Nx or Nx:GLOB, e.g. 20x or 1.5x:shop/*")
+    return float(match.group(1)), glob or None
+
+
+def parse_residency(spec: str) -> tuple[str, list[str] | None]:
+    """`GLOB=CODE[,CODE]` (or `GLOB=any`) → (glob, codes or None)."""
+    glob, sep, codes = spec.partition("=")
+    if not sep or not glob or not codes:
+        raise PlacementError(f"--residency {spec!r}: write GLOB=CODES, e.g. 'payments/*=DE' or 'shop/*=EU,CH' or 'x=any'")
+    if codes.strip().lower() == "any":
+        return glob, None
+    return glob, [c.strip().upper() for c in codes.split(",") if c.strip()]
+
+
+def to_json(comparison: Any, applied: list[str]) -> dict[str, Any]:
+    return {
+        "transforms": applied,
+        "hourlyUsd": {"before": round(comparison.before_hourly_usd, 6), "after": round(comparison.after_hourly_usd, 6),
+                      "deltaFraction": round(comparison.delta_fraction, 6)},
+        "changes": [{"workload": c.workload, "cluster": c.cluster,
+                     "before": {"onDemand": c.before[0], "spot": c.before[1]},
+                     "after": {"onDemand": c.after[0], "spot": c.after[1]}} for c in comparison.changes],
+        "unplaced": list(comparison.unplaced_after),
+    }  # fmt: skip
+
+
+def to_table(comparison: Any, applied: list[str], name: str) -> str:
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=120)
+    console.print(f"what-if on {name}: {'; '.join(applied)}")
+    console.print(f"$/h before {comparison.before_hourly_usd:,.4f} → after {comparison.after_hourly_usd:,.4f} "
+                  f"({100 * comparison.delta_fraction:+.1f}%)")
+    table = Table(title=f"changed assignments ({len(comparison.changes)})", title_justify="left")
+    for header in ("workload", "cluster", "before od/spot", "after od/spot"):
+        table.add_column(header)
+    for c in comparison.changes:
+        table.add_row(c.workload, c.cluster, f"{c.before[0]}/{c.before[1]}", f"{c.after[0]}/{c.after[1]}")
+    console.print(table)
+    if comparison.unplaced_after:
+        console.print(f"unplaced after: {', '.join(comparison.unplaced_after)}")
+    return buffer.getvalue()

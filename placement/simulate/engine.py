@@ -1,0 +1,330 @@
+"""The hourly replay: decide → realize (delays, interruptions, autoscaling, caps) → serve → account.
+
+For every strategy and every replayed hour t:
+
+1. **Decide.** The strategy sees a `SlotView` (history before t, this hour's prices, last hour's
+   placement, disrupted spot pools) and returns replicas per workload × cluster × capacity type.
+   Replicas beyond a cluster's `capacity.cpu` stay pending (never run).
+2. **Realize.** Replicas the decision keeps run from the start of the hour. Replicas it adds run
+   from the start if the strategy pre-provisions, else after the provisioning delay. A spot pool
+   with a reclaim event this hour loses some spot replicas (`InterruptionDraws`, the same events for
+   every strategy); they come back as on-demand after the delay, and while the pool stays disrupted
+   new spot launches there fall back to on-demand too. An in-cluster autoscaler (strategies with
+   `autoscaling_headroom`) adds on-demand replicas, after the delay, when demand × (1 + headroom)
+   exceeds the decision; they keep running into the next hour. So each hour has two phases:
+   the first `delay` minutes with what was already running, then the rest with everything.
+3. **Serve.** Each phase's capacity serves the hour's demand (`routing.route`: latency-aware,
+   spill-over beyond the latency rule when near clusters are full).
+4. **Account** (identical for every strategy): compute = replicas × that hour's replica price
+   (the model's own dominant-resource price; on-demand fallbacks and autoscaled replicas at the
+   on-demand price); egress = served traffic × the workload's GB per replica-hour × the cloud's
+   $/GB; unserved = replica-hours of demand not served × the workload's priciest allowed on-demand
+   replica price × `unserved_penalty_factor`. Replicas reclaimed in an hour are not billed for it.
+
+The clairvoyant oracle skips step 2's delays and interruptions and has no autoscaler. Why it is a
+lower bound: each hour it pays the optimal plan for exactly that hour's demand, at that hour's
+prices, under the scenario's rules; any strategy that serves the hour runs at least a feasible
+placement for that demand and pays at least as much, and demand it leaves unserved is charged what
+on-demand capacity for it would have cost. Single-region baselines ignore latency and minClusters
+rules, so for them the bound is checked, not proven: `SimulationResult.check_oracle_bound`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from placement.costing import ReplicaPricer
+from placement.egress import egress_usd_per_gb
+from placement.errors import PlacementError
+from placement.scenario import Replicas, Scenario
+from placement.simulate.fleet import Fleet
+from placement.simulate.interruptions import InterruptionDraws, InterruptionModel
+from placement.simulate.price_history import PriceHistory
+from placement.simulate.protocol import Placement, SlotView, Strategy
+from placement.simulate.results import LatencySamples, SimulationResult, StrategyResult
+from placement.simulate.routing import autoscale, route
+from placement.simulate.trace import TrafficEvent, WorkloadTraffic, with_events
+from pricing import CapacityType, Catalog
+
+Progress = Callable[[str, int], None]  # (strategy name, hour finished)
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationConfig:
+    """Run knobs: replayed hours (default: all the traffic has), provisioning delay, interruptions,
+    the unserved-demand penalty factor, and whether to keep every hour's placement."""
+
+    hours: int | None = None
+    provision_delay_min: float = 5.0
+    interruptions: InterruptionModel = field(default_factory=InterruptionModel)
+    unserved_penalty_factor: float = 1.0
+    keep_placements: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.provision_delay_min <= 60:
+            raise PlacementError(f"provision_delay_min={self.provision_delay_min!r}: use minutes between 0 and 60")
+        if self.unserved_penalty_factor < 0:
+            raise PlacementError(f"unserved_penalty_factor={self.unserved_penalty_factor!r} must be ≥ 0")
+
+
+def simulate(
+    scenario: Scenario,
+    traffic: Mapping[str, WorkloadTraffic],
+    prices: PriceHistory | Catalog,
+    strategies: Sequence[Strategy],
+    *,
+    config: SimulationConfig | None = None,
+    events: Sequence[TrafficEvent] = (),
+    progress: Progress | None = None,
+) -> SimulationResult:
+    """Replay `traffic` (with `events`) under `prices` for each strategy; see the module docstring."""
+    config = config or SimulationConfig()
+    missing = [w.key for w in scenario.workloads if w.key not in traffic]
+    if missing:
+        raise PlacementError(f"no traffic for workload(s) {', '.join(missing)}: bind a trace to each (bind_traffic)")
+    available = min(traffic[w.key].hours for w in scenario.workloads)
+    hours = available if config.hours is None else config.hours
+    if not 1 <= hours <= available:
+        raise PlacementError(f"hours={hours}: the traffic covers 1..{available} replayed hours")
+    names = [s.name for s in strategies]
+    if len(set(names)) != len(names):
+        raise PlacementError(f"strategy names must be unique, got {names}")
+    history = prices if isinstance(prices, PriceHistory) else PriceHistory.constant(prices)
+    history = history.restricted({(c.cloud, c.region) for c in scenario.clusters})
+    ctx = _Context(scenario, with_events(traffic, events), history, config, hours, tuple(events))
+    results = {}
+    for strategy in strategies:
+        reset = getattr(strategy, "reset", None)
+        if callable(reset):
+            reset()
+        results[strategy.name] = _run(strategy, ctx, progress)
+    return SimulationResult(scenario.name, hours, results, tuple(ctx.draws.events()))
+
+
+class _Context:
+    """Everything shared by the strategies of one run (prices, fleet, demand, draws)."""
+
+    def __init__(self, scenario: Scenario, traffic: Mapping[str, WorkloadTraffic], history: PriceHistory,
+                 config: SimulationConfig, hours: int, events: tuple[TrafficEvent, ...]) -> None:
+        self.scenario, self.traffic, self.history, self.config, self.hours, self.events = (
+            scenario, traffic, history, config, hours, events)
+        self.fleet = Fleet(scenario, history.catalog_at(0))
+        self.draws = InterruptionDraws(config.interruptions, self.fleet.spot_rates, hours)
+        self.replicas = {k: t.replicas() for k, t in traffic.items()}
+        self.demand = {k: self.replicas[k][t.history_h:t.history_h + hours] for k, t in traffic.items()}
+        self.peaks = {k: int(d.max(initial=0)) for k, d in self.demand.items()}
+        self.caps = {c.name: c.capacity_cpu for c in scenario.clusters if c.capacity_cpu is not None}
+        self.delay = config.provision_delay_min / 60.0
+        self._pricers: dict[int, ReplicaPricer] = {}
+        self._penalty: dict[tuple[int, str], float] = {}
+
+    def pricer(self, version: int, catalog: Catalog) -> ReplicaPricer:
+        if version not in self._pricers:
+            self._pricers[version] = ReplicaPricer(catalog, overhead_factor=self.scenario.planning.overhead_factor)
+        return self._pricers[version]
+
+    def price(self, pricer: ReplicaPricer, workload: str, cluster: str, kind: CapacityType) -> float:
+        found = pricer.price(self.scenario.workload(workload), self.scenario.cluster(cluster), kind)
+        if found is None:
+            raise PlacementError(f"{workload} runs {kind.value} replicas in {cluster}, which has no {kind.value} price "
+                                 "that fits it: check the strategy or the catalog")
+        return found.hourly_usd
+
+    def penalty(self, version: int, pricer: ReplicaPricer, workload: str) -> float:
+        key = (version, workload)
+        if key not in self._penalty:
+            w = self.scenario.workload(workload)
+            allowed = self.fleet[workload].allowed
+            prices = [p.hourly_usd for c in self.scenario.clusters if c.name in allowed
+                      if (p := pricer.price(w, c, CapacityType.ON_DEMAND)) is not None]
+            if not prices:
+                prices = [p.hourly_usd for c in self.scenario.clusters
+                          if (p := pricer.price(w, c, CapacityType.ON_DEMAND)) is not None] or [0.0]
+            self._penalty[key] = max(prices) * self.config.unserved_penalty_factor
+        return self._penalty[key]
+
+
+@dataclass
+class _Tally:
+    compute: np.ndarray
+    egress: np.ndarray
+    unserved: np.ndarray
+    rtt: list[float] = field(default_factory=list)
+    weight: list[float] = field(default_factory=list)
+    user: list[str] = field(default_factory=list)
+    beyond: list[bool] = field(default_factory=list)
+    served_slots: int = 0
+    slots: int = 0
+    demand_rh: float = 0.0
+    unserved_rh: float = 0.0
+    residency: int = 0
+    reclaimed: int = 0
+    launched: int = 0
+    replica_h: float = 0.0
+    spot_h: float = 0.0
+    placements: list[Placement] = field(default_factory=list)
+
+
+def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> StrategyResult:
+    scenario, behaviour = ctx.scenario, strategy.behaviour
+    clairvoyant = behaviour.clairvoyant
+    tally = _Tally(np.zeros(ctx.hours), np.zeros(ctx.hours), np.zeros(ctx.hours))
+    prev_target: dict[str, dict[str, Replicas]] = {}
+    prev_running: dict[str, dict[str, int]] = {}
+    extras_prev: dict[str, dict[str, int]] = {}
+    fallback: dict[tuple[str, str], int] = {}
+    deployed: dict[str, dict[str, Replicas]] = {}
+    for t in range(ctx.hours):
+        version, catalog = ctx.history.version_at(t), ctx.history.catalog_at(t)
+        pricer = ctx.pricer(version, catalog)
+        disrupted = frozenset() if clairvoyant else frozenset(c.name for c in scenario.clusters if ctx.draws.disrupted(t, c.name))
+        view = SlotView(t, scenario, ctx.fleet, catalog, version, deployed, disrupted, ctx.events, pricer, ctx.traffic,
+                        ctx.replicas, ctx.peaks, clairvoyant)  # fmt: skip
+        target = _capped(scenario, _checked(scenario, strategy.decide(view), strategy.name), ctx.caps)
+        room = _room(scenario, target, ctx.caps)
+        new_fallback: dict[tuple[str, str], int] = {}
+        running: dict[str, dict[str, int]] = {}
+        extras_now: dict[str, dict[str, int]] = {}
+        now: dict[str, dict[str, Replicas]] = {}
+        for w in scenario.workloads:
+            key, geo, demand = w.key, ctx.fleet[w.key], float(ctx.demand[w.key][t])
+            tgt = target.get(key, {})
+            phase1: dict[str, float] = {}
+            reclaimed_here: dict[str, int] = {}
+            for c, r in tgt.items():
+                fb = rec = 0
+                if c in disrupted and r.spot:
+                    before = prev_target.get(key, {}).get(c, Replicas()).spot
+                    fb = min(r.spot, fallback.get((key, c), 0) + max(0, r.spot - before))
+                    if ctx.draws.event(t, c):
+                        rec = ctx.draws.reclaimed(t, c, key, r.spot - fb)
+                        fb = min(r.spot, fb + rec)
+                new_fallback[(key, c)] = fb
+                reclaimed_here[c] = rec
+                carried = extras_prev.get(key, {}).get(c, 0)
+                if clairvoyant:
+                    phase1[c] = r.total
+                elif behaviour.pre_provisioned:
+                    phase1[c] = r.total + carried - rec
+                else:
+                    phase1[c] = min(prev_running.get(key, {}).get(c, 0), r.total + carried) - rec
+            base = {c: float(r.total) for c, r in tgt.items()}
+            extras: dict[str, int] = {}
+            if behaviour.autoscaling_headroom is not None and not clairvoyant:
+                fits = {c: math.floor(spare / w.cpu + 1e-9) for c, spare in room.items()}
+                extras = autoscale(geo, demand, base, behaviour.autoscaling_headroom, fits)
+                for c, n in extras.items():
+                    if c in room:
+                        room[c] -= n * w.cpu
+            phase2 = {c: base.get(c, 0.0) + extras.get(c, 0) for c in {*base, *extras}}
+            late = route(geo, demand, phase2)
+            early = late if clairvoyant or phase1 == phase2 else route(geo, demand, phase1)
+            delay = 0.0 if clairvoyant else ctx.delay
+            unserved_rh = delay * early.unserved + (1 - delay) * late.unserved
+            # accounting
+            realized = {c: Replicas(r.on_demand + new_fallback[(key, c)] + extras.get(c, 0), r.spot - new_fallback[(key, c)])
+                        for c, r in tgt.items()}  # fmt: skip
+            realized.update({c: Replicas(n, 0) for c, n in extras.items() if c not in tgt})
+            hour_compute = 0.0
+            for c, r in realized.items():
+                if r.on_demand:
+                    hour_compute += r.on_demand * ctx.price(pricer, key, c, CapacityType.ON_DEMAND)
+                if r.spot:
+                    hour_compute += r.spot * ctx.price(pricer, key, c, CapacityType.SPOT)
+            tally.residency += any(r.total and c not in geo.allowed for c, r in realized.items())
+            tally.compute[t] += hour_compute
+            tally.unserved[t] += unserved_rh * (ctx.penalty(version, pricer, key) if unserved_rh > 0 else 0.0)
+            for served, weight in ((early, delay), (late, 1 - delay)):
+                if weight <= 0:
+                    continue
+                for (user, c), amount in served.flows.items():
+                    cloud = scenario.cluster(c).cloud
+                    tally.egress[t] += weight * amount * geo.egress_gb_per_replica_hour * egress_usd_per_gb(cloud)
+                    if user is not None:
+                        tally.rtt.append(geo.rtt_ms[(user, c)])
+                        tally.weight.append(weight * amount)
+                        tally.user.append(user)
+                        tally.beyond.append(not geo.within_latency(user, c))
+            tally.slots += 1
+            tally.served_slots += unserved_rh <= 1e-6
+            tally.demand_rh += demand
+            tally.unserved_rh += unserved_rh
+            tally.reclaimed += sum(reclaimed_here.values())
+            before_total = {c: r.total for c, r in deployed.get(key, {}).items()}
+            tally.launched += sum(max(0, r.total - before_total.get(c, 0)) for c, r in realized.items())
+            tally.launched += sum(reclaimed_here.values())
+            tally.replica_h += sum(r.total for r in realized.values())
+            tally.spot_h += sum(r.spot for r in realized.values())
+            running[key] = {c: r.total for c, r in realized.items()}
+            extras_now[key] = extras
+            now[key] = {c: r for c, r in realized.items() if r.total}
+        prev_target = {k: dict(v) for k, v in target.items()}
+        prev_running, extras_prev, fallback, deployed = running, extras_now, new_fallback, now
+        if ctx.config.keep_placements:
+            tally.placements.append(now)
+        if progress is not None:
+            progress(strategy.name, t)
+    latency = LatencySamples(np.asarray(tally.rtt, dtype=float), np.asarray(tally.weight, dtype=float),
+                             np.asarray(tally.user, dtype=object), np.asarray(tally.beyond, dtype=bool))
+    return StrategyResult(
+        name=strategy.name, compute_usd=tally.compute, egress_usd=tally.egress, unserved_usd=tally.unserved,
+        slots=tally.slots, served_slots=tally.served_slots, demand_replica_hours=tally.demand_rh,
+        unserved_replica_hours=tally.unserved_rh, latency=latency, residency_violations=tally.residency,
+        reclaimed_replicas=tally.reclaimed, launched_replicas=tally.launched, replica_hours=tally.replica_h,
+        spot_replica_hours=tally.spot_h, solves=int(getattr(strategy, "solves", 0)), placements=tuple(tally.placements),
+    )  # fmt: skip
+
+
+def _checked(scenario: Scenario, placement: Placement, strategy: str) -> dict[str, dict[str, Replicas]]:
+    """The decision with zero entries dropped; unknown workloads/clusters or negative counts are errors."""
+    out: dict[str, dict[str, Replicas]] = {}
+    for key, clusters in placement.items():
+        try:
+            w = scenario.workload(key)
+        except KeyError:
+            raise PlacementError(f"strategy {strategy!r} placed unknown workload {key!r}") from None
+        for name, r in clusters.items():
+            try:
+                scenario.cluster(name)
+            except KeyError:
+                raise PlacementError(f"strategy {strategy!r} placed {key} in unknown cluster {name!r}") from None
+            if r.on_demand < 0 or r.spot < 0:
+                raise PlacementError(f"strategy {strategy!r} placed negative replicas of {key} in {name}: {r}")
+            if r.total:
+                out.setdefault(w.key, {})[name] = r
+    return out
+
+
+def _capped(scenario: Scenario, target: dict[str, dict[str, Replicas]], caps: Mapping[str, float]
+            ) -> dict[str, dict[str, Replicas]]:
+    """Replicas that fit under each cluster's capacity.cpu (the rest stay pending: spot first, last workloads first)."""
+    for cluster, cap in caps.items():
+        users = [(scenario.workload(k), k) for k, cs in target.items() if cluster in cs]
+        used = sum(w.cpu * target[k][cluster].total for w, k in users)
+        for w, k in reversed(users):
+            if used <= cap + 1e-9:
+                break
+            r = target[k][cluster]
+            drop = min(r.total, int(np.ceil((used - cap) / w.cpu - 1e-9)))
+            spot_drop = min(r.spot, drop)
+            target[k][cluster] = Replicas(r.on_demand - (drop - spot_drop), r.spot - spot_drop)
+            used -= drop * w.cpu
+    return target
+
+
+def _room(scenario: Scenario, target: Mapping[str, Mapping[str, Replicas]], caps: Mapping[str, float]) -> dict[str, float]:
+    """Spare CPU cores per capped cluster after the decision (what autoscaled replicas may still use)."""
+    used = dict.fromkeys(caps, 0.0)
+    for key, clusters in target.items():
+        cpu = scenario.workload(key).cpu
+        for name, r in clusters.items():
+            if name in used:
+                used[name] += cpu * r.total
+    return {name: caps[name] - used[name] for name in caps}
+
+
+__all__ = ["Progress", "SimulationConfig", "simulate"]
