@@ -72,8 +72,8 @@ _HELP = {
     "solver_status": "1 for the solver's status.",
     "price_age_seconds": "Age of each cloud's oldest price in seconds.",
     "prices_refreshed": "1 when the run refreshed the price cache.",
-    "forecast_error_ratio": "Weighted absolute percentage error of the previous run's forecast.",
-    "forecast_error_workloads": "Workloads the forecast error covers.",
+    "forecast_error_ratio": "Weighted absolute percentage error of the previous run's planned replicas against what the traffic needed since.",
+    "forecast_error_workloads": "Forecast-driven workloads the forecast error covers.",
     "forecast_replicas": "Peak replicas the run planned for, per workload.",
     "plan_info": "1, labelled with the plan in force.",
 }

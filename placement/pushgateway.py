@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -20,7 +21,7 @@ from prometheus_client.exposition import default_handler, push_to_gateway, pusha
 from prometheus_client.parser import text_string_to_metric_families
 
 from placement.errors import PlacementError
-from placement.metrics import FORECAST_REPLICAS, JOB
+from placement.metrics import FORECAST_REPLICAS, JOB, LAST_SUCCESS
 
 EXIT_METRICS = 7
 ENV_PUSHGATEWAY = "PLACEMENT_PUSHGATEWAY"
@@ -30,6 +31,14 @@ class MetricsPushFailed(PlacementError):
     """The run's metrics could not be pushed (or read back) from the Pushgateway."""
 
     exit_code = EXIT_METRICS
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousRun:
+    """The group's last successful run: when it finished and the replicas it planned per workload."""
+
+    finished_at: datetime
+    forecast_replicas: Mapping[str, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +88,15 @@ class Pushgateway:
                     samples.append(Sample(sample.name, dict(sample.labels), float(sample.value)))
         return samples
 
-    def previous_forecast(self) -> dict[str, float]:
-        """Per workload, the peak replicas the group's last successful run planned for ({} when none)."""
-        return {s.labels["workload"]: s.value for s in self.read_group()
-                if s.name == FORECAST_REPLICAS and "workload" in s.labels}
+    def previous_run(self) -> PreviousRun | None:
+        """The group's last successful run (None when the gateway has none)."""
+        samples = self.read_group()
+        finished = next((s.value for s in samples if s.name == LAST_SUCCESS), None)
+        if finished is None:
+            return None
+        forecast = {s.labels["workload"]: s.value for s in samples
+                    if s.name == FORECAST_REPLICAS and "workload" in s.labels}
+        return PreviousRun(datetime.fromtimestamp(finished, UTC), forecast)
 
 
 def _reason(error: Any) -> str:

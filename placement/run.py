@@ -5,8 +5,8 @@ Steps, each logged as a JSON line (`placement.runlog`):
 1. **fleet** — the scenario from the policy file and the clusters' annotations (or a scenario file),
    with what each cluster runs now (`placement.run_fleet`);
 2. **forecast** — workload demand is resolved while the scenario is built (fixed replicas or a
-   forecast of a traffic series); the previous run's forecast is scored against the replicas the
-   clusters run now (`placement.forecast_error`);
+   forecast of a traffic series); the replicas the previous run planned are scored against what the
+   forecast-driven workloads' traffic needed since (`placement.realized_demand`, `placement.forecast_error`);
 3. **prices** — refreshed when stale, refused when still stale (`placement.run_prices`);
 4. **plan** — `solve()` within the churn budget, then `to_patches()`;
 5. **guard** — moves, cost increase, price age, solver status, unplaced workloads (`placement.guards`);
@@ -44,13 +44,14 @@ from pathlib import Path
 from typing import Any
 
 from placement.errors import ApplyError, PlacementError
-from placement.forecast_error import ForecastCheck, forecast_error, observed_replicas
+from placement.forecast_error import ForecastCheck, forecast_error
 from placement.guards import EXIT_STALE_PRICES, PRICES, GuardLimits, GuardTripped, check_plan, check_prices
 from placement.kube.api import ClusterError
 from placement.metrics import RunSummary, registry_for
 from placement.patches import Patch
 from placement.plan import Plan
 from placement.pushgateway import EXIT_METRICS, MetricsPushFailed, Pushgateway
+from placement.realized_demand import Realized, realized_replicas
 from placement.run_fleet import Fleet
 from placement.run_prices import RunPrices, StalePrices
 from placement.runlog import RunLog
@@ -91,6 +92,8 @@ class RunDeps:
     load_prices: Callable[[Scenario, datetime], RunPrices]
     log: RunLog
     pushgateway: Pushgateway | None = None
+    realized: Callable[[Scenario, datetime, datetime], Realized] = field(
+        default=lambda scenario, since, until: realized_replicas(scenario, since=since, until=until))
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     sleep: Callable[[float], None] = time.sleep
 
@@ -173,7 +176,7 @@ def _steps(options: RunOptions, deps: RunDeps, progress: _Progress) -> None:
     log.info("scenario.loaded", scenario=scenario.name, clusters=[c.name for c in scenario.clusters],
              workloads=len(scenario.workloads), forecastDriven=forecast_driven, connected=sorted(fleet.apis))
     progress.forecast_replicas = {w.key: w.replicas for w in scenario.workloads}
-    progress.forecast = _forecast_check(fleet, deps)
+    progress.forecast = _forecast_check(scenario, deps)
 
     prices = deps.load_prices(scenario, deps.clock())
     progress.price_ages_s = prices.ages_s(deps.clock())
@@ -254,20 +257,32 @@ def _act(options: RunOptions, deps: RunDeps, fleet: Fleet, progress: _Progress, 
     progress.changes = len(applied.applied)
 
 
-def _forecast_check(fleet: Fleet, deps: RunDeps) -> ForecastCheck | None:
-    if deps.pushgateway is None or not fleet.live:
+def _forecast_check(scenario: Scenario, deps: RunDeps) -> ForecastCheck | None:
+    """Score the previous run's planned replicas against the traffic since (None when there is nothing to score)."""
+    log = deps.log
+    if deps.pushgateway is None:
+        return None
+    if not any(w.demand.series or w.demand.promql for w in scenario.workloads):
+        log.info("forecast.unscored", message="no forecast-driven workloads (demand: series or promql)")
         return None
     try:
-        previous = deps.pushgateway.previous_forecast()
+        previous = deps.pushgateway.previous_run()
     except MetricsPushFailed as error:
-        deps.log.warning("forecast.unscored", message=str(error))
+        log.warning("forecast.unscored", message=str(error))
         return None
-    check = forecast_error(previous, observed_replicas(fleet.live))
+    if previous is None:
+        log.info("forecast.unscored", message="no previous successful run on the Pushgateway")
+        return None
+    realized = deps.realized(scenario, previous.finished_at, deps.clock())
+    for note in realized.notes:
+        log.warning("forecast.unread", message=note)
+    check = forecast_error(previous.forecast_replicas, realized.replicas)
     if check is None:
-        deps.log.info("forecast.unscored", message="no previous forecast for the workloads the clusters run")
+        log.info("forecast.unscored", message="no forecast-driven workload both planned before and seen since")
     else:
-        deps.log.info("forecast.scored", errorRatio=round(check.error_ratio, 4), workloads=check.workloads,
-                      forecastReplicas=check.forecast_replicas, observedReplicas=check.observed_replicas)
+        log.info("forecast.scored", errorRatio=round(check.error_ratio, 4), workloads=check.workloads,
+                 plannedReplicas=check.planned_replicas, neededReplicas=check.needed_replicas,
+                 since=previous.finished_at.isoformat())
     return check
 
 

@@ -92,6 +92,7 @@ class DemoFleet:
     servers: dict[str, FakeApiServer]  # cluster name -> server
     kubeconfig: Path
     scenario: Scenario
+    path: Path  # the demo scenario file
 
     def writes(self) -> list[tuple[str, Recorded]]:
         """(cluster, request) for every non-dry-run PATCH/DELETE, in order."""
@@ -115,4 +116,4 @@ def demo_fleet(tmp_path: Path) -> Iterator[DemoFleet]:
             seed(servers[cluster.name], cluster, scenario.workloads)
         contexts = {c.context or c.name: servers[c.name].url for c in scenario.clusters}
         kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", contexts)
-        yield DemoFleet(servers, kubeconfig, scenario)
+        yield DemoFleet(servers, kubeconfig, scenario, demo_scenario_path())

@@ -9,12 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from builders import make_assignment, make_plan
 
-from placement.forecast_error import ForecastCheck, forecast_error, observed_replicas
-from placement.live import LiveCluster, LiveWorkload
+from placement.forecast_error import ForecastCheck, forecast_error
 from placement.metrics import RunSummary, registry_for
 from placement.plan import HourlyCost, SolverStats, Unplaced
 from placement.runlog import RunLog
-from placement.scenario import Replicas
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -74,18 +72,6 @@ def test_a_failed_run_reports_only_its_status() -> None:
     # the last success's figures must survive the POST: none of them are in a failure push
     assert ("placement_last_success_timestamp_seconds", ()) not in samples
     assert not any(name.startswith(("placement_planned", "placement_forecast", "placement_moves")) for name, _ in samples)
-
-
-def _live(**workloads: tuple[int, int, int]) -> LiveCluster:
-    return LiveCluster("a", "aws", "eu-west-1", "karpenter/v1", workloads={
-        key.replace("__", "/"): LiveWorkload(replicas=spec, running=Replicas(od, spot))
-        for key, (spec, od, spot) in workloads.items()})
-
-
-def test_observed_replicas_prefer_ready_pods_and_sum_clusters() -> None:
-    a = _live(shop__web=(4, 2, 1), shop__api=(3, 0, 0))
-    b = LiveCluster("b", "gcp", "europe-west4", "gke", workloads={"shop/web": LiveWorkload(replicas=2)})
-    assert observed_replicas({"a": a, "b": b}) == {"shop/web": 3 + 2, "shop/api": 3}
 
 
 @pytest.mark.parametrize(("previous", "observed", "ratio"), [
