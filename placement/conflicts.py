@@ -19,6 +19,7 @@ decides it, computed from the data (the nearest allowed cluster's RTT, the CPU l
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations
@@ -31,6 +32,7 @@ from placement.relax import Rule, relax_rules, workload_rules
 from placement.scenario import Scenario
 from pricing import Catalog
 
+_ALTERNATIVES_SHOWN = 2  # other minimum conflicts named in the reason (all are in `Conflict.alternatives`)
 _EXHAUSTIVE_MAX = 10  # 2^10 subsets at most; beyond, a deletion filter (linear in the rules)
 # Which rule's data the reason is told from, when several conflict (the most telling first).
 _FOCUS = ("latency", "minClusters", "capacity", "maxMoves", "minAvailable", "maxFraction", "instanceFamilies",
@@ -129,7 +131,9 @@ class ConflictFinder:
             return Conflict(key, (), self._resources_reason())
         reason = self._reason(rules)
         if alternatives:
-            reason += "; so do " + "; ".join(_joined([r.label for r in alt]) for alt in alternatives)
+            reason += "; so do " + "; ".join(_joined([r.label for r in alt]) for alt in alternatives[:_ALTERNATIVES_SHOWN])
+            if len(alternatives) > _ALTERNATIVES_SHOWN:
+                reason += f" (and {len(alternatives) - _ALTERNATIVES_SHOWN} more sets)"
         return Conflict(key, rules, reason, alternatives=tuple(alternatives))
 
     # -- reasons --------------------------------------------------------------------------------
@@ -207,19 +211,29 @@ def find_conflict(scenario: Scenario, catalog: Catalog, plan: Plan, workload_key
     return ConflictFinder(alone, catalog, pricer=pricer, time_limit_s=time_limit_s, backend=backend).conflict()
 
 
-def explain_unplaced(scenario: Scenario, catalog: Catalog, plan: Plan, *, limit: int = 200,
+def explain_unplaced(scenario: Scenario, catalog: Catalog, plan: Plan, *, limit: int = 200, budget_s: float = 15.0,
                      time_limit_s: float = 5.0, backend: str = "highs") -> Plan:
     """`plan` with each unplaced workload's reason and rules replaced by its smallest conflict.
 
-    At most `limit` workloads are analysed (the rest keep the solver's reason), so a fleet where
-    thousands cannot be placed still gets its plan quickly.
+    At most `limit` workloads are analysed, within about `budget_s` seconds in all; the rest keep the
+    solver's reason (and a warning says so), so a fleet where thousands cannot be placed still gets
+    its plan quickly.
     """
     if not plan.unplaced:
         return plan
+    started = time.perf_counter()
     pricer = ReplicaPricer(catalog, overhead_factor=scenario.planning.overhead_factor)
-    explained = [
-        find_conflict(scenario, catalog, plan, u.workload, pricer=pricer, time_limit_s=time_limit_s,
-                      backend=backend).to_unplaced() if index < limit else u
-        for index, u in enumerate(plan.unplaced)
-    ]
-    return replace(plan, unplaced=tuple(explained))
+    explained = []
+    for index, u in enumerate(plan.unplaced):
+        if index >= limit or time.perf_counter() - started > budget_s:
+            explained.append(u)
+            continue
+        left_s = max(budget_s - (time.perf_counter() - started), 0.1)
+        explained.append(find_conflict(scenario, catalog, plan, u.workload, pricer=pricer,
+                                       time_limit_s=min(time_limit_s, left_s), backend=backend).to_unplaced())
+    analysed = sum(1 for old, new in zip(plan.unplaced, explained, strict=True) if old is not new)
+    warnings = plan.warnings
+    if analysed < len(plan.unplaced):
+        warnings += (f"{len(plan.unplaced) - analysed} unplaced workload(s) keep the solver's reason: the search "
+                     f"for conflicting rules stopped after {analysed} (limit {limit}, {budget_s:g} s)",)
+    return replace(plan, unplaced=tuple(explained), warnings=warnings)

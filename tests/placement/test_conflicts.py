@@ -140,3 +140,13 @@ def test_finder_needs_one_workload():
     scenario = make_scenario([make_cluster("aws-fra", **FRA)], [make_workload("a"), make_workload("b")])
     with pytest.raises(ValueError, match="one-workload"):
         ConflictFinder(scenario, CATALOG)
+
+
+def test_limit_keeps_the_solver_reason_and_warns():
+    scenario = make_scenario([make_cluster("aws-fra", **FRA)],
+                             [make_workload("a", residency=("CH",)), make_workload("b", residency=("CH",))])
+    plan = solve(scenario, CATALOG, time_limit_s=5)
+    explained = explain_unplaced(scenario, CATALOG, plan, limit=1)
+    assert explained.unplaced[0].reason.startswith("residency [CH] leaves no cluster")
+    assert explained.unplaced[1] == plan.unplaced[1]
+    assert explained.warnings[-1].startswith("1 unplaced workload(s) keep the solver's reason")
