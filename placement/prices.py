@@ -69,9 +69,15 @@ def _with_interruption_rates(catalog: Catalog, settings: PriceSettings) -> tuple
 
     advisor = None
     if settings.spot_advisor is not None:
+        from pricing.errors import SourceError
         from pricing.sources.aws_spot import SpotAdvisor
 
-        advisor = SpotAdvisor.load(settings.spot_advisor)
+        try:
+            advisor = SpotAdvisor.load(settings.spot_advisor)
+        except SourceError as error:
+            raise PlacementError(f"spec.prices.spotAdvisor: {error} (got {settings.spot_advisor}); give the "
+                                 "spot-advisor-data.json feed behind aws.amazon.com/ec2/spot/instance-advisor "
+                                 "or remove spotAdvisor") from error
     applied = apply_interruption_rates(catalog, settings.interruption_rates, advisor=advisor)
     return applied.catalog, applied.warnings
 

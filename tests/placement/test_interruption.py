@@ -11,7 +11,7 @@ import pytest
 from builders import make_catalog, make_cluster, make_offer, make_scenario, make_workload
 
 from placement.costing import DEFAULT_INTERRUPTION_RATE
-from placement.errors import InvalidScenario
+from placement.errors import InvalidScenario, PlacementError
 from placement.interruption import apply_interruption_rates, monthly_from_hourly, rule_for
 from placement.prices import catalog_for
 from placement.scenario import InterruptionRate
@@ -159,3 +159,10 @@ def test_real_advisor_feed_sets_rates_on_the_embedded_catalog(tmp_path):
             checked += 1
     assert checked > 50
     assert instance_category("m7i.large") == "m"
+
+
+def test_a_broken_advisor_feed_is_an_input_error_naming_the_field(tmp_path):
+    (tmp_path / "feed.json").write_text('{"not": "a feed"}')
+    scenario = _load("    spotAdvisor: feed.json", tmp_path)
+    with pytest.raises(PlacementError, match=r"spec.prices.spotAdvisor: .*not a Spot Instance Advisor feed"):
+        catalog_for(scenario)
