@@ -6,11 +6,14 @@ cluster, and the rule's price is
 
     price(family) = Σ over workloads placed in both plans of  cost_base(w) − cost_relaxed(w)
 
-where cost(w) is the workload's $/h (compute + egress + spot risk, priced like `Plan.hourlyUsd`).
-When both plans place the same workloads this is exactly `base.after − relaxed.after`. Workloads the
-relaxed plan places but the base plan cannot are listed (`newly_placed`) rather than counted, since
-a rule that makes a workload impossible has no finite price. Values can be slightly negative when a
-solve stops within its optimality gap; `gap` says how far that can go.
+where cost(w) is the workload's $/h as the solver's objective counts it: replica prices, plus egress
+per replica (declared GB/h × the serving cluster's $/GB ÷ demand), plus spot risk (riskAversion ×
+interruption rate × spot price). When both plans place the same workloads this is exactly
+`base.solver.objective − relaxed.solver.objective`, never negative at optimality (a relaxation cannot
+cost more). It can differ slightly from the difference of `hourlyUsd.after`, whose egress follows the
+routed traffic rather than the replicas. Workloads the relaxed plan places but the base plan cannot
+are listed (`newly_placed`) rather than counted: a rule that makes a workload impossible has no
+finite price. A solve that stops within its optimality gap can shift a price by up to `gap`.
 """
 
 from __future__ import annotations
@@ -21,11 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from placement.costing import ReplicaPricer
+from placement.egress import cluster_egress_usd_per_gb
 from placement.plan import Plan
-from placement.plan_costs import price_placement
 from placement.relax import relax, uses
 from placement.scenario import Scenario
-from pricing import Catalog
+from pricing import CapacityType, Catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +45,8 @@ class RulePrice:
 
     family: str
     hourly_usd: float
-    base_hourly_usd: float
-    relaxed_hourly_usd: float
+    base_hourly_usd: float  # objective $/h of the base plan
+    relaxed_hourly_usd: float  # objective $/h of the relaxed plan
     used: bool  # False: no workload or cluster has a rule of this family (price 0, nothing re-solved)
     workloads: tuple[WorkloadPrice, ...] = ()  # the costliest, largest first
     newly_placed: tuple[str, ...] = ()
@@ -56,15 +59,24 @@ class RulePrice:
 
 
 def workload_costs(scenario: Scenario, catalog: Catalog, plan: Plan) -> dict[str, float]:
-    """$/h of each placed workload (compute + egress + risk), summing to the plan's `hourlyUsd.after`."""
+    """Objective $/h of each placed workload (replica prices + egress per replica + spot risk)."""
     pricer = ReplicaPricer(catalog, overhead_factor=scenario.planning.overhead_factor)
-    by_workload: dict[str, list] = {}
+    costs: dict[str, float] = {}
     for a in plan.assignments:
-        by_workload.setdefault(a.workload, []).append(a)
-    routes: dict[str, list] = {}
-    for r in plan.routing:
-        routes.setdefault(r.workload, []).append(r)
-    return {key: price_placement(scenario, pricer, rows, routes.get(key, ())).total for key, rows in by_workload.items()}
+        workload, cluster = scenario.workload(a.workload), scenario.cluster(a.cluster)
+        egress = 0.0
+        if workload.egress_gb_per_hour and workload.replicas:
+            egress = workload.egress_gb_per_hour * cluster_egress_usd_per_gb(cluster) / workload.replicas
+        cost = 0.0
+        if a.on_demand:
+            od = pricer.price(workload, cluster, CapacityType.ON_DEMAND)
+            cost += a.on_demand * ((od.hourly_usd if od else 0.0) + egress)
+        if a.spot:
+            sp = pricer.price(workload, cluster, CapacityType.SPOT)
+            risk = 1.0 + scenario.planning.risk_aversion * (sp.interruption_rate if sp else 0.0)
+            cost += a.spot * ((sp.hourly_usd if sp else 0.0) * risk + egress)
+        costs[a.workload] = costs.get(a.workload, 0.0) + cost
+    return costs
 
 
 def price_of_rules(
@@ -83,7 +95,7 @@ def price_of_rules(
     if base is None:
         base = solve(scenario, catalog, time_limit_s=time_limit_s, backend=backend)
     base_costs = workload_costs(scenario, catalog, base)
-    base_total = base.hourly_usd.after
+    base_total = sum(base_costs.values())
     results: list[RulePrice] = []
     for family in families:
         if not uses(scenario, family):
@@ -99,7 +111,7 @@ def price_of_rules(
             family=family,
             hourly_usd=sum(p.hourly_usd for p in deltas),
             base_hourly_usd=base_total,
-            relaxed_hourly_usd=relaxed.hourly_usd.after,
+            relaxed_hourly_usd=sum(relaxed_costs.values()),
             used=True,
             workloads=tuple(p for p in deltas[:top] if p.hourly_usd > 1e-9),
             newly_placed=tuple(sorted(relaxed_costs.keys() - base_costs.keys())),
