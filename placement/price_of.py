@@ -148,7 +148,7 @@ def price_of_table_text(prices: Sequence[RulePrice], *, width: int = 120, color:
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, color_system="auto" if color else None)
-    table = Table(title="price of rules (re-solved with each rule family relaxed)", title_justify="left")
+    table = Table(title="price of rules: objective $/h each family costs (re-solved with it relaxed)", title_justify="left")
     for header, justify in (("rule", "left"), ("$/h", "right"), ("% of plan", "right"), ("relaxed $/h", "right"),
                             ("costliest workloads ($/h)", "left")):
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
