@@ -139,6 +139,7 @@ class Workload:
     min_clusters: int = 1
     current: Mapping[str, Replicas] = field(default_factory=dict)  # cluster -> today's replicas
     egress_gb_per_hour: float = 0.0  # optional: traffic leaving the serving cluster, GB/h at peak
+    spot_max_cluster_share: float | None = None  # at most this share of the spot replicas in any one cluster
 
     @property
     def key(self) -> str:

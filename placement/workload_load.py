@@ -64,9 +64,12 @@ def read_workload(
         reader.problem(f"{path}.latencyMs", latency, "needs `users` (traffic shares per user region) to measure from")
     residency = _residency(reader, data.get("residency"), f"{path}.residency")
     spot = reader.mapping(data.get("spot"), f"{path}.spot")
-    reader.known_keys(spot, f"{path}.spot", ("maxFraction",))
+    reader.known_keys(spot, f"{path}.spot", ("maxFraction", "maxClusterShare"))
     max_fraction = reader.number(spot, "maxFraction", f"{path}.spot", default=0.0, minimum=0.0, maximum=1.0,
                                  hint="(a share of replicas between 0 and 1)")
+    cluster_share = reader.number(spot, "maxClusterShare", f"{path}.spot", minimum=0.0, exclusive_minimum=True,
+                                  maximum=1.0, hint="(the largest share of the spot replicas one cluster may run, "
+                                  "above 0 and at most 1; e.g. 0.5 spreads spot over at least 2 clusters)")
     min_available = reader.integer(data, "minAvailable", path, default=0, minimum=0)
     if replicas is not None and min_available is not None and min_available > replicas:
         reader.problem(f"{path}.minAvailable", min_available,
@@ -81,7 +84,7 @@ def read_workload(
         name=name, namespace=namespace, cpu=cpu, memory_gib=memory, replicas=int(replicas or 0), demand=demand,
         users=users, latency_ms=latency, residency=residency, spot_max_fraction=float(max_fraction or 0.0),
         min_available=int(min_available or 0), min_clusters=int(min_clusters or 1), current=current,
-        egress_gb_per_hour=float(egress or 0.0),
+        egress_gb_per_hour=float(egress or 0.0), spot_max_cluster_share=cluster_share,
     )
 
 
