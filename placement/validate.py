@@ -127,6 +127,11 @@ def check(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[Violation]:
             add("minAvailable", key, f"{on_demand} on-demand replicas < minAvailable {w.min_available}")
         if spot > w.spot_max_fraction * total + _TOLERANCE:
             add("spot", key, f"{spot} of {total} replicas on spot > maxFraction {w.spot_max_fraction:g}")
+        if w.spot_max_cluster_share is not None:
+            for a in mine:
+                if a.spot > w.spot_max_cluster_share * spot + _TOLERANCE:
+                    add("spot", key, f"{a.spot} of its {spot} spot replicas in {a.cluster} > maxClusterShare "
+                        f"{w.spot_max_cluster_share:g}")
         present = {a.cluster for a in mine if a.on_demand + a.spot > 0}
         if len(present) < w.min_clusters:
             add("minClusters", key, f"present in {len(present)} cluster(s) < minClusters {w.min_clusters}")
