@@ -170,6 +170,10 @@ def explain_workload(
 def _why(scenario: Scenario, workload: Workload, mine: ReplicaCost, rival: ReplicaCost | None,
          options: Mapping[str, ClusterOption]) -> str:
     if rival is None:
+        others = [name for name, o in options.items() if name != mine.cluster
+                  and (o.on_demand if mine.capacity_type == CapacityType.ON_DEMAND.value else o.spot) is not None]
+        if others:
+            return f"every other allowed cluster offering {mine.capacity_type} ({', '.join(sorted(others))}) is used too"
         return f"no other allowed cluster offers {mine.capacity_type} capacity for it"
     delta = rival.total - mine.total
     if delta >= 0:
@@ -244,7 +248,10 @@ class _FlipSearch:
         return Flip(name, kind.value, hi, compute * hi, gains)
 
     def _held_by(self, cluster: Cluster) -> str:
-        without = replace(self.alone, clusters=tuple(c for c in self.alone.clusters if c.name != cluster.name))
+        workloads = tuple(replace(w, current={k: v for k, v in w.current.items() if k != cluster.name})
+                          for w in self.alone.workloads)
+        without = replace(self.alone, workloads=workloads,
+                          clusters=tuple(c for c in self.alone.clusters if c.name != cluster.name))
         conflict = ConflictFinder(without, self.catalog, time_limit_s=self.time_limit_s, backend=self.backend).conflict()
         if conflict.feasible_alone:
             return f"no price rise up to {self.max_multiplier:g}× moves its replicas elsewhere"

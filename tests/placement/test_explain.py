@@ -65,11 +65,12 @@ def test_spot_threshold_counts_the_risk_term():
 
 def test_a_cluster_the_rules_need_has_no_price_threshold():
     scenario = make_scenario([make_cluster("fra", **FRA), make_cluster("iad", **IAD)],
-                             [make_workload("ledger", residency=("DE",))])
+                             [make_workload("ledger", residency=("DE",), current={"fra": (4, 0)})])
     plan = solve(scenario, CATALOG, time_limit_s=5)
     e = explain_workload(scenario, CATALOG, plan, "shop/ledger", max_multiplier=3.0)
     (choice,) = e.choices
     assert choice.rival is None and choice.flip is not None and choice.flip.multiplier is None
+    assert choice.why == "no other allowed cluster offers on-demand capacity for it"
     assert choice.flip.held_by == ("it is needed: without fra, residency [DE] leaves no cluster: "
                                    "the fleet has clusters only in US")
     assert [(x.cluster, x.rules) for x in e.excluded] == [("iad", ("residency",))]
@@ -149,3 +150,16 @@ def test_scale_prices_touches_one_region_and_capacity_type():
         hit = before.region == "eu-west-1" and before.capacity_type is CapacityType.SPOT
         assert after.hourly_usd == pytest.approx(before.hourly_usd * (2.0 if hit else 1.0))
     assert replace(scaled.offers[0]) == scaled.offers[0]
+
+
+def test_spread_workload_uses_every_allowed_cluster():
+    scenario = make_scenario([make_cluster("dub", **DUB), make_cluster("fra", **FRA), make_cluster("iad", **IAD)],
+                             [make_workload("ha", residency=("EU",), min_clusters=2)])
+    plan = solve(scenario, CATALOG, time_limit_s=5)
+    e = explain_workload(scenario, CATALOG, plan, "shop/ha")
+    by_cluster = {c.cost.cluster: c for c in e.choices}
+    assert set(by_cluster) == {"dub", "fra"}
+    assert by_cluster["fra"].why == "every other allowed cluster offering on-demand (dub) is used too"
+    # fra is held by minClusters: without it only dub meets residency [EU].
+    assert by_cluster["fra"].flip.multiplier is None
+    assert "residency [EU] and minClusters 2 cannot all hold" in by_cluster["fra"].flip.held_by
