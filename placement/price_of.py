@@ -19,6 +19,7 @@ finite price. A solve that stops within its optimality gap can shift a price by 
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -115,7 +116,7 @@ def price_of_rules(
             used=True,
             workloads=tuple(p for p in deltas[:top] if p.hourly_usd > 1e-9),
             newly_placed=tuple(sorted(relaxed_costs.keys() - base_costs.keys())),
-            gap=max(base.solver.gap, relaxed.solver.gap),
+            gap=max((g for g in (base.solver.gap, relaxed.solver.gap) if math.isfinite(g)), default=0.0),
         ))
     return tuple(results)
 

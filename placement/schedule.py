@@ -6,6 +6,9 @@ fixed `replicas` (or no forecast for that hour) keep their peak. Slot 0 is plann
 placement under `planning.maxMoves`, exactly like `placement plan`; each later slot is planned with
 the previous slot's placement as `current` and `planning.maxMovesPerSlot` as the churn budget.
 
+When a slot's demand equals the previous slot's and its solve is not cheaper beyond the solver's
+optimality gap, the previous placement is kept as it is (0 moves): churn for solver noise helps nobody.
+
 What counts as a move between slots: replicas started where the previous slot's placement, *scaled
 in place to the new demand*, did not have them. Scaling a workload up where it already runs is not
 churn (an HPA does that anyway); moving it, or growing it elsewhere, is. Because staying put (scaled)
@@ -127,6 +130,8 @@ def plan_schedule(
         slot_scenario = replace(scenario, workloads=workloads,
                                 planning=replace(scenario.planning, max_moves=churn, time_limit_s=per_slot_s))
         plan = solve(slot_scenario, catalog, time_limit_s=per_slot_s, backend=backend)
+        if planned and demand == previous_demand and not _cheaper(plan, planned[-1].plan):
+            plan = _unchanged(planned[-1].plan)  # same demand, no real saving: no churn for solver noise
         planned.append(Slot(index, starts_at, demand, plan, churn))
         placed = {a.workload for a in plan.assignments}
         current = {
@@ -135,6 +140,19 @@ def plan_schedule(
         }
         previous_demand = demand
     return Schedule(tuple(planned), limit)
+
+
+def _cheaper(plan: Plan, previous: Plan) -> bool:
+    """True when `plan` places no fewer workloads and its objective beats `previous` beyond the solver's gap."""
+    if len(plan.unplaced) != len(previous.unplaced):
+        return len(plan.unplaced) < len(previous.unplaced)
+    gap = max((g for g in (plan.solver.gap, previous.solver.gap) if math.isfinite(g)), default=0.0)
+    return plan.solver.objective < previous.solver.objective * (1.0 - gap)
+
+
+def _unchanged(previous: Plan) -> Plan:
+    """The previous slot's plan, kept as it is: nothing moves, and it costs what it cost."""
+    return replace(previous, moves=0, hourly_usd=replace(previous.hourly_usd, before=previous.hourly_usd.after))
 
 
 def schedule_json(schedule: Schedule) -> list[dict[str, Any]]:

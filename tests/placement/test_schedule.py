@@ -131,3 +131,14 @@ def test_cli_writes_the_schedule(tmp_path, capsys):
     assert len(document["schedule"]) == 3 and document["schedule"][2]["churnLimit"] == 0
     assert main(["plan", "-f", str(path), "--slots", "0"]) == 2
     assert "--slots must be between 1 and 168" in capsys.readouterr().err
+
+
+def test_flat_demand_keeps_the_placement():
+    workload = make_workload("web", replicas=4, current={"dear": (4, 0)})
+    scenario = make_scenario([make_cluster("dear", **DEAR), make_cluster("cheap", **CHEAP)], [workload])
+    schedule = plan_schedule(scenario, CATALOG, start=T0, slots=3, max_moves_per_slot=10)
+    first = schedule.slots[0].plan.assignments
+    assert [(a.cluster, a.on_demand) for a in first] == [("cheap", 4)]
+    for slot in schedule.slots[1:]:
+        assert slot.plan.assignments == first and slot.plan.moves == 0
+        assert slot.plan.hourly_usd.before == slot.plan.hourly_usd.after
