@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 from kube_fakeapi import FakeApiServer, Recorded, write_kubeconfig
+from kube_schemas import minimal_hpa
 from kube_world import crd, node
 
 from placement import labels as keys
@@ -72,7 +73,8 @@ def deployment(workload: Workload, replicas: int) -> dict[str, Any]:
     }
 
 
-def seed(server: FakeApiServer, cluster: Cluster, workloads: tuple[Workload, ...]) -> None:
+def seed(server: FakeApiServer, cluster: Cluster, workloads: tuple[Workload, ...], hpas: tuple[str, ...] = ()
+         ) -> None:
     labels = {keys.REGION: cluster.region}
     if cluster.autoscaler.startswith("karpenter/"):
         labels[keys.KARPENTER_CAPACITY_TYPE] = "on-demand"
@@ -85,6 +87,8 @@ def seed(server: FakeApiServer, cluster: Cluster, workloads: tuple[Workload, ...
     for workload in workloads:
         current = workload.current.get(cluster.name)
         server.seed(deployment(workload, current.total if current else 0))
+        if workload.key in hpas and current and current.total:  # an HPA does not scale a Deployment up from 0
+            server.seed(minimal_hpa(workload.name, workload.namespace, workload.name, min_replicas=1, max_replicas=50))
 
 
 @dataclass
@@ -108,12 +112,13 @@ class DemoFleet:
 
 
 @contextlib.contextmanager
-def demo_fleet(tmp_path: Path) -> Iterator[DemoFleet]:
+def demo_fleet(tmp_path: Path, *, hpas: tuple[str, ...] = ()) -> Iterator[DemoFleet]:
+    """The demo on fake servers; `hpas` names workloads that get a HorizontalPodAutoscaler where they run."""
     scenario = demo()
     with contextlib.ExitStack() as stack:
         servers = {c.name: stack.enter_context(FakeApiServer(c.name)) for c in scenario.clusters}
         for cluster in scenario.clusters:
-            seed(servers[cluster.name], cluster, scenario.workloads)
+            seed(servers[cluster.name], cluster, scenario.workloads, hpas)
         contexts = {c.context or c.name: servers[c.name].url for c in scenario.clusters}
         kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", contexts)
         yield DemoFleet(servers, kubeconfig, scenario, demo_scenario_path())
