@@ -144,6 +144,8 @@ def run(options: RunOptions, deps: RunDeps) -> RunResult:
             log.error("guard.tripped", guard=trip.guard, value=trip.value, limit=trip.limit, message=trip.message)
     except (PlacementError, PricingError) as error:
         failure, exit_code = _classify(error)
+        if isinstance(error, StalePrices):
+            progress.price_ages_s = error.ages_s
         log.error("run.failed", reason=failure, exitCode=exit_code, error=str(error))
     except Exception as error:  # a bug: report it like any failure (metrics included), with the traceback in the log
         failure, exit_code = "internal", EXIT_INTERNAL

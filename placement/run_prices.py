@@ -26,9 +26,14 @@ _NO_LIMIT = timedelta(days=365 * 100)
 
 
 class StalePrices(PlacementError):
-    """The prices are stale (or missing) and could not be refreshed; nothing was planned."""
+    """The prices are stale (or missing) and could not be refreshed; nothing was planned.
+    `ages_s` holds the cached prices' age per cloud, when there is a cached copy."""
 
     exit_code = EXIT_STALE_PRICES
+
+    def __init__(self, message: str, ages_s: dict[str, float] | None = None) -> None:
+        super().__init__(message)
+        self.ages_s = dict(ages_s or {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +82,20 @@ def load_run_prices(
         cached = load_catalog(cache_path, max_age=max_age, refresh=refresh, now=now)
     except CatalogUnavailable as error:
         limit = "" if max_age_s is None else f" (max age {format_age(max_age)})"
-        raise StalePrices(f"no fresh prices{limit}: {error}") from error
+        raise StalePrices(f"no fresh prices{limit}: {error}", _cached_ages(cache_path, now)) from error
     catalog = with_scenario_prices(cached.catalog, scenario.prices)
     return RunPrices(catalog, chosen, refreshed=cached.refreshed, warnings=cached.warnings)
+
+
+def _cached_ages(path: Path | None, now: datetime) -> dict[str, float]:
+    """Per cloud, how old the cached prices are (empty when there is no readable cache)."""
+    from pricing.cache import default_cache_path, read_catalog
+
+    try:
+        catalog = read_catalog(path or default_cache_path())
+    except CatalogUnavailable:
+        return {}
+    return RunPrices(catalog, "cache").ages_s(now)
 
 
 def with_scenario_prices(catalog: Catalog, settings: PriceSettings) -> Catalog:

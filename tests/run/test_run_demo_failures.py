@@ -67,6 +67,7 @@ def test_stale_prices(tmp_path, fleet, gateway, capsys, monkeypatch) -> None:
     assert samples[("placement_last_run_success", ())] == 0.0
     assert samples[("placement_last_run_exit_code", ())] == 6.0
     assert samples[("placement_run_failure", (("reason", "prices"),))] == 1.0
+    assert samples[("placement_price_age_seconds", (("cloud", "aws"),))] > timedelta(days=300).total_seconds()
 
 
 def test_stale_file_prices_trip_the_price_guard(tmp_path, fleet, gateway, capsys) -> None:

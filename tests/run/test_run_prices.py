@@ -70,7 +70,7 @@ def test_stale_cache_and_failed_refresh_is_refused_and_keeps_the_cache(cache) ->
     with pytest.raises(StalePrices) as raised:
         load_run_prices(_scenario("live"), now=AS_OF + timedelta(hours=30), max_age_s=24 * HOUR,
                         refresher=Refresher(failure), cache_path=cache)
-    assert raised.value.exit_code == 6
+    assert raised.value.exit_code == 6 and raised.value.ages_s == {"aws": 30 * HOUR}
     assert "1d 6h old (max 1d)" in str(raised.value) and "AccessDenied" in str(raised.value)
     assert cache.read_bytes() == before
 
