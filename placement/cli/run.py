@@ -58,6 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     guards.add_argument("--max-price-age", type=_limit(float), default=DEFAULT_MAX_PRICE_AGE_H, metavar="HOURS",
                         help=f"refresh prices older than this; refuse to plan if that fails (default "
                         f"{DEFAULT_MAX_PRICE_AGE_H:g})")
+    guards.add_argument("--allow-stale", action="store_true",
+                        help="plan with stale prices rather than fail (same as --max-price-age off)")
     guards.add_argument("--max-unplaced", type=_limit(int), default=0, metavar="N",
                         help="refuse plans leaving more than N workloads unplaced (default 0)")
     guards.add_argument("--max-gap", type=_limit(float), metavar="RATIO", help="refuse plans with a larger optimality gap")
@@ -85,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if args.time_limit is not None and args.time_limit <= 0:
         raise _invalid(f"--time-limit must be greater than 0 seconds (got {args.time_limit:g})")
     mode = DRY_RUN if args.dry_run else GITOPS if args.output_dir is not None else APPLY
-    max_age_s = None if args.max_price_age is None else args.max_price_age * 3600
+    max_age_s = None if args.max_price_age is None or args.allow_stale else args.max_price_age * 3600
     limits = GuardLimits(max_moves=args.max_moves, max_cost_increase_pct=args.max_cost_increase,
                          max_price_age_s=max_age_s, max_unplaced=args.max_unplaced, max_gap=args.max_gap)
     options = RunOptions(mode=mode, server_dry_run=args.dry_run == "server", output_dir=args.output_dir,

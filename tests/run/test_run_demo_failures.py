@@ -148,3 +148,12 @@ def test_guards_can_be_switched_off(tmp_path) -> None:
 
     args = build_parser().parse_args(["run", "--max-cost-increase", "off", "--max-price-age", "OFF"])
     assert (args.max_cost_increase, args.max_price_age, args.max_unplaced) == (None, None, 0)
+
+
+def test_allow_stale_plans_on_the_stale_cache(tmp_path, fleet, gateway, capsys, monkeypatch) -> None:
+    save_catalog(make_catalog(*((c.cloud, c.region, 1.0) for c in fleet.scenario.clusters)), tmp_path / CACHE_FILE)
+    monkeypatch.setenv(ENV_CACHE_DIR, str(tmp_path))
+    code, lines = run_cli(capsys, "--kubeconfig", str(fleet.kubeconfig), "--dry-run", "--prices", "cache",
+                          "--allow-stale", "--max-unplaced", "off")
+    assert code == 0, [line for line in lines if line["level"] == "error"]
+    assert [line for line in lines if line["event"] == "plan.solved"]
