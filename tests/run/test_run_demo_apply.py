@@ -105,10 +105,9 @@ def test_the_log_tells_the_story(tmp_path, gateway) -> None:
     with demo_fleet(tmp_path) as fleet:
         deps = _deps(fleet, policy(tmp_path / "policy.yaml"), gateway)
         deps.clock = lambda: datetime(2026, 3, 1, tzinfo=UTC)
-        deps.log = RunLog(io.StringIO(), run_id="test", clock=deps.clock)
+        stream = io.StringIO()
+        deps.log = RunLog(stream, run_id="test", clock=deps.clock)
         result = run(RunOptions(mode=APPLY, force_conflicts=True, limits=GuardLimits(max_price_age_s=None)), deps)
-    stream = deps.log._stream
-    assert stream is not None
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     events = [line["event"] for line in lines]
     assert events[0] == "run.started" and events[-1] == "run.finished"
