@@ -8,7 +8,8 @@ For every strategy and every replayed hour t:
 2. **Realize.** Replicas the decision keeps run from the start of the hour. Replicas it adds run
    from the start if the strategy pre-provisions, else after the provisioning delay. A spot pool
    with a reclaim event this hour loses some spot replicas (`InterruptionDraws`, the same events for
-   every strategy); they come back as on-demand after the delay, and while the pool stays disrupted
+   every strategy); they come back as on-demand after the delay less the provider's interruption
+   notice (replacements launch on the notice), and while the pool stays disrupted
    new spot launches there fall back to on-demand too. An in-cluster autoscaler (strategies with
    `autoscaling_headroom`) adds on-demand replicas, after the delay, when demand × (1 + headroom)
    exceeds the decision; they keep running into the next hour. So each hour has two phases:
@@ -31,6 +32,7 @@ rules, so for them the bound is checked, not proven: `SimulationResult.check_ora
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,12 +43,12 @@ from placement.costing import ReplicaPricer
 from placement.egress import egress_usd_per_gb
 from placement.errors import PlacementError
 from placement.scenario import Replicas, Scenario
-from placement.simulate.fleet import Fleet
+from placement.simulate.fleet import Fleet, WorkloadGeo
 from placement.simulate.interruptions import InterruptionDraws, InterruptionModel
 from placement.simulate.price_history import PriceHistory
 from placement.simulate.protocol import Placement, SlotView, Strategy
 from placement.simulate.results import LatencySamples, SimulationResult, StrategyResult
-from placement.simulate.routing import autoscale, route
+from placement.simulate.routing import Served, autoscale, route
 from placement.simulate.trace import TrafficEvent, WorkloadTraffic, with_events
 from pricing import CapacityType, Catalog
 
@@ -119,6 +121,9 @@ class _Context:
         self.peaks = {k: int(d.max(initial=0)) for k, d in self.demand.items()}
         self.caps = {c.name: c.capacity_cpu for c in scenario.clusters if c.capacity_cpu is not None}
         self.delay = config.provision_delay_min / 60.0
+        notice = config.interruptions.notice_min
+        self.back_after = {c.name: max(0.0, config.provision_delay_min - notice.get(c.cloud, 0.0)) / 60.0
+                           for c in scenario.clusters}  # reclaimed replicas are back this far into the hour
         self._pricers: dict[int, ReplicaPricer] = {}
         self._penalty: dict[tuple[int, str], float] = {}
 
@@ -167,6 +172,7 @@ class _Tally:
     replica_h: float = 0.0
     spot_h: float = 0.0
     placements: list[Placement] = field(default_factory=list)
+    short: dict[str, np.ndarray] = field(default_factory=dict)  # workload -> unserved replica-hours per hour
 
 
 def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> StrategyResult:
@@ -193,12 +199,12 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
         for w in scenario.workloads:
             key, geo, demand = w.key, ctx.fleet[w.key], float(ctx.demand[w.key][t])
             tgt = target.get(key, {})
-            phase1: dict[str, float] = {}
+            ready: dict[str, float] = {}
             reclaimed_here: dict[str, int] = {}
             for c, r in tgt.items():
                 fb = rec = 0
                 if c in disrupted and r.spot:
-                    before = prev_target.get(key, {}).get(c, Replicas()).spot
+                    before = prev_target.get(key, {}).get(c, Replicas()).spot if t else r.spot
                     fb = min(r.spot, fallback.get((key, c), 0) + max(0, r.spot - before))
                     if ctx.draws.event(t, c):
                         rec = ctx.draws.reclaimed(t, c, key, r.spot - fb)
@@ -206,12 +212,10 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
                 new_fallback[(key, c)] = fb
                 reclaimed_here[c] = rec
                 carried = extras_prev.get(key, {}).get(c, 0)
-                if clairvoyant:
-                    phase1[c] = r.total
-                elif behaviour.pre_provisioned:
-                    phase1[c] = r.total + carried - rec
+                if clairvoyant or behaviour.pre_provisioned or t == 0:  # the run starts with its first decision running
+                    ready[c] = r.total + (0 if clairvoyant else carried)
                 else:
-                    phase1[c] = min(prev_running.get(key, {}).get(c, 0), r.total + carried) - rec
+                    ready[c] = min(prev_running.get(key, {}).get(c, 0), r.total + carried)
             base = {c: float(r.total) for c, r in tgt.items()}
             extras: dict[str, int] = {}
             if behaviour.autoscaling_headroom is not None and not clairvoyant:
@@ -220,11 +224,9 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
                 for c, n in extras.items():
                     if c in room:
                         room[c] -= n * w.cpu
-            phase2 = {c: base.get(c, 0.0) + extras.get(c, 0) for c in {*base, *extras}}
-            late = route(geo, demand, phase2)
-            early = late if clairvoyant or phase1 == phase2 else route(geo, demand, phase1)
-            delay = 0.0 if clairvoyant else ctx.delay
-            unserved_rh = delay * early.unserved + (1 - delay) * late.unserved
+            full = {c: base.get(c, 0.0) + extras.get(c, 0) for c in {*base, *extras}}
+            phases = _phases(geo, demand, ready, reclaimed_here, full, 0.0 if clairvoyant else ctx.delay, ctx.back_after)
+            unserved_rh = sum(weight * served.unserved for weight, served in phases)
             # accounting
             realized = {c: Replicas(r.on_demand + new_fallback[(key, c)] + extras.get(c, 0), r.spot - new_fallback[(key, c)])
                         for c, r in tgt.items()}  # fmt: skip
@@ -238,9 +240,7 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
             tally.residency += any(r.total and c not in geo.allowed for c, r in realized.items())
             tally.compute[t] += hour_compute
             tally.unserved[t] += unserved_rh * (ctx.penalty(version, pricer, key) if unserved_rh > 0 else 0.0)
-            for served, weight in ((early, delay), (late, 1 - delay)):
-                if weight <= 0:
-                    continue
+            for weight, served in phases:
                 for (user, c), amount in served.flows.items():
                     cloud = scenario.cluster(c).cloud
                     tally.egress[t] += weight * amount * geo.egress_gb_per_replica_hour * egress_usd_per_gb(cloud)
@@ -249,6 +249,8 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
                         tally.weight.append(weight * amount)
                         tally.user.append(user)
                         tally.beyond.append(not geo.within_latency(user, c))
+            if unserved_rh > 0:
+                tally.short.setdefault(key, np.zeros(ctx.hours))[t] = unserved_rh
             tally.slots += 1
             tally.served_slots += unserved_rh <= 1e-6
             tally.demand_rh += demand
@@ -276,7 +278,34 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
         unserved_replica_hours=tally.unserved_rh, latency=latency, residency_violations=tally.residency,
         reclaimed_replicas=tally.reclaimed, launched_replicas=tally.launched, replica_hours=tally.replica_h,
         spot_replica_hours=tally.spot_h, solves=int(getattr(strategy, "solves", 0)), placements=tuple(tally.placements),
+        unserved_by_workload={k: tally.short.get(k, np.zeros(ctx.hours)) for k in ctx.demand},
     )  # fmt: skip
+
+
+def _phases(
+    geo: WorkloadGeo,
+    demand: float,
+    ready: Mapping[str, float],
+    reclaimed: Mapping[str, int],
+    full: Mapping[str, float],
+    delay_h: float,
+    back_h: Mapping[str, float],
+) -> list[tuple[float, Served]]:
+    """The hour cut where capacity changes, each piece served: until `delay_h` the `ready` replicas
+    (minus reclaimed ones until they are replaced, `back_h` into the hour), then `full` capacity."""
+    if delay_h <= 0 or (dict(ready) == dict(full) and not any(reclaimed.values())):
+        return [(1.0, route(geo, demand, full))]
+    cuts = sorted({0.0, delay_h, 1.0, *(min(back_h[c], delay_h) for c, n in reclaimed.items() if n)})
+    served: dict[tuple[tuple[str, float], ...], Served] = {}
+    out = []
+    for start, end in itertools.pairwise(cuts):
+        early = {c: n - (reclaimed.get(c, 0) if start < back_h[c] else 0) for c, n in ready.items()}
+        capacity = early if start < delay_h else dict(full)
+        key = tuple(sorted(capacity.items()))
+        if key not in served:
+            served[key] = route(geo, demand, capacity)
+        out.append((end - start, served[key]))
+    return out
 
 
 def _checked(scenario: Scenario, placement: Placement, strategy: str) -> dict[str, dict[str, Replicas]]:

@@ -18,13 +18,19 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
 from placement.errors import PlacementError
 
 HOURS_PER_MONTH = 730.0
+
+#: Warning before a spot VM is reclaimed, per cloud (minutes): AWS sends a two-minute interruption
+#: notice; GCP preemption and Azure eviction give 30 seconds. Autoscalers launch replacements on the
+#: notice, so replicas are missing for (provisioning delay − notice). Other providers: no notice.
+INTERRUPTION_NOTICE_MIN: Mapping[str, float] = MappingProxyType({"aws": 2.0, "gcp": 0.5, "azure": 0.5})
 
 
 def hourly_probability(monthly_rate: float, *, hours_per_month: float = HOURS_PER_MONTH) -> float:
@@ -37,7 +43,8 @@ def hourly_probability(monthly_rate: float, *, hours_per_month: float = HOURS_PE
 
 @dataclass(frozen=True, slots=True)
 class InterruptionModel:
-    """How interruptions are drawn: seed, rate multiplier (stress tests), reclaim size, disruption length.
+    """How interruptions are drawn: seed, rate multiplier (stress tests), reclaim size, disruption length,
+    and each cloud's notice (minutes of warning before a reclaim).
 
     `hourly_event_probability(hour, cluster)`, when given, replaces the rate-derived event probability
     (per-hour rates from a provider's history or a what-if "spot crunch").
@@ -48,6 +55,7 @@ class InterruptionModel:
     reclaim_fraction: float = 0.5
     disruption_h: int = 2
     hourly_event_probability: Callable[[int, str], float] | None = None
+    notice_min: Mapping[str, float] = field(default_factory=lambda: dict(INTERRUPTION_NOTICE_MIN))
 
     def __post_init__(self) -> None:
         if self.rate_multiplier < 0:
@@ -107,4 +115,4 @@ def _key(name: str) -> int:
     return zlib.crc32(name.encode())
 
 
-__all__ = ["HOURS_PER_MONTH", "InterruptionDraws", "InterruptionModel", "hourly_probability"]
+__all__ = ["HOURS_PER_MONTH", "INTERRUPTION_NOTICE_MIN", "InterruptionDraws", "InterruptionModel", "hourly_probability"]

@@ -106,7 +106,7 @@ class PriceHistory:
                    time_scale: float = 1.0) -> PriceHistory:
         """Absolute price steps from a long frame with columns `FRAME_COLUMNS`.
 
-        Row times map to hours as ``floor((time − start) / 1 h × time_scale)``: `time_scale` 7 replays a
+        Row times map to hours as ``floor((time − start) / 1 h / time_scale)``: `time_scale` 7 replays a
         week of history per simulated day. Rows before `start` set the opening price (the last one
         wins); rows at or after `hours` are dropped; rows without a price are skipped.
         """
@@ -115,9 +115,9 @@ class PriceHistory:
             raise PlacementError(f"price history frame lacks column(s) {missing}; it needs {list(FRAME_COLUMNS)}")
         if not time_scale > 0:
             raise PlacementError(f"time_scale={time_scale!r} must be > 0")
-        times = pd.to_datetime(frame["time"], utc=True)
+        times = pd.to_datetime(frame["time"], utc=True, format="mixed")
         origin = pd.Timestamp(start).tz_convert("UTC") if pd.Timestamp(start).tzinfo else pd.Timestamp(start, tz="UTC")
-        offsets = ((times - origin) / pd.Timedelta(hours=1) * time_scale).to_numpy(dtype=float)
+        offsets = ((times - origin) / pd.Timedelta(hours=1) / time_scale).to_numpy(dtype=float)
         prices = pd.to_numeric(frame["hourly_usd"], errors="coerce").to_numpy(dtype=float)
         keep = np.isfinite(prices) & (prices > 0) & (offsets < hours)
         order = np.argsort(offsets[keep], kind="stable")
@@ -128,7 +128,7 @@ class PriceHistory:
                         hourly_usd=float(p))
             for r, off, p in zip(rows.itertuples(index=False), offsets[keep][order], prices[keep][order], strict=True)
         ]  # fmt: skip
-        return cls(base, _dedupe(changes))
+        return cls(base, _without_repeats(_dedupe(changes)))
 
     @classmethod
     def synthetic_spot(cls, base: Catalog, *, hours: int, seed: int = 0, step_h: int = 6, volatility: float = 0.08,
@@ -155,6 +155,19 @@ def _dedupe(changes: list[PriceChange]) -> list[PriceChange]:
     for c in changes:
         last[(c.hour, c.cloud, c.region, c.capacity_type, c.instance_type)] = c
     return list(last.values())
+
+
+def _without_repeats(changes: list[PriceChange]) -> list[PriceChange]:
+    """Drop changes that set the price a key already has (snapshots repeat unchanged prices)."""
+    last: dict[tuple[object, ...], float | None] = {}
+    out = []
+    for c in sorted(changes, key=lambda c: c.hour):
+        key = (c.cloud, c.region, c.capacity_type, c.instance_type)
+        value = c.hourly_usd if c.hourly_usd is not None else c.factor
+        if last.get(key) != value:
+            out.append(c)
+            last[key] = value
+    return out
 
 
 def _apply(base: Catalog, changes: Sequence[PriceChange]) -> Catalog:

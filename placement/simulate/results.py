@@ -72,6 +72,7 @@ class StrategyResult:
     spot_replica_hours: float
     solves: int = 0
     placements: tuple[Placement, ...] = field(default=())  # realized placement per hour
+    unserved_by_workload: Mapping[str, np.ndarray] = field(default_factory=dict)  # replica-hours short per hour
 
     @property
     def hourly_usd(self) -> np.ndarray:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from placement.simulate.fleet import WorkloadGeo
 
 EPS = 1e-9
+SERVED_TOLERANCE = 1e-6  # replicas-worth left over below this counts as served (LP round-off)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +58,8 @@ def route(geo: WorkloadGeo, demand: float, capacity: Mapping[str, float]) -> Ser
         for cluster, n in spare.items():
             if total > 0 and served > 0:
                 flows[(None, cluster)] = served * n / total
-        left = wanted[None] - served
-        return Served(flows, max(left, 0.0), {None: max(left, 0.0)})
+        left = wanted[None] - served if wanted[None] - served > SERVED_TOLERANCE else 0.0
+        return Served(flows, left, {None: left})
     left = dict(wanted)
 
     def fill(user: str, clusters: list[str]) -> None:
@@ -76,10 +77,46 @@ def route(geo: WorkloadGeo, demand: float, capacity: Mapping[str, float]) -> Ser
 
     for user in sorted(left, key=lambda u: (len(near(u)), u)):  # most constrained first
         fill(user, near(user))
+    reachable = {u: [c for c in capacity if capacity[c] > EPS and geo.within_latency(u, c)] for u in left}
+    if sum(1 for u in left if reachable[u]) > 1 and any(left[u] > EPS and reachable[u] for u in left):
+        # Greedy left someone short within the latency rule; another split of that capacity may serve
+        # everyone: route exactly.
+        flows, spare, left = _within_latency_exact(geo, wanted, capacity)
     for user in sorted(left):  # spill-over beyond the latency rule
         fill(user, [c for c in spare if spare[c] > EPS])
-    unserved = {u: max(v, 0.0) for u, v in left.items()}
+    unserved = {u: v if v > SERVED_TOLERANCE else 0.0 for u, v in left.items()}
     return Served(flows, sum(unserved.values()), unserved)
+
+
+def _within_latency_exact(
+    geo: WorkloadGeo, wanted: Mapping[str | None, float], capacity: Mapping[str, float]
+) -> tuple[dict[tuple[str | None, str], float], dict[str, float], dict[str | None, float]]:
+    """The most traffic servable within the latency rule, at the least total RTT (a transportation LP)."""
+    from scipy.optimize import linprog
+
+    clusters = [c for c, n in capacity.items() if n > EPS]
+    pairs = [(u, c) for u in wanted if u is not None for c in clusters if geo.within_latency(u, c)]
+    spare = {c: float(n) for c, n in capacity.items() if n > EPS}
+    if not pairs:
+        return {}, spare, dict(wanted)
+    scale = max(geo.rtt_ms[p] for p in pairs) * len(pairs) + 1.0
+    cost = [-1.0 + geo.rtt_ms[p] / scale for p in pairs]  # serve as much as possible, then the nearest
+    rows, bounds = [], []
+    for u in wanted:
+        rows.append([1.0 if p[0] == u else 0.0 for p in pairs])
+        bounds.append(wanted[u])
+    for c in clusters:
+        rows.append([1.0 if p[1] == c else 0.0 for p in pairs])
+        bounds.append(spare[c])
+    solution = linprog(cost, A_ub=rows, b_ub=bounds, bounds=(0, None), method="highs")
+    flows: dict[tuple[str | None, str], float] = {}
+    left = dict(wanted)
+    for (u, c), amount in zip(pairs, solution.x if solution.success else [0.0] * len(pairs), strict=True):
+        if amount > EPS:
+            flows[(u, c)] = amount
+            spare[c] -= amount
+            left[u] -= amount
+    return flows, spare, left
 
 
 def autoscale(geo: WorkloadGeo, demand: float, capacity: Mapping[str, float], headroom: float,

@@ -168,10 +168,12 @@ class Oracle:
         self.backend = backend
         self.solver = solver or _default_solver()
         self.solves = 0
+        self.max_gap = 0.0  # worst relative optimality gap of its plans (how close to a true lower bound)
         self._memo: dict[tuple[object, ...], Placement] = {}
 
     def reset(self) -> None:
         self.solves = 0
+        self.max_gap = 0.0
         self._memo = {}
 
     def decide(self, view: SlotView) -> Placement:
@@ -181,6 +183,7 @@ class Oracle:
             scenario = resized(view.scenario, demand, current={}, risk_aversion=0.0, max_moves=None)
             plan = self.solver(scenario, view.catalog, time_limit_s=self.time_limit_s, backend=self.backend)
             self.solves += 1
+            self.max_gap = max(self.max_gap, plan.solver.gap)
             self._memo[key] = plan_placement(plan)
         return self._memo[key]
 
@@ -201,10 +204,11 @@ def resized(
     max_moves: object = _KEEP,
 ) -> Scenario:
     """The scenario with each workload's replicas (and its peak egress, pro rata) set for one plan,
-    `current` as today's placement; optionally another riskAversion / maxMoves."""
+    `current` as today's placement; optionally another riskAversion / maxMoves. Replicas never go
+    below the workload's on-demand floor (minAvailable): the floor runs whatever the demand."""
     workloads = []
     for w in scenario.workloads:
-        n = replicas.get(w.key, w.replicas)
+        n = max(replicas.get(w.key, w.replicas), w.min_available)
         egress = w.egress_gb_per_hour * n / w.replicas if w.replicas > 0 else w.egress_gb_per_hour
         today = {c: r for c, r in current.get(w.key, {}).items() if r.total > 0}
         workloads.append(replace(w, replicas=n, egress_gb_per_hour=egress, current=today))
