@@ -5,7 +5,9 @@ same field manager that omits a field gives that field up, so one object never g
 
 - **workload** — the Deployment: the spot/on-demand scheduling (`placement.scheduling`) under
   `spec.template`, and `spec.replicas` only when no HPA scales it (never fighting an HPA); a
-  workload leaving a cluster gets `spec.replicas: 0`, which also pauses its HPA.
+  workload leaving a cluster gets `spec.replicas: 0`, which also pauses its HPA. A workload moving
+  into a cluster where its Deployment sits at 0 behind an HPA gets `spec.replicas` too: an HPA never
+  scales a target up from zero, so setting the floor alone would leave it at zero.
 - **autoscaler** — the HPA's `minReplicas`: the cluster's share is the floor the HPA scales from.
 - **capacity** — on Karpenter clusters, placement's spot and on-demand pools
   (`placement.nodepools`) in the version the cluster serves.
@@ -246,8 +248,8 @@ def _workload_patches(
     total = replicas.total
     hpa = facts.hpa if facts else None
     spec: dict[str, Any] = {}
-    if hpa is None or total == 0:
-        spec["replicas"] = total
+    if hpa is None or total == 0 or (before == 0 and facts is not None and facts.replicas == 0):
+        spec["replicas"] = total  # with an HPA only to wake it from zero: from there it scales on its own
     if total > 0:
         spec["template"] = scheduling.template()
     ref = ObjectRef("apps/v1", "Deployment", workload.name, workload.namespace)

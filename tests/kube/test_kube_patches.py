@@ -72,6 +72,18 @@ def test_an_hpa_gets_the_floor_and_the_deployment_keeps_no_replicas_field() -> N
     assert (hpa.replicas_before, hpa.replicas_after) == (2, 8)
 
 
+def test_a_deployment_at_zero_behind_an_hpa_is_woken_with_replicas_and_the_floor() -> None:
+    scenario = _fleet()
+    plan = make_plan(make_assignment("shop/web", "a", 2, 6))
+    live = {"a": LiveCluster("a", "aws", "eu-west-1", "karpenter/v1", workloads={
+        "shop/web": LiveWorkload(replicas=0, hpa="web", hpa_min_replicas=2, hpa_max_replicas=20)})}
+    patches = to_patches(plan, scenario, live=live)
+    deployment = _by(patches, "a", "Deployment", "web")
+    assert deployment.body["spec"]["replicas"] == 8  # an HPA never scales up from zero by itself
+    assert (deployment.replicas_before, deployment.replicas_after, deployment.change) == (0, 8, "up")
+    assert _by(patches, "a", "HorizontalPodAutoscaler", "web").body["spec"] == {"minReplicas": 8}
+
+
 def test_an_hpa_max_below_the_plan_caps_the_floor_and_says_so() -> None:
     scenario = _fleet()
     plan = make_plan(make_assignment("shop/web", "a", 4, 6))
