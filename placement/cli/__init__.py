@@ -4,7 +4,8 @@ Each command group lives in its own module exposing ``register(subparsers)``; th
 wires them together and turns known errors into one clear line and an exit code (never a traceback).
 
 Exit codes (DESIGN.md): 0 ok, 1 violations / changes found (validate, diff), 2 invalid input,
-3 some workloads unplaced, 4 environment failure (price fetch, cluster, Prometheus).
+3 some workloads unplaced, 4 environment failure (price fetch, cluster, Prometheus); `placement run`
+adds 5 a guard refused the plan, 6 prices stale or unavailable, 7 metrics not pushed.
 """
 
 from __future__ import annotations
