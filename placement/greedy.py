@@ -2,35 +2,32 @@
 
 Per workload, in the order given: choose clusters by their cheapest replica cost (serving each
 user region from its cheapest cluster within latency, spreading over minClusters), then turn the
-cheapest-saving replicas into spot up to the workload's spot share while keeping the on-demand
-floor. Cluster CPU caps are consumed as it goes; a workload that no longer fits is unplaced.
-Always valid by construction, never optimal in general (no look-ahead, no joint trade-offs).
+cheapest-saving replicas into spot up to the workload's spot share (and, with
+`spot.maxClusterShare`, no more than that share of the spot replicas in any one cluster) while
+keeping the on-demand floor. Cluster CPU caps and the churn budget (`maxMoves`) are consumed as it
+goes; a workload that no longer fits is unplaced. Always valid by construction, never optimal in
+general (no look-ahead, no joint trade-offs). Linear in the number of options: it is the plan
+`solve()` starts from and keeps for whatever the time limit leaves unsolved.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from placement.model import replica_costs
 from placement.options import ClusterOption, WorkloadOptions
+from placement.replicas import Placement, placement_moves, replica_costs
 from placement.scenario import Planning
 
-
-@dataclass(frozen=True, slots=True)
-class GreedyPlacement:
-    """Per workload: cluster -> (on-demand, spot) replicas and routed traffic; or None if unplaced."""
-
-    replicas: dict[str, tuple[int, int]]
-    routes: dict[tuple[str, str], float]
+GreedyPlacement = Placement  # the name this module has always exported
 
 
 def greedy(
     group: Sequence[WorkloadOptions], planning: Planning, capacity_cpu: dict[str, float]
-) -> list[GreedyPlacement | None]:
+) -> list[Placement | None]:
     remaining = dict(capacity_cpu)
-    return [_place(wo, planning, remaining) for wo in group]
+    moves_left = [planning.max_moves]
+    return [_place(wo, planning, remaining, moves_left) for wo in group]
 
 
 def _blended(option: ClusterOption, wo: WorkloadOptions, planning: Planning) -> float:
@@ -41,10 +38,12 @@ def _blended(option: ClusterOption, wo: WorkloadOptions, planning: Planning) -> 
     return od if sp is None else (1 - f) * od + f * min(od, sp)
 
 
-def _place(wo: WorkloadOptions, planning: Planning, remaining: dict[str, float]) -> GreedyPlacement | None:
+def _place(
+    wo: WorkloadOptions, planning: Planning, remaining: dict[str, float], moves_left: list[int | None]
+) -> Placement | None:
     w = wo.workload
     if w.replicas == 0:
-        return GreedyPlacement({}, {})
+        return Placement({}, {})
 
     def room(option: ClusterOption) -> float:
         cap = remaining.get(option.cluster.name)
@@ -66,12 +65,10 @@ def _place(wo: WorkloadOptions, planning: Planning, remaining: dict[str, float])
             routes[(user, best)] = routes.get((user, best), 0.0) + share * w.replicas
         totals = {c: math.ceil(v - 1e-9) for c, v in need.items()}
     else:
-        totals = {ranked[0].cluster.name: w.replicas} if ranked and room(ranked[0]) > 0 else {}
-        if not totals:
-            usable = [o for o in ranked if room(o) > 0]
-            if not usable:
-                return None
-            totals = {usable[0].cluster.name: w.replicas}
+        usable = [o for o in ranked if room(o) > 0]
+        if not usable:
+            return None
+        totals = {usable[0].cluster.name: w.replicas}
     for option in ranked:  # spread over minClusters: one replica each in the next cheapest clusters
         if len(totals) >= w.min_clusters:
             break
@@ -89,30 +86,48 @@ def _place(wo: WorkloadOptions, planning: Planning, remaining: dict[str, float])
     split = _split_spot(wo, planning, totals, by_name)
     if split is None:
         return None
+    placement = Placement(split, routes)
+    if moves_left[0] is not None:
+        moves = placement_moves(wo, placement)
+        if moves > moves_left[0]:
+            return None  # the churn budget is spent
+        moves_left[0] -= moves
     for name, count in totals.items():
         if name in remaining:
             remaining[name] -= count * w.cpu
-    return GreedyPlacement(split, routes)
+    return placement
 
 
 def _split_spot(
     wo: WorkloadOptions, planning: Planning, totals: dict[str, int], by_name: dict[str, ClusterOption]
 ) -> dict[str, tuple[int, int]] | None:
+    """Most spot replicas (cheapest savings first) that the spot share, floor and per-cluster share allow."""
     w = wo.workload
     total = sum(totals.values())
     budget = min(math.floor(w.spot_max_fraction * total + 1e-9), total - w.min_available)
     savings = []
+    spot_only = set()
     for name, count in totals.items():
         od, sp = replica_costs(by_name[name], w.replicas, w.egress_gb_per_hour, planning.risk_aversion)
+        if od is None:
+            spot_only.add(name)
         if sp is not None and (od is None or sp < od):
             savings.append((math.inf if od is None else od - sp, name, count))
-    spot = dict.fromkeys(totals, 0)
-    for _, name, count in sorted(savings, reverse=True):
-        take = min(count, max(budget, 0))
-        spot[name] = take
-        budget -= take
-    for name, count in totals.items():
-        od, _ = replica_costs(by_name[name], w.replicas, w.egress_gb_per_hour, planning.risk_aversion)
-        if od is None and spot[name] < count:
-            return None  # an all-spot cluster could not take all its replicas as spot
-    return {name: (count - spot[name], spot[name]) for name, count in totals.items()}
+    savings.sort(reverse=True)
+    share = w.spot_max_cluster_share
+    for wanted in range(max(budget, 0), -1, -1):
+        cap = wanted if share is None else math.floor(share * wanted + 1e-9)
+        spot = dict.fromkeys(totals, 0)
+        left = wanted
+        for _, name, count in savings:
+            take = min(count, cap, left)
+            spot[name] = take
+            left -= take
+        if any(spot[name] < totals[name] for name in spot_only):
+            if share is None:
+                return None  # an all-spot cluster could not take all its replicas as spot
+            continue
+        used = wanted - left
+        if share is None or all(s <= share * used + 1e-9 for s in spot.values()):
+            return {name: (count - spot[name], spot[name]) for name, count in totals.items()}
+    return None

@@ -1,33 +1,48 @@
-"""`solve()`: the pure core — a scenario and a catalog in, a `Plan` out.
+"""`solve()`: the pure core — a scenario and a catalog in, a `Plan` out, within a hard time limit.
 
-How it runs (the model itself is documented in `placement.model`):
+How it runs (the model itself is documented in `placement.model`, the reasons and measurements
+behind each step in docs/solver.md):
 1. Price every allowed (workload, cluster, capacity type) and drop what a workload's own rules
    forbid (`placement.options`); workloads left with nothing are `unplaced` with their reason.
-2. Split workloads into groups that share no constraint: workloads that can reach the same
-   capacity-capped cluster are coupled, and a churn budget (`maxMoves`) couples everything.
-   Independent workloads are batched into models of bounded size.
-3. Solve each group with MathOpt (HiGHS by default) within its share of the time limit; a group
-   with no solution in time falls back to the greedy plan, and the better of the two is kept.
-4. Turn replica counts into assignments, routes, costs, moves, bound and gap.
+2. **A plan at once**: the greedy cheapest-first placement of every workload, respecting cluster
+   caps and the churn budget (`placement.greedy`). Whatever the time limit leaves unsolved keeps it.
+3. **Every workload's own optimum**, ignoring the resources workloads share (CPU caps, `maxMoves`):
+   closed form where provable, else large LP batches whose integral workloads are proved optimal,
+   else small MIPs (`placement.independent`).
+4. **Coupling only where it binds**: a workload whose own optimum uses no capped cluster and adds no
+   replica is in *some* optimal plan with exactly that placement (swap it into any optimal plan: no
+   dearer, and it frees resources), so it is final. The others form one coupled group; if their own
+   optima fit the caps and budget together they are final too, else the group is solved by LP,
+   then fix (`placement.coupled`).
+5. The time limit holds: each step checks the `Budget` before it starts, backends get a limit well
+   inside what is left, and a step that does not finish leaves its workloads on the greedy plan
+   (status `time_limit`). Replica counts become assignments, routes, costs, moves, bound and gap.
+
+Bound: Σ over final workloads of their own lower bound, plus the coupled group's LP bound, which
+is a valid lower bound for the whole scenario (each part bounds its own optimum, and fixing
+resource-free workloads loses nothing). Status: `optimal` when gap ≤ `relative_gap`, `feasible`
+when not, `time_limit` when the budget cut any step short, `infeasible` when nothing is placed.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 
+from placement.budget import Budget
 from placement.costing import ReplicaPricer
-from placement.greedy import GreedyPlacement, greedy
-from placement.model import WorkloadVars, build_group, replica_costs
+from placement.coupled import solve_coupled
+from placement.dominance import prune_all
+from placement.greedy import greedy
+from placement.independent import Solved, solve_independent
 from placement.options import WorkloadOptions, all_options
 from placement.plan import Assignment, HourlyCost, Plan, Route, SolverStats, Unplaced
 from placement.plan_costs import price_current, price_placement
-from placement.scenario import Scenario
+from placement.replicas import Placement, capped_cpu, placement_cost, placement_moves
+from placement.scenario import Planning, Scenario
 from pricing import CapacityType, Catalog
 
-_BATCH_VARIABLES = 300  # independent workloads per model: small models solve to optimality fast
-_PRICED_DECOMPOSITION_MIN = 50  # coupled groups larger than this are decomposed with shadow prices
+_ASSEMBLY_S_PER_WORKLOAD = 1e-4  # reserve for building the Plan after the last solver step
 
 
 def solve(
@@ -46,212 +61,135 @@ def solve(
     options = all_options(scenario, pricer)
     unplaced = [o.unplaced for o in options if o.unplaced is not None]
     placeable = [o for o in options if o.unplaced is None and o.workload.replicas > 0]
+    budget = Budget(limit, reserve_s=_ASSEMBLY_S_PER_WORKLOAD * len(scenario.workloads), started=started)
     capacity = {c.name: c.capacity_cpu for c in scenario.clusters if c.capacity_cpu is not None}
-    groups = _groups(placeable, capacity, coupled_all=planning.max_moves is not None)
-
-    placements: dict[str, GreedyPlacement] = {}
-    objective = bound = 0.0
-    statuses: set[str] = set()
-    for index, (group, coupled) in enumerate(groups):
-        remaining_s = max(limit - (time.perf_counter() - started), 0.05)
-        share_s = remaining_s * _size(group) / max(sum(_size(g) for g, _ in groups[index:]), 1)
-        result, value, group_bound, status = _solve_group(group, coupled, planning, capacity, share_s, backend,
-                                                          relative_gap)
-        statuses.add(status)
-        objective += value
-        bound += group_bound
-        for wo, placement in zip(group, result, strict=True):
-            if placement is None:
-                unplaced.append(_capacity_unplaced(wo, capacity, planning.max_moves))
-            else:
-                placements[wo.workload.key] = placement
-    status = "infeasible" if not placements and unplaced else (
-        "optimal" if statuses <= {"optimal"} else "feasible")
-    if not groups and not unplaced:
-        status = "optimal"
+    final, objective, bound = _solve_all(placeable, planning, capacity, budget, backend, relative_gap)
+    placements: dict[str, Placement] = {}
+    for wo, placement in zip(placeable, final, strict=True):
+        if placement is None:
+            unplaced.append(_unplaced(wo, capacity, planning.max_moves, budget.ran_out))
+        else:
+            placements[wo.workload.key] = placement
+    gap = 0.0 if objective <= 0 else max(objective - bound, 0.0) / max(abs(objective), 1e-9)
+    if not placements and unplaced:
+        status = "infeasible"
+    elif budget.ran_out:
+        status = "time_limit"
+    else:
+        status = "optimal" if gap <= relative_gap else "feasible"
     return _plan(scenario, catalog, options, placements, unplaced, pricer, status,
                  objective, bound, time.perf_counter() - started, backend)
 
 
-def _size(group: Sequence[WorkloadOptions]) -> int:
-    return sum(len(o.options) for o in group)
-
-
-def _groups(
-    placeable: list[WorkloadOptions], capacity: dict[str, float], *, coupled_all: bool
-) -> list[tuple[list[WorkloadOptions], bool]]:
-    """Coupled components (shared capped clusters, or everything under a churn budget), then batches."""
-    if coupled_all:
-        return [(placeable, True)] if placeable else []
-    parent: dict[str, str] = {}
-
-    def find(a: str) -> str:
-        while parent.setdefault(a, a) != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    free: list[WorkloadOptions] = []
-    for wo in placeable:
-        capped = [o.cluster.name for o in wo.options if o.cluster.name in capacity]
-        if not capped:
-            free.append(wo)
-            continue
-        for other in capped[1:]:
-            parent[find(other)] = find(capped[0])
-    components: dict[str, list[WorkloadOptions]] = {}
-    for wo in placeable:
-        capped = [o.cluster.name for o in wo.options if o.cluster.name in capacity]
-        if capped:
-            components.setdefault(find(capped[0]), []).append(wo)
-    groups: list[tuple[list[WorkloadOptions], bool]] = [(members, True) for members in components.values()]
-    batch: list[WorkloadOptions] = []
-    for wo in free:
-        batch.append(wo)
-        if _size(batch) * 3 >= _BATCH_VARIABLES:
-            groups.append((batch, False))
-            batch = []
-    if batch:
-        groups.append((batch, False))
-    return groups
-
-
-def _solve_group(
-    group: list[WorkloadOptions],
-    coupled: bool,
-    planning,
+def _solve_all(
+    placeable: list[WorkloadOptions],
+    planning: Planning,
     capacity: dict[str, float],
-    time_limit_s: float,
+    budget: Budget,
     backend: str,
     relative_gap: float,
-) -> tuple[list[GreedyPlacement | None], float, float, str]:
-    started = time.perf_counter()
-    baseline = greedy(group, planning, capacity)
-    baseline_cost = _objective(group, baseline, planning)
-    baseline_lost = sum(p is None for p in baseline)
-    if planning.max_moves is not None and _greedy_moves(group, baseline) > planning.max_moves:
-        baseline_lost = len(group) + 1  # greedy knows no churn budget: never prefer it over the model
-    if coupled and planning.max_moves is None and len(group) > _PRICED_DECOMPOSITION_MIN:
-        priced = _solve_priced(group, planning, capacity, time_limit_s, backend, relative_gap)
-        if priced is not None:
-            placements, cost, bound = priced
-            lost = sum(p is None for p in placements)
-            if (lost, cost) <= (baseline_lost, baseline_cost + 1e-9):
-                return placements, cost, min(bound, cost), "optimal" if cost - bound <= relative_gap * cost else "feasible"
-        time_limit_s = max(time_limit_s - (time.perf_counter() - started), 0.05)
-    milp, variables = build_group(group, planning, coupled=coupled, capacity_cpu=capacity)
-    result = milp.solve(backend=backend, time_limit_s=time_limit_s, relative_gap=relative_gap)
-    if result.status in ("optimal", "feasible"):
-        placements = [_read(v, result.values) for v in variables]
-        cost = _objective(group, placements, planning)
-        lost = sum(p is None for p in placements)
-        if (lost, cost) <= (baseline_lost, baseline_cost + 1e-9):
-            return placements, cost, min(result.bound, cost), result.status
-    # No solution in time (or worse than greedy): keep the greedy plan, bound from the solver if any.
-    bound = result.bound if math.isfinite(result.bound) else 0.0
-    return baseline, baseline_cost, min(bound, baseline_cost), "feasible"
+) -> tuple[list[Placement | None], float, float]:
+    """Final placements (None = unplaced), their objective and a lower bound (steps 2–4 above)."""
+    fallback = greedy(placeable, planning, capacity)
+    fallback_usd = [None if p is None else placement_cost(wo, p, planning) for wo, p in zip(placeable, fallback, strict=True)]
+    pruned = prune_all(placeable, planning, capacity)
+    solved = solve_independent(pruned, planning, budget, backend=backend, relative_gap=relative_gap,
+                               cost_caps_usd=fallback_usd)
+    churn = planning.max_moves is not None
+    final: list[Placement | None] = list(fallback)
+    bound = 0.0
+    caps = dict(capacity)  # what the greedy placements kept for lack of time leave of caps and budget
+    moves_left = planning.max_moves
+    coupled: list[int] = []
+    for index, (wo, own) in enumerate(zip(placeable, solved, strict=True)):
+        if own is None:
+            for name, cpu in capped_cpu(wo, fallback[index], capacity).items():
+                caps[name] -= cpu
+            moves_left = None if moves_left is None else moves_left - placement_moves(wo, fallback[index])
+        elif _uses_shared(wo, own, capacity, churn):
+            coupled.append(index)
+        else:
+            final[index] = _cheaper(wo, own, fallback[index], capacity, churn, planning)
+            bound += own.bound
+    if coupled:
+        own_optima: list[Solved] = [solved[i] for i in coupled]  # type: ignore[misc]
+        group = [pruned[i] for i in coupled]
+        if _fits(group, [s.placement for s in own_optima], caps, moves_left):
+            placements, group_bound = [s.placement for s in own_optima], sum(s.bound for s in own_optima)
+        else:
+            placements, group_bound = _solve_shared(group, [placeable[i] for i in coupled], [fallback[i] for i in coupled],
+                                                    own_optima, planning, caps, moves_left, budget, backend, relative_gap)
+        for index, placement in zip(coupled, placements, strict=True):
+            final[index] = placement
+        bound += group_bound
+    objective = sum(placement_cost(wo, p, planning) for wo, p in zip(placeable, final, strict=True))
+    return final, objective, min(bound, objective)
 
 
-def _solve_priced(
+def _solve_shared(
     group: list[WorkloadOptions],
-    planning,
-    capacity: dict[str, float],
-    time_limit_s: float,
+    full: list[WorkloadOptions],
+    fallback: list[Placement | None],
+    own_optima: list[Solved],
+    planning: Planning,
+    caps: dict[str, float],
+    moves_left: int | None,
+    budget: Budget,
     backend: str,
     relative_gap: float,
-) -> tuple[list[GreedyPlacement | None], float, float] | None:
-    """Capacity-coupled groups, decomposed: LP shadow prices, independent solves, exact repair.
+) -> tuple[list[Placement | None], float]:
+    """The coupled group's placements and lower bound: LP-then-fix, or its greedy placements if better or out of time.
 
-    1. Solve the LP relaxation of the whole group: its optimum is a valid lower bound, and the duals
-       of the capacity rows are the $/CPU-hour each capped cluster is worth at the margin.
-    2. Solve the workloads as independent batches with that price added to capped clusters (no
-       capacity rows, so the batches are small and fast).
-    3. Keep every workload that uses no over-full cluster; re-solve the rest exactly as one coupled
-       model against the capacity that is left.
-    Returns None when a step fails, and the caller solves the whole group directly.
+    The greedy placements are always valid here: they are a subset of one greedy run over everything.
     """
-    started = time.perf_counter()
-    rows: dict[str, int] = {}
-    milp, _ = build_group(group, planning, coupled=True, capacity_cpu=capacity, capacity_rows=rows)
-    lp = milp.solve(backend="highs", time_limit_s=time_limit_s / 3, relax=True)
-    if lp.status != "optimal" or lp.row_duals is None:
-        return None
-    prices = {cluster: max(-lp.row_duals.get(row, 0.0), 0.0) for cluster, row in rows.items()}
-    # Lagrangian bound: Σ batch bounds (priced) − Σ λ·cap is a valid lower bound for any λ ≥ 0.
-    lagrangian = -sum(prices[c] * capacity[c] for c in prices)
-    order = {wo.workload.key: i for i, wo in enumerate(group)}
-    ordered: list[GreedyPlacement | None] = [None] * len(group)
-    for batch, _ in _groups(group, {}, coupled_all=False):
-        batch_milp, batch_vars = build_group(batch, planning, coupled=False, capacity_cpu={}, cpu_prices=prices)
-        left = max(time_limit_s - (time.perf_counter() - started), 0.05)
-        result = batch_milp.solve(backend=backend, time_limit_s=left / 2, relative_gap=relative_gap)
-        if result.status not in ("optimal", "feasible"):
-            return None
-        lagrangian += result.bound
-        for wo, v in zip(batch, batch_vars, strict=True):
-            ordered[order[wo.workload.key]] = _read(v, result.values)
+    churn = moves_left is not None
+    cost_caps = [None if p is None or _takes_shared(wo, p, caps, churn) else placement_cost(wo, p, planning)
+                 for wo, p in zip(full, fallback, strict=True)]
+    result = solve_coupled(group, planning, caps, moves_left, budget, backend=backend, relative_gap=relative_gap,
+                           cost_caps_usd=cost_caps)
+    greedy_key = (sum(p is None for p in fallback), sum(placement_cost(wo, p, planning) for wo, p in zip(full, fallback, strict=True)))
+    if result is None:
+        return fallback, sum(s.bound for s in own_optima)
+    if (sum(p is None for p in result.placements), result.cost) <= greedy_key:
+        return result.placements, result.bound
+    return fallback, min(result.bound, greedy_key[1])
+
+
+def _uses_shared(wo: WorkloadOptions, own: Solved, capacity: dict[str, float], churn: bool) -> bool:
+    """Whether a workload's own optimum takes CPU in a capped cluster or adds replicas under a churn budget."""
+    return _takes_shared(wo, own.placement, capacity, churn)
+
+
+def _takes_shared(wo: WorkloadOptions, placement: Placement | None, capacity: dict[str, float], churn: bool) -> bool:
+    return bool(capped_cpu(wo, placement, capacity)) or (churn and placement_moves(wo, placement) > 0)
+
+
+def _cheaper(wo: WorkloadOptions, own: Solved, greedy_placement: Placement | None, capacity: dict[str, float],
+             churn: bool, planning: Planning) -> Placement | None:
+    """The model's placement, or the greedy one when that is cheaper and takes no shared resource either."""
+    if own.proved or greedy_placement is None or own.placement is None:
+        return own.placement
+    if capped_cpu(wo, greedy_placement, capacity) or (churn and placement_moves(wo, greedy_placement) > 0):
+        return own.placement
+    if placement_cost(wo, greedy_placement, planning) < own.cost - 1e-12:
+        return greedy_placement
+    return own.placement
+
+
+def _fits(group: Sequence[WorkloadOptions], placements: Sequence[Placement | None], caps: dict[str, float],
+          moves_left: int | None) -> bool:
+    """Whether these placements fit the caps and churn budget left, all together."""
     used: dict[str, float] = {}
-    for wo, placement in zip(group, ordered, strict=True):
-        for name, (od, sp) in (placement.replicas.items() if placement else ()):
-            used[name] = used.get(name, 0.0) + wo.workload.cpu * (od + sp)
-    full = {name for name, cap in capacity.items() if used.get(name, 0.0) > cap + 1e-9}
-    if full:
-        stuck = [i for i, (wo, p) in enumerate(zip(group, ordered, strict=True))
-                 if p is not None and full & set(p.replicas)]
-        remaining = dict(capacity)
-        for i, (wo, placement) in enumerate(zip(group, ordered, strict=True)):
-            if i in stuck or placement is None:
-                continue
-            for name, (od, sp) in placement.replicas.items():
-                if name in remaining:
-                    remaining[name] -= wo.workload.cpu * (od + sp)
-        sub = [group[i] for i in stuck]
-        sub_milp, sub_vars = build_group(sub, planning, coupled=True, capacity_cpu=remaining)
-        left = max(time_limit_s - (time.perf_counter() - started), 0.05)
-        result = sub_milp.solve(backend=backend, time_limit_s=left, relative_gap=relative_gap)
-        if result.status not in ("optimal", "feasible"):
-            return None
-        for i, v in zip(stuck, sub_vars, strict=True):
-            ordered[i] = _read(v, result.values)
-    return ordered, _objective(group, ordered, planning), max(lp.bound, lagrangian)
-
-
-def _greedy_moves(group: Sequence[WorkloadOptions], placements: Sequence[GreedyPlacement | None]) -> int:
     moves = 0
     for wo, placement in zip(group, placements, strict=True):
-        for name, (od, sp) in (placement.replicas.items() if placement else ()):
-            today = wo.workload.current.get(name)
-            moves += max(od - (today.on_demand if today else 0), 0) + max(sp - (today.spot if today else 0), 0)
-    return moves
+        for name, cpu in capped_cpu(wo, placement, caps).items():
+            used[name] = used.get(name, 0.0) + cpu
+        moves += placement_moves(wo, placement)
+    return all(cpu <= caps[name] + 1e-9 for name, cpu in used.items()) and (moves_left is None or moves <= moves_left)
 
 
-def _read(vars_: WorkloadVars, values: Sequence[float]) -> GreedyPlacement | None:
-    if vars_.unplaced is not None and values[vars_.unplaced] > 0.5:
-        return None
-    replicas: dict[str, tuple[int, int]] = {}
-    for name in {*vars_.on_demand, *vars_.spot}:
-        od = round(values[vars_.on_demand[name]]) if name in vars_.on_demand else 0
-        sp = round(values[vars_.spot[name]]) if name in vars_.spot else 0
-        if od or sp:
-            replicas[name] = (od, sp)
-    routes = {key: values[col] for key, col in vars_.routes.items() if values[col] > 1e-6}
-    return GreedyPlacement(replicas, routes)
-
-
-def _objective(group: Sequence[WorkloadOptions], placements: Sequence[GreedyPlacement | None], planning) -> float:
-    total = 0.0
-    for wo, placement in zip(group, placements, strict=True):
-        if placement is None:
-            continue
-        by_name = {o.cluster.name: o for o in wo.options}
-        for name, (od, sp) in placement.replicas.items():
-            od_cost, sp_cost = replica_costs(by_name[name], wo.workload.replicas, wo.workload.egress_gb_per_hour,
-                                             planning.risk_aversion)
-            total += od * (od_cost or 0.0) + sp * (sp_cost or 0.0)
-    return total
-
-
-def _capacity_unplaced(wo: WorkloadOptions, capacity: dict[str, float], max_moves: int | None) -> Unplaced:
+def _unplaced(wo: WorkloadOptions, capacity: dict[str, float], max_moves: int | None, ran_out: bool) -> Unplaced:
+    """Why a workload with allowed clusters ended up unplaced: shared caps, the churn budget, or its own rules."""
     capped = sorted(o.cluster.name for o in wo.options if o.cluster.name in capacity)
     parts, rules = [], []
     if capped:
@@ -260,6 +198,17 @@ def _capacity_unplaced(wo: WorkloadOptions, capacity: dict[str, float], max_move
     if max_moves is not None:
         rules.append("maxMoves")
         parts.append(f"the churn budget maxMoves={max_moves} is spent")
+    if not parts:
+        w = wo.workload
+        own = [name for name, on in (("spot.maxFraction", w.spot_max_fraction < 1), ("spot.maxClusterShare",
+               w.spot_max_cluster_share is not None), ("minAvailable", w.min_available > 0),
+               ("minClusters", w.min_clusters > 1), ("latencyMs", w.latency_ms is not None)) if on]
+        rules.extend(own)
+        detail = f"its rules {', '.join(own)} admit no placement together in its allowed clusters" if own else \
+            "no placement was found"
+        if ran_out:
+            detail += " (the time limit cut the search short: raise timeLimitSeconds)"
+        return Unplaced(wo.workload.key, detail, tuple(rules))
     uncapped = [o.cluster.name for o in wo.options if o.cluster.name not in capacity]
     tail = "" if not uncapped else f" (its other allowed clusters {', '.join(sorted(uncapped))} cannot take it alone)"
     return Unplaced(wo.workload.key, " and ".join(parts) + tail, tuple(rules))
@@ -269,7 +218,7 @@ def _plan(
     scenario: Scenario,
     catalog: Catalog,
     options: list[WorkloadOptions],
-    placements: dict[str, GreedyPlacement],
+    placements: dict[str, Placement],
     unplaced: list[Unplaced],
     pricer: ReplicaPricer,
     status: str,
