@@ -116,15 +116,17 @@ def ecommerce(embedded: Catalog) -> Case:
     users = (UserRegion("eu-central", 50.1, 8.7), UserRegion("eu-west", 51.5, -0.1), UserRegion("eu-south", 45.46, 9.19))
     shares = {"eu-central": 0.5, "eu-west": 0.3, "eu-south": 0.2}
     home = "aws-eu-central-1"
-    web = {"users": shares, "latency_ms": 60, "min_clusters": 2}
+    # Critical services: at most half of a workload's spot replicas in any one pool (spot.maxClusterShare),
+    # so one reclaim event cannot take more than a quarter of it.
+    web = {"users": shares, "latency_ms": 60, "min_clusters": 2, "spot_max_cluster_share": 0.5}
     workloads = [
         workload("shop/storefront", 1, 2, 24, home, spot_max_fraction=0.6, min_available=4, **web),
         workload("shop/catalog-api", 1, 4, 16, home, spot_max_fraction=0.6, min_available=3, **web),
         workload("shop/cart", 0.5, 1, 12, home, spot_max_fraction=0.5, min_available=3, residency=("EU",), **web),
         workload("shop/checkout", 1, 2, 8, home, spot_max_fraction=0.3, min_available=4, residency=("EU",), **web),
         workload("shop/search", 2, 8, 10, home, spot_max_fraction=0.7, min_available=2, **web),
-        workload("shop/images", 2, 4, 6, home, spot_max_fraction=1.0, min_available=1),
-        workload("shop/recommendations", 2, 8, 8, home, spot_max_fraction=0.9, min_available=1),
+        workload("shop/images", 2, 4, 6, home, spot_max_fraction=1.0, min_available=1, spot_max_cluster_share=0.5),
+        workload("shop/recommendations", 2, 8, 8, home, spot_max_fraction=0.9, min_available=1, spot_max_cluster_share=0.5),
         workload("payments/ledger", 1, 4, 4, home, spot_max_fraction=0.0, min_available=4, residency=("DE",)),
     ]
     scenario = Scenario("case-b-ecommerce", tuple(clusters), tuple(workloads), users,
