@@ -114,3 +114,16 @@ def test_whatif_reports_before_after_and_changed_assignments(scenario_file: Path
 def test_whatif_bad_input_is_one_line_and_exit_2(scenario_file: Path, capsys, argv: list[str], message: str) -> None:
     assert main(["whatif", "--scenario", str(scenario_file), *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_simulate_replays_a_price_history_csv(scenario_file: Path, tmp_path: Path, capsys) -> None:
+    history = tmp_path / "spot.csv"
+    pd.DataFrame({"time": ["2025-01-01T00:00Z", "2025-01-01T03:00Z"], "cloud": "aws", "region": "eu-west-1",
+                  "instance_type": "m5.large", "capacity_type": "spot", "hourly_usd": [0.001, 5.0]}).to_csv(history, index=False)
+    cheap_then_dear = run_json(capsys, "simulate", "--scenario", str(scenario_file), "--hours", "6", "--history-hours", "24",
+                               "--prices", str(history), "--strategies", "oracle", "-o", "json")
+    flat = run_json(capsys, "simulate", "--scenario", str(scenario_file), "--hours", "6", "--history-hours", "24",
+                    "--strategies", "oracle", "-o", "json")
+    assert cheap_then_dear["rows"][0]["cost_usd"] != flat["rows"][0]["cost_usd"]
+    assert main(["simulate", "--scenario", str(scenario_file), "--hours", "4", "--prices", str(tmp_path / "none.csv")]) == 2
+    assert "not constant, synthetic or an existing CSV" in capsys.readouterr().err

@@ -15,6 +15,7 @@ from placement.simulate import (
     HourlySeries,
     TrafficEvent,
     bind_traffic,
+    load_prometheus_traces,
     load_traces,
     match_traces,
     scaled,
@@ -94,3 +95,24 @@ def test_synthetic_traffic_is_seeded_peaks_at_declared_replicas_and_follows_user
     assert a["shop/jp"].load[:72].max() == pytest.approx(20.0)
     busiest = {k: int(np.argmax(t.load[:24])) for k, t in a.items()}  # UTC hour of the first day's peak
     assert abs(busiest["shop/jp"] - 11) <= 2 and abs(busiest["shop/uk"] - 20) <= 2  # 20:00 local time
+
+
+class FakePrometheus:
+    """Answers every range query with one 5-minute series per deployment (a stand-in for PrometheusConnect)."""
+
+    url = "http://prometheus.test"
+
+    def custom_query_range(self, query, start_time, end_time, step, params=None):
+        seconds = int(step.rstrip("s"))
+        stamps = range(int(start_time.timestamp()), int(end_time.timestamp()) + 1, seconds)
+        return [{"metric": {"namespace": "shop", "deployment": name},
+                 "values": [[t, str(scale * (1 + (t // 3600) % 2))] for t in stamps]} for name, scale in (("web", 10), ("api", 3))]
+
+
+def test_prometheus_traces_are_hourly_per_label_set() -> None:
+    series = load_prometheus_traces(FakePrometheus(), "sum by (namespace, deployment) (rate(http_requests_total[5m]))",
+                                    start=START, end=START + pd.Timedelta(hours=5), id_labels=("namespace", "deployment"))
+    assert sorted(series) == ["shop/api", "shop/web"]
+    assert list(series["shop/web"].values) == [10.0, 20.0, 10.0, 20.0, 10.0, 20.0]
+    scenario = make_scenario([make_cluster("ie")], [make_workload("web", replicas=4)])
+    assert match_traces(scenario, series)["shop/web"] is series["shop/web"]
