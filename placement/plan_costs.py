@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from placement.costing import ReplicaPricer
-from placement.egress import egress_usd_per_gb
+from placement.egress import cluster_egress_usd_per_gb
 from placement.plan import Assignment, Route
 from placement.scenario import Scenario
 from pricing import CapacityType
@@ -52,7 +52,7 @@ def price_placement(
                 share = served.get((a.workload, a.cluster), 0.0) / workload.replicas
             else:
                 share = a.replicas / max(totals[a.workload], 1)
-            egress += workload.egress_gb_per_hour * share * egress_usd_per_gb(cluster.cloud)
+            egress += workload.egress_gb_per_hour * share * cluster_egress_usd_per_gb(cluster)
     return CostParts(compute, egress, risk)
 
 

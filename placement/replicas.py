@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from placement.egress import egress_usd_per_gb
+from placement.egress import cluster_egress_usd_per_gb
 from placement.options import ClusterOption, WorkloadOptions
 from placement.scenario import Planning
 
@@ -25,7 +25,7 @@ def replica_costs(option: ClusterOption, workload_replicas: int, egress_gb_per_h
     """Objective cost of one on-demand and one spot replica in this option (None: not offered)."""
     egress = 0.0
     if egress_gb_per_hour and workload_replicas:
-        egress = egress_gb_per_hour * egress_usd_per_gb(option.cluster.cloud) / workload_replicas
+        egress = egress_gb_per_hour * cluster_egress_usd_per_gb(option.cluster) / workload_replicas
     od = None if option.on_demand is None else option.on_demand.hourly_usd + egress
     sp = None
     if option.spot is not None:

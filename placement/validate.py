@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from placement.egress import egress_usd_per_gb
+from placement.egress import cluster_egress_usd_per_gb, egress_usd_per_gb
 from placement.jurisdictions import residency_allows
 from placement.latency import estimate_rtt_ms
 from placement.plan import Plan
@@ -141,7 +141,7 @@ def check(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[Violation]:
         else:
             egress += _check_routes(add, scenario, w, mine, routes.get(key, []), clusters)
         if w.egress_gb_per_hour and w.latency_ms is None:
-            egress += sum(w.egress_gb_per_hour * (a.on_demand + a.spot) / total * egress_usd_per_gb(a.cloud) for a in mine)
+            egress += sum(w.egress_gb_per_hour * (a.on_demand + a.spot) / total * _egress_price(clusters, a.cluster, a.cloud) for a in mine)
     for name, used in used_cpu.items():
         cap = clusters[name].capacity_cpu if name in clusters else None
         if cap is not None and used > cap + _TOLERANCE:
@@ -199,5 +199,10 @@ def _check_routes(add, scenario: Scenario, w: Workload, mine, routes, clusters) 
         if load > replicas.get(name, 0) + 1e-4:
             add("routing", w.key, f"{name} serves {load:.3f} replicas-worth with {replicas.get(name, 0)} replicas")
         if w.egress_gb_per_hour and w.replicas:
-            egress += w.egress_gb_per_hour * load / w.replicas * egress_usd_per_gb(clusters[name].cloud)
+            egress += w.egress_gb_per_hour * load / w.replicas * cluster_egress_usd_per_gb(clusters[name])
     return egress
+
+
+def _egress_price(clusters: dict, name: str, cloud: str) -> float:
+    """$/GB leaving cluster `name` (its override, else its cloud's price; the cloud's if it is unknown)."""
+    return cluster_egress_usd_per_gb(clusters[name]) if name in clusters else egress_usd_per_gb(cloud)

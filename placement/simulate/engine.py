@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from placement.costing import ReplicaPricer
-from placement.egress import egress_usd_per_gb
+from placement.egress import cluster_egress_usd_per_gb
 from placement.errors import PlacementError
 from placement.scenario import Replicas, Scenario
 from placement.simulate.fleet import Fleet, WorkloadGeo
@@ -242,8 +242,8 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
             tally.unserved[t] += unserved_rh * (ctx.penalty(version, pricer, key) if unserved_rh > 0 else 0.0)
             for weight, served in phases:
                 for (user, c), amount in served.flows.items():
-                    cloud = scenario.cluster(c).cloud
-                    tally.egress[t] += weight * amount * geo.egress_gb_per_replica_hour * egress_usd_per_gb(cloud)
+                    price = cluster_egress_usd_per_gb(scenario.cluster(c))
+                    tally.egress[t] += weight * amount * geo.egress_gb_per_replica_hour * price
                     if user is not None:
                         tally.rtt.append(geo.rtt_ms[(user, c)])
                         tally.weight.append(weight * amount)

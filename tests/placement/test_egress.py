@@ -100,3 +100,20 @@ def test_planning_slot_fields_are_validated(planning, expected):
 def test_planning_slot_fields_load():
     scenario = _load(planning="  planning: {slots: 24, maxMovesPerSlot: 5}")
     assert (scenario.planning.slots, scenario.planning.max_moves_per_slot) == (24, 5)
+
+
+def test_an_override_is_what_the_plan_costs_and_the_validator_recomputes():
+    from builders import make_catalog
+
+    from placement.solve import solve
+    from placement.validate import check
+
+    doc = ("    egress:\n      aws: {internetPerGb: 1.0}\n      gcp: {internetPerGb: 1.0}")
+    catalog = make_catalog(("aws", "eu-west-1", 1.0), ("gcp", "europe-west4", 1.0))
+    embedded = solve(_load(), catalog)
+    overridden_scenario = _load(doc)
+    overridden = solve(overridden_scenario, catalog)
+    # 3 GB/h leave wherever the replicas are: at $1/GB instead of the embedded $0.09 (aws) or $0.12 (gcp)
+    assert overridden.hourly_usd.egress == pytest.approx(3.0)
+    assert embedded.hourly_usd.egress == pytest.approx(3 * 0.09)
+    assert check(overridden, overridden_scenario, catalog) == []
