@@ -47,7 +47,7 @@ $(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-test
 	$(PIP) -e '.[test,notebooks,bench]'
 	touch $@
 
-bench: bench-solve bench-pricing bench-forecast
+bench: bench-solve bench-pricing bench-forecast bench-cases
 
 bench-solve: $(VENV)/.installed-bench
 	$(BIN)/python bench/solve.py
@@ -57,6 +57,9 @@ bench-pricing: $(VENV)/.installed-bench
 
 bench-forecast: $(VENV)/.installed-bench
 	$(BIN)/python bench/forecast.py
+
+bench-cases: $(VENV)/.installed-bench
+	$(BIN)/python bench/casestudies.py
 
 e2e: $(VENV)/.installed-test
 	@test -n "$$PLACEMENT_E2E_KUBECONFIG" || { echo "set PLACEMENT_E2E_KUBECONFIG to a test cluster's kubeconfig (see README: e2e on kind)"; exit 2; }
