@@ -16,7 +16,7 @@ hour's realized demand. `behaviour` tells the engine how the decision is carried
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -82,8 +82,9 @@ class SlotView:
         return self._replicas[workload][: self._traffic[workload].history_h + self.hour]
 
     def traffic(self, workload: str) -> WorkloadTraffic:
-        """The workload's trace binding; read loads only through the history methods."""
-        return self._traffic[workload]
+        """The workload's trace binding (per_replica, history_h), its load cut at this hour: no future."""
+        t = self._traffic[workload]
+        return replace(t, load=t.load[: t.history_h + self.hour])
 
     def peak_demand(self, workload: str) -> int:
         """The most replicas any replayed hour needs: what a capacity plan for static fleets sizes for."""

@@ -141,3 +141,11 @@ def test_hourly_frame_and_rows_add_up() -> None:
     rows = {r["strategy"]: r for r in result.rows(baseline="b", oracle="a")}
     assert rows["a"]["savings_vs_static"] == pytest.approx(0.5) and rows["b"]["vs_oracle"] == pytest.approx(2.0)
     assert np.isnan(result["a"].p95_latency_ms)  # no users, no latency
+
+
+def test_the_trace_binding_a_strategy_sees_stops_at_the_current_hour() -> None:
+    scenario = make_scenario([IE], [make_workload(replicas=4)])
+    spy = Fixed({"shop/web": {"ie": Replicas(4, 0)}})
+    run(scenario, spy, {"shop/web": [4, 9, 9]})
+    seen = spy.views[1].traffic("shop/web")
+    assert len(seen.load) == 25 and seen.load.max() == 4 and seen.per_replica == 1.0
