@@ -38,4 +38,12 @@ class Budget:
 
     def backend_limit_s(self, share: float = 1.0) -> float:
         """A time limit for one backend call that ends well before the deadline."""
-        return max(self.left_s() * min(share, 1.0) * BACKEND_SHARE, 0.01)
+        left = self.left_s()
+        if left <= 0:
+            self.ran_out = True
+        return max(left * min(share, 1.0) * BACKEND_SHARE, 0.01)
+
+    def note(self, status: str) -> None:
+        """Record a backend's status: stopping with an unproved solution, or none, means its time limit cut it."""
+        if status in ("feasible", "no-solution"):
+            self.ran_out = True

@@ -38,28 +38,24 @@ def prune(wo: WorkloadOptions, planning: Planning, capacity_cpu: dict[str, float
     if count < _MIN_OPTIONS or (w.spot_max_cluster_share is not None and w.spot_max_cluster_share < 1.0):
         return wo
     need = max(w.min_clusters, 1)
-    od = np.empty(count)
-    sp = np.empty(count)
-    users = sorted({u for o in wo.options for u in o.serves})
-    serves = np.zeros((count, len(users)), dtype=bool)
-    capped = np.zeros(count, dtype=bool)
-    today = np.zeros(count, dtype=bool)
+    bit = {u: 1 << i for i, u in enumerate(sorted({u for o in wo.options for u in o.serves}))}
     churn = planning.max_moves is not None
-    for i, option in enumerate(wo.options):
+    od, sp, serves, free, empty = [], [], [], [], []
+    for option in wo.options:
         a, b = replica_costs(option, w.replicas, w.egress_gb_per_hour, planning.risk_aversion)
-        od[i] = math.inf if a is None else a
-        sp[i] = math.inf if b is None else b
-        serves[i] = [u in option.serves for u in users]
-        capped[i] = option.cluster.name in capacity_cpu
-        current = w.current.get(option.cluster.name)
-        today[i] = churn and current is not None and current.total > 0
+        od.append(math.inf if a is None else a)
+        sp.append(math.inf if b is None else b)
+        serves.append(sum(bit[u] for u in option.serves))
+        free.append(option.cluster.name not in capacity_cpu)
+        current = w.current.get(option.cluster.name) if churn else None
+        empty.append(current is None or current.total == 0)
+    odv, spv, mask = np.array(od), np.array(sp), np.array(serves, dtype=np.int64)
     # dominates[d, c]: d dominates c
-    no_worse = (od[:, None] <= od[None, :]) & (sp[:, None] <= sp[None, :])
-    covers = np.all(serves[:, None, :] | ~serves[None, :, :], axis=2) if users else np.ones((count, count), dtype=bool)
-    equal = (od[:, None] == od[None, :]) & (sp[:, None] == sp[None, :]) & covers & covers.T
-    index = np.arange(count)
-    first = index[:, None] < index[None, :]
-    dominates = no_worse & covers & (~equal | first) & ~capped[:, None] & ~today[None, :]
+    no_worse = (odv[:, None] <= odv[None, :]) & (spv[:, None] <= spv[None, :])
+    covers = (mask[:, None] & mask[None, :]) == mask[None, :]
+    same = (odv[:, None] == odv[None, :]) & (spv[:, None] == spv[None, :]) & (mask[:, None] == mask[None, :])
+    earlier = np.triu(np.ones((count, count), dtype=bool), 1)  # d listed before c
+    dominates = no_worse & covers & (~same | earlier) & np.array(free)[:, None] & np.array(empty)[None, :]
     np.fill_diagonal(dominates, False)
     keep = dominates.sum(axis=0) < need
     if keep.all():

@@ -5,7 +5,8 @@ user region from its cheapest cluster within latency, spreading over minClusters
 cheapest-saving replicas into spot up to the workload's spot share (and, with
 `spot.maxClusterShare`, no more than that share of the spot replicas in any one cluster) while
 keeping the on-demand floor. Cluster CPU caps and the churn budget (`maxMoves`) are consumed as it
-goes; a workload that no longer fits is unplaced. Always valid by construction, never optimal in
+goes; when the churn budget is spent a workload keeps today's placement if that is valid, and a
+workload that no longer fits is unplaced. Always valid by construction, never optimal in
 general (no look-ahead, no joint trade-offs). Linear in the number of options: it is the plan
 `solve()` starts from and keeps for whatever the time limit leaves unsolved.
 """
@@ -89,13 +90,53 @@ def _place(
     placement = Placement(split, routes)
     if moves_left[0] is not None:
         moves = placement_moves(wo, placement)
-        if moves > moves_left[0]:
-            return None  # the churn budget is spent
-        moves_left[0] -= moves
-    for name, count in totals.items():
+        if moves > moves_left[0]:  # the churn budget is spent: today's placement, if valid, moves nothing
+            placement = keep_current(wo)
+            if placement is None or any(w.cpu * (od + sp) > remaining.get(name, math.inf) + 1e-9
+                                        for name, (od, sp) in placement.replicas.items()):
+                return None
+        moves_left[0] -= placement_moves(wo, placement)
+    for name, (od, sp) in placement.replicas.items():
         if name in remaining:
-            remaining[name] -= count * w.cpu
+            remaining[name] -= (od + sp) * w.cpu
     return placement
+
+
+def keep_current(wo: WorkloadOptions) -> Placement | None:
+    """Today's placement of the workload if it meets all of its own rules in its allowed clusters, else None."""
+    w = wo.workload
+    by_name = {o.cluster.name: o for o in wo.options}
+    replicas: dict[str, tuple[int, int]] = {}
+    for name, today in w.current.items():
+        if today.total == 0:
+            continue
+        option = by_name.get(name)
+        if option is None or (today.on_demand and option.on_demand is None) or (today.spot and option.spot is None):
+            return None
+        replicas[name] = (today.on_demand, today.spot)
+    total = sum(od + sp for od, sp in replicas.values())
+    on_demand = sum(od for od, _ in replicas.values())
+    spot = total - on_demand
+    share = w.spot_max_cluster_share
+    if (on_demand < w.min_available or spot > w.spot_max_fraction * total + 1e-9 or len(replicas) < w.min_clusters
+            or total < w.replicas or (share is not None and any(sp > share * spot + 1e-9 for _, sp in replicas.values()))):
+        return None
+    routes: dict[tuple[str, str], float] = {}
+    if w.latency_ms is not None:
+        room = {name: float(od + sp) for name, (od, sp) in replicas.items()}
+        for user, user_share in w.users.items():  # fill each user's traffic into serving clusters with room
+            need = user_share * w.replicas
+            for name in sorted(room, key=lambda n: -room[n]):
+                if need <= 1e-9:
+                    break
+                if user in by_name[name].serves and room[name] > 1e-9:
+                    take = min(need, room[name])
+                    routes[(user, name)] = take
+                    room[name] -= take
+                    need -= take
+            if need > 1e-6:
+                return None
+    return Placement(replicas, routes)
 
 
 def _split_spot(

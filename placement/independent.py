@@ -99,8 +99,8 @@ def _lp_batch(group: Sequence[WorkloadOptions], batch: list[int], planning: Plan
     milp, variables = build_group([group[i] for i in batch], planning, unplaced_slack=True, capacity_cpu={},
                                   cost_caps_usd=[caps[i] for i in batch])
     lp = milp.solve(time_limit_s=budget.backend_limit_s(), relax=True)
+    budget.note(lp.status)
     if lp.status != "optimal":
-        budget.ran_out |= budget.expired()
         return []
     cost = np.asarray(milp.cost)
     fractional = []
@@ -120,8 +120,8 @@ def _mip_batch(group: Sequence[WorkloadOptions], batch: list[tuple[int, float]],
     milp, variables = build_group([group[i] for i, _ in batch], planning, unplaced_slack=True, capacity_cpu={},
                                   cost_caps_usd=[caps[i] for i, _ in batch])
     result = milp.solve(backend=backend, time_limit_s=budget.backend_limit_s(), relative_gap=min(relative_gap, MIP_GAP))
+    budget.note(result.status)
     if result.status not in ("optimal", "feasible"):
-        budget.ran_out |= budget.expired()
         return
     # The batch is separable, so no workload is further from its own optimum than the batch is from
     # its bound: each workload's cost minus the batch's absolute gap bounds it from below.

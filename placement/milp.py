@@ -85,10 +85,14 @@ class Milp:
         backend: str = "highs",
         time_limit_s: float = 30.0,
         relative_gap: float = 1e-4,
+        absolute_gap: float | None = None,
         hint: Sequence[float] | None = None,
         relax: bool = False,
     ) -> MilpResult:
-        """Solve with MathOpt on `backend`; never raises for infeasibility (it is a status)."""
+        """Solve with MathOpt on `backend`; never raises for infeasibility (it is a status).
+
+        The MIP stops when either gap tolerance is met; `absolute_gap` is in objective units.
+        """
         from ortools.math_opt import callback_pb2, model_parameters_pb2, parameters_pb2
         from ortools.math_opt.core.python import solver as core
 
@@ -111,6 +115,8 @@ class Milp:
             params.presolve = parameters_pb2.EMPHASIS_OFF
         else:
             params.relative_gap_tolerance = relative_gap
+            if absolute_gap is not None:
+                params.absolute_gap_tolerance = absolute_gap
         if backend == "cp-sat":
             params.threads = 2
         model_params = model_parameters_pb2.ModelSolveParametersProto()

@@ -51,12 +51,57 @@ def rtt_ms(scenario: Scenario, user: str, cluster: Cluster) -> float:
     return estimate_rtt_ms(region.lat, region.lon, cluster.lat, cluster.lon)
 
 
+class _Shared:
+    """Per-scenario lookups that every workload repeats (fleet-scale `all_options` is dominated by them):
+    clusters a residency list allows, and RTT maps and served-user sets per cluster and user set."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self._allowed: dict[tuple[str, ...], tuple[Cluster, ...]] = {}
+        self._rtts: dict[tuple[str, tuple[str, ...]], Mapping[str, float]] = {}
+        self._serves: dict[tuple[str, tuple[str, ...], float | None], frozenset[str]] = {}
+        self._options: dict[tuple[object, ...], ClusterOption] = {}
+
+    def allowed(self, residency: tuple[str, ...]) -> tuple[Cluster, ...]:
+        found = self._allowed.get(residency)
+        if found is None:
+            found = self._allowed[residency] = tuple(c for c in self.scenario.clusters
+                                                     if residency_allows(c.country, residency))
+        return found
+
+    def option(self, workload: Workload, cluster: Cluster, on_demand: ReplicaPrice | None,
+               spot: ReplicaPrice | None) -> ClusterOption:
+        users = tuple(workload.users)
+        # Prices come memoised from the pricer, so equal prices are the same objects: share the option.
+        whole = (cluster.name, users, workload.latency_ms, id(on_demand), id(spot))
+        found = self._options.get(whole)
+        if found is not None and found.on_demand is on_demand and found.spot is spot:
+            return found
+        key = (cluster.name, users)
+        rtts = self._rtts.get(key)
+        if rtts is None:
+            rtts = self._rtts[key] = {user: rtt_ms(self.scenario, user, cluster) for user in users}
+        serve_key = (cluster.name, users, workload.latency_ms)
+        serves = self._serves.get(serve_key)
+        if serves is None:
+            limit = workload.latency_ms
+            serves = self._serves[serve_key] = frozenset(u for u, ms in rtts.items() if limit is None or ms <= limit)
+        option = self._options[whole] = ClusterOption(cluster=cluster, on_demand=on_demand, spot=spot, rtt_ms=rtts,
+                                                      serves=serves)
+        return option
+
+
 def workload_options(scenario: Scenario, workload: Workload, pricer: ReplicaPricer) -> WorkloadOptions:
     """Apply the single-workload rules in order and explain the first one that leaves nothing."""
+    return _workload_options(_Shared(scenario), workload, pricer)
+
+
+def _workload_options(shared: _Shared, workload: Workload, pricer: ReplicaPricer) -> WorkloadOptions:
+    scenario = shared.scenario
     clusters = scenario.clusters
     residency = workload.residency
     if residency is not None:
-        clusters = tuple(c for c in clusters if residency_allows(c.country, residency))
+        clusters = shared.allowed(residency)
         if not clusters:
             present = sorted({c.country for c in scenario.clusters})
             return _unplaced(workload, ("residency",), f"residency [{', '.join(residency)}] leaves no cluster: "
@@ -75,7 +120,7 @@ def workload_options(scenario: Scenario, workload: Workload, pricer: ReplicaPric
         scope = f"in the clusters residency [{', '.join(residency)}] allows" if residency else "in any cluster"
         return _unplaced(workload, rules, f"resources cpu={workload.cpu:g} memory={workload.memory_gib:g}Gi fit no "
                          f"priced instance type {scope} (check instanceFamilies, capacity.cpu and the price source)")
-    options = [_option(scenario, workload, cluster, od, sp) for cluster, od, sp in priced]
+    options = [shared.option(workload, cluster, od, sp) for cluster, od, sp in priced]
     if workload.latency_ms is not None:
         wanted = [u for u, share in workload.users.items() if share > 0]
         for user in wanted:
@@ -95,18 +140,10 @@ def workload_options(scenario: Scenario, workload: Workload, pricer: ReplicaPric
     return WorkloadOptions(workload=workload, options=tuple(options))
 
 
-def _option(
-    scenario: Scenario, workload: Workload, cluster: Cluster, on_demand: ReplicaPrice | None, spot: ReplicaPrice | None
-) -> ClusterOption:
-    rtts = {user: rtt_ms(scenario, user, cluster) for user in workload.users}
-    limit = workload.latency_ms
-    serves = frozenset(u for u, ms in rtts.items() if limit is None or ms <= limit)
-    return ClusterOption(cluster=cluster, on_demand=on_demand, spot=spot, rtt_ms=rtts, serves=serves)
-
-
 def _unplaced(workload: Workload, rules: tuple[str, ...], reason: str) -> WorkloadOptions:
     return WorkloadOptions(workload=workload, options=(), unplaced=Unplaced(workload.key, reason, rules))
 
 
 def all_options(scenario: Scenario, pricer: ReplicaPricer) -> list[WorkloadOptions]:
-    return [workload_options(scenario, w, pricer) for w in scenario.workloads]
+    shared = _Shared(scenario)
+    return [_workload_options(shared, w, pricer) for w in scenario.workloads]

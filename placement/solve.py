@@ -18,22 +18,26 @@ behind each step in docs/solver.md):
    inside what is left, and a step that does not finish leaves its workloads on the greedy plan
    (status `time_limit`). Replica counts become assignments, routes, costs, moves, bound and gap.
 
-Bound: Σ over final workloads of their own lower bound, plus the coupled group's LP bound, which
-is a valid lower bound for the whole scenario (each part bounds its own optimum, and fixing
-resource-free workloads loses nothing). Status: `optimal` when gap ≤ `relative_gap`, `feasible`
-when not, `time_limit` when the budget cut any step short, `infeasible` when nothing is placed.
+Bound: a lower bound on the cost of placing the workloads the plan places — Σ of each placed
+workload's own lower bound (its LP value, or its proved optimum), except for a coupled group that is
+placed whole, which contributes its LP (or MIP) bound: that model contains every way of placing the
+whole group, and fixing resource-free workloads at their own optima loses nothing. Workloads left
+on the greedy plan for lack of time contribute 0, so a cut-short plan reports an honest, large gap.
+
+Status: `optimal` when gap ≤ `relative_gap`, `feasible` when not, `time_limit` when the budget cut
+any step short (some workloads keep the greedy plan), `infeasible` when nothing is placed.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from placement.budget import Budget
 from placement.costing import ReplicaPricer
 from placement.coupled import solve_coupled
 from placement.dominance import prune_all
-from placement.greedy import greedy
+from placement.greedy import greedy, keep_current
 from placement.independent import Solved, solve_independent
 from placement.options import WorkloadOptions, all_options
 from placement.plan import Assignment, HourlyCost, Plan, Route, SolverStats, Unplaced
@@ -50,18 +54,24 @@ def solve(
     catalog: Catalog,
     *,
     time_limit_s: float | None = None,
-    backend: str = "highs",
+    backend: str = "scip",
     relative_gap: float = 1e-3,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Plan:
-    """Plan the scenario on the catalog's prices. Pure: no I/O, no printing."""
-    started = time.perf_counter()
+    """Plan the scenario on the catalog's prices. Pure: no I/O, no printing.
+
+    `time_limit_s` (default: the scenario's `planning.timeLimitSeconds`) bounds the whole call;
+    `backend` runs the MIPs (highs | scip | cp-sat; LP relaxations always run on HiGHS);
+    `relative_gap` is the gap below which the plan counts as optimal; `clock` is injectable for tests.
+    """
+    started = clock()
     planning = scenario.planning
     limit = planning.time_limit_s if time_limit_s is None else time_limit_s
     pricer = ReplicaPricer(catalog, overhead_factor=planning.overhead_factor)
     options = all_options(scenario, pricer)
     unplaced = [o.unplaced for o in options if o.unplaced is not None]
     placeable = [o for o in options if o.unplaced is None and o.workload.replicas > 0]
-    budget = Budget(limit, reserve_s=_ASSEMBLY_S_PER_WORKLOAD * len(scenario.workloads), started=started)
+    budget = Budget(limit, reserve_s=_ASSEMBLY_S_PER_WORKLOAD * len(scenario.workloads), started=started, clock=clock)
     capacity = {c.name: c.capacity_cpu for c in scenario.clusters if c.capacity_cpu is not None}
     final, objective, bound = _solve_all(placeable, planning, capacity, budget, backend, relative_gap)
     placements: dict[str, Placement] = {}
@@ -78,7 +88,7 @@ def solve(
     else:
         status = "optimal" if gap <= relative_gap else "feasible"
     return _plan(scenario, catalog, options, placements, unplaced, pricer, status,
-                 objective, bound, time.perf_counter() - started, backend)
+                 objective, bound, clock() - started, backend)
 
 
 def _solve_all(
@@ -91,6 +101,8 @@ def _solve_all(
 ) -> tuple[list[Placement | None], float, float]:
     """Final placements (None = unplaced), their objective and a lower bound (steps 2–4 above)."""
     fallback = greedy(placeable, planning, capacity)
+    if budget.expired():
+        return fallback, sum(placement_cost(wo, p, planning) for wo, p in zip(placeable, fallback, strict=True)), 0.0
     fallback_usd = [None if p is None else placement_cost(wo, p, planning) for wo, p in zip(placeable, fallback, strict=True)]
     pruned = prune_all(placeable, planning, capacity)
     solved = solve_independent(pruned, planning, budget, backend=backend, relative_gap=relative_gap,
@@ -106,11 +118,11 @@ def _solve_all(
             for name, cpu in capped_cpu(wo, fallback[index], capacity).items():
                 caps[name] -= cpu
             moves_left = None if moves_left is None else moves_left - placement_moves(wo, fallback[index])
-        elif _uses_shared(wo, own, capacity, churn):
+        elif _takes_shared(wo, own.placement, capacity, churn):
             coupled.append(index)
         else:
             final[index] = _cheaper(wo, own, fallback[index], capacity, churn, planning)
-            bound += own.bound
+            bound += own.bound if final[index] is not None else 0.0
     if coupled:
         own_optima: list[Solved] = [solved[i] for i in coupled]  # type: ignore[misc]
         group = [pruned[i] for i in coupled]
@@ -143,24 +155,27 @@ def _solve_shared(
     The greedy placements are always valid here: they are a subset of one greedy run over everything.
     """
     churn = moves_left is not None
-    cost_caps = [None if p is None or _takes_shared(wo, p, caps, churn) else placement_cost(wo, p, planning)
-                 for wo, p in zip(full, fallback, strict=True)]
+    cost_caps = [_free_cost(wo, p, caps, churn, planning) for wo, p in zip(full, fallback, strict=True)]
     result = solve_coupled(group, planning, caps, moves_left, budget, backend=backend, relative_gap=relative_gap,
-                           cost_caps_usd=cost_caps)
+                           cost_caps_usd=cost_caps, cost_scale_usd=sum(s.cost for s in own_optima))
     greedy_key = (sum(p is None for p in fallback), sum(placement_cost(wo, p, planning) for wo, p in zip(full, fallback, strict=True)))
-    if result is None:
-        return fallback, sum(s.bound for s in own_optima)
-    if (sum(p is None for p in result.placements), result.cost) <= greedy_key:
-        return result.placements, result.bound
-    return fallback, min(result.bound, greedy_key[1])
+    own_bound = sum(s.bound for s, p in zip(own_optima, fallback, strict=True) if p is not None)
+    if result is None or (sum(p is None for p in result.placements), result.cost) > greedy_key:
+        return fallback, own_bound if result is None or greedy_key[0] else max(result.bound, own_bound)
+    own_bound = sum(s.bound for s, p in zip(own_optima, result.placements, strict=True) if p is not None)
+    return result.placements, max(result.bound, own_bound)
 
 
-def _uses_shared(wo: WorkloadOptions, own: Solved, capacity: dict[str, float], churn: bool) -> bool:
-    """Whether a workload's own optimum takes CPU in a capped cluster or adds replicas under a churn budget."""
-    return _takes_shared(wo, own.placement, capacity, churn)
+def _free_cost(wo: WorkloadOptions, fallback: Placement | None, caps: dict[str, float], churn: bool,
+               planning: Planning) -> float | None:
+    """The cost of a valid placement of the workload that takes no shared resource (greedy's or today's), if any."""
+    costs = [placement_cost(wo, p, planning) for p in (fallback, keep_current(wo))
+             if p is not None and not _takes_shared(wo, p, caps, churn)]
+    return min(costs, default=None)
 
 
 def _takes_shared(wo: WorkloadOptions, placement: Placement | None, capacity: dict[str, float], churn: bool) -> bool:
+    """Whether a placement takes CPU in a capped cluster, or adds replicas under a churn budget."""
     return bool(capped_cpu(wo, placement, capacity)) or (churn and placement_moves(wo, placement) > 0)
 
 
