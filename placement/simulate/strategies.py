@@ -111,7 +111,7 @@ class PlannerStrategy:
         headroom: float = 0.1,
         forecast: DemandForecast | None = None,
         time_limit_s: float = 5.0,
-        backend: str = "highs",
+        backend: str | None = None,
         autoscaling_headroom: float = 0.1,
         solver: Solver | None = None,
         name: str = "placement",
@@ -149,7 +149,7 @@ class PlannerStrategy:
             quantile=quantile, headroom=self.headroom, events=[e for e in view.declared_events if e.declared],
         )  # fmt: skip
         planned = resized(scenario, sized, current=view.deployed)
-        plan = self.solver(planned, view.catalog, time_limit_s=self.time_limit_s, backend=self.backend)
+        plan = self.solver(planned, view.catalog, time_limit_s=self.time_limit_s, **_backend(self.backend))
         self.solves += 1
         self.plans.append((view.hour, plan))
         self._placement = plan_placement(plan)
@@ -161,7 +161,7 @@ class Oracle:
 
     behaviour = Behaviour(pre_provisioned=True, clairvoyant=True)
 
-    def __init__(self, *, time_limit_s: float = 20.0, backend: str = "highs", solver: Solver | None = None,
+    def __init__(self, *, time_limit_s: float = 20.0, backend: str | None = None, solver: Solver | None = None,
                  name: str = "oracle") -> None:
         self.name = name
         self.time_limit_s = time_limit_s
@@ -181,7 +181,7 @@ class Oracle:
         key = (view.price_version, tuple(sorted(demand.items())))
         if key not in self._memo:
             scenario = resized(view.scenario, demand, current={}, risk_aversion=0.0, max_moves=None)
-            plan = self.solver(scenario, view.catalog, time_limit_s=self.time_limit_s, backend=self.backend)
+            plan = self.solver(scenario, view.catalog, time_limit_s=self.time_limit_s, **_backend(self.backend))
             self.solves += 1
             self.max_gap = max(self.max_gap, plan.solver.gap)
             self._memo[key] = plan_placement(plan)
@@ -189,6 +189,11 @@ class Oracle:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
+def _backend(backend: str | None) -> dict[str, str]:
+    """The solver backend argument: none means `solve()`'s own default."""
+    return {} if backend is None else {"backend": backend}
+
+
 def _last_demand(view: SlotView, w: Workload, headroom: float) -> int:
     history = view.demand_history(w.key)
     last = int(history[-1]) if len(history) else w.replicas
@@ -235,7 +240,7 @@ def default_strategies(
     forecast: DemandForecast | None = None,
     time_limit_s: float = 5.0,
     headroom: float = 0.1,
-    backend: str = "highs",
+    backend: str | None = None,
 ) -> list[Strategy]:
     """The five strategies of a standard comparison, planner first and oracle last."""
     return [
