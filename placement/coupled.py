@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from placement.budget import Budget
+from placement.greedy import greedy
 from placement.model import build_group, is_integral, read_placement, unplaced_penalty
 from placement.options import WorkloadOptions
 from placement.replicas import Placement, capped_cpu, placement_cost, placement_moves
@@ -104,18 +105,55 @@ def solve_coupled(
                 fixed = again
         for index, placement in fixed[1].items():
             placements[index] = placement
-    return _result(group, placements, lp.bound, planning, relative_gap)
+        _rescue(group, planning, capacity_cpu, max_moves, placements, [i for i in fractional if placed_in_lp[i]])
+    bound = lp.bound
+    lost = [i for i, p in enumerate(placements) if p is None]
+    if any(lp.values[variables[i].unplaced] < 1 - 1e-6 for i in lost) and not budget.expired():  # type: ignore[index]
+        # The LP placed (part of) a workload that the plan leaves out, so the LP bound minus its penalty is
+        # weak: bound the placed workloads by their own LP, which every plan placing them all satisfies.
+        bound = _placed_bound(group, placements, planning, capacity_cpu, max_moves, budget, caps)
+        lost = []
+    result = _result(group, placements, bound, planning, relative_gap, penalised=lost)
+    return result
+
+
+def _rescue(group: Sequence[WorkloadOptions], planning: Planning, capacity_cpu: dict[str, float], max_moves: int | None,
+            placements: list[Placement | None], candidates: list[int]) -> None:
+    """Greedy placements, in what the others leave, for workloads the LP placed and the fix left out."""
+    stuck = [i for i in candidates if placements[i] is None]
+    if not stuck:
+        return
+    caps, moves = _left(group, placements, capacity_cpu, max_moves, set(stuck))
+    found = greedy([group[i] for i in stuck], replace(planning, max_moves=moves), caps)
+    for index, placement in zip(stuck, found, strict=True):
+        placements[index] = placement
+
+
+def _placed_bound(group: Sequence[WorkloadOptions], placements: list[Placement | None], planning: Planning,
+                  capacity_cpu: dict[str, float], max_moves: int | None, budget: Budget, caps: list[float | None]) -> float:
+    """The LP bound of placing exactly the placed workloads (others dropped), or −∞ if it is not solved in time.
+
+    Any plan that places them all spends at least this on them: dropping the others only frees resources.
+    """
+    placed = [i for i, p in enumerate(placements) if p is not None]
+    milp, _ = build_group([group[i] for i in placed], planning, unplaced_slack=False, capacity_cpu=capacity_cpu,
+                          max_moves=max_moves, cost_caps_usd=[caps[i] for i in placed])
+    lp = milp.solve(time_limit_s=budget.backend_limit_s(), relax=True)
+    budget.note(lp.status)
+    return lp.bound if lp.status == "optimal" else -math.inf
 
 
 def _result(group: Sequence[WorkloadOptions], placements: list[Placement | None], model_bound: float, planning: Planning,
-            relative_gap: float) -> CoupledResult:
+            relative_gap: float, penalised: list[int] | None = None) -> CoupledResult:
     """The result, with a bound on the cost of any plan placing at least the workloads placed here.
 
     The model's bound B bounds cost + Σ penalty·z over all plans; a plan that leaves at most the set
-    U unplaced pays at most Σ_U penalty, so its cost is at least B − Σ_U penalty.
+    U unplaced pays at most Σ_U penalty, so its cost is at least B − Σ_U penalty. (`penalised`: the
+    unplaced workloads whose penalty B carries, when not all of them.)
     """
     cost = sum(placement_cost(wo, p, planning) for wo, p in zip(group, placements, strict=True))
-    penalties = sum(unplaced_penalty(wo, planning) for wo, p in zip(group, placements, strict=True) if p is None)
+    lost = [i for i, p in enumerate(placements) if p is None] if penalised is None else penalised
+    penalties = sum(unplaced_penalty(group[i], planning) for i in lost)
     bound = min(model_bound - penalties, cost) if math.isfinite(model_bound) else 0.0
     return CoupledResult(placements, cost, bound, "optimal" if cost - bound <= relative_gap * cost else "feasible")
 
@@ -146,19 +184,9 @@ def _fix(
 
     Returns the MIP status and the free workloads' placements, or None when it found nothing in time.
     """
-    chosen = set(free)
-    caps = dict(capacity_cpu)
-    moves = max_moves
-    for index, placement in enumerate(placements):
-        if index in chosen or placement is None:
-            continue
-        for name, cpu in capped_cpu(group[index], placement, capacity_cpu).items():
-            caps[name] -= cpu
-        if moves is not None:
-            moves -= placement_moves(group[index], placement)
+    caps, moves = _left(group, placements, capacity_cpu, max_moves, set(free))
     sub = [group[i] for i in free]
-    milp, variables = build_group(sub, planning, unplaced_slack=True, capacity_cpu={k: max(v, 0.0) for k, v in caps.items()},
-                                  max_moves=None if moves is None else max(moves, 0),
+    milp, variables = build_group(sub, planning, unplaced_slack=True, capacity_cpu=caps, max_moves=moves,
                                   cost_caps_usd=[cost_caps_usd[i] for i in free])
     result = milp.solve(backend=backend, time_limit_s=budget.backend_limit_s(), relative_gap=1e-3 if gap_usd is None else 1e-9,
                         absolute_gap=gap_usd)
@@ -166,6 +194,21 @@ def _fix(
     if result.status not in ("optimal", "feasible"):
         return None
     return result.status, {index: read_placement(vars_, result.values) for index, vars_ in zip(free, variables, strict=True)}
+
+
+def _left(group: Sequence[WorkloadOptions], placements: list[Placement | None], capacity_cpu: dict[str, float],
+          max_moves: int | None, skip: set[int]) -> tuple[dict[str, float], int | None]:
+    """What the placements (but those in `skip`) leave of each cap and of the churn budget."""
+    caps = dict(capacity_cpu)
+    moves = max_moves
+    for index, placement in enumerate(placements):
+        if index in skip or placement is None:
+            continue
+        for name, cpu in capped_cpu(group[index], placement, capacity_cpu).items():
+            caps[name] -= cpu
+        if moves is not None:
+            moves -= placement_moves(group[index], placement)
+    return {k: max(v, 0.0) for k, v in caps.items()}, None if moves is None else max(moves, 0)
 
 
 def _neighbours(group: Sequence[WorkloadOptions], placements: list[Placement | None], stuck: list[int],
