@@ -18,7 +18,9 @@ and every spot replica to the cheapest spot price; the cost (D − S)·a* + S·b
 (`placement.options`), where S_max = D. ∎
 
 It is the model's optimum (same objective: `replica_costs`), so the solver skips the MIP for such
-workloads entirely; ties go to the cluster name that sorts first.
+workloads entirely; ties go to the cluster name that sorts first. For every other workload the same
+formula, ignoring the rules it cannot handle, is a lower bound (`lower_bound_usd`): that is what a
+workload left on the greedy plan for lack of time contributes to the reported bound.
 """
 
 from __future__ import annotations
@@ -33,7 +35,28 @@ from placement.scenario import Planning
 def closed_form(wo: WorkloadOptions, planning: Planning) -> tuple[Placement, float] | None:
     """The optimal placement and its cost, or None when the workload is not of the closed-form kind."""
     w = wo.workload
-    if w.latency_ms is not None or w.min_clusters > 1 or not wo.options or w.replicas <= 0:
+    if w.latency_ms is not None or w.min_clusters > 1:
+        return None
+    found = _relaxed(wo, planning)
+    if found is None or (w.spot_max_cluster_share is not None and w.spot_max_cluster_share < 1.0
+                         and any(sp for _, sp in found[0].replicas.values())):
+        return None  # spot would have to spread over clusters: leave it to the model
+    return found
+
+
+def lower_bound_usd(wo: WorkloadOptions, planning: Planning) -> float:
+    """A lower bound on the workload's cost in any valid plan: the closed form without the rules it skips.
+
+    Dropping the latency routing, minClusters and spot.maxClusterShare only enlarges the set of valid
+    placements, so the closed-form optimum of what is left is no dearer than any valid placement.
+    """
+    found = _relaxed(wo, planning)
+    return 0.0 if found is None else found[1]
+
+
+def _relaxed(wo: WorkloadOptions, planning: Planning) -> tuple[Placement, float] | None:
+    w = wo.workload
+    if not wo.options or w.replicas <= 0:
         return None
     best_od: tuple[float, str] = (math.inf, "")
     best_sp: tuple[float, str] = (math.inf, "")
@@ -46,8 +69,6 @@ def closed_form(wo: WorkloadOptions, planning: Planning) -> tuple[Placement, flo
             best_sp = (sp, name)
     most_spot = max(min(math.floor(w.spot_max_fraction * w.replicas + 1e-9), w.replicas - w.min_available), 0)
     spot = most_spot if best_sp[0] < best_od[0] else 0
-    if spot and w.spot_max_cluster_share is not None and w.spot_max_cluster_share < 1.0:
-        return None  # spot would have to spread over clusters: leave it to the model
     on_demand = w.replicas - spot
     if on_demand and not math.isfinite(best_od[0]):
         return None  # cannot happen for options built by `placement.options`; the model decides

@@ -22,7 +22,8 @@ Bound: a lower bound on the cost of placing the workloads the plan places — Σ
 workload's own lower bound (its LP value, or its proved optimum), except for a coupled group that is
 placed whole, which contributes its LP (or MIP) bound: that model contains every way of placing the
 whole group, and fixing resource-free workloads at their own optima loses nothing. Workloads left
-on the greedy plan for lack of time contribute 0, so a cut-short plan reports an honest, large gap.
+on the greedy plan for lack of time contribute their closed-form relaxation (`lower_bound_usd`), so a
+cut-short plan reports an honest, larger gap.
 
 Status: `optimal` when gap ≤ `relative_gap`, `feasible` when not, `time_limit` when the budget cut
 any step short (some workloads keep the greedy plan), `infeasible` when nothing is placed.
@@ -34,6 +35,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from placement.budget import Budget
+from placement.closed_form import lower_bound_usd
 from placement.costing import ReplicaPricer
 from placement.coupled import solve_coupled
 from placement.dominance import prune_all
@@ -102,7 +104,8 @@ def _solve_all(
     """Final placements (None = unplaced), their objective and a lower bound (steps 2–4 above)."""
     fallback = greedy(placeable, planning, capacity)
     if budget.expired():
-        return fallback, sum(placement_cost(wo, p, planning) for wo, p in zip(placeable, fallback, strict=True)), 0.0
+        placed = [(wo, p) for wo, p in zip(placeable, fallback, strict=True) if p is not None]
+        return fallback, sum(placement_cost(wo, p, planning) for wo, p in placed), sum(lower_bound_usd(wo, planning) for wo, _ in placed)
     fallback_usd = [None if p is None else placement_cost(wo, p, planning) for wo, p in zip(placeable, fallback, strict=True)]
     pruned = prune_all(placeable, planning, capacity)
     solved = solve_independent(pruned, planning, budget, backend=backend, relative_gap=relative_gap,
@@ -118,6 +121,7 @@ def _solve_all(
             for name, cpu in capped_cpu(wo, fallback[index], capacity).items():
                 caps[name] -= cpu
             moves_left = None if moves_left is None else moves_left - placement_moves(wo, fallback[index])
+            bound += lower_bound_usd(wo, planning) if fallback[index] is not None else 0.0
         elif _takes_shared(wo, own.placement, capacity, churn):
             coupled.append(index)
         else:
