@@ -35,6 +35,7 @@ def price_placement(
     served: dict[tuple[str, str], float] = {}
     for route in routing:
         served[(route.workload, route.cluster)] = served.get((route.workload, route.cluster), 0.0) + route.replicas
+    routed_workloads = {w for w, _ in served}  # a set: this loop runs per assignment on fleets of thousands
     totals: dict[str, int] = {}
     for a in assignments:
         totals[a.workload] = totals.get(a.workload, 0) + a.replicas
@@ -47,8 +48,7 @@ def price_placement(
             if spot is not None:
                 risk += scenario.planning.risk_aversion * spot.interruption_rate * spot.hourly_usd * a.spot
         if workload.egress_gb_per_hour:
-            routed = any(w == a.workload for w, _ in served)
-            if routed and workload.replicas:
+            if a.workload in routed_workloads and workload.replicas:
                 share = served.get((a.workload, a.cluster), 0.0) / workload.replicas
             else:
                 share = a.replicas / max(totals[a.workload], 1)
