@@ -104,7 +104,7 @@ def fleet(workloads: int, clusters: int, seed: int = 3, caps: int = 2, max_moves
             spot_max_fraction=rng.choice([0.0, 0.5, 0.8, 1.0]), min_available=rng.randint(0, count // 3),
             min_clusters=rng.choice([1, 1, 2, 3]), residency=rng.choice([None, None, ("EU",), ("US",)]),
             users=users, latency_ms=rng.choice([60.0, 120.0, 250.0]) if users else None,
-            spot_max_cluster_share=rng.choice([None, None, None, 0.5]),
+            spot_max_cluster_share=rng.choice([None, None, None, 0.5]), egress_gb_per_hour=rng.choice([0.0, 0.0, 3.0]),
             current={f"c{rng.randrange(clusters)}": (count, 0)}))
     scenario = make_scenario(cluster_list, workload_list, user_regions=USERS,
                              planning=Planning(time_limit_s=30, max_moves=max_moves))
