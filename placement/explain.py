@@ -136,7 +136,7 @@ def explain_workload(
     key: str,
     *,
     time_limit_s: float = 5.0,
-    backend: str = "highs",
+    backend: str = "scip",
     max_multiplier: float = _GRID[-1],
 ) -> Explanation:
     workload = find_workload(scenario, key)

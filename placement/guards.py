@@ -36,7 +36,7 @@ class GuardLimits:
     max_cost_increase_pct: float | None = 10.0
     max_price_age_s: float | None = 24 * 3600.0
     max_unplaced: int | None = 0
-    allowed_solver_statuses: tuple[str, ...] = ("optimal", "feasible")
+    allowed_solver_statuses: tuple[str, ...] = ("optimal", "feasible", "time_limit")  # quality: the max-gap guard
     max_gap: float | None = None
 
     def __post_init__(self) -> None:

@@ -57,7 +57,7 @@ class SolverStats:
     """What the solver reports: backend, status, time, objective, best bound and relative gap."""
 
     backend: str
-    status: str  # optimal | feasible | infeasible | no-workloads
+    status: str  # optimal | feasible | time_limit (a valid plan cut short; see gap) | infeasible | no-workloads
     seconds: float
     objective: float
     bound: float

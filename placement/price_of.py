@@ -87,7 +87,7 @@ def price_of_rules(
     *,
     base: Plan | None = None,
     time_limit_s: float | None = None,
-    backend: str = "highs",
+    backend: str = "scip",
     top: int = 5,
 ) -> tuple[RulePrice, ...]:
     """Re-solve with each family relaxed and price it against `base` (solved here when not given)."""

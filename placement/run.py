@@ -73,7 +73,7 @@ class RunOptions:
     base: str | None = None  # gitops mode: a kustomize base per overlay; {cluster} is replaced
     limits: GuardLimits = field(default_factory=GuardLimits)
     time_limit_s: float | None = None
-    backend: str = "highs"
+    backend: str = "scip"
     force_conflicts: bool = False
     wait_timeout_s: float = 300.0
 

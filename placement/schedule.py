@@ -103,7 +103,7 @@ def plan_schedule(
     slots: int | None = None,
     max_moves_per_slot: int | None = None,
     time_limit_s: float | None = None,
-    backend: str = "highs",
+    backend: str = "scip",
 ) -> Schedule:
     """Plan `slots` hourly slots from `start` (defaults: `planning.slots`, `planning.maxMovesPerSlot`)."""
     from placement.solve import solve

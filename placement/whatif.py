@@ -62,7 +62,7 @@ def scenario_catalog(scenario: Scenario, *, source: str | None = None) -> Catalo
     return catalog_for(scenario, source=source).catalog
 
 
-def plan(scenario: Scenario, catalog: Catalog, *, time_limit_s: float | None = None, backend: str = "highs") -> Plan:
+def plan(scenario: Scenario, catalog: Catalog, *, time_limit_s: float | None = None, backend: str = "scip") -> Plan:
     """`placement.solve.solve`, re-exported for notebooks."""
     from placement.solve import solve
 
@@ -233,7 +233,7 @@ class SweepPoint:
 
 
 def sweep(scenario: Scenario, catalog: Catalog, values: Iterable[Any], transform: Transform, *,
-          time_limit_s: float | None = 10.0, backend: str = "highs") -> list[SweepPoint]:
+          time_limit_s: float | None = 10.0, backend: str = "scip") -> list[SweepPoint]:
     """Solve `transform(scenario, catalog, value)` for each value."""
     points = []
     for value in values:

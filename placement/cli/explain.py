@@ -22,8 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--prices", choices=("embedded", "cache", "live", "file"),
                         help="price source (overrides the scenario's prices.source)")
     parser.add_argument("--time-limit", type=float, metavar="S", help="solver time limit in seconds for the plan")
-    parser.add_argument("--backend", choices=("highs", "scip", "cp-sat"), default="highs",
-                        help="MathOpt solver backend (default: highs)")
+    parser.add_argument("--backend", choices=("highs", "scip", "cp-sat"), default="scip",
+                        help="MIP backend (default: scip; LPs always run on HiGHS — see docs/solver.md)")
     parser.set_defaults(func=run)
 
 

@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     solve.add_argument("--prices", choices=("embedded", "cache", "live", "file"),
                        help="price source (overrides prices.source); live refreshes the cache when stale")
     solve.add_argument("--time-limit", type=float, metavar="S", help="solver time limit in seconds")
-    solve.add_argument("--backend", choices=("highs", "scip", "cp-sat"), default="highs")
+    solve.add_argument("--backend", choices=("highs", "scip", "cp-sat"), default="scip")
     metrics = parser.add_argument_group("metrics")
     metrics.add_argument("--pushgateway", metavar="URL", default=os.environ.get("PLACEMENT_PUSHGATEWAY"),
                          help="Prometheus Pushgateway, e.g. http://pushgateway.monitoring:9091 "
