@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from placement.plan import Assignment, Plan
+from placement.plan_costs import count_moves
 from placement.scenario import Scenario
 
 
@@ -26,7 +27,7 @@ def isolate(scenario: Scenario, plan: Plan, workload_key: str) -> Scenario:
     )
     planning = scenario.planning
     if planning.max_moves is not None:
-        planning = replace(planning, max_moves=max(planning.max_moves - moves(scenario, others), 0))
+        planning = replace(planning, max_moves=max(planning.max_moves - count_moves(scenario, others), 0))
     return replace(scenario, workloads=(workload,), clusters=clusters, planning=planning)
 
 
@@ -36,13 +37,3 @@ def cpu_used(scenario: Scenario, assignments: Iterable[Assignment]) -> dict[str,
     for a in assignments:
         used[a.cluster] = used.get(a.cluster, 0.0) + scenario.workload(a.workload).cpu * a.replicas
     return used
-
-
-def moves(scenario: Scenario, assignments: Iterable[Assignment]) -> int:
-    """Replicas added where they were not before (per cluster and capacity type), as `solve` counts them."""
-    total = 0
-    for a in assignments:
-        today = scenario.workload(a.workload).current.get(a.cluster)
-        total += max(a.on_demand - (today.on_demand if today else 0), 0)
-        total += max(a.spot - (today.spot if today else 0), 0)
-    return total

@@ -6,7 +6,7 @@ replica counts (not from solver objective values) with the same replica prices a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from placement.costing import ReplicaPricer
@@ -75,3 +75,13 @@ def price_current(scenario: Scenario, pricer: ReplicaPricer) -> tuple[float, lis
             assignments.append(Assignment(workload.key, name, cluster.cloud, cluster.region, today.on_demand,
                                           today.spot, {}, hourly))
     return price_placement(scenario, pricer, assignments, ()).total, warnings
+
+
+def count_moves(scenario: Scenario, assignments: Iterable[Assignment]) -> int:
+    """Replicas added where they were not before, counted per cluster and capacity type."""
+    total = 0
+    for a in assignments:
+        today = scenario.workload(a.workload).current.get(a.cluster)
+        total += max(a.on_demand - (today.on_demand if today else 0), 0)
+        total += max(a.spot - (today.spot if today else 0), 0)
+    return total

@@ -43,7 +43,7 @@ from placement.greedy import greedy, keep_current
 from placement.independent import Solved, solve_independent
 from placement.options import WorkloadOptions, all_options
 from placement.plan import Assignment, HourlyCost, Plan, Route, SolverStats, Unplaced
-from placement.plan_costs import price_current, price_placement
+from placement.plan_costs import count_moves, price_current, price_placement
 from placement.replicas import Placement, capped_cpu, placement_cost, placement_moves
 from placement.scenario import Planning, Scenario
 from pricing import CapacityType, Catalog
@@ -270,7 +270,7 @@ def _plan(
     after = price_placement(scenario, pricer, assignments, routing)
     before, warnings = price_current(scenario, pricer)
     gap = 0.0 if objective <= 0 else max(objective - bound, 0.0) / max(abs(objective), 1e-9)
-    moves = _moves(scenario, assignments)
+    moves = count_moves(scenario, assignments)
     return Plan(
         scenario=scenario.name,
         prices_as_of={cloud: moment.strftime("%Y-%m-%dT%H:%M:%SZ") for cloud, moment in sorted(catalog.as_of().items())},
@@ -284,13 +284,3 @@ def _plan(
         warnings=tuple(warnings),
         demand={w.key: w.demand.source or f"replicas: {w.replicas}" for w in scenario.workloads},
     )
-
-
-def _moves(scenario: Scenario, assignments: Sequence[Assignment]) -> int:
-    """Replicas added where they were not before, counted per cluster and capacity type."""
-    moves = 0
-    for a in assignments:
-        today = scenario.workload(a.workload).current.get(a.cluster)
-        moves += max(a.on_demand - (today.on_demand if today else 0), 0)
-        moves += max(a.spot - (today.spot if today else 0), 0)
-    return moves
