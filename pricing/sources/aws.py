@@ -33,7 +33,7 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 
 from pricing.errors import SourceFetchError
-from pricing.offer import CapacityType, Offer
+from pricing.offer import CapacityType, Offer, new_offer
 from pricing.sources.aws_products import ProductError, ProductPrice, parse_products
 from pricing.sources.aws_spot import SpotAdvisor, parse_spot_history
 from pricing.sources.regions import region_hint
@@ -162,7 +162,7 @@ class AwsSource:
         )
 
     def _on_demand_offer(self, region: str, price: ProductPrice, as_of: datetime) -> Offer:
-        return Offer(
+        return new_offer(
             cloud="aws", region=region, instance_type=price.instance_type, capacity_type=CapacityType.ON_DEMAND,
             vcpus=price.vcpus, memory_gib=price.memory_gib, gpus=price.gpus, hourly_usd=price.hourly_usd,
             source=ON_DEMAND_SOURCE, as_of=as_of,
@@ -192,7 +192,7 @@ class AwsSource:
                 continue
             rate = self.advisor.rate(region, instance_type) if self.advisor is not None else None
             offers.append(
-                Offer(
+                new_offer(
                     cloud="aws", region=region, zone=zone, instance_type=instance_type,
                     capacity_type=CapacityType.SPOT, vcpus=spec.vcpus, memory_gib=spec.memory_gib, gpus=spec.gpus,
                     hourly_usd=hourly_usd, interruption_rate=rate, source=SPOT_SOURCE, as_of=as_of,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from pricing.errors import SourceFetchError
-from pricing.offer import CapacityType, Offer
+from pricing.offer import CapacityType, Offer, new_offer
 from pricing.sources.azure_page import RetailItem, RetailPage, read_page
 from pricing.sources.azure_sizes import AzureSizeSpecs, SizeSpec
 from pricing.sources.http import HttpClient, PageError, UrllibClient
@@ -29,6 +29,7 @@ DEFAULT_BASE_URL = "https://prices.azure.com/api/retail/prices"
 API_VERSION = "2023-01-01-preview"
 _REGION = re.compile(r"^[a-z0-9]+$")
 _MAX_PAGES = 10_000
+_UNKNOWN = SizeSpec(0.0, 0.0)  # a sentinel: this size was not looked up yet
 
 
 class CurrencyError(ValueError):
@@ -159,15 +160,16 @@ class AzureSource:
         return document
 
     def _offers(self, region: str, prices: MeterPrices, as_of: datetime) -> list[Offer]:
-        offers = []
+        offers: list[Offer] = []
+        append = offers.append
         specs: dict[str, SizeSpec | None] = {}  # one lookup per size, shared by its on-demand and spot meters
         for (arm_sku, capacity), (_, hourly_usd) in prices.items():
-            spec = specs[arm_sku] if arm_sku in specs else specs.setdefault(arm_sku, self.specs(arm_sku))
+            spec = specs.get(arm_sku, _UNKNOWN)
+            if spec is _UNKNOWN:
+                spec = specs[arm_sku] = self.specs(arm_sku)
             if spec is None:
                 self.skipped_sizes.add(arm_sku)
                 continue
-            # positional (cloud, region, instance_type, capacity_type, vcpus, memory_gib, hourly_usd, source,
-            # as_of, zone, gpus): measurably cheaper than keywords for tens of thousands of offers
-            offers.append(Offer("azure", region, arm_sku, capacity, spec.vcpus, spec.memory_gib, hourly_usd, SOURCE,
-                                as_of, None, spec.gpus))
+            append(new_offer("azure", region, arm_sku, capacity, spec.vcpus, spec.memory_gib, hourly_usd, SOURCE,
+                             as_of, None, spec.gpus))
         return offers

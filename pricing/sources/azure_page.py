@@ -2,7 +2,9 @@
 
 A page is ~1,000 items of ~20 fields, of which parsing needs 11. Decoding into `RetailItem` structs
 builds only those fields (unknown ones are skipped without allocating) and validates their types on
-the way, about twice as fast as decoding every field into dicts (bench/pricing.py). A page that is
+the way, about twice as fast as decoding every field into dicts (bench/pricing.py). The structs are
+not tracked by the cyclic garbage collector (``gc=False``: they hold only strings and numbers, or a list
+of such items, so they can never be part of a cycle). A page that is
 malformed, truncated or has an item missing a required field is a `PageError` naming where.
 """
 
@@ -17,7 +19,7 @@ import msgspec
 from pricing.sources.http import PageError
 
 
-class RetailItem(msgspec.Struct, frozen=True):
+class RetailItem(msgspec.Struct, frozen=True, gc=False):
     """The fields of one price item that decide whether and how it becomes an offer."""
 
     productName: str
@@ -33,7 +35,7 @@ class RetailItem(msgspec.Struct, frozen=True):
     effectiveStartDate: str | None = None
 
 
-class RetailPage(msgspec.Struct, frozen=True):
+class RetailPage(msgspec.Struct, frozen=True, gc=False):
     Items: list[RetailItem]
     NextPageLink: str | None = None
     BillingCurrency: str = "USD"

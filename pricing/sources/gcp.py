@@ -8,7 +8,7 @@ regional: one listing per refresh, then each requested region is composed from i
 A SKU counts when ``category.resourceFamily == "Compute"``, ``usageType`` is ``OnDemand`` or
 ``Preemptible`` (Spot), its description reads ``[Spot Preemptible ]<family> [Instance ](Core|Ram) running in
 <area>`` and does not mention Custom, Sole Tenancy, Commitment, Extended or Premium
-(`pricing.sources.gcp_skus`, which also skips decoding the other SKUs of a page). Its regions are its
+(`pricing.sources.gcp_skus`, which also leaves the other SKUs of a page undecoded). Its regions are its
 ``serviceRegions`` (never the area words). Price = ``int(units) + nanos/1e9`` of the first tier of the
 newest ``pricingInfo``. A machine type's hourly price = vCPUs × core price + GiB × RAM price, for the
 shapes in `pricing.sources.gcp_shapes.SHAPES`.
@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pricing.errors import SourceFetchError
-from pricing.offer import CapacityType, Offer
+from pricing.offer import CapacityType, Offer, new_offer
 from pricing.sources.gcp_shapes import SHAPES
 from pricing.sources.gcp_skus import read_page, sku_family
 from pricing.sources.http import HttpClient, PageError, UrllibClient
@@ -102,18 +102,15 @@ def _unit_price(sku: Mapping[str, Any], *, expected_unit: str) -> float | None:
 
 def compose(rates: Rates, *, as_of: datetime) -> list[Offer]:
     """Machine-type offers from per-vCPU and per-GiB rates (families with both rates only)."""
-    offers = []
+    offers: list[Offer] = []
+    append = offers.append
     for (region, family, capacity), (core, ram) in rates.items():
         if core is None or ram is None:
             continue
         for shape in SHAPES[family]:
-            offers.append(
-                Offer(
-                    cloud="gcp", region=region, instance_type=shape.name, capacity_type=capacity,
-                    vcpus=float(shape.vcpus), memory_gib=shape.memory_gib,
-                    hourly_usd=round(shape.vcpus * core + shape.memory_gib * ram, 9), source=SOURCE, as_of=as_of,
-                )
-            )
+            hourly_usd = round(shape.vcpus * core + shape.memory_gib * ram, 9)
+            append(new_offer("gcp", region, shape.name, capacity, float(shape.vcpus), shape.memory_gib, hourly_usd,
+                             SOURCE, as_of))
     return offers
 
 

@@ -177,22 +177,43 @@ def _page_bytes(skus: list[dict[str, Any]], token: str | None, *, indent: int | 
     return json.dumps(document, indent=indent, separators=None if indent else (",", ":")).encode()
 
 
+def _composable(skus: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [s for s in skus if (f := sku_family(s["description"])) and f[0] in SHAPES]
+
+
+def _parsed_fields(sku: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in sku.items() if k in ("description", "skuId", "category", "serviceRegions", "pricingInfo")}
+
+
 @pytest.mark.parametrize("indent", [None, 2])  # the API pretty-prints; compact must work too
-def test_fast_page_reader_keeps_exactly_the_composable_skus(indent: int | None) -> None:
+def test_page_reader_keeps_exactly_the_composable_skus(indent: int | None) -> None:
     skus = PAGE_1 + PAGE_2 + PAGE_3
     relevant, token = read_page(_page_bytes(skus, "tok9", indent=indent))
     assert token == "tok9"
-    assert relevant == [s for s in skus if (f := sku_family(s["description"])) and f[0] in SHAPES]
+    assert relevant == [_parsed_fields(s) for s in _composable(skus)]
     assert parse_skus(relevant, regions=US) == parse_skus(skus, regions=US)
 
 
-def test_other_layouts_fall_back_to_a_full_decode() -> None:
-    reordered = [{k: s[k] for k in reversed(list(s))} for s in PAGE_1]  # "name" no longer opens each SKU
+def test_any_key_order_and_escapes_read_the_same() -> None:
+    reordered = [{k: s[k] for k in reversed(list(s))} for s in PAGE_1]
     skus, token = read_page(_page_bytes(reordered, None, indent=None))
-    assert skus == reordered and token is None
-    escaped = [*PAGE_1, gcp_sku("N2 Instance Core running in Zürich", 0.05, regions=("europe-west6",))]
-    skus, _ = read_page(_page_bytes(escaped, None, indent=None))  # json.dumps writes \u00fc
-    assert skus == escaped
+    assert skus == [_parsed_fields(s) for s in _composable(PAGE_1)] and token is None
+    zurich = gcp_sku("N2 Instance Core running in Zürich", 0.05, regions=("europe-west6",))
+    skus, _ = read_page(_page_bytes([*PAGE_1, zurich], None, indent=None))  # json.dumps writes \u00fc
+    assert skus[-1] == _parsed_fields(zurich) and skus[-1]["description"].endswith("Zürich")
+
+
+def test_a_page_without_skus_is_empty_only_when_it_has_nothing_else() -> None:
+    assert read_page(b"{}") == ([], None)
+    assert read_page(b'{"nextPageToken": "t2"}') == ([], "t2")
+    with pytest.raises(PageError, match="no `skus` list; keys: items"):
+        read_page(b'{"items": []}')
+
+
+def test_a_composable_sku_keeps_only_the_fields_it_has() -> None:
+    bare = {"name": "x", "description": "N2 Instance Core running in Americas"}
+    skus, _ = read_page(_page_bytes([bare], None, indent=None))
+    assert skus == [{"description": bare["description"]}]  # parse_skus then reports the missing category
 
 
 @pytest.mark.parametrize(
@@ -201,6 +222,8 @@ def test_other_layouts_fall_back_to_a_full_decode() -> None:
         lambda b: b[: b.rindex(b"}")],             # truncated right after a complete SKU: `]}` missing
         lambda b: b[: len(b) // 2],                 # truncated mid-SKU
         lambda b: b.replace(b'"skus"', b'"skuz"'),  # not a catalog page
+        lambda b: b'{"skus": {"a": 1}}',            # skus is not a list
+        lambda b: b"[]",                            # not an object
     ],
 )
 def test_truncated_or_foreign_pages_are_errors(cut: Any) -> None:
