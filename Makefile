@@ -6,7 +6,7 @@ PIP    := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.
 # Debian packages the tests run for real: a Prometheus server (+ promtool) and a Pushgateway.
 APT_PACKAGES := prometheus prometheus-pushgateway
 
-.PHONY: demo test lint bench bench-solve bench-pricing bench-forecast bench-cases e2e system-packages clean
+.PHONY: demo test lint bench bench-solve bench-pricing bench-refresh bench-forecast bench-cases e2e system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,13 +47,16 @@ $(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-test
 	$(PIP) -e '.[test,notebooks,bench]'
 	touch $@
 
-bench: bench-solve bench-pricing bench-forecast bench-cases
+bench: bench-solve bench-pricing bench-refresh bench-forecast bench-cases
 
 bench-solve: $(VENV)/.installed-bench
 	$(BIN)/python bench/solve.py
 
 bench-pricing: $(VENV)/.installed-bench
 	$(BIN)/python bench/pricing.py
+
+bench-refresh: $(VENV)/.installed-bench
+	$(BIN)/python bench/refresh_local.py
 
 bench-forecast: $(VENV)/.installed-bench
 	$(BIN)/python bench/forecast.py

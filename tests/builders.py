@@ -287,3 +287,67 @@ class LocalAws:
                'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>'
                f"<spotPriceHistorySet>{rows}</spotPriceHistorySet>{following}</DescribeSpotPriceHistoryResponse>")
         return self._fault("ec2", region, token) or self._response(xml, content_type="text/xml")
+
+
+class LocalClouds:
+    """AWS, Azure and GCP price endpoints for every region in `DEFAULT_REGIONS`, on one pytest-httpserver.
+
+    Per region: `aws_types` instance types (`LocalAws`: on-demand pages of `aws_per_page`, spot in 3
+    zones), Azure items for `azure_sizes` (regular, Spot, Windows and Low Priority meters) in pages of
+    `azure_per_page`, and one GCP listing of per-vCPU/per-GiB SKUs for `gcp_families` (on-demand and
+    Spot) plus custom-core and GPU SKUs in every region, in pages of `gcp_per_page`. `env(cache_dir)`
+    is what points the CLI at them; `azure` and `gcp` are the `ScriptedPages` to inject faults into
+    (keys ``"<region>:<page>"`` and ``"first"``/``"t<n>"``), `aws.faults` for AWS.
+    """
+
+    def __init__(self, server: Any, *, aws_types: list[str], azure_sizes: list[str], gcp_families: dict[str, str],
+                 aws_per_page: int = 30, azure_per_page: int = 100, gcp_per_page: int = 100) -> None:
+        from pricing.sources.regions import DEFAULT_REGIONS
+
+        self.server, self.regions = server, DEFAULT_REGIONS
+        self.aws = LocalAws(server, aws_types, products_per_page=aws_per_page)
+        self.azure = ScriptedPages(server, "/api/retail/prices", _azure_page_key)
+        for region in self.regions["azure"]:
+            items = []
+            for size in azure_sizes:
+                items += [azure_item(size, 0.1, region=region), azure_item(size, 0.02, region=region, spot=True),
+                          azure_item(size, 0.2, region=region, windows=True),
+                          azure_item(size, 0.02, region=region, low_priority=True)]
+            chunks = [items[i:i + azure_per_page] for i in range(0, len(items), azure_per_page)]
+            for number, chunk in enumerate(chunks, start=1):
+                link = self.azure.url(f"region={region}&page={number + 1}") if number < len(chunks) else None
+                self.azure.add(f"{region}:{number}", {"BillingCurrency": "USD", "Items": chunk, "NextPageLink": link})
+        self.gcp = ScriptedPages(server, "/v1/services/6F81-5844-456A/skus",
+                                 lambda request: request.args.get("pageToken", "first"))
+        skus = []
+        for words in gcp_families.values():
+            for region in self.regions["gcp"]:
+                for prefix, usage in (("", "OnDemand"), ("Spot Preemptible ", "Preemptible")):
+                    skus += [gcp_sku(f"{prefix}{words} Instance {part} running in {region}", usd, regions=(region,),
+                                     usage=usage) for part, usd in (("Core", 0.03), ("Ram", 0.004))]
+                skus += [gcp_sku(f"{words} Custom Instance Core running in {region}", 0.05, regions=(region,)),
+                         gcp_sku(f"Nvidia L4 GPU running in {region}", 0.6, regions=(region,))]
+        chunks = [skus[i:i + gcp_per_page] for i in range(0, len(skus), gcp_per_page)]
+        for number, chunk in enumerate(chunks):
+            document: dict[str, Any] = {"skus": chunk}
+            if number + 1 < len(chunks):
+                document["nextPageToken"] = f"t{number + 1}"
+            self.gcp.add("first" if number == 0 else f"t{number}", document)
+        #: pages one refresh reads: AWS (on-demand + spot) and Azure per region, GCP in all
+        self.pages = {"aws": -(-len(aws_types) // aws_per_page) + -(-len(aws_types) * 3 // self.aws.spot_per_page),
+                      "azure": -(-len(azure_sizes) * 4 // azure_per_page), "gcp": len(chunks)}
+
+    def env(self, cache_dir: Any) -> dict[str, str]:
+        """The environment variables (the ones users have too) that send `placement prices` here."""
+        return {
+            "AWS_ENDPOINT_URL_PRICING": self.aws.url("pricing"), "AWS_ENDPOINT_URL_EC2": self.aws.url("ec2"),
+            "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_DEFAULT_REGION": "us-east-1",
+            "PLACEMENT_AZURE_PRICES_URL": self.azure.url(), "PLACEMENT_GCP_BILLING_URL": self.server.url_for("/"),
+            "PLACEMENT_GCP_API_KEY": "test-key", "PLACEMENT_CACHE_DIR": str(cache_dir),
+        }
+
+
+def _azure_page_key(request: Any) -> str:
+    if "page" in request.args:
+        return f"{request.args['region']}:{request.args['page']}"
+    return request.args["$filter"].rsplit("armRegionName eq '", 1)[1].rstrip("'") + ":1"

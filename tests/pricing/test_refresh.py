@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from builders import Fault, LocalAws, ScriptedPages, azure_item, gcp_sku, make_offer
+from builders import Fault, LocalAws, LocalClouds, make_offer
 
 from pricing.cache import save_catalog
 from pricing.catalog import Catalog
@@ -153,58 +153,19 @@ def aws_source(local: LocalAws, retry: RetryPolicy) -> AwsSource:
     return AwsSource(pricing_client=pricing, ec2_client_for=ec2.__getitem__, retry=retry, clock=lambda: NOW)
 
 
-def _azure_pages(pages: ScriptedPages, region: str) -> None:
-    items = []
-    for size in AZURE_SIZES:
-        items += [azure_item(size, 0.1, region=region), azure_item(size, 0.02, region=region, spot=True),
-                  azure_item(size, 0.2, region=region, windows=True),
-                  azure_item(size, 0.02, region=region, low_priority=True)]
-    chunks = [items[i:i + 100] for i in range(0, len(items), 100)]  # 4 pages per region
-    for number, chunk in enumerate(chunks, start=1):
-        link = pages.url(f"region={region}&page={number + 1}") if number < len(chunks) else None
-        pages.add(f"{region}:{number}", {"BillingCurrency": "USD", "Items": chunk, "NextPageLink": link})
-
-
-def _azure_key(request: Any) -> str:
-    if "page" in request.args:
-        return f"{request.args['region']}:{request.args['page']}"
-    return request.args["$filter"].rsplit("armRegionName eq '", 1)[1].rstrip("'") + ":1"
-
-
-def _gcp_pages(pages: ScriptedPages) -> None:
-    regions = DEFAULT_REGIONS["gcp"]
-    skus = []
-    for words in GCP_FAMILIES.values():
-        for region in regions:
-            for prefix, usage in (("", "OnDemand"), ("Spot Preemptible ", "Preemptible")):
-                skus += [gcp_sku(f"{prefix}{words} Instance {part} running in {region}", usd, regions=(region,),
-                                 usage=usage) for part, usd in (("Core", 0.03), ("Ram", 0.004))]
-            skus += [gcp_sku(f"{words} Custom Instance Core running in {region}", 0.05, regions=(region,)),
-                     gcp_sku(f"Nvidia L4 GPU running in {region}", 0.6, regions=(region,))]
-    chunks = [skus[i:i + 100] for i in range(0, len(skus), 100)]  # 5 pages
-    for number, chunk in enumerate(chunks):
-        document: dict[str, Any] = {"skus": chunk}
-        if number + 1 < len(chunks):
-            document["nextPageToken"] = f"t{number + 1}"
-        pages.add("first" if number == 0 else f"t{number}", document)
-
-
 @pytest.fixture
 def local_clouds(httpserver: Any) -> dict[str, Any]:
-    aws = LocalAws(httpserver, AWS_TYPES)
-    azure = ScriptedPages(httpserver, "/api/retail/prices", _azure_key)
-    for region in DEFAULT_REGIONS["azure"]:
-        _azure_pages(azure, region)
-    gcp = ScriptedPages(httpserver, "/v1/services/6F81-5844-456A/skus", lambda r: r.args.get("pageToken", "first"))
-    _gcp_pages(gcp)
+    local = LocalClouds(httpserver, aws_types=AWS_TYPES, azure_sizes=AZURE_SIZES, gcp_families=GCP_FAMILIES)
+    assert local.pages == {"aws": 3 + 2, "azure": 4, "gcp": 5}  # realistic page counts, paging exercised
     retry = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.02)
     sources = {
-        "aws": aws_source(aws, retry),
-        "azure": AzureSource(base_url=azure.url(), http=UrllibClient(timeout_s=2), retry=retry, clock=lambda: NOW),
+        "aws": aws_source(local.aws, retry),
+        "azure": AzureSource(base_url=local.azure.url(), http=UrllibClient(timeout_s=2), retry=retry,
+                             clock=lambda: NOW),
         "gcp": GcpSource(api_key="k", base_url=httpserver.url_for("/"), http=UrllibClient(timeout_s=2),
                          retry=retry, clock=lambda: NOW),
     }
-    return {"aws": aws, "azure": azure, "gcp": gcp, "sources": sources}
+    return {"aws": local.aws, "azure": local.azure, "gcp": local.gcp, "sources": sources}
 
 
 def _requests(sources: dict[str, Any]) -> list[RefreshRequest]:
