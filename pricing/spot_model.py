@@ -25,6 +25,9 @@ Basis
   documents a 5–15 % *daily* preemption rate for its old preemptible VMs; Azure shows eviction
   buckets per size in the portal only), so GCP and Azure get an **assumed** middle bucket, 0.125.
   This is an assumption, not a measurement: override it with a price file's ``interruption_rate``.
+* No spot market (`SpotModel.no_spot`, default `NO_SPOT_CATEGORIES`): AWS sells some categories
+  only as On-Demand / Savings Plans / Reserved / Dedicated Hosts, never as Spot, so the model
+  refuses to invent a spot price for them (see the literal for the basis of each).
 """
 
 from __future__ import annotations
@@ -61,9 +64,26 @@ _AWS_BY_CATEGORY: dict[str, tuple[float, int]] = {
     "dl": (0.725, 2),  # 4 rows (median bucket 1.5 → 2)
     "h": (0.67, 4),  # 16 rows
     "a": (0.0, 4),  # a1: the advisor lists 0 % savings (spot priced like on-demand), bucket >20 %
-    "u": (0.65, 2),  # high-memory u-*: not in the advisor; fleet median
 }
 _AWS_DEFAULT = (0.65, 2)  # median over all 14,962 Linux rows: 65 % savings, bucket 2 (10–15 %)
+
+#: cloud → instance categories (`instance_category`) that the cloud does not sell as spot at all.
+#: Basis, AWS: the EC2 User Guide's Spot quota families (using-spot-limits.html) are DL, F, G/VT, Inf,
+#: P, Standard (A C D H I M R T Z), Trn and X: none of these three. And in our data the 2025-06-28 Spot
+#: Advisor feed (../shared/data/prices/aws_spot_advisor_data_2025-06-28.json.gz) lists hpc6a…hpc7g and
+#: u-*/u7i*/u7in* in its instance-type dictionary but in none of its 33 regions' spot rows, and the
+#: 2022-05-31 Linux spot price-change feed has no hpc, mac or u type among its 509 types.
+NO_SPOT_CATEGORIES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "aws": frozenset(
+            {
+                "hpc",  # hpc6a, hpc6id, hpc7a, hpc7g: HPC instances are On-Demand / Savings Plans only
+                "mac",  # mac1, mac2, mac2-m1ultra, mac2-m2, mac2-m2pro: Mac runs on Dedicated Hosts only
+                "u",  # u-3tb1 … u-24tb1, u7i-*, u7in-*: High Memory is not offered as Spot
+            }
+        ),
+    }
+)
 
 _AZURE_DISCOUNT = 0.80
 _ASSUMED_RATE = ADVISOR_BUCKET_RATE[2]
@@ -74,12 +94,20 @@ class SpotModel:
     """Spot discount and interruption rate per cloud and instance category (see the module docstring).
 
     `discounts[cloud][category]` and `rates[cloud][category]`; a category missing falls back to the
-    cloud's ``"*"`` entry. Make a variant with ``dataclasses.replace`` (e.g. in a what-if notebook).
+    cloud's ``"*"`` entry. `no_spot[cloud]` holds the categories the cloud sells no spot capacity
+    for (default `NO_SPOT_CATEGORIES`, even for a hand-made model; pass ``no_spot={}`` to lift it):
+    `spot_offer` refuses them and the embedded parsers give them no spot twin. Make a variant with
+    ``dataclasses.replace`` (e.g. in a what-if notebook).
     """
 
     discounts: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     rates: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     source: str = SPOT_MODEL_SOURCE
+    no_spot: Mapping[str, frozenset[str]] = field(default_factory=lambda: NO_SPOT_CATEGORIES)
+
+    def sells_spot(self, cloud: str, instance_type: str) -> bool:
+        """False when `cloud` has no spot market for `instance_type`'s category (``hpc6a.48xlarge`` on AWS)."""
+        return instance_category(instance_type) not in self.no_spot.get(cloud, frozenset())
 
     def discount(self, cloud: str, instance_type: str) -> float:
         """Fraction off on-demand for a spot node of `instance_type` (0 ≤ d < 1)."""
@@ -93,6 +121,12 @@ class SpotModel:
         """The modelled spot twin of an on-demand offer (same shape, region, as_of; model's source)."""
         if on_demand.capacity_type is not CapacityType.ON_DEMAND:
             raise ValueError(f"spot_offer needs an on-demand offer, got {on_demand.capacity_type.value}")
+        if not self.sells_spot(on_demand.cloud, on_demand.instance_type):
+            raise ValueError(
+                f"{on_demand.cloud} sells no spot capacity for instance type {on_demand.instance_type!r} "
+                f"(category {instance_category(on_demand.instance_type)!r} is in the spot model's no_spot list): "
+                "price it on-demand only, or check SpotModel.sells_spot before asking for a spot twin"
+            )
         discount = self.discount(on_demand.cloud, on_demand.instance_type)
         return dataclasses.replace(
             on_demand,
@@ -142,4 +176,11 @@ DEFAULT_SPOT_MODEL = SpotModel(
     ),
 )
 
-__all__ = ["ADVISOR_BUCKET_RATE", "DEFAULT_SPOT_MODEL", "SPOT_MODEL_SOURCE", "SpotModel", "instance_category"]
+__all__ = [
+    "ADVISOR_BUCKET_RATE",
+    "DEFAULT_SPOT_MODEL",
+    "NO_SPOT_CATEGORIES",
+    "SPOT_MODEL_SOURCE",
+    "SpotModel",
+    "instance_category",
+]

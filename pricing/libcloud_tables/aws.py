@@ -11,6 +11,9 @@ Dropped, on purpose (these cannot be priced as "a node with N vCPUs and M GiB"):
 * accelerators that are not GPUs — Inferentia/Trainium (``inf*``, ``trn*``), FPGA (``f1``, ``f2``),
   media (``vt1``), Gaudi (``dl1``/``dl2q``) — since `Offer` only counts GPUs;
 * GovCloud (``us-gov-*``: needs a separate account) and Local/Wavelength Zones (``us-west-2-lax-1``).
+
+Types AWS does not sell as Spot (HPC ``hpc*``, Mac ``mac*``, High Memory ``u-*``/``u7i*``; see
+`pricing.spot_model.NO_SPOT_CATEGORIES`) keep their on-demand offers but get no spot twin.
 """
 
 from __future__ import annotations
@@ -39,13 +42,15 @@ def parse_ec2_linux(
     as_of: datetime,
     spot_model: SpotModel = DEFAULT_SPOT_MODEL,
 ) -> list[Offer]:
-    """On-demand offers for every priced (type, region) with specs, each followed by its modelled spot twin."""
+    """On-demand offers for every priced (type, region) with specs, each followed by its modelled spot
+    twin unless `spot_model` says AWS sells no spot for the type (`SpotModel.sells_spot`)."""
     offers: list[Offer] = []
     for instance_type, by_region in prices.items():
         shape = _shape(instance_type, specs.get(instance_type))
         if shape is None:
             continue
         vcpus, memory_gib, gpus = shape
+        sells_spot = spot_model.sells_spot("aws", instance_type)
         spot_factor = 1.0 - spot_model.discount("aws", instance_type)
         spot_rate = spot_model.interruption_rate("aws", instance_type)
         for region, hourly_usd in _priced_regions(by_region):
@@ -63,6 +68,8 @@ def parse_ec2_linux(
                     as_of=as_of,
                 )
             )
+            if not sells_spot:
+                continue
             offers.append(  # the spot model's twin; same arithmetic as SpotModel.spot_offer, hoisted per type
                 Offer(
                     cloud="aws",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import time
 from datetime import UTC, datetime
@@ -102,11 +103,47 @@ def test_aws_spot_is_the_model_discount_of_on_demand() -> None:
     assert spot.source == SPOT_MODEL_SOURCE
 
 
+def test_aws_types_without_a_spot_market_get_on_demand_only() -> None:
+    specs = {
+        **EC2_SPECS,
+        "hpc6a.48xlarge": {"ram": 393216, "extra": {"vcpu": "96", "instanceFamily": "Compute optimized"}},
+        "u-6tb1.56xlarge": {"ram": 6291456, "extra": {"vcpu": "224", "instanceFamily": "Memory optimized"}},
+        "mac2-m2.metal": {"ram": 24576, "extra": {"vcpu": "8", "instanceFamily": "General purpose"}},
+    }
+    prices = {**EC2_PRICES, "hpc6a.48xlarge": {"us-east-2": 2.88}, "u-6tb1.56xlarge": {"us-east-1": 40.96},
+              "mac2-m2.metal": {"us-east-1": 0.878}}
+    offers = parse_ec2_linux(prices, specs, AS_OF)
+    kinds = {(o.instance_type, o.capacity_type) for o in offers}
+    assert kinds == {
+        ("m5.large", CapacityType.ON_DEMAND), ("m5.large", CapacityType.SPOT),
+        ("p3.2xlarge", CapacityType.ON_DEMAND), ("p3.2xlarge", CapacityType.SPOT),
+        ("hpc6a.48xlarge", CapacityType.ON_DEMAND),
+        ("u-6tb1.56xlarge", CapacityType.ON_DEMAND),
+        ("mac2-m2.metal", CapacityType.ON_DEMAND),
+    }
+    lifted = parse_ec2_linux(prices, specs, AS_OF, dataclasses.replace(DEFAULT_SPOT_MODEL, no_spot={}))
+    assert ("hpc6a.48xlarge", CapacityType.SPOT) in {(o.instance_type, o.capacity_type) for o in lifted}
+
+
+_NO_SPOT_PREFIXES = ("hpc", "mac", "u-", "u7")
+
+
+def test_real_catalog_has_no_spot_for_hpc_mac_or_high_memory_but_keeps_their_on_demand() -> None:
+    aws = load_embedded_catalog().of_cloud("aws")
+    assert [o.instance_type for o in aws.of("spot") if o.instance_type.startswith(_NO_SPOT_PREFIXES)] == []
+    on_demand_types = {o.instance_type for o in aws.of("on-demand")}
+    assert {"hpc6a.48xlarge", "hpc7g.16xlarge", "u-6tb1.56xlarge", "u7i-12tb.224xlarge"} <= on_demand_types
+    spot_types = {o.instance_type for o in aws.of("spot")}
+    assert {"m7i.large", "c6g.xlarge", "r6i.2xlarge", "x2idn.16xlarge", "p3.2xlarge"} <= spot_types
+
+
 def test_real_aws_spot_offers_all_follow_the_default_model() -> None:
     aws = load_embedded_catalog().of_cloud("aws")
     on_demand = {(o.region, o.instance_type): o.hourly_usd for o in aws.of("on-demand")}
     spot = aws.of("spot").offers
-    assert len(spot) == len(on_demand) > 5000
+    sold_as_spot = [key for key in on_demand if DEFAULT_SPOT_MODEL.sells_spot("aws", key[1])]
+    assert len(spot) == len(sold_as_spot) > 5000
+    assert len(sold_as_spot) < len(on_demand)  # hpc* and u-* are priced on-demand only
     for offer in spot:
         expected = on_demand[(offer.region, offer.instance_type)] * (
             1 - DEFAULT_SPOT_MODEL.discount("aws", offer.instance_type)
