@@ -4,6 +4,15 @@ DESIGN.md model v1: p[w,c,k] = min over instance types i offered in c's region w
 type k (restricted to the cluster's `instanceFamilies`, and fitting one replica) of
 ``hourly_usd(i) × max(cpu_w / vcpus_i, mem_w / memory_gib_i)`` — the dominant-resource share of the
 cheapest fitting node — times the planning overhead factor. Pure: catalog and scenario in, prices out.
+
+Two deliberate extensions of v1 (README "Scenario format"), both because v1 priced replicas on
+nodes they cannot use:
+
+* **Pods per node.** A node runs at most the cluster's `maxPodsPerNode` pods (kubelet's default
+  110), so the share is ``max(cpu share, memory share, 1 / maxPodsPerNode)``. Without it, a replica
+  of 0.1 vCPU was priced at 1/640 of a 64-vCPU node that can hold only 110 pods.
+* **Architecture.** Only instance types whose ``kubernetes.io/arch`` is in the workload's
+  `architectures` (default amd64 only) fit it: an amd64-only image cannot run on a Graviton node.
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from placement.scenario import Cluster, Workload
+from placement.scenario import ARCHITECTURES, Cluster, Workload
 from pricing import CapacityType, Catalog
 
 #: Interruption rate used when an offer carries none: the probability that a spot node is
@@ -33,12 +42,13 @@ class ReplicaPrice:
 class _RegionOffers:
     """Column arrays of one (cloud, region, capacity type)'s offers, for vectorised fitting."""
 
-    __slots__ = ("families", "memory_gib", "names", "prices", "rates", "vcpus")
+    __slots__ = ("arches", "families", "memory_gib", "names", "prices", "rates", "vcpus")
 
     def __init__(self, catalog: Catalog) -> None:
         offers = sorted(catalog, key=lambda o: (o.hourly_usd, o.instance_type))
         self.names = [o.instance_type for o in offers]
         self.families = np.array([o.family.lower() for o in offers], dtype=object)
+        self.arches = np.array([o.arch for o in offers], dtype=object)
         self.vcpus = np.array([o.vcpus for o in offers], dtype=float)
         self.memory_gib = np.array([o.memory_gib for o in offers], dtype=float)
         self.prices = np.array([o.hourly_usd for o in offers], dtype=float)
@@ -68,7 +78,10 @@ class ReplicaPricer:
     def price(self, workload: Workload, cluster: Cluster, capacity_type: CapacityType) -> ReplicaPrice | None:
         """The replica price, or None when no allowed instance type fits one replica."""
         families = cluster.instance_families
-        key = (cluster.cloud, cluster.region, families, capacity_type, workload.cpu, workload.memory_gib)
+        arches = workload.architectures
+        max_pods = cluster.max_pods_per_node
+        key = (cluster.cloud, cluster.region, families, capacity_type, workload.cpu, workload.memory_gib, arches,
+               max_pods)
         if key in self._memo:
             return self._memo[key]
         offers = self._region(cluster.cloud, cluster.region, capacity_type)
@@ -77,9 +90,12 @@ class ReplicaPricer:
             fits = (offers.vcpus >= workload.cpu) & (offers.memory_gib >= workload.memory_gib)
             if families is not None:
                 fits &= np.isin(offers.families, [f.lower() for f in families])
+            if len(arches) < len(ARCHITECTURES):
+                fits &= np.isin(offers.arches, list(arches))
             if fits.any():
                 with np.errstate(divide="ignore", invalid="ignore"):
                     share = np.maximum(workload.cpu / offers.vcpus, workload.memory_gib / offers.memory_gib)
+                share = np.maximum(share, 1.0 / max_pods)
                 cost = np.where(fits, offers.prices * share, np.inf)
                 best = int(np.argmin(cost))
                 result = ReplicaPrice(

@@ -61,6 +61,8 @@ MIN_CLUSTERS = "placement.dev/min-clusters"
 MIN_AVAILABLE = "placement.dev/min-available"
 REPLICAS = "placement.dev/replicas"
 EGRESS_GB_PER_HOUR = "placement.dev/egress-gb-per-hour"
+SPOT_MAX_CLUSTER_SHARE = "placement.dev/spot-max-cluster-share"
+ARCHITECTURES = "placement.dev/architectures"  # "amd64,arm64": the node architectures the images run on
 
 ON_DEMAND = "on-demand"
 SPOT = "spot"

@@ -36,6 +36,7 @@ from placement.labels import (
 )
 from placement.scenario import Cluster
 from placement.scheduling import slot_values
+from pricing.offer import instance_arch
 
 POOL_NAMES = {SPOT: "placement-spot", ON_DEMAND: "placement-on-demand"}
 POOL_WEIGHTS = {SPOT: 60, ON_DEMAND: 50}  # above an unweighted default pool; spot first, as Karpenter orders them
@@ -97,15 +98,8 @@ def instance_family(cloud: str, instance_type: str) -> str | None:
 
 
 def arch_of(cloud: str, instance_type: str) -> str:
-    """`arm64` for Graviton, Ampere and Axion types, else `amd64`."""
-    family = instance_family(cloud, instance_type) or instance_type
-    if cloud == "aws" and (re.match(r"^[a-z]+\d+g", family) or family == "a1"):
-        return "arm64"
-    if cloud == "azure" and "p" in re.sub(r"_v\d+$", "", family)[1:].lower():
-        return "arm64"
-    if cloud == "gcp" and family.split("-", 1)[0] in {"t2a", "c4a", "n4a"}:
-        return "arm64"
-    return "amd64"
+    """`arm64` for Graviton, Ampere and Axion types, else `amd64` (`pricing.offer.instance_arch`)."""
+    return instance_arch(cloud, instance_type)
 
 
 def pool_requirements(cluster: Cluster, pool: CapacityPool) -> list[dict[str, Any]]:
@@ -176,10 +170,13 @@ def size_pool(
     headroom_fraction: float = DEFAULT_HEADROOM_FRACTION,
     instance_sizes: Mapping[str, tuple[float, float]] | None = None,
     slots: int = 0,
+    max_pods_per_node: int | None = None,
 ) -> CapacityPool:
     """A pool sized for `demands` = (replicas, cpu per replica, memory GiB per replica, instance
     type) with `headroom_fraction` on top, plus one of the largest chosen nodes when its size is
-    known (so a limit never forbids the node the plan priced)."""
+    known (so a limit never forbids the node the plan priced). With `max_pods_per_node`, a replica
+    on a node of known size takes at least 1/max_pods of that node (as the plan priced it): tiny
+    replicas fill nodes by pod count before CPU or memory."""
     if headroom_fraction < 0:
         raise ValueError(f"headroom_fraction must be ≥ 0 (got {headroom_fraction})")
     sizes = instance_sizes or {}
@@ -188,6 +185,10 @@ def size_pool(
     for replicas, cpu_each, memory_each, instance_type in demands:
         if replicas <= 0:
             continue
+        size = sizes.get(instance_type) if instance_type else None
+        if size is not None and max_pods_per_node:
+            cpu_each = max(cpu_each, size[0] / max_pods_per_node)
+            memory_each = max(memory_each, size[1] / max_pods_per_node)
         cpu += replicas * cpu_each
         memory += replicas * memory_each
         if instance_type:

@@ -149,6 +149,7 @@ def to_patches(
                 workload_name=workload.name,
                 slots_available=is_karpenter(cluster),
                 max_slots=options.max_slots,
+                architectures=workload.architectures,
             )
             patches.extend(_workload_patches(cluster, workload, replicas, before, scheduling, facts, identity))
             placed.append((workload, scheduling, instance_types))
@@ -300,6 +301,7 @@ def _capacity_patches(
             headroom_fraction=options.headroom_fraction,
             instance_sizes=options.instance_sizes,
             slots=slots[capacity],
+            max_pods_per_node=cluster.max_pods_per_node,
         )
         body = nodepool_manifest(cluster, pool, options.node_classes.get(cluster.name))
         body["metadata"]["annotations"] = {PLAN_ID: identity}

@@ -17,6 +17,12 @@ API_VERSION = "placement.dev/v1alpha1"
 
 AUTOSCALERS = ("karpenter/v1", "karpenter/v1beta1", "karpenter/v1alpha5", "gke", "aks", "none")
 PRICE_SOURCES = ("embedded", "cache", "live", "file")
+#: kubelet's default `maxPods`; GKE Standard's default too (AKS defaults to 250 with Azure CNI Overlay,
+#: 30 with legacy Azure CNI; AWS VPC CNI limits pods by ENIs). Set `maxPodsPerNode` per cluster.
+DEFAULT_MAX_PODS_PER_NODE = 110
+#: `kubernetes.io/arch` values a workload may run on; without `architectures` a workload is amd64-only
+#: (as Karpenter v1alpha5 defaulted), so multi-arch images must opt in to Arm nodes.
+ARCHITECTURES = ("amd64", "arm64")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +98,7 @@ class Cluster:
     capacity_cpu: float | None = None
     instance_families: tuple[str, ...] | None = None
     egress_usd_per_gb: float | None = None  # internet egress price override; None = the cloud's embedded price
+    max_pods_per_node: int = DEFAULT_MAX_PODS_PER_NODE  # a replica costs at least 1/max_pods of a node
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +147,7 @@ class Workload:
     current: Mapping[str, Replicas] = field(default_factory=dict)  # cluster -> today's replicas
     egress_gb_per_hour: float = 0.0  # optional: traffic leaving the serving cluster, GB/h at peak
     spot_max_cluster_share: float | None = None  # at most this share of the spot replicas in any one cluster
+    architectures: tuple[str, ...] = ("amd64",)  # `kubernetes.io/arch` values its images run on
 
     @property
     def key(self) -> str:

@@ -22,6 +22,7 @@ from placement.quantity import parse_cpu
 from placement.scenario import (
     API_VERSION,
     AUTOSCALERS,
+    DEFAULT_MAX_PODS_PER_NODE,
     PRICE_SOURCES,
     Cluster,
     Planning,
@@ -41,7 +42,8 @@ _PLANNING_KEYS = ("quantile", "timeLimitSeconds", "maxMoves", "riskAversion", "o
 MAX_SLOTS = 168  # a week of hourly slots
 _PRICES_KEYS = ("source", "file", "extra", "adjustments", "interruptionRates", "spotAdvisor", "egress")
 _USER_KEYS = ("name", "lat", "lon", "country")
-_CLUSTER_KEYS = ("name", "cloud", "region", "country", "context", "autoscaler", "capacity", "instanceFamilies")
+_CLUSTER_KEYS = ("name", "cloud", "region", "country", "context", "autoscaler", "capacity", "instanceFamilies",
+                 "maxPodsPerNode")
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -290,6 +292,7 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
                 reader.problem(f"{path}.instanceFamilies", families_raw, "must be a list of family names such as [m7i, c7i]")
             else:
                 families = tuple(seq)
+        max_pods = reader.integer(data, "maxPodsPerNode", path, default=DEFAULT_MAX_PODS_PER_NODE, minimum=1)
         context = data.get("context")
         if name and cloud and region and country:
             clusters.append(Cluster(
@@ -297,6 +300,7 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
                 context=context if isinstance(context, str) else None,
                 autoscaler=autoscaler if autoscaler in AUTOSCALERS else "none",
                 capacity_cpu=capacity_cpu, instance_families=families,
+                max_pods_per_node=int(max_pods or DEFAULT_MAX_PODS_PER_NODE),
             ))
     return clusters
 

@@ -19,17 +19,21 @@ worst case still keeps the on-demand floor — even if every spot node disappear
 - `pinned-on-demand`: no exact rule exists (AKS node pools label only spot nodes; non-Karpenter
   platforms cannot get slots; or the spot share is below one slot): every replica runs on demand
   and a note says so. Over-provisioning on-demand never breaks the floor.
+
+Each strategy's required terms also carry ``kubernetes.io/arch In <architectures>`` when the
+workload does not run on every architecture (the default: amd64 only).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from math import gcd
 from typing import Any
 
-from placement.labels import CAPACITY_SLOT, WORKLOAD, CapacityVocabulary
-from placement.scenario import Replicas
+from placement.labels import ARCH, CAPACITY_SLOT, WORKLOAD, CapacityVocabulary
+from placement.scenario import ARCHITECTURES, Replicas
 
 DEFAULT_MAX_SLOTS = 8
 SPOT_PREFERENCE_WEIGHT = 100
@@ -119,12 +123,39 @@ def pod_scheduling(
     workload_name: str,
     slots_available: bool,
     max_slots: int = DEFAULT_MAX_SLOTS,
+    architectures: Sequence[str] = ARCHITECTURES,
 ) -> PodScheduling:
     """Scheduling rules that realise `wanted` on a platform with this capacity vocabulary.
 
     `slots_available` is True on Karpenter clusters, where placement's own NodePools can carry
-    capacity slots.
+    capacity slots. A workload that runs on some `architectures` only also gets a required
+    ``kubernetes.io/arch`` term, so it never lands on a node its images cannot run on (the plan
+    priced it on those architectures only).
     """
+    scheduling = _capacity_scheduling(vocabulary, wanted, workload_name=workload_name,
+                                      slots_available=slots_available, max_slots=max_slots)
+    if set(ARCHITECTURES) <= set(architectures):
+        return scheduling
+    arch = {"key": ARCH, "operator": "In", "values": [a for a in ARCHITECTURES if a in architectures]}
+    return replace(scheduling, node_affinity=_require(scheduling.node_affinity, arch))
+
+
+def _require(node_affinity: dict[str, Any], requirement: dict[str, Any]) -> dict[str, Any]:
+    """`node_affinity` with `requirement` ANDed into every required term (one term when it had none)."""
+    required = node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
+    terms = required["nodeSelectorTerms"] if required else [{"matchExpressions": []}]
+    anded = [{**term, "matchExpressions": [*term.get("matchExpressions", []), requirement]} for term in terms]
+    return {**node_affinity, "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": anded}}
+
+
+def _capacity_scheduling(
+    vocabulary: CapacityVocabulary,
+    wanted: Replicas,
+    *,
+    workload_name: str,
+    slots_available: bool,
+    max_slots: int,
+) -> PodScheduling:
     label = workload_label_value(workload_name)
     labels = {WORKLOAD: label}
     selector = {"matchLabels": {WORKLOAD: label}}

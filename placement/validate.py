@@ -41,7 +41,9 @@ def _cheapest(catalog: Catalog, workload: Workload, cluster: Cluster, kind: Capa
             continue
         if families is not None and offer.family.lower() not in families:
             continue
-        share = max(workload.cpu / offer.vcpus, workload.memory_gib / offer.memory_gib)
+        if offer.arch not in workload.architectures:
+            continue
+        share = max(workload.cpu / offer.vcpus, workload.memory_gib / offer.memory_gib, 1 / cluster.max_pods_per_node)
         cost = offer.hourly_usd * share
         rate = _DEFAULT_RATE if offer.interruption_rate is None else offer.interruption_rate
         if best is None or (cost, offer.instance_type) < (best[0], best[1]):
@@ -168,8 +170,8 @@ def _today(workloads: dict[str, Workload], a, kind: str) -> int:
 def _cheapest_named(catalog: Catalog, w: Workload, c: Cluster, kind: CapacityType, name: str) -> float | None:
     for offer in catalog.in_region(c.cloud, c.region):
         if offer.instance_type == name and offer.capacity_type == kind and offer.vcpus >= w.cpu \
-                and offer.memory_gib >= w.memory_gib:
-            return offer.hourly_usd * max(w.cpu / offer.vcpus, w.memory_gib / offer.memory_gib)
+                and offer.memory_gib >= w.memory_gib and offer.arch in w.architectures:
+            return offer.hourly_usd * max(w.cpu / offer.vcpus, w.memory_gib / offer.memory_gib, 1 / c.max_pods_per_node)
     return None
 
 

@@ -10,11 +10,11 @@ from placement import jurisdictions
 from placement.errors import missing
 from placement.fields import FieldReader, did_you_mean
 from placement.quantity import parse_cpu, parse_memory_gib
-from placement.scenario import DemandSpec, Replicas, Workload
+from placement.scenario import ARCHITECTURES, DemandSpec, Replicas, Workload
 
 WORKLOAD_KEYS = (
     "name", "namespace", "resources", "demand", "users", "latencyMs", "residency", "spot",
-    "minAvailable", "minClusters", "current", "egressGbPerHour",
+    "minAvailable", "minClusters", "current", "egressGbPerHour", "architectures",
 )
 DEMAND_KEYS = ("replicas", "series", "promql", "prometheus", "perReplica", "headroom")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -77,6 +77,7 @@ def read_workload(
     min_clusters = reader.integer(data, "minClusters", path, default=1, minimum=1)
     current = _current(reader, data.get("current"), f"{path}.current", cluster_names)
     egress = reader.number(data, "egressGbPerHour", path, default=0.0, minimum=0.0, hint="(GB per hour)")
+    architectures = _architectures(reader, data.get("architectures"), f"{path}.architectures")
     if None in (name, namespace, cpu, memory, replicas, max_fraction, min_available, min_clusters):
         return None
     assert name is not None and namespace is not None and cpu is not None and memory is not None
@@ -84,8 +85,25 @@ def read_workload(
         name=name, namespace=namespace, cpu=cpu, memory_gib=memory, replicas=int(replicas or 0), demand=demand,
         users=users, latency_ms=latency, residency=residency, spot_max_fraction=float(max_fraction or 0.0),
         min_available=int(min_available or 0), min_clusters=int(min_clusters or 1), current=current,
-        egress_gb_per_hour=float(egress or 0.0), spot_max_cluster_share=cluster_share,
+        egress_gb_per_hour=float(egress or 0.0), spot_max_cluster_share=cluster_share, architectures=architectures,
     )
+
+
+def _architectures(reader: FieldReader, raw: object, path: str) -> tuple[str, ...]:
+    """``[amd64]`` (the default), ``[arm64]`` or ``[amd64, arm64]``: the node architectures its images run on."""
+    if raw is None:
+        return ("amd64",)
+    values = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(values, list | tuple) or not values or any(not isinstance(v, str) for v in values):
+        reader.problem(path, raw, f"must be a non-empty list of {', '.join(ARCHITECTURES)} (e.g. [amd64, arm64])")
+        return ("amd64",)
+    chosen = [v.strip() for v in values]
+    unknown = [v for v in chosen if v not in ARCHITECTURES]
+    if unknown:
+        reader.problem(path, raw, f"unknown architecture {unknown[0]!r}: use {' and/or '.join(ARCHITECTURES)} "
+                       "(the kubernetes.io/arch values its images are built for)")
+        return ("amd64",)
+    return tuple(a for a in ARCHITECTURES if a in chosen)
 
 
 def _demand(

@@ -6,6 +6,7 @@ catalog CSVs and Karpenter's `InstanceType.Offerings`). No I/O and no third-part
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -43,6 +44,11 @@ class Offer:
         ``n2`` of ``n2-standard-4``, ``Dsv5`` of ``Standard_D4s_v5``)."""
         return instance_family(self.instance_type)
 
+    @property
+    def arch(self) -> str:
+        """CPU architecture as the ``kubernetes.io/arch`` node label says it: ``arm64`` or ``amd64``."""
+        return instance_arch(self.cloud, self.instance_type)
+
     def fits(self, cpu: float, memory_gib: float) -> bool:
         """True when one replica of (cpu, memory_gib) fits on one node of this offer."""
         return self.vcpus >= cpu and self.memory_gib >= memory_gib
@@ -66,6 +72,32 @@ def instance_family(instance_type: str) -> str:
         if sep in name:
             return name.split(sep, 1)[0]
     return name
+
+
+#: The values of the ``kubernetes.io/arch`` node label that instance types have.
+ARCHITECTURES = ("amd64", "arm64")
+_AWS_ARM = re.compile(r"^(?:a1|[a-z]+\d+[a-z]*?g[a-z]*)$")  # Graviton: m7g, c7gn, x2gd, im4gn, is4gen, hpc7g, a1
+_AZURE_SIZE = re.compile(r"^[A-Z]+\d+(?:-\d+)?([a-z]*)")  # Standard_D4pds_v5 → "pds" (feature letters)
+_GCP_ARM = frozenset({"t2a", "c4a", "n4a", "a4x"})  # Ampere Altra (t2a), Google Axion (c4a, n4a), Grace (a4x)
+
+
+def instance_arch(cloud: str, instance_type: str) -> str:
+    """``arm64`` for Arm instance types (AWS Graviton, Azure Ampere ``p`` sizes, GCP Ampere/Axion/Grace),
+    else ``amd64``.
+
+    AWS: the family (before the ``.``) is ``a1`` or has a ``g`` among the letters after its
+    generation digit (``m7g``, ``c7gn``, ``x2gd``, ``is4gen``; not ``g5`` or ``g4dn``). Azure: a ``p``
+    among the feature letters after the vCPU count (``Standard_D4pls_v5``; not ``Standard_NP10s``).
+    GCP: the families in `_GCP_ARM`. Other clouds: ``amd64``.
+    """
+    if cloud == "aws":
+        return "arm64" if _AWS_ARM.match(instance_type.split(".", 1)[0]) else "amd64"
+    if cloud == "azure":
+        match = _AZURE_SIZE.match(instance_type.removeprefix("Standard_").removeprefix("Basic_"))
+        return "arm64" if match and "p" in match.group(1) else "amd64"
+    if cloud == "gcp":
+        return "arm64" if instance_type.split("-", 1)[0] in _GCP_ARM else "amd64"
+    return "amd64"
 
 
 def _offer_builder() -> Callable[..., Offer]:

@@ -11,7 +11,9 @@ Deployment annotations use the Scenario's field meanings:
 `placement.dev/users: "eu-west=0.7,us-east=0.3"` (or JSON), `placement.dev/spot-max-fraction: "0.5"`,
 `placement.dev/min-clusters: "2"`, `placement.dev/min-available: "3"` (else the PDB's floor),
 `placement.dev/replicas: "12"` (peak demand; else today's replicas summed over clusters),
-`placement.dev/egress-gb-per-hour: "4"`.
+`placement.dev/egress-gb-per-hour: "4"`, `placement.dev/spot-max-cluster-share: "0.5"`,
+`placement.dev/architectures: "amd64,arm64"` (else the pod template's ``kubernetes.io/arch``
+nodeSelector, else amd64 only).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from placement.kube.read import ObservedCluster, read_cluster
 from placement.live import LiveCluster
 from placement.scenario import API_VERSION, Replicas, Scenario
 
-_NUMBER = (keys.LATENCY_MS, keys.SPOT_MAX_FRACTION, keys.EGRESS_GB_PER_HOUR)
+_NUMBER = (keys.LATENCY_MS, keys.SPOT_MAX_FRACTION, keys.EGRESS_GB_PER_HOUR, keys.SPOT_MAX_CLUSTER_SHARE)
+_LIST = (keys.RESIDENCY, keys.ARCHITECTURES)
 _INTEGER = (keys.MIN_CLUSTERS, keys.MIN_AVAILABLE, keys.REPLICAS)
 
 
@@ -130,6 +133,10 @@ def _workload(key: str, observed: Sequence[ObservedCluster], base: Mapping[str, 
         floors = [w.pdb_min_available for _, _, w in where if w.pdb_min_available is not None]
         if floors:
             entry["minAvailable"] = max(floors)
+    if keys.ARCHITECTURES not in policy and "architectures" not in entry:
+        pinned = _node_selector_arch(deployment)
+        if pinned:
+            entry["architectures"] = [pinned]
     if keys.REPLICAS not in policy and "demand" not in entry:
         entry["demand"] = {"replicas": sum(w.replicas for _, _, w in where)}
     entry["current"] = {
@@ -138,6 +145,13 @@ def _workload(key: str, observed: Sequence[ObservedCluster], base: Mapping[str, 
         for cluster, _, w in where
     }
     return entry
+
+
+def _node_selector_arch(deployment: Mapping[str, Any]) -> str | None:
+    """The ``kubernetes.io/arch`` the pod template's nodeSelector pins, if any."""
+    pod = ((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}
+    value = (pod.get("nodeSelector") or {}).get(keys.ARCH)
+    return value if isinstance(value, str) and value else None
 
 
 def _requests(deployment: Mapping[str, Any]) -> dict[str, Any]:
@@ -165,7 +179,7 @@ def _annotations(key: str, where: Sequence[tuple[str, Mapping[str, Any], Any]], 
     parsed: dict[str, Any] = {}
     for cluster, deployment, _ in where:
         for annotation, raw in ((deployment["metadata"].get("annotations")) or {}).items():
-            if annotation not in (*_NUMBER, *_INTEGER, keys.RESIDENCY, keys.USERS):
+            if annotation not in (*_NUMBER, *_INTEGER, *_LIST, keys.USERS):
                 continue
             path = f"{cluster}:{key} annotation {annotation}"
             if annotation in seen and seen[annotation][1] != raw:
@@ -196,8 +210,8 @@ def _parse(annotation: str, raw: str) -> Any:
             return json.loads(text)
         except ValueError as error:
             raise ValueError(f"is not valid JSON ({error.msg})") from None
-    if annotation == keys.RESIDENCY:
-        return [code.strip() for code in text.split(",") if code.strip()]
+    if annotation in _LIST:
+        return [item.strip() for item in text.split(",") if item.strip()]
     shares: dict[str, float] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         region, sep, share = item.partition("=")
@@ -213,10 +227,12 @@ def _parse(annotation: str, raw: str) -> Any:
 def _set(entry: dict[str, Any], annotation: str, value: Any) -> None:
     if annotation == keys.SPOT_MAX_FRACTION:
         entry["spot"] = {**entry.get("spot", {}), "maxFraction": value}
+    elif annotation == keys.SPOT_MAX_CLUSTER_SHARE:
+        entry["spot"] = {**entry.get("spot", {}), "maxClusterShare": value}
     elif annotation == keys.REPLICAS:
         entry["demand"] = {"replicas": value}
     else:
         field = {keys.RESIDENCY: "residency", keys.LATENCY_MS: "latencyMs", keys.USERS: "users",
                  keys.MIN_CLUSTERS: "minClusters", keys.MIN_AVAILABLE: "minAvailable",
-                 keys.EGRESS_GB_PER_HOUR: "egressGbPerHour"}[annotation]
+                 keys.EGRESS_GB_PER_HOUR: "egressGbPerHour", keys.ARCHITECTURES: "architectures"}[annotation]
         entry[field] = value

@@ -170,3 +170,15 @@ def test_the_crd_check_catches_the_v1alpha5_kubelet_field_name() -> None:
     v1beta1["spec"]["template"]["spec"]["nodeClassRef"] = {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass",
                                                            "name": "default"}  # v1's key at v1beta1
     assert crd_errors(v1beta1) != []
+
+
+def test_size_pool_counts_pods_per_node_for_tiny_replicas() -> None:
+    sizes = {"c7i.16xlarge": (64.0, 128.0)}
+    tiny = [(220, 0.05, 0.1, "c7i.16xlarge")]  # 11 vCPU of requests, but 220 pods need 2 nodes of 110
+    loose = size_pool("p", "on-demand", tiny, headroom_fraction=0.0, instance_sizes=sizes)
+    capped = size_pool("p", "on-demand", tiny, headroom_fraction=0.0, instance_sizes=sizes, max_pods_per_node=110)
+    assert loose.cpu_limit == 11 + 64
+    assert capped.cpu_limit == 2 * 64 + 64 and capped.memory_limit_gib == 2 * 128 + 128
+    big = [(4, 16.0, 32.0, "c7i.16xlarge")]  # requests, not pod count, decide for big replicas
+    assert size_pool("p", "on-demand", big, headroom_fraction=0.0, instance_sizes=sizes,
+                     max_pods_per_node=110).cpu_limit == 64 + 64

@@ -185,4 +185,5 @@ def test_zero_replica_assignments_are_not_invented() -> None:
     assert patches[0].body["spec"]["replicas"] == 3
     eks = patches[0].body["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
     assert eks["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0]["matchExpressions"] == [
-        {"key": "eks.amazonaws.com/capacityType", "operator": "In", "values": ["ON_DEMAND"]}]
+        {"key": "eks.amazonaws.com/capacityType", "operator": "In", "values": ["ON_DEMAND"]},
+        {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}]  # the default: amd64 images

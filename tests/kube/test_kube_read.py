@@ -151,3 +151,26 @@ def test_semantic_problems_come_from_the_loaders_own_validation(tmp_path) -> Non
         document = scenario_document(read_fleet(w.apis()))
     with pytest.raises(InvalidScenario, match="unknown residency code"):
         build(document)
+
+
+def test_architectures_come_from_the_annotation_or_the_pinned_node_selector(tmp_path) -> None:
+    with world(tmp_path) as w:
+        w.a.seed(deployment("multi", "shop", 2, {"placement.dev/architectures": "arm64, amd64",
+                                                  "placement.dev/spot-max-cluster-share": "0.5"}))
+        pinned = deployment("graviton", "shop", 2, {"placement.dev/replicas": "2"})
+        pinned["spec"]["template"]["spec"]["nodeSelector"] = {"kubernetes.io/arch": "arm64"}
+        w.a.seed(pinned)
+        w.a.seed(deployment("plain", "shop", 1, {"placement.dev/replicas": "1"}))
+        scenario = build(scenario_document(read_fleet(w.apis())))
+    multi = scenario.workload("shop/multi")
+    assert multi.architectures == ("amd64", "arm64") and multi.spot_max_cluster_share == 0.5
+    assert scenario.workload("shop/graviton").architectures == ("arm64",)
+    assert scenario.workload("shop/plain").architectures == ("amd64",)  # the safe default
+
+
+def test_an_unknown_architecture_annotation_is_a_clear_error(tmp_path) -> None:
+    with world(tmp_path) as w:
+        w.a.seed(deployment("odd", "shop", 1, {"placement.dev/architectures": "x86_64"}))
+        document = scenario_document(read_fleet(w.apis()))
+    with pytest.raises(InvalidScenario, match=r"architectures.*unknown architecture 'x86_64': use amd64 and/or arm64"):
+        build(document)

@@ -167,3 +167,32 @@ def test_the_on_demand_floor_holds_under_adversarial_scheduling(on_demand: int, 
     assert on_demand_running >= on_demand  # the floor, even when the scheduler favours spot
     assert on_demand_running >= scheduling.placed.on_demand
     assert spot_running <= spot  # never more spot than the plan allowed
+
+
+ARCH_AMD64 = {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}
+
+
+@pytest.mark.parametrize(("wanted", "slots"), [(Replicas(4, 0), False), (Replicas(0, 5), False),
+                                               (Replicas(3, 7), True), (Replicas(6, 2), True)])
+def test_a_single_arch_workload_requires_its_arch_in_every_strategy(wanted: Replicas, slots: bool) -> None:
+    free = pod_scheduling(KARPENTER, wanted, workload_name="web", slots_available=slots,
+                          architectures=("amd64", "arm64"))
+    pinned = pod_scheduling(KARPENTER, wanted, workload_name="web", slots_available=slots, architectures=("amd64",))
+    assert pinned.strategy == free.strategy and pinned.placed == free.placed
+    required = free.node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
+    before = required["nodeSelectorTerms"][0]["matchExpressions"] if required else []
+    assert _required(pinned) == [*before, ARCH_AMD64]  # ANDed into the capacity rule, never replacing it
+    assert "kubernetes.io/arch" not in str(free.node_affinity)
+    preferred = free.node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution")
+    assert pinned.node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution") == preferred
+
+
+def test_the_arch_term_is_added_to_each_of_several_required_terms() -> None:
+    from placement.scheduling import _require
+
+    affinity = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "a", "operator": "Exists"}]},
+        {"matchExpressions": [{"key": "b", "operator": "Exists"}]}]}}
+    terms = _require(affinity, ARCH_AMD64)["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    assert [t["matchExpressions"][-1] for t in terms] == [ARCH_AMD64, ARCH_AMD64]
+    assert [t["matchExpressions"][0]["key"] for t in terms] == ["a", "b"]

@@ -56,6 +56,10 @@ def annotations(workload: Workload) -> dict[str, str]:
         out[keys.USERS] = json.dumps(dict(workload.users))
     if workload.egress_gb_per_hour:
         out[keys.EGRESS_GB_PER_HOUR] = f"{workload.egress_gb_per_hour:g}"
+    if workload.spot_max_cluster_share is not None:
+        out[keys.SPOT_MAX_CLUSTER_SHARE] = f"{workload.spot_max_cluster_share:g}"
+    if workload.architectures != ("amd64",):
+        out[keys.ARCHITECTURES] = ",".join(workload.architectures)
     return out
 
 
