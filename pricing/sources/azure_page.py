@@ -10,13 +10,12 @@ malformed, truncated or has an item missing a required field is a `PageError` na
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import msgspec
 
-from pricing.sources.http import PageError
+from pricing.sources.http import PageError, decoding_page
 
 
 class RetailItem(msgspec.Struct, frozen=True, gc=False):
@@ -48,21 +47,10 @@ def read_page(body: bytes) -> RetailPage:
     """The decoded page; `PageError` if it is not JSON, is truncated, or is not shaped like a Retail
     Prices page (no `Items` list, an item without a required field or with a wrongly typed one).
 
-    The cyclic garbage collector is paused while a page is decoded (its items are acyclic; the
-    collections their allocation would trigger cost more than the decoding).
+    The cyclic garbage collector is paused while a page is decoded (`decoding_page`).
     """
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
+    with decoding_page(body, kind="Retail Prices"):
         return _DECODER.decode(body)
-    except msgspec.ValidationError as error:
-        raise PageError(f"not a Retail Prices page: {error}") from error
-    except msgspec.DecodeError as error:
-        raise PageError(f"malformed or truncated JSON page ({len(body)} bytes): {error}") from error
-    finally:
-        if paused:
-            gc.enable()
 
 
 def retail_items(items: Iterable[Mapping[str, Any]]) -> list[RetailItem]:

@@ -11,7 +11,6 @@ key order, escapes, whitespace), at about half the cost of decoding every SKU (b
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import msgspec
 
 from pricing.sources.gcp_shapes import SHAPES
-from pricing.sources.http import PageError, decode_json
+from pricing.sources.http import PageError, decode_json, decoding_page
 
 _DESCRIPTION_TEXT = re.compile(
     r"^(?:Spot Preemptible |Preemptible )?(?P<family>.+?) (?:Instance )?(?P<resource>Core|Ram) running in .+$"
@@ -69,13 +68,9 @@ def read_page(body: bytes) -> tuple[list[Mapping[str, Any]], str | None]:
 
     A SKU is worth parsing when its description is `composable`; it comes back as a dict with the
     fields it has among ``description``, ``skuId``, ``category``, ``serviceRegions`` and
-    ``pricingInfo``. The cyclic garbage collector is paused while a page is decoded (its objects are
-    acyclic; the collections their allocation would trigger cost more than the decoding).
+    ``pricingInfo``. The cyclic garbage collector is paused while a page is decoded (`decoding_page`).
     """
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
+    with decoding_page(body, kind="Billing Catalog"):
         page = _PAGE.decode(body)
         if page.skus is msgspec.UNSET:
             return _without_skus(body), page.nextPageToken or None
@@ -92,13 +87,6 @@ def read_page(body: bytes) -> tuple[list[Mapping[str, Any]], str | None]:
                     fields[name] = _DECODE_RAW(raw)
             kept.append(fields)
         return kept, page.nextPageToken or None
-    except msgspec.ValidationError as error:
-        raise PageError(f"not a Billing Catalog page: {error}") from error
-    except msgspec.DecodeError as error:
-        raise PageError(f"malformed or truncated JSON page ({len(body)} bytes): {error}") from error
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _without_skus(body: bytes) -> list[Mapping[str, Any]]:

@@ -4,18 +4,22 @@ Sources take an `HttpClient` argument so tests can pass another one; the default
 speaks real HTTP, which is what the tests exercise against a local pytest-httpserver. It classifies
 failures: `TransientError` (429, 5xx, timeouts, dropped connections; retried by `RetryPolicy`) versus
 `PageError` (any other HTTP status), which fails the region at once. Bodies are returned as bytes;
-`decode_json` turns a body into JSON (or a `PageError` for a malformed or truncated page).
+`decode_json` turns a body into JSON (or a `PageError` for a malformed or truncated page), and
+`decoding_page` wraps a typed (msgspec) decode the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import http.client
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
+
+import msgspec
 
 from pricing.sources.retry import TransientError
 
@@ -80,6 +84,26 @@ def decode_json(body: bytes) -> Any:
         position = getattr(error, "pos", None)
         where = f" at byte {position} of {len(body)}" if position is not None else ""
         raise PageError(f"malformed or truncated JSON page{where}: {error}") from error
+    finally:
+        if paused:
+            gc.enable()
+
+
+@contextlib.contextmanager
+def decoding_page(body: bytes, *, kind: str) -> Iterator[None]:
+    """Around a msgspec decode of one `kind` page (e.g. "Retail Prices"): the cyclic garbage collector
+    is paused (a page's objects are acyclic; the collections their allocation would trigger cost
+    more than the decoding), and a malformed, truncated or wrongly shaped page becomes a `PageError`.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    except msgspec.ValidationError as error:
+        raise PageError(f"not a {kind} page: {error}") from error
+    except msgspec.DecodeError as error:
+        raise PageError(f"malformed or truncated JSON page ({len(body)} bytes): {error}") from error
     finally:
         if paused:
             gc.enable()
