@@ -31,7 +31,7 @@ from placement.isolate import isolate
 from placement.jurisdictions import residency_allows
 from placement.options import ClusterOption, rtt_ms, workload_options
 from placement.plan import Assignment, Plan
-from placement.scenario import Cluster, Scenario, Workload
+from placement.scenario import ARCHITECTURES, Cluster, Scenario, Workload
 from pricing import CapacityType, Catalog
 
 _GRID = (1.02, 1.05, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0)
@@ -291,9 +291,13 @@ def _exclusions(scenario: Scenario, workload: Workload, pricer: ReplicaPricer) -
         shape = f"cpu={workload.cpu:g} memory={workload.memory_gib:g}Gi"
         if od is None and spot is None:
             free = replace(cluster, instance_families=None)
+            any_arch = replace(workload, architectures=ARCHITECTURES)
             if cluster.instance_families is not None and pricer.price(workload, free, CapacityType.ON_DEMAND) is not None:
                 found.append(("instanceFamilies", f"instanceFamilies [{', '.join(cluster.instance_families)}] have no "
                               f"instance type that fits {shape}"))
+            elif any_arch != workload and pricer.price(any_arch, cluster, CapacityType.ON_DEMAND) is not None:
+                found.append(("architectures", f"no {'/'.join(workload.architectures)} instance type in "
+                              f"{cluster.cloud}/{cluster.region} fits {shape} (its images' architectures)"))
             else:
                 found.append(("resources", f"no priced instance type in {cluster.cloud}/{cluster.region} fits {shape}"))
         elif od is None and (workload.min_available > 0 or workload.spot_max_fraction < 1):

@@ -117,3 +117,27 @@ def test_bad_architectures_or_max_pods_name_the_field_value_and_fix(cluster: dic
     with pytest.raises(InvalidScenario) as caught:
         _built(cluster, workload)
     assert message in str(caught.value)
+
+
+def test_an_arch_that_no_region_sells_leaves_the_workload_unplaced_with_the_reason() -> None:
+    amd_only = Catalog([o for o in CATALOG if o.arch == "amd64"])
+    scenario = make_scenario([IE], [make_workload("arm-svc", architectures=("arm64",))])
+    plan = solve(scenario, amd_only)
+    assert [u.workload for u in plan.unplaced] == ["shop/arm-svc"]
+    reason = plan.unplaced[0].reason
+    assert "fit no priced arm64 instance type" in reason and "check architectures [arm64]" in reason
+
+
+def test_explain_names_architectures_as_what_excludes_a_cluster() -> None:
+    from placement.explain import explain_workload
+
+    amd_only = Catalog([o for o in CATALOG if o.arch == "amd64"])
+    arm = make_workload("arm-svc", architectures=("arm64",))
+    de = make_cluster("de", region="eu-central-1", country="DE")
+    both = Catalog([*amd_only, make_offer(region="eu-central-1", instance_type="m7g.large", hourly_usd=0.08)])
+    scenario = make_scenario([IE, de], [arm])
+    plan = solve(scenario, both)
+    explanation = explain_workload(scenario, both, plan, "shop/arm-svc")
+    excluded = {e.cluster: e for e in explanation.excluded}
+    assert list(excluded) == ["ie"] and excluded["ie"].rules == ("architectures",)
+    assert "no arm64 instance type in aws/eu-west-1 fits" in excluded["ie"].reasons[0]
