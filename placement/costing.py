@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from placement.scenario import ARCHITECTURES, Cluster, Workload
+from placement.scenario import Cluster, Workload
 from pricing import CapacityType, Catalog
+from pricing.offer import ARCHITECTURES
 
 #: Interruption rate used when an offer carries none: the probability that a spot node is
 #: reclaimed in a month, taken as the middle of the AWS Spot Instance Advisor's most common

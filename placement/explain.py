@@ -31,8 +31,9 @@ from placement.isolate import isolate
 from placement.jurisdictions import residency_allows
 from placement.options import ClusterOption, rtt_ms, workload_options
 from placement.plan import Assignment, Plan
-from placement.scenario import ARCHITECTURES, Cluster, Scenario, Workload
+from placement.scenario import Cluster, Scenario, Workload
 from pricing import CapacityType, Catalog
+from pricing.offer import ARCHITECTURES
 
 _GRID = (1.02, 1.05, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 _BISECTIONS = 10

@@ -97,11 +97,6 @@ def instance_family(cloud: str, instance_type: str) -> str | None:
     return None
 
 
-def arch_of(cloud: str, instance_type: str) -> str:
-    """`arm64` for Graviton, Ampere and Axion types, else `amd64` (`pricing.offer.instance_arch`)."""
-    return instance_arch(cloud, instance_type)
-
-
 def pool_requirements(cluster: Cluster, pool: CapacityPool) -> list[dict[str, Any]]:
     """Requirements: capacity type, os, arch, then families (or exact types) and slots."""
     requirements: list[dict[str, Any]] = [
@@ -109,7 +104,7 @@ def pool_requirements(cluster: Cluster, pool: CapacityPool) -> list[dict[str, An
         {"key": OS, "operator": "In", "values": ["linux"]},
     ]
     if pool.instance_types:
-        arches = sorted({arch_of(cluster.cloud, t) for t in pool.instance_types})
+        arches = sorted({instance_arch(cluster.cloud, t) for t in pool.instance_types})
         requirements.append({"key": ARCH, "operator": "In", "values": arches})
         requirements.append(_family_requirement(cluster, pool.instance_types))
     elif cluster.instance_families:

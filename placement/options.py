@@ -118,12 +118,11 @@ def _workload_options(shared: _Shared, workload: Workload, pricer: ReplicaPricer
     if not priced:
         rules = ("residency", "resources") if residency is not None else ("resources",)
         scope = f"in the clusters residency [{', '.join(residency)}] allows" if residency else "in any cluster"
-        arch = "" if len(workload.architectures) > 1 else f"{workload.architectures[0]} "
-        checks = "instanceFamilies, capacity.cpu and the price source"
-        if arch:
-            checks = f"architectures [{arch.strip()}], " + checks
+        only = workload.architectures[0] if len(workload.architectures) == 1 else None
+        kind, check = (f"{only} ", f"architectures [{only}], ") if only else ("", "")
         return _unplaced(workload, rules, f"resources cpu={workload.cpu:g} memory={workload.memory_gib:g}Gi fit no "
-                         f"priced {arch}instance type {scope} (check {checks})")
+                         f"priced {kind}instance type {scope} (check {check}instanceFamilies, capacity.cpu and the "
+                         "price source)")
     options = [shared.option(workload, cluster, od, sp) for cluster, od, sp in priced]
     if workload.latency_ms is not None:
         wanted = [u for u, share in workload.users.items() if share > 0]

@@ -20,9 +20,6 @@ PRICE_SOURCES = ("embedded", "cache", "live", "file")
 #: kubelet's default `maxPods`; GKE Standard's default too (AKS defaults to 250 with Azure CNI Overlay,
 #: 30 with legacy Azure CNI; AWS VPC CNI limits pods by ENIs). Set `maxPodsPerNode` per cluster.
 DEFAULT_MAX_PODS_PER_NODE = 110
-#: `kubernetes.io/arch` values a workload may run on; without `architectures` a workload is amd64-only
-#: (as Karpenter v1alpha5 defaulted), so multi-arch images must opt in to Arm nodes.
-ARCHITECTURES = ("amd64", "arm64")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +144,9 @@ class Workload:
     current: Mapping[str, Replicas] = field(default_factory=dict)  # cluster -> today's replicas
     egress_gb_per_hour: float = 0.0  # optional: traffic leaving the serving cluster, GB/h at peak
     spot_max_cluster_share: float | None = None  # at most this share of the spot replicas in any one cluster
-    architectures: tuple[str, ...] = ("amd64",)  # `kubernetes.io/arch` values its images run on
+    # `kubernetes.io/arch` values its images run on (pricing.offer.ARCHITECTURES); amd64-only unless
+    # listed, as Karpenter v1alpha5 defaulted, so multi-arch images opt in to Arm nodes
+    architectures: tuple[str, ...] = ("amd64",)
 
     @property
     def key(self) -> str:

@@ -33,7 +33,8 @@ from math import gcd
 from typing import Any
 
 from placement.labels import ARCH, CAPACITY_SLOT, WORKLOAD, CapacityVocabulary
-from placement.scenario import ARCHITECTURES, Replicas
+from placement.scenario import Replicas
+from pricing.offer import ARCHITECTURES
 
 DEFAULT_MAX_SLOTS = 8
 SPOT_PREFERENCE_WEIGHT = 100

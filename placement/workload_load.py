@@ -10,7 +10,8 @@ from placement import jurisdictions
 from placement.errors import missing
 from placement.fields import FieldReader, did_you_mean
 from placement.quantity import parse_cpu, parse_memory_gib
-from placement.scenario import ARCHITECTURES, DemandSpec, Replicas, Workload
+from placement.scenario import DemandSpec, Replicas, Workload
+from pricing.offer import ARCHITECTURES
 
 WORKLOAD_KEYS = (
     "name", "namespace", "resources", "demand", "users", "latencyMs", "residency", "spot",

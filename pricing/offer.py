@@ -6,6 +6,7 @@ catalog CSVs and Karpenter's `InstanceType.Offerings`). No I/O and no third-part
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -81,6 +82,7 @@ _AZURE_SIZE = re.compile(r"^[A-Z]+\d+(?:-\d+)?([a-z]*)")  # Standard_D4pds_v5 â†
 _GCP_ARM = frozenset({"t2a", "c4a", "n4a", "a4x"})  # Ampere Altra (t2a), Google Axion (c4a, n4a), Grace (a4x)
 
 
+@functools.lru_cache(maxsize=8192)
 def instance_arch(cloud: str, instance_type: str) -> str:
     """``arm64`` for Arm instance types (AWS Graviton, Azure Ampere ``p`` sizes, GCP Ampere/Axion/Grace),
     else ``amd64``.

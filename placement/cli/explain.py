@@ -7,6 +7,7 @@ import json
 import sys
 
 from placement.cli._scenario import add_scenario_flag, load_from_args
+from placement.cli._solver import add_solver_flags, time_limit_problem
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,9 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", choices=("table", "json"), default="table")
     parser.add_argument("--prices", choices=("embedded", "cache", "live", "file"),
                         help="price source (overrides the scenario's prices.source)")
-    parser.add_argument("--time-limit", type=float, metavar="S", help="solver time limit in seconds for the plan")
-    parser.add_argument("--backend", choices=("highs", "scip", "cp-sat"), default="scip",
-                        help="MIP backend (default: scip; LPs always run on HiGHS — see docs/solver.md)")
+    add_solver_flags(parser, time_limit_help="solver time limit in seconds for the plan")
     parser.set_defaults(func=run)
 
 
@@ -33,8 +32,9 @@ def run(args: argparse.Namespace) -> int:
     from placement.prices import catalog_for
     from placement.solve import solve
 
-    if args.time_limit is not None and args.time_limit <= 0:
-        print(f"error: --time-limit must be greater than 0 seconds (got {args.time_limit:g})", file=sys.stderr)
+    problem = time_limit_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     scenario = load_from_args(args)
     workload = find_workload(scenario, args.workload)  # before solving: an unknown name fails fast

@@ -10,6 +10,7 @@ from dataclasses import replace
 from placement.cli._plan_extras import PlanExtras
 from placement.cli._plan_extras import add_flags as add_extra_flags
 from placement.cli._scenario import add_scenario_flag, load_from_args
+from placement.cli._solver import add_solver_flags, time_limit_problem
 
 EXIT_UNPLACED = 3
 
@@ -22,9 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", choices=("table", "json", "yaml", "patches"), default="table")
     parser.add_argument("--prices", choices=("embedded", "cache", "live", "file"),
                         help="price source (overrides the scenario's prices.source)")
-    parser.add_argument("--time-limit", type=float, metavar="S", help="solver time limit in seconds")
-    parser.add_argument("--backend", choices=("highs", "scip", "cp-sat"), default="scip",
-                        help="MIP backend (default: scip; LPs always run on HiGHS — see docs/solver.md)")
+    add_solver_flags(parser)
     parser.add_argument("--max-price-age", type=float, metavar="HOURS",
                         help="refuse cached prices older than this (with --prices cache|live)")
     parser.add_argument("--allow-stale", action="store_true", help="plan with stale cached prices, with a warning")
@@ -37,8 +36,9 @@ def run(args: argparse.Namespace) -> int:
     from placement.prices import catalog_for
     from placement.solve import solve
 
-    if args.time_limit is not None and args.time_limit <= 0:
-        print(f"error: --time-limit must be greater than 0 seconds (got {args.time_limit:g})", file=sys.stderr)
+    problem = time_limit_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     scenario = load_from_args(args)
     extras = PlanExtras.from_args(args, scenario)

@@ -14,6 +14,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from placement.cli._solver import add_solver_flags, time_limit_problem
+
 DEFAULT_MAX_PRICE_AGE_H = 24.0
 DEFAULT_MAX_COST_INCREASE_PCT = 10.0
 
@@ -66,8 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     solve = parser.add_argument_group("planning")
     solve.add_argument("--prices", choices=("embedded", "cache", "live", "file"),
                        help="price source (overrides prices.source); live refreshes the cache when stale")
-    solve.add_argument("--time-limit", type=float, metavar="S", help="solver time limit in seconds")
-    solve.add_argument("--backend", choices=("highs", "scip", "cp-sat"), default="scip")
+    add_solver_flags(solve)
     metrics = parser.add_argument_group("metrics")
     metrics.add_argument("--pushgateway", metavar="URL", default=os.environ.get("PLACEMENT_PUSHGATEWAY"),
                          help="Prometheus Pushgateway, e.g. http://pushgateway.monitoring:9091 "
@@ -84,8 +85,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.dry_run and args.output_dir is not None:
         raise _invalid("--dry-run and --output-dir exclude each other: a dry run writes nothing")
-    if args.time_limit is not None and args.time_limit <= 0:
-        raise _invalid(f"--time-limit must be greater than 0 seconds (got {args.time_limit:g})")
+    problem = time_limit_problem(args)
+    if problem:
+        raise _invalid(problem)
     mode = DRY_RUN if args.dry_run else GITOPS if args.output_dir is not None else APPLY
     max_age_s = None if args.max_price_age is None or args.allow_stale else args.max_price_age * 3600
     limits = GuardLimits(max_moves=args.max_moves, max_cost_increase_pct=args.max_cost_increase,

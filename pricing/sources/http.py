@@ -67,46 +67,45 @@ except ImportError:  # pragma: no cover - depends on the environment
     loads = json.loads
 
 
-def decode_json(body: bytes) -> Any:
-    """Parse a response body, turning a malformed or truncated document into a `PageError`.
-
-    The cyclic garbage collector is paused while one page is decoded: a page of 5,000 GCP SKUs is
-    ~100k small acyclic containers, and the collections their allocation would trigger cost more than
-    the decoding (measured in bench/pricing.py). Each caller restores the state it found, so
-    concurrent decoders leave the collector enabled once all are done.
-    """
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        return loads(body)
-    except ValueError as error:  # orjson.JSONDecodeError is a json.JSONDecodeError too
-        position = getattr(error, "pos", None)
-        where = f" at byte {position} of {len(body)}" if position is not None else ""
-        raise PageError(f"malformed or truncated JSON page{where}: {error}") from error
-    finally:
-        if paused:
-            gc.enable()
-
-
 @contextlib.contextmanager
-def decoding_page(body: bytes, *, kind: str) -> Iterator[None]:
-    """Around a msgspec decode of one `kind` page (e.g. "Retail Prices"): the cyclic garbage collector
-    is paused (a page's objects are acyclic; the collections their allocation would trigger cost
-    more than the decoding), and a malformed, truncated or wrongly shaped page becomes a `PageError`.
-    """
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while one page is decoded: a page of 5,000 GCP SKUs is
+    ~100k small acyclic objects, and the collections their allocation would trigger cost more than
+    the decoding (measured in bench/pricing.py). The state found is restored, so concurrent decoders
+    leave the collector enabled once all are done."""
     paused = gc.isenabled()
     if paused:
         gc.disable()
     try:
         yield
-    except msgspec.ValidationError as error:
-        raise PageError(f"not a {kind} page: {error}") from error
-    except msgspec.DecodeError as error:
-        raise PageError(f"malformed or truncated JSON page ({len(body)} bytes): {error}") from error
     finally:
         if paused:
             gc.enable()
+
+
+def decode_json(body: bytes) -> Any:
+    """Parse a response body, turning a malformed or truncated document into a `PageError`
+    (with the collector paused, `_collector_paused`)."""
+    with _collector_paused():
+        try:
+            return loads(body)
+        except ValueError as error:  # orjson.JSONDecodeError is a json.JSONDecodeError too
+            position = getattr(error, "pos", None)
+            where = f" at byte {position} of {len(body)}" if position is not None else ""
+            raise PageError(f"malformed or truncated JSON page{where}: {error}") from error
+
+
+@contextlib.contextmanager
+def decoding_page(body: bytes, *, kind: str) -> Iterator[None]:
+    """Around a msgspec decode of one `kind` page (e.g. "Retail Prices"): the collector is paused
+    (`_collector_paused`) and a malformed, truncated or wrongly shaped page becomes a `PageError`."""
+    with _collector_paused():
+        try:
+            yield
+        except msgspec.ValidationError as error:
+            raise PageError(f"not a {kind} page: {error}") from error
+        except msgspec.DecodeError as error:
+            raise PageError(f"malformed or truncated JSON page ({len(body)} bytes): {error}") from error
 
 
 def _classify_status(error: urllib.error.HTTPError) -> Exception:

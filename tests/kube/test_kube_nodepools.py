@@ -10,12 +10,12 @@ from kube_schemas import crd_errors, require_crd_schemas
 from placement.nodepools import (
     CapacityPool,
     NodeClassRef,
-    arch_of,
     instance_family,
     nodepool_manifest,
     pool_requirements,
     size_pool,
 )
+from pricing.offer import instance_arch
 
 
 @pytest.mark.parametrize(
@@ -45,7 +45,7 @@ def test_instance_family(cloud: str, instance_type: str, family: str | None) -> 
     ],
 )
 def test_arch(cloud: str, instance_type: str, arch: str) -> None:
-    assert arch_of(cloud, instance_type) == arch
+    assert instance_arch(cloud, instance_type) == arch
 
 
 def _pool(**overrides) -> CapacityPool:
