@@ -8,7 +8,7 @@ from typing import Any
 
 import casestudy_data as data
 
-from placement.regions import lookup_region
+from placement.geo.regions import lookup_region
 from placement.scenario import Cluster, Planning, Replicas, Scenario, UserRegion, Workload
 from placement.simulate import HourlySeries, PriceHistory, TrafficEvent, bind_traffic
 from pricing import Catalog

@@ -1,4 +1,4 @@
-"""Calibrate `placement.latency` (path inflation, base RTT) against measured inter-region RTTs.
+"""Calibrate `placement.geo.latency` (path inflation, base RTT) against measured inter-region RTTs.
 
     .venv/bin/python bench/latency_calibration.py [--tier PREMIUM|STANDARD|ALL] [--column avg_rtt|min_rtt]
 
@@ -11,7 +11,7 @@ Data (read from ../shared/data/latency, never copied):
 
 Fit: rtt = base + distance_km × 2 × inflation / 200, minimising the mean absolute error (for each
 slope on a grid the best base is the median residual). Prints the fitted constants, the error of
-the fit and of the constants shipped in `placement.latency`, and the same errors when the distance
+the fit and of the constants shipped in `placement.geo.latency`, and the same errors when the distance
 comes from our own `placement/data/regions.csv` instead.
 """
 
@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from placement import latency
-from placement.regions import lookup_region
+from placement.geo import latency
+from placement.geo.regions import lookup_region
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "latency"
 RTT_CSV = DATA / "cross_cloud_rtt_ms_skyplane_2022-04.csv"

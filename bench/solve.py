@@ -33,15 +33,15 @@ import yaml
 # bench/pricing.py would shadow the `pricing` package: resolve imports from the installed packages.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from placement.costing import ReplicaPricer  # noqa: E402
-from placement.greedy import greedy  # noqa: E402
-from placement.milp import BACKENDS  # noqa: E402
-from placement.model import replica_costs  # noqa: E402
-from placement.options import all_options  # noqa: E402
-from placement.prices import catalog_for  # noqa: E402
-from placement.scenario_load import load_scenario  # noqa: E402
-from placement.solve import solve  # noqa: E402
-from placement.validate import check  # noqa: E402
+from placement.analysis.validate import check  # noqa: E402
+from placement.load.catalog import catalog_for  # noqa: E402
+from placement.load.scenario import load_scenario  # noqa: E402
+from placement.solver.candidates import all_options  # noqa: E402
+from placement.solver.formulation import replica_costs  # noqa: E402
+from placement.solver.greedy import greedy  # noqa: E402
+from placement.solver.milp import BACKENDS  # noqa: E402
+from placement.solver.replica_price import ReplicaPricer  # noqa: E402
+from placement.solver.solve import solve  # noqa: E402
 
 COUNTRIES = ["DE", "FR", "IE", "NL", "SE", "US", "US", "US", "CA", "GB", "JP", "SG", "AU", "BR", "IN"]
 SHAPES = [(0.25, 0.5), (0.5, 1), (1, 2), (1, 4), (2, 4), (2, 8), (4, 8), (4, 16)]

@@ -1,7 +1,7 @@
 """The input contract: `Scenario` (placement.dev/v1alpha1) and its parts, as typed, frozen values.
 
 Field meanings follow DESIGN.md ("Input contract"). These objects are built by the YAML loader
-(`placement.scenario_load`) or from live clusters; both paths produce the same values. Quantities
+(`placement.load.scenario`) or from live clusters; both paths produce the same values. Quantities
 are already parsed: `cpu` in cores, `memory_gib` in GiB.
 """
 
@@ -31,14 +31,14 @@ class Planning:
     max_moves: int | None = None
     risk_aversion: float = 1.0
     overhead_factor: float = 1.0  # multiplies replica prices (packing, daemonsets); DESIGN default 1
-    slots: int | None = None  # plan this many hourly slots of forecast demand (`placement.schedule`)
+    slots: int | None = None  # plan this many hourly slots of forecast demand (`placement.analysis.time_slots`)
     max_moves_per_slot: int | None = None  # churn limit between consecutive slots of a schedule
 
 
 @dataclass(frozen=True, slots=True)
 class InterruptionRate:
     """A configured spot interruption rate: the fraction of spot capacity reclaimed per month, for a
-    cloud, optionally narrowed to a region and/or an instance family (`placement.interruption`)."""
+    cloud, optionally narrowed to a region and/or an instance family (`placement.load.spot_rates`)."""
 
     cloud: str
     monthly: float
@@ -49,7 +49,7 @@ class InterruptionRate:
 @dataclass(frozen=True, slots=True)
 class EgressPrices:
     """USD per GB leaving a cluster of one cloud: to the internet, to another region of the same
-    cloud, and to another cloud (`placement.egress` holds the embedded figures and their sources)."""
+    cloud, and to another cloud (`placement.geo.egress` holds the embedded figures and their sources)."""
 
     internet_per_gb: float
     inter_region_per_gb: float

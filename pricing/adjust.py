@@ -297,4 +297,4 @@ def _number(
 
 
 parse_adjustments = parse_rules
-"""Alias: the name `placement.prices` uses for `parse_rules`."""
+"""Alias: the name `placement.load.catalog` uses for `parse_rules`."""

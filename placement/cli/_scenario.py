@@ -20,6 +20,6 @@ def add_scenario_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def load_from_args(args: argparse.Namespace) -> Scenario:
-    from placement.scenario_load import load_scenario
+    from placement.load.scenario import load_scenario
 
     return load_scenario(args.scenario or demo_scenario_path())

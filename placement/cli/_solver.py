@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from placement.milp import BACKENDS
+from placement.solver.milp import BACKENDS
 
 
 def add_solver_flags(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *,

@@ -27,10 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from placement.explain import explain_workload, find_workload
-    from placement.explain_report import explanation_json, explanation_text
-    from placement.prices import catalog_for
-    from placement.solve import solve
+    from placement.analysis.explain import explain_workload, find_workload
+    from placement.load.catalog import catalog_for
+    from placement.report.explanation import explanation_json, explanation_text
+    from placement.solver.solve import solve
 
     problem = time_limit_problem(args)
     if problem:

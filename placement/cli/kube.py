@@ -1,7 +1,7 @@
 """`placement diff | apply | rollback | scenario export`: the commands that touch clusters.
 
-Thin: parse kubectl-style flags, load the scenario and plan, connect, call `placement.diff`,
-`placement.apply`, `placement.rollback`, `placement.gitops` or `placement.kube.fleet`, print.
+Thin: parse kubectl-style flags, load the scenario and plan, connect, call `placement.kube.diff`,
+`placement.kube.apply`, `placement.kube.rollback`, `placement.patches.gitops` or `placement.kube.scenario_export`, print.
 Exit codes: diff 0 no changes / 1 changes; apply 0 ok / 3 some workloads unplaced; any error > 1
 (2 invalid input or churn budget exceeded, 4 cluster or apply failure, nothing left half-changed).
 """
@@ -85,7 +85,7 @@ def _kube(parser: argparse.ArgumentParser) -> None:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    from placement.diff import diff_patches
+    from placement.kube.diff import diff_patches
 
     scenario = load_from_args(args)
     apis = _connect(scenario, args)
@@ -97,8 +97,8 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def run_apply(args: argparse.Namespace) -> int:
-    from placement.apply import apply_patches, check_churn
-    from placement.patches import render_patches
+    from placement.kube.apply import apply_patches, check_churn
+    from placement.patches.build import render_patches
 
     scenario = load_from_args(args)
     if args.output_dir is not None or args.dry_run == "client":
@@ -107,7 +107,7 @@ def run_apply(args: argparse.Namespace) -> int:
         if args.dry_run == "client":
             sys.stdout.write(render_patches(patches))
         else:
-            from placement.gitops import write_overlays
+            from placement.patches.gitops import write_overlays
 
             bases = {p.cluster: args.base.replace("{cluster}", p.cluster) for p in patches} if args.base else None
             for path in write_overlays(patches, args.output_dir, bases=bases):
@@ -129,7 +129,7 @@ def run_apply(args: argparse.Namespace) -> int:
 
 
 def run_rollback(args: argparse.Namespace) -> int:
-    from placement.rollback import rollback
+    from placement.kube.rollback import rollback
 
     scenario = load_from_args(args)
     report = rollback(_connect(scenario, args), plan_id=args.plan_id, dry_run=args.dry_run == "server")
@@ -141,7 +141,7 @@ def run_export(args: argparse.Namespace) -> int:
     import yaml
 
     from placement.kube.client import connect, current_context
-    from placement.kube.fleet import build, read_fleet, scenario_document
+    from placement.kube.scenario_export import build, read_fleet, scenario_document
     from placement.scenario import Cluster
 
     base = yaml.safe_load(args.scenario.read_text()) if args.scenario else None
@@ -177,7 +177,7 @@ def _connect(scenario: Any, args: argparse.Namespace) -> dict[str, Any]:
 
 def _live(apis: dict[str, Any], scenario: Any) -> dict[str, Any]:
     from placement.errors import ApplyError
-    from placement.kube.fleet import read_live
+    from placement.kube.scenario_export import read_live
 
     live = read_live(apis, scenario)
     for name, cluster in live.items():
@@ -190,22 +190,22 @@ def _live(apis: dict[str, Any], scenario: Any) -> dict[str, Any]:
 
 
 def _plan_and_patches(args: argparse.Namespace, scenario: Any, live: Any, apis: Any) -> tuple[Any, list[Any], str]:
-    from placement.nodepools import instance_sizes
-    from placement.patches import PatchOptions, plan_id, to_patches
+    from placement.patches.build import PatchOptions, plan_id, to_patches
+    from placement.patches.nodepools import instance_sizes
 
     catalog = None
     if args.plan is not None:
         plan = _read_plan(args.plan)
     else:
-        from placement.kube.fleet import with_live_current
-        from placement.prices import catalog_for
-        from placement.solve import solve
+        from placement.kube.scenario_export import with_live_current
+        from placement.load.catalog import catalog_for
+        from placement.solver.solve import solve
 
         catalog = catalog_for(scenario).catalog
         plan = solve(with_live_current(scenario, live) if live else scenario, catalog)
     if catalog is None:
         from placement.errors import PlacementError
-        from placement.prices import catalog_for
+        from placement.load.catalog import catalog_for
         from pricing.errors import PricingError
 
         try:

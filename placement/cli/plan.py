@@ -7,10 +7,10 @@ import sys
 from contextlib import nullcontext
 from dataclasses import replace
 
-from placement.cli._plan_extras import PlanExtras
-from placement.cli._plan_extras import add_flags as add_extra_flags
 from placement.cli._scenario import add_scenario_flag, load_from_args
 from placement.cli._solver import add_solver_flags, time_limit_problem
+from placement.cli.plan_extras import PlanExtras
+from placement.cli.plan_extras import add_flags as add_extra_flags
 
 EXIT_UNPLACED = 3
 
@@ -32,9 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from placement.conflicts import explain_unplaced
-    from placement.prices import catalog_for
-    from placement.solve import solve
+    from placement.analysis.conflicts import explain_unplaced
+    from placement.load.catalog import catalog_for
+    from placement.solver.solve import solve
 
     problem = time_limit_problem(args)
     if problem:
@@ -57,16 +57,15 @@ def run(args: argparse.Namespace) -> int:
 def render(plan, scenario, output: str, *, catalog=None, extras: PlanExtras | None = None) -> str:
     """The plan as text; `catalog` (the prices it was planned with) sizes the NodePool limits of patches;
     `extras` adds `priceOfRules` / `schedule` (JSON, YAML) or their tables."""
-    from placement import report
-
+    from placement.report import plan as report
     extras = extras or PlanExtras()
     if output == "json":
         return extras.json_text(plan)
     if output == "yaml":
         return extras.yaml_text(plan)
     if output == "patches":
-        from placement.nodepools import instance_sizes
-        from placement.patches import PatchOptions, render_patches, to_patches
+        from placement.patches.build import PatchOptions, render_patches, to_patches
+        from placement.patches.nodepools import instance_sizes
 
         sizes = instance_sizes(catalog.offers) if catalog is not None else {}
         return render_patches(to_patches(plan, scenario, options=PatchOptions(instance_sizes=sizes)))

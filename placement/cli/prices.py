@@ -141,7 +141,7 @@ def _adjustments(args: argparse.Namespace) -> list[object]:
 
     rules: list[object] = []
     if getattr(args, "scenario", None) is not None:
-        from placement.scenario_load import load_scenario
+        from placement.load.scenario import load_scenario
 
         rules.extend(load_scenario(args.scenario).prices.adjustments)
     for text in getattr(args, "adjust", None) or ():

@@ -1,9 +1,9 @@
-"""`placement run`: the scheduled planner — the in-cluster CronJob's command (`placement.run`).
+"""`placement run`: the scheduled planner — the in-cluster CronJob's command (`placement.run.job`).
 
 Thin: parse flags, build the injected dependencies (Kubernetes clients from the kubeconfig or the
 service account, the price loader, the Pushgateway, a JSON-lines log on stdout), call
-`placement.run.run`, exit with its code (0 ok, 1 internal error, 2 invalid input, 4 cluster or
-apply failure, 5 guard tripped, 6 stale prices, 7 metrics not pushed; see `placement.run`).
+`placement.run.job.run`, exit with its code (0 ok, 1 internal error, 2 invalid input, 4 cluster or
+apply failure, 5 guard tripped, 6 stale prices, 7 metrics not pushed; see `placement.run.job`).
 """
 
 from __future__ import annotations
@@ -78,10 +78,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from placement.guards import GuardLimits
-    from placement.run import APPLY, DRY_RUN, GITOPS, RunDeps, RunOptions
-    from placement.run import run as run_once
-    from placement.runlog import RunLog
+    from placement.run.guards import GuardLimits
+    from placement.run.job import APPLY, DRY_RUN, GITOPS, RunDeps, RunOptions
+    from placement.run.job import run as run_once
+    from placement.run.log import RunLog
 
     if args.dry_run and args.output_dir is not None:
         raise _invalid("--dry-run and --output-dir exclude each other: a dry run writes nothing")
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 def _load_fleet(args: argparse.Namespace, *, needs_clusters: bool) -> Any:
     from placement.cli._scenario import demo_scenario_path
     from placement.kube.client import connect_fleet
-    from placement.run_fleet import fleet_from_file, fleet_from_policy
+    from placement.run.fleet import fleet_from_file, fleet_from_policy
 
     def connect(clusters: Any) -> Any:
         return connect_fleet(list(clusters), kubeconfig=args.kubeconfig, contexts=args.context,
@@ -116,7 +116,7 @@ def _load_fleet(args: argparse.Namespace, *, needs_clusters: bool) -> Any:
 
 
 def _load_prices(scenario: Any, now: Any, source: str | None, max_age_s: float | None) -> Any:
-    from placement.run_prices import load_run_prices
+    from placement.run.prices import load_run_prices
 
     return load_run_prices(scenario, now=now, source=source, max_age_s=max_age_s)
 
@@ -124,7 +124,7 @@ def _load_prices(scenario: Any, now: Any, source: str | None, max_age_s: float |
 def _pushgateway(args: argparse.Namespace, mode: str) -> Any:
     if not args.pushgateway:
         return None
-    from placement.pushgateway import Pushgateway
+    from placement.run.pushgateway import Pushgateway
 
     try:
         return Pushgateway(args.pushgateway, grouping_key={"mode": mode}, timeout_s=args.metrics_timeout)

@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     from placement import simulate as sim
-    from placement.prices import catalog_for
+    from placement.load.catalog import catalog_for
 
     if args.hours < 1 or args.history_hours < 24:
         raise PlacementError(f"--hours {args.hours} / --history-hours {args.history_hours}: need ≥ 1 and ≥ 24")

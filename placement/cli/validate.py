@@ -24,10 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import yaml
 
+    from placement.analysis.validate import check
     from placement.errors import InvalidPlan
+    from placement.load.catalog import catalog_for
     from placement.plan import Plan
-    from placement.prices import catalog_for
-    from placement.validate import check
 
     try:
         text = sys.stdin.read() if args.plan == "-" else Path(args.plan).read_text()

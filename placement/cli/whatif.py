@@ -43,8 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from placement import whatif
-    from placement.prices import catalog_for
+    from placement.load.catalog import catalog_for
+    from placement.simulate import whatif
 
     if not (args.shock or args.outage or args.traffic or args.residency):
         raise PlacementError("nothing to compare: give at least one of --shock, --outage, --traffic, --residency")
@@ -63,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
 def apply_specs(scenario: Any, catalog: Any, args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
     """Apply every --traffic, --residency, --outage and --shock, in that order."""
-    from placement import whatif
-
+    from placement.simulate import whatif
     applied: list[str] = []
     for spec in args.traffic:
         factor, glob = parse_traffic(spec)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from placement.errors import ApplyError
-from placement.patches import ObjectRef
+from placement.patches.build import ObjectRef
 
 
 @dataclass(frozen=True, slots=True)

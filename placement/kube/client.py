@@ -21,8 +21,8 @@ from placement.kube.api import (
     resource_of,
     status_error,
 )
-from placement.labels import FIELD_MANAGER
-from placement.patches import ObjectRef
+from placement.patches.build import ObjectRef
+from placement.patches.labels import FIELD_MANAGER
 from placement.scenario import Cluster
 
 APPLY_PATCH = "application/apply-patch+yaml"

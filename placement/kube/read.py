@@ -2,7 +2,7 @@
 Deployments with their HPA, PDB, requests and running replicas by capacity type.
 
 Written against the `ClusterApi` protocol; every call is a read (get/list). The result is plain
-values (`LiveCluster`, `LiveWorkload`) plus the Deployment objects, for `placement.kube.fleet`.
+values (`LiveCluster`, `LiveWorkload`) plus the Deployment objects, for `placement.kube.scenario_export`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from placement.kube.api import ClusterApi
-from placement.labels import (
+from placement.live import LiveCluster, LiveWorkload
+from placement.patches.build import ObjectRef
+from placement.patches.labels import (
     AKS_CLUSTER,
     ANNOTATION_PREFIX,
     DEPRECATED_REGION,
@@ -24,8 +26,6 @@ from placement.labels import (
     SPOT,
     capacity_of_node,
 )
-from placement.live import LiveCluster, LiveWorkload
-from placement.patches import ObjectRef
 from placement.scenario import Replicas
 
 _PROVIDER_PREFIXES = {"aws://": "aws", "gce://": "gcp", "azure://": "azure"}

@@ -39,9 +39,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from placement.costing import ReplicaPricer
-from placement.egress import cluster_egress_usd_per_gb
 from placement.errors import PlacementError
+from placement.geo.egress import cluster_egress_usd_per_gb
 from placement.scenario import Replicas, Scenario
 from placement.simulate.fleet import Fleet, WorkloadGeo
 from placement.simulate.interruptions import InterruptionDraws, InterruptionModel
@@ -50,6 +49,7 @@ from placement.simulate.protocol import Placement, SlotView, Strategy
 from placement.simulate.results import LatencySamples, SimulationResult, StrategyResult
 from placement.simulate.routing import Served, autoscale, route
 from placement.simulate.trace import TrafficEvent, WorkloadTraffic, with_events
+from placement.solver.replica_price import ReplicaPricer
 from pricing import CapacityType, Catalog
 
 Progress = Callable[[str, int], None]  # (strategy name, hour finished)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from placement.costing import DEFAULT_INTERRUPTION_RATE, ReplicaPricer
-from placement.jurisdictions import residency_allows
-from placement.options import rtt_ms
+from placement.geo.jurisdictions import residency_allows
 from placement.scenario import Scenario, Workload
+from placement.solver.candidates import rtt_ms
+from placement.solver.replica_price import DEFAULT_INTERRUPTION_RATE, ReplicaPricer
 from pricing import CapacityType, Catalog
 
 

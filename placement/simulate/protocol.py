@@ -21,11 +21,11 @@ from typing import Protocol
 
 import numpy as np
 
-from placement.costing import ReplicaPricer
 from placement.errors import PlacementError
 from placement.scenario import Replicas, Scenario
 from placement.simulate.fleet import Fleet
 from placement.simulate.trace import TrafficEvent, WorkloadTraffic
+from placement.solver.replica_price import ReplicaPricer
 from pricing import CapacityType, Catalog
 
 Placement = Mapping[str, Mapping[str, Replicas]]  # workload key -> cluster name -> replicas

@@ -39,7 +39,7 @@ _KEEP = object()  # `resized(max_moves=...)` default: keep the scenario's churn 
 
 
 def _default_solver() -> Solver:
-    from placement.solve import solve
+    from placement.solver.solve import solve
 
     return solve
 

@@ -12,10 +12,10 @@ from deploy_kustomize import render, strategic_merge
 from deploy_podsecurity import restricted_violations
 
 from placement.cli import build_parser
-from placement.kube.fleet import build, scenario_document
 from placement.kube.read import ObservedCluster
+from placement.kube.scenario_export import build, scenario_document
 from placement.live import LiveCluster
-from placement.run_fleet import read_policy
+from placement.run.fleet import read_policy
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 OVERLAYS = ("aws", "gcp", "azure", "dry-run")

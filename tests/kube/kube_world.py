@@ -18,10 +18,10 @@ from builders import make_assignment, make_cluster, make_plan, make_scenario, ma
 from kube_fakeapi import FakeApiServer, Recorded, write_kubeconfig
 from kube_schemas import minimal_deployment, minimal_hpa
 
-from placement.apply import ApplyReport, apply_patches
+from placement.kube.apply import ApplyReport, apply_patches
 from placement.kube.client import KubeClient, connect
-from placement.kube.fleet import read_live
-from placement.patches import plan_id, to_patches
+from placement.kube.scenario_export import read_live
+from placement.patches.build import plan_id, to_patches
 from placement.plan import Plan
 from placement.scenario import Scenario
 

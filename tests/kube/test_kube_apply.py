@@ -24,11 +24,11 @@ from kube_world import (
     writes,
 )
 
-from placement.apply import ApplyFailed, ChurnLimitExceeded, apply_patches, count_moves
 from placement.errors import ApplyError
+from placement.kube.apply import ApplyFailed, ChurnLimitExceeded, apply_patches, count_moves
 from placement.kube.client import connect
-from placement.kube.fleet import read_live
-from placement.patches import plan_id, to_patches
+from placement.kube.scenario_export import read_live
+from placement.patches.build import plan_id, to_patches
 
 
 def test_capacity_first_then_scale_ups_then_scale_downs(tmp_path) -> None:

@@ -16,7 +16,7 @@ from kube_schemas import validate_builtin as validate
 from kube_world import DEPLOYMENT_WEB, PLAN, POOL_SPOT, world
 
 from placement.cli import main
-from placement.scenario_load import load_scenario
+from placement.load.scenario import load_scenario
 
 SCENARIO = {
     "apiVersion": "placement.dev/v1alpha1", "kind": "Scenario", "metadata": {"name": "test"},
@@ -141,10 +141,10 @@ def test_output_dir_needs_no_cluster(tmp_path, files, capsys) -> None:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     from placement.cli._scenario import demo_scenario_path
-    from placement.nodepools import instance_sizes
-    from placement.patches import PatchOptions, to_patches
-    from placement.prices import catalog_for
-    from placement.solve import solve
+    from placement.load.catalog import catalog_for
+    from placement.patches.build import PatchOptions, to_patches
+    from placement.patches.nodepools import instance_sizes
+    from placement.solver.solve import solve
 
     scenario = load_scenario(demo_scenario_path())
     catalog = catalog_for(scenario).catalog

@@ -13,7 +13,7 @@ from kube_world import DEPLOYMENT_WEB, POOL_SPOT, deployment
 
 from placement.kube.api import ApiStatusError, ClusterUnreachable
 from placement.kube.client import connect, connect_fleet, current_context
-from placement.patches import ObjectRef
+from placement.patches.build import ObjectRef
 
 WEB = ObjectRef("apps/v1", "Deployment", "web", "shop")
 SCALE = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},

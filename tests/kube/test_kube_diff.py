@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from kube_world import PLAN, run_plan, world
 
-from placement.diff import DiffReport, diff_patches, object_diff
 from placement.kube.api import ApiStatusError
-from placement.kube.fleet import read_live
-from placement.patches import ObjectRef, plan_id, to_patches
+from placement.kube.diff import DiffReport, diff_patches, object_diff
+from placement.kube.scenario_export import read_live
+from placement.patches.build import ObjectRef, plan_id, to_patches
 
 
 def _diff(w, **options) -> DiffReport:

@@ -11,9 +11,9 @@ import yaml
 from builders import make_assignment, make_cluster, make_plan, make_scenario, make_workload
 from kube_schemas import crd_errors, minimal_deployment, minimal_hpa, require_crd_schemas, validate_builtin
 
-from placement.gitops import overlay_files, write_overlays
 from placement.live import LiveCluster, LiveWorkload
-from placement.patches import to_patches
+from placement.patches.build import to_patches
+from placement.patches.gitops import overlay_files, write_overlays
 
 KUBECTL = shutil.which("kubectl")
 

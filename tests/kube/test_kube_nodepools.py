@@ -7,7 +7,7 @@ import pytest
 from builders import make_cluster
 from kube_schemas import crd_errors, require_crd_schemas
 
-from placement.nodepools import (
+from placement.patches.nodepools import (
     CapacityPool,
     NodeClassRef,
     instance_family,

@@ -19,7 +19,7 @@ from kube_schemas import (
 
 from placement.errors import InvalidPlan
 from placement.live import LiveCluster, LiveWorkload
-from placement.patches import PatchOptions, plan_id, render_patches, to_patches
+from placement.patches.build import PatchOptions, plan_id, render_patches, to_patches
 from placement.plan import Unplaced
 
 AUTOSCALERS = [

@@ -9,10 +9,10 @@ from kube_fakeapi import FakeApiServer, write_kubeconfig
 from kube_world import crd, deployment, node, world
 
 from placement.errors import InvalidScenario
-from placement.kube.fleet import build, read_fleet, read_live, scenario_document, with_live_current
 from placement.kube.read import cluster_location, detect_autoscaler, pdb_floor, read_cluster, selector_matches
+from placement.kube.scenario_export import build, read_fleet, read_live, scenario_document, with_live_current
+from placement.load.scenario import load_scenario
 from placement.scenario import Replicas
-from placement.scenario_load import load_scenario
 
 
 def test_read_cluster_finds_annotated_workloads_with_hpa_pdb_and_capacity(tmp_path) -> None:

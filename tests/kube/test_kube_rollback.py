@@ -6,8 +6,8 @@ import pytest
 from builders import make_assignment, make_plan
 from kube_world import DEPLOYMENT_WEB, HPA_API, PLAN, POOL_SPOT, run_plan, state, world
 
-from placement.patches import plan_id
-from placement.rollback import RollbackFailed, plan_rollback, rollback
+from placement.kube.rollback import RollbackFailed, plan_rollback, rollback
+from placement.patches.build import plan_id
 
 
 def test_rollback_restores_fields_and_deletes_created_pools(tmp_path) -> None:

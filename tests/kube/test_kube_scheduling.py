@@ -10,7 +10,7 @@ from builders import make_cluster
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from placement.labels import (
+from placement.patches.labels import (
     AKS,
     CAPACITY_SLOT,
     EKS,
@@ -19,8 +19,8 @@ from placement.labels import (
     KARPENTER_AZURE,
     vocabulary_for,
 )
+from placement.patches.pod_scheduling import choose_slots, pod_scheduling, workload_label_value, worst_case_on_demand
 from placement.scenario import Replicas
-from placement.scheduling import choose_slots, pod_scheduling, workload_label_value, worst_case_on_demand
 
 
 def _required(scheduling) -> list[dict]:
@@ -188,7 +188,7 @@ def test_a_single_arch_workload_requires_its_arch_in_every_strategy(wanted: Repl
 
 
 def test_the_arch_term_is_added_to_each_of_several_required_terms() -> None:
-    from placement.scheduling import _require
+    from placement.patches.pod_scheduling import _require
 
     affinity = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
         {"matchExpressions": [{"key": "a", "operator": "Exists"}]},

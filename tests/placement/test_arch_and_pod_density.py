@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from builders import make_cluster, make_offer, make_scenario, make_workload
 
-from placement.costing import ReplicaPricer
+from placement.analysis.validate import check
 from placement.errors import InvalidScenario
-from placement.scenario_load import build_scenario
-from placement.solve import solve
-from placement.validate import check
+from placement.load.scenario import build_scenario
+from placement.solver.replica_price import ReplicaPricer
+from placement.solver.solve import solve
 from pricing import CapacityType, Catalog
 
 OD = CapacityType.ON_DEMAND
@@ -129,7 +129,7 @@ def test_an_arch_that_no_region_sells_leaves_the_workload_unplaced_with_the_reas
 
 
 def test_explain_names_architectures_as_what_excludes_a_cluster() -> None:
-    from placement.explain import explain_workload
+    from placement.analysis.explain import explain_workload
 
     amd_only = Catalog([o for o in CATALOG if o.arch == "amd64"])
     arm = make_workload("arm-svc", architectures=("arm64",))

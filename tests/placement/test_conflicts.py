@@ -7,10 +7,10 @@ from itertools import combinations
 import pytest
 from builders import make_catalog, make_cluster, make_scenario, make_workload, offers_for, user
 
-from placement.conflicts import ConflictFinder, explain_unplaced, find_conflict
-from placement.isolate import isolate
-from placement.relax import relax_rules, workload_rules
-from placement.solve import solve
+from placement.analysis.conflicts import ConflictFinder, explain_unplaced, find_conflict
+from placement.analysis.isolate import isolate
+from placement.analysis.rules import relax_rules, workload_rules
+from placement.solver.solve import solve
 from pricing import CapacityType, Catalog
 
 FRA = dict(cloud="aws", region="eu-central-1", country="DE", lat=50.11, lon=8.68)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from builders import make_cluster, make_scenario, make_workload
 
-from placement.egress import (
+from placement.errors import InvalidScenario
+from placement.geo.egress import (
     EMBEDDED_EGRESS,
     apply_egress_overrides,
     cluster_egress_usd_per_gb,
@@ -13,9 +14,8 @@ from placement.egress import (
     egress_usd_per_gb,
     transfer_usd_per_gb,
 )
-from placement.errors import InvalidScenario
+from placement.load.scenario import parse_scenario
 from placement.scenario import EgressPrices, PriceSettings
-from placement.scenario_load import parse_scenario
 
 SCENARIO = """
 apiVersion: placement.dev/v1alpha1
@@ -105,8 +105,8 @@ def test_planning_slot_fields_load():
 def test_an_override_is_what_the_plan_costs_and_the_validator_recomputes():
     from builders import make_catalog
 
-    from placement.solve import solve
-    from placement.validate import check
+    from placement.analysis.validate import check
+    from placement.solver.solve import solve
 
     doc = ("    egress:\n      aws: {internetPerGb: 1.0}\n      gcp: {internetPerGb: 1.0}")
     catalog = make_catalog(("aws", "eu-west-1", 1.0), ("gcp", "europe-west4", 1.0))

@@ -9,11 +9,11 @@ from dataclasses import replace
 import pytest
 from builders import make_catalog, make_cluster, make_scenario, make_workload, user
 
+from placement.analysis.explain import explain_workload, find_workload, scale_prices
 from placement.cli import main
 from placement.errors import PlacementError
-from placement.explain import explain_workload, find_workload, scale_prices
-from placement.explain_report import explanation_json, explanation_text, flip_text
-from placement.solve import solve
+from placement.report.explanation import explanation_json, explanation_text, flip_text
+from placement.solver.solve import solve
 from pricing import CapacityType
 
 DUB = dict(cloud="aws", region="eu-west-1", country="IE", lat=53.35, lon=-6.26)

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from builders import make_catalog, make_cluster, make_offer, make_scenario, make_workload
 
-from placement.costing import DEFAULT_INTERRUPTION_RATE
 from placement.errors import InvalidScenario, PlacementError
-from placement.interruption import apply_interruption_rates, monthly_from_hourly, rule_for
-from placement.prices import catalog_for
+from placement.load.catalog import catalog_for
+from placement.load.scenario import parse_scenario
+from placement.load.spot_rates import apply_interruption_rates, monthly_from_hourly, rule_for
 from placement.scenario import InterruptionRate
-from placement.scenario_load import parse_scenario
-from placement.solve import solve
+from placement.solver.replica_price import DEFAULT_INTERRUPTION_RATE
+from placement.solver.solve import solve
 from pricing import CapacityType, Catalog
 from pricing.sources.aws_spot import SpotAdvisor
 from pricing.spot_model import DEFAULT_SPOT_MODEL, instance_category

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from placement.latency import (
+from placement.geo.latency import (
     BASE_RTT_MS,
     FIBRE_KM_PER_MS,
     PATH_INFLATION,
@@ -17,7 +17,7 @@ from placement.latency import (
     estimate_rtt_ms,
     great_circle_km,
 )
-from placement.regions import lookup_region
+from placement.geo.regions import lookup_region
 
 SHARED_LATENCY = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "latency"
 LONDON = (51.51, -0.13)

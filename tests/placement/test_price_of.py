@@ -7,11 +7,11 @@ import json
 import pytest
 from builders import make_catalog, make_cluster, make_scenario, make_workload
 
+from placement.analysis.price_of import price_of_json, price_of_rules, price_of_table_text, workload_costs
+from placement.analysis.rules import FAMILIES, parse_families, relax
 from placement.cli import main
 from placement.errors import PlacementError
-from placement.price_of import price_of_json, price_of_rules, price_of_table_text, workload_costs
-from placement.relax import FAMILIES, parse_families, relax
-from placement.solve import solve
+from placement.solver.solve import solve
 
 FRA = dict(cloud="aws", region="eu-central-1", country="DE", lat=50.11, lon=8.68)
 IAD = dict(cloud="aws", region="us-east-1", country="US", lat=38.9, lon=-77.0)

@@ -2,7 +2,7 @@
 
 from builders import make_cluster, make_scenario, make_workload
 
-from placement.prices import scenario_regions
+from placement.load.catalog import scenario_regions
 
 
 def test_live_refresh_fetches_only_the_scenarios_public_cloud_regions() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from placement.jurisdictions import EU_MEMBERS, GROUPS, ISO_COUNTRIES, groups_of, suggest_residency_code
-from placement.regions import (
+from placement.geo.jurisdictions import EU_MEMBERS, GROUPS, ISO_COUNTRIES, groups_of, suggest_residency_code
+from placement.geo.regions import (
     GROUP_NAMES,
     all_regions,
     known_residency_code,

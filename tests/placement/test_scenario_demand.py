@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from placement.errors import InvalidScenario
-from placement.scenario_load import load_scenario
+from placement.load.scenario import load_scenario
 
 DOC: dict[str, Any] = {
     "apiVersion": "placement.dev/v1alpha1",

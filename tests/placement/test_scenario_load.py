@@ -12,7 +12,7 @@ import yaml
 
 from placement.cli import main
 from placement.errors import InvalidScenario
-from placement.scenario_load import build_scenario, load_scenario, parse_scenario
+from placement.load.scenario import build_scenario, load_scenario, parse_scenario
 
 BASE: dict[str, Any] = {
     "apiVersion": "placement.dev/v1alpha1",

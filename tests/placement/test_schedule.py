@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from builders import make_catalog, make_cluster, make_scenario, make_workload
 
+from placement.analysis.time_slots import carried_over, plan_schedule, schedule_json, schedule_start, slot_demand
 from placement.cli import main
 from placement.scenario import DemandSpec, Replicas
-from placement.schedule import carried_over, plan_schedule, schedule_json, schedule_start, slot_demand
 
 T0 = datetime(2025, 3, 3, 0, 0, tzinfo=UTC)
 CHEAP = dict(cloud="aws", region="us-east-1", country="US", lat=38.9, lon=-77.0)

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from builders import make_catalog, make_cluster, make_scenario, make_workload, user
 
+from placement.analysis.validate import check
 from placement.cli import main
 from placement.plan import Plan
 from placement.scenario import Planning
-from placement.solve import solve
-from placement.validate import check
+from placement.solver.solve import solve
 
 OD, SPOT = 0.06, 0.018
 CATALOG = make_catalog(("aws", "eu-west-1", 1.0), ("aws", "eu-central-1", 0.8), ("aws", "us-east-1", 0.5))

@@ -7,13 +7,13 @@ from builders import make_catalog, make_cluster, make_scenario, make_workload, u
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from placement.costing import ReplicaPricer
-from placement.greedy import greedy
-from placement.model import replica_costs
-from placement.options import all_options
+from placement.analysis.validate import check
 from placement.scenario import Planning
-from placement.solve import solve
-from placement.validate import check
+from placement.solver.candidates import all_options
+from placement.solver.formulation import replica_costs
+from placement.solver.greedy import greedy
+from placement.solver.replica_price import ReplicaPricer
+from placement.solver.solve import solve
 
 REGIONS = [("aws", "eu-west-1", "IE", 53.35, -6.26), ("aws", "eu-central-1", "DE", 50.11, 8.68),
            ("aws", "us-east-1", "US", 38.9, -77.0), ("gcp", "asia-northeast1", "JP", 35.7, 139.7)]

@@ -17,16 +17,16 @@ from builders import make_catalog, make_cluster, make_scenario, make_workload, u
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from placement.closed_form import closed_form
-from placement.costing import ReplicaPricer
-from placement.greedy import greedy
-from placement.model import build_group
-from placement.options import all_options
+from placement.analysis.validate import check
 from placement.plan import Plan
-from placement.replicas import Placement
 from placement.scenario import Planning
-from placement.solve import solve
-from placement.validate import check
+from placement.solver.allocation import Placement
+from placement.solver.candidates import all_options
+from placement.solver.closed_form import closed_form
+from placement.solver.formulation import build_group
+from placement.solver.greedy import greedy
+from placement.solver.replica_price import ReplicaPricer
+from placement.solver.solve import solve
 
 SPOT = 0.018 * 1.05  # objective $/h of one spot replica at scale 1 (price × (1 + risk 0.05))
 CATALOG = make_catalog(("aws", "eu-west-1", 1.0), ("aws", "eu-central-1", 0.8), ("aws", "us-east-1", 0.5))

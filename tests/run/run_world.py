@@ -20,10 +20,10 @@ from kube_fakeapi import FakeApiServer, Recorded, write_kubeconfig
 from kube_schemas import minimal_hpa
 from kube_world import crd, node
 
-from placement import labels as keys
 from placement.cli._scenario import demo_scenario_path
+from placement.load.scenario import load_scenario
+from placement.patches import labels as keys
 from placement.scenario import Cluster, Scenario, Workload
-from placement.scenario_load import load_scenario
 
 _PROVIDER_IDS = {
     "aws": "aws:///{region}a/i-0{index}",
@@ -45,7 +45,7 @@ def policy(path: Path) -> Path:
 
 
 def annotations(workload: Workload) -> dict[str, str]:
-    """The workload's rules as the Deployment annotations `placement.kube.fleet` reads."""
+    """The workload's rules as the Deployment annotations `placement.kube.scenario_export` reads."""
     out = {keys.REPLICAS: str(workload.replicas), keys.MIN_CLUSTERS: str(workload.min_clusters),
            keys.MIN_AVAILABLE: str(workload.min_available), keys.SPOT_MAX_FRACTION: f"{workload.spot_max_fraction:g}"}
     if workload.residency is not None:

@@ -1,4 +1,4 @@
-"""`placement.run.run` end to end on the demo fleet (11 fake API servers) in apply mode: the policy
+"""`placement.run.job.run` end to end on the demo fleet (11 fake API servers) in apply mode: the policy
 path reads the demo's own scenario, the writes are exactly the plan's patches, the clusters end up
 running the plan, the metrics reach a real Pushgateway, and the next run scores the forecast."""
 
@@ -12,16 +12,16 @@ import pytest
 from run_pushgateway import running_gateway
 from run_world import demo_fleet, policy
 
-from placement.guards import GuardLimits
 from placement.kube.api import object_path
 from placement.kube.client import connect_fleet
-from placement.kube.fleet import with_live_current
-from placement.labels import FIELD_MANAGER, PLAN_ID
-from placement.pushgateway import Pushgateway
-from placement.run import APPLY, RunDeps, RunOptions, run
-from placement.run_fleet import fleet_from_file, fleet_from_policy
-from placement.run_prices import load_run_prices
-from placement.runlog import RunLog
+from placement.kube.scenario_export import with_live_current
+from placement.patches.labels import FIELD_MANAGER, PLAN_ID
+from placement.run.fleet import fleet_from_file, fleet_from_policy
+from placement.run.guards import GuardLimits
+from placement.run.job import APPLY, RunDeps, RunOptions, run
+from placement.run.log import RunLog
+from placement.run.prices import load_run_prices
+from placement.run.pushgateway import Pushgateway
 
 GROUP = {"mode": "apply"}
 

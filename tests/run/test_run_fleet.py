@@ -9,7 +9,7 @@ from kube_world import world
 
 from placement.errors import ApplyError, InvalidScenario, PlacementError
 from placement.kube.client import connect_fleet
-from placement.run_fleet import IN_CLUSTER, fleet_from_file, fleet_from_policy, merge_policy, read_policy
+from placement.run.fleet import IN_CLUSTER, fleet_from_file, fleet_from_policy, merge_policy, read_policy
 
 POLICY = {
     "apiVersion": "placement.dev/v1alpha1", "kind": "Scenario", "metadata": {"name": "fleet"},

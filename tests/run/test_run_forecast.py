@@ -14,13 +14,13 @@ import pytest
 from builders import make_cluster, make_scenario, make_workload
 from run_pushgateway import running_gateway
 
-from placement.guards import GuardLimits
-from placement.pushgateway import Pushgateway
-from placement.realized_demand import realized_replicas
-from placement.run import GITOPS, RunDeps, RunOptions, run
-from placement.run_fleet import Fleet
-from placement.run_prices import load_run_prices
-from placement.runlog import RunLog
+from placement.run.fleet import Fleet
+from placement.run.guards import GuardLimits
+from placement.run.job import GITOPS, RunDeps, RunOptions, run
+from placement.run.log import RunLog
+from placement.run.prices import load_run_prices
+from placement.run.pushgateway import Pushgateway
+from placement.run.realized_demand import realized_replicas
 from placement.scenario import DemandSpec
 
 HISTORY_END = datetime(2025, 1, 20, tzinfo=UTC)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from builders import make_assignment, make_plan
 
-from placement.guards import (
+from placement.plan import HourlyCost, SolverStats, Unplaced
+from placement.run.guards import (
     COST,
     EXIT_GUARD,
     EXIT_STALE_PRICES,
@@ -18,7 +19,6 @@ from placement.guards import (
     check_plan,
     check_prices,
 )
-from placement.plan import HourlyCost, SolverStats, Unplaced
 
 OFF = GuardLimits(max_moves=None, max_cost_increase_pct=None, max_price_age_s=None, max_unplaced=None)
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from builders import make_assignment, make_plan
 
-from placement.forecast_error import ForecastCheck, forecast_error
-from placement.metrics import RunSummary, registry_for
 from placement.plan import HourlyCost, SolverStats, Unplaced
-from placement.runlog import RunLog
+from placement.run.forecast_error import ForecastCheck, forecast_error
+from placement.run.log import RunLog
+from placement.run.metrics import RunSummary, registry_for
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -95,7 +95,7 @@ def test_run_log_writes_one_json_object_per_line() -> None:
     log.info("plan.solved", planId="p-1", hourlyUsd={"after": 1.5})
     log.error("run.failed", error=ValueError("boom"))
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
-    assert lines[0] == {"time": "2026-03-01T12:00:00.000Z", "level": "info", "logger": "placement.run",
+    assert lines[0] == {"time": "2026-03-01T12:00:00.000Z", "level": "info", "logger": "placement.run.job",
                         "event": "plan.solved", "runId": "r1", "planId": "p-1", "hourlyUsd": {"after": 1.5}}
     assert lines[1]["level"] == "error" and lines[1]["error"] == "boom"
     assert log.events("run.failed") == [log.records[1]]

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from builders import AS_OF, make_catalog, make_cluster, make_scenario, make_workload
 
-from placement.run_prices import StalePrices, load_run_prices
+from placement.run.prices import StalePrices, load_run_prices
 from placement.scenario import PriceSettings
 from pricing import Catalog
 from pricing.cache import read_catalog, save_catalog

@@ -1,4 +1,4 @@
-"""`placement.pushgateway` against a real Prometheus Pushgateway on loopback: pushes read back over
+"""`placement.run.pushgateway` against a real Prometheus Pushgateway on loopback: pushes read back over
 HTTP, a failure push keeps the last success's figures, the forecast reads back, and a dead gateway
 is a clear `MetricsPushFailed`."""
 
@@ -11,9 +11,9 @@ import pytest
 from builders import make_assignment, make_plan
 from run_pushgateway import running_gateway
 
-from placement.metrics import RunSummary, registry_for
 from placement.plan import HourlyCost
-from placement.pushgateway import MetricsPushFailed, Pushgateway
+from placement.run.metrics import RunSummary, registry_for
+from placement.run.pushgateway import MetricsPushFailed, Pushgateway
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

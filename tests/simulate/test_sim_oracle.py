@@ -71,7 +71,7 @@ def test_planner_replans_on_its_cadence_with_the_same_solver() -> None:
     calls: list[int] = []
 
     def counting_solve(scenario, catalog, **kwargs):
-        from placement.solve import solve
+        from placement.solver.solve import solve
 
         calls.append(sum(w.replicas for w in scenario.workloads))
         return solve(scenario, catalog, **kwargs)

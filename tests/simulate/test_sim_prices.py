@@ -10,7 +10,7 @@ from builders import make_catalog
 
 from placement.errors import PlacementError
 from placement.simulate import PriceChange, PriceHistory
-from placement.whatif import price_shock
+from placement.simulate.whatif import price_shock
 from pricing import CapacityType
 
 BASE = make_catalog(("aws", "eu-west-1", 1.0), ("gcp", "europe-west4", 1.0))

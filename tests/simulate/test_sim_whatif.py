@@ -9,9 +9,9 @@ from builders import make_catalog, make_cluster, make_scenario, make_workload, u
 from hypothesis import given
 from hypothesis import strategies as st
 
-from placement import whatif
 from placement.errors import PlacementError
 from placement.scenario import Planning
+from placement.simulate import whatif
 from pricing import CapacityType
 
 CATALOG = make_catalog(("aws", "eu-west-1", 1.0), ("gcp", "europe-west4", 0.8), ("aws", "us-east-1", 0.5))

@@ -1,0 +1,1 @@
+"""Questions about plans: explain, conflicts, price of rules, time slots, independent validation."""

@@ -1,0 +1,210 @@
+"""An independent checker of plans: every rule of model v1, and every reported cost, recomputed.
+
+Deliberately shares no code with the solver (`options`, `costing`, `model`, `greedy`, `solve`):
+replica prices are recomputed here by a plain scan over the catalog's offers, and each rule is
+checked directly on the plan's integers and routes. Shared *data* (region countries, the RTT
+estimate, egress prices) is used as is. `check(plan, scenario, catalog)` returns the violations;
+an empty list means the plan is valid.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from placement.geo.egress import cluster_egress_usd_per_gb, egress_usd_per_gb
+from placement.geo.jurisdictions import residency_allows
+from placement.geo.latency import estimate_rtt_ms
+from placement.plan import Plan
+from placement.scenario import Cluster, Scenario, Workload
+from pricing import CapacityType, Catalog
+
+_DEFAULT_RATE = 0.05  # same documented default as the pricing model (see placement.solver.replica_price)
+_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    rule: str
+    workload: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.workload}: {self.message}"
+
+
+def _cheapest(catalog: Catalog, workload: Workload, cluster: Cluster, kind: CapacityType) -> tuple[float, str, float] | None:
+    best: tuple[float, str, float] | None = None
+    families = None if cluster.instance_families is None else {f.lower() for f in cluster.instance_families}
+    for offer in catalog.in_region(cluster.cloud, cluster.region):
+        if offer.capacity_type != kind or offer.vcpus < workload.cpu or offer.memory_gib < workload.memory_gib:
+            continue
+        if families is not None and offer.family.lower() not in families:
+            continue
+        if offer.arch not in workload.architectures:
+            continue
+        share = max(workload.cpu / offer.vcpus, workload.memory_gib / offer.memory_gib, 1 / cluster.max_pods_per_node)
+        cost = offer.hourly_usd * share
+        rate = _DEFAULT_RATE if offer.interruption_rate is None else offer.interruption_rate
+        if best is None or (cost, offer.instance_type) < (best[0], best[1]):
+            best = (cost, offer.instance_type, rate)
+    return best
+
+
+def _rtt(scenario: Scenario, user: str, cluster: Cluster) -> float:
+    measured = scenario.latency_matrix_ms.get(user, {}).get(cluster.name)
+    if measured is not None:
+        return measured
+    region = scenario.user_region(user)
+    if cluster.lat is None or cluster.lon is None:
+        return math.inf
+    return estimate_rtt_ms(region.lat, region.lon, cluster.lat, cluster.lon)
+
+
+def check(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[Violation]:
+    """All violations of the scenario's rules and all cost mismatches in `plan`."""
+    out: list[Violation] = []
+    add = lambda rule, wl, msg: out.append(Violation(rule, wl, msg))  # noqa: E731
+    overhead = scenario.planning.overhead_factor
+    if plan.scenario != scenario.name:
+        add("scenario", "-", f"plan is for scenario {plan.scenario!r}, not {scenario.name!r}")
+    clusters = {c.name: c for c in scenario.clusters}
+    workloads = {w.key: w for w in scenario.workloads}
+    unplaced = {u.workload for u in plan.unplaced}
+    by_workload: dict[str, list] = {}
+    used_cpu: dict[str, float] = {}
+    compute = risk = egress = 0.0
+    for a in plan.assignments:
+        w, c = workloads.get(a.workload), clusters.get(a.cluster)
+        if w is None or c is None:
+            add("reference", a.workload, f"unknown workload or cluster {a.cluster!r}")
+            continue
+        by_workload.setdefault(a.workload, []).append(a)
+        if (a.cloud, a.region) != (c.cloud, c.region):
+            add("reference", a.workload, f"{a.cluster} is {c.cloud}/{c.region}, plan says {a.cloud}/{a.region}")
+        if a.on_demand < 0 or a.spot < 0:
+            add("replicas", a.workload, f"negative replicas in {a.cluster}")
+        if w.residency is not None and not residency_allows(c.country, w.residency):
+            add("residency", a.workload, f"{a.cluster} is in {c.country}, outside [{', '.join(w.residency)}]")
+        used_cpu[a.cluster] = used_cpu.get(a.cluster, 0.0) + w.cpu * (a.on_demand + a.spot)
+        expected = 0.0
+        for count, kind in ((a.on_demand, CapacityType.ON_DEMAND), (a.spot, CapacityType.SPOT)):
+            if not count:
+                continue
+            best = _cheapest(catalog, w, c, kind)
+            if best is None:
+                add("price", a.workload, f"no {kind.value} instance type fits it in {a.cluster}")
+                continue
+            unit = best[0] * overhead
+            expected += count * unit
+            if kind is CapacityType.SPOT:
+                risk += scenario.planning.risk_aversion * best[2] * unit * count
+            if a.instance_types.get(kind.value) not in (None, best[1]) and not math.isclose(
+                    (catalog.price(a.instance_types[kind.value], kind) or 0), 0):
+                chosen = _cheapest_named(catalog, w, c, kind, a.instance_types[kind.value])
+                if chosen is None or chosen > best[0] + _TOLERANCE:
+                    add("price", a.workload, f"{a.cluster} {kind.value}: {a.instance_types[kind.value]} is not the "
+                        f"cheapest fitting type ({best[1]})")
+        compute += expected
+        if not math.isclose(expected, a.hourly_usd, rel_tol=1e-5, abs_tol=1e-5):
+            add("cost", a.workload, f"{a.cluster} costs {expected:.6f} $/h, plan says {a.hourly_usd:.6f}")
+    routes: dict[str, list] = {}
+    for r in plan.routing:
+        routes.setdefault(r.workload, []).append(r)
+    for key, w in workloads.items():
+        mine = by_workload.get(key, [])
+        if key in unplaced:
+            if mine:
+                add("unplaced", key, "is listed as unplaced but has assignments")
+            continue
+        if w.replicas == 0:
+            continue
+        if not mine:
+            add("demand", key, f"needs {w.replicas} replicas but has no assignment and is not listed as unplaced")
+            continue
+        total = sum(a.on_demand + a.spot for a in mine)
+        on_demand = sum(a.on_demand for a in mine)
+        spot = sum(a.spot for a in mine)
+        if on_demand < w.min_available:
+            add("minAvailable", key, f"{on_demand} on-demand replicas < minAvailable {w.min_available}")
+        if spot > w.spot_max_fraction * total + _TOLERANCE:
+            add("spot", key, f"{spot} of {total} replicas on spot > maxFraction {w.spot_max_fraction:g}")
+        if w.spot_max_cluster_share is not None:
+            for a in mine:
+                if a.spot > w.spot_max_cluster_share * spot + _TOLERANCE:
+                    add("spot", key, f"{a.spot} of its {spot} spot replicas in {a.cluster} > maxClusterShare "
+                        f"{w.spot_max_cluster_share:g}")
+        present = {a.cluster for a in mine if a.on_demand + a.spot > 0}
+        if len(present) < w.min_clusters:
+            add("minClusters", key, f"present in {len(present)} cluster(s) < minClusters {w.min_clusters}")
+        if w.latency_ms is None:
+            if total < w.replicas:
+                add("demand", key, f"{total} replicas < demand {w.replicas}")
+        else:
+            egress += _check_routes(add, scenario, w, mine, routes.get(key, []), clusters)
+        if w.egress_gb_per_hour and w.latency_ms is None:
+            egress += sum(w.egress_gb_per_hour * (a.on_demand + a.spot) / total * _egress_price(clusters, a.cluster, a.cloud) for a in mine)
+    for name, used in used_cpu.items():
+        cap = clusters[name].capacity_cpu if name in clusters else None
+        if cap is not None and used > cap + _TOLERANCE:
+            add("capacity", "-", f"{name} uses {used:g} CPU > capacity.cpu {cap:g}")
+    moves = sum(max(a.on_demand - _today(workloads, a, "on_demand"), 0) + max(a.spot - _today(workloads, a, "spot"), 0)
+                for a in plan.assignments if a.workload in workloads)
+    if moves != plan.moves:
+        add("moves", "-", f"plan reports {plan.moves} moves, recomputed {moves}")
+    if scenario.planning.max_moves is not None and moves > scenario.planning.max_moves:
+        add("maxMoves", "-", f"{moves} moves > maxMoves {scenario.planning.max_moves}")
+    cost = plan.hourly_usd
+    for label, mine_, theirs in (("compute", compute, cost.compute), ("risk", risk, cost.risk),
+                                 ("egress", egress, cost.egress), ("after", compute + risk + egress, cost.after)):
+        if not math.isclose(mine_, theirs, rel_tol=1e-4, abs_tol=1e-4):
+            add("cost", "-", f"hourlyUsd.{label} is {theirs:.6f}, recomputed {mine_:.6f}")
+    return out
+
+
+def _today(workloads: dict[str, Workload], a, kind: str) -> int:
+    today = workloads[a.workload].current.get(a.cluster)
+    return 0 if today is None else getattr(today, kind)
+
+
+def _cheapest_named(catalog: Catalog, w: Workload, c: Cluster, kind: CapacityType, name: str) -> float | None:
+    for offer in catalog.in_region(c.cloud, c.region):
+        if offer.instance_type == name and offer.capacity_type == kind and offer.vcpus >= w.cpu \
+                and offer.memory_gib >= w.memory_gib and offer.arch in w.architectures:
+            return offer.hourly_usd * max(w.cpu / offer.vcpus, w.memory_gib / offer.memory_gib, 1 / c.max_pods_per_node)
+    return None
+
+
+def _check_routes(add, scenario: Scenario, w: Workload, mine, routes, clusters) -> float:
+    """Latency routing: every user's share is served within latencyMs, by clusters with the replicas."""
+    served_by: dict[str, float] = {}
+    per_user: dict[str, float] = {}
+    for r in routes:
+        c = clusters.get(r.cluster)
+        if c is None or r.users not in w.users:
+            add("routing", w.key, f"route to unknown cluster or user region {r.cluster}/{r.users}")
+            continue
+        if r.replicas < -_TOLERANCE:
+            add("routing", w.key, f"negative route {r.users} → {r.cluster}")
+        rtt = _rtt(scenario, r.users, c)
+        if r.replicas > _TOLERANCE and rtt > w.latency_ms + _TOLERANCE:
+            add("latency", w.key, f"{r.users} served from {r.cluster} at {rtt:.0f} ms > latencyMs {w.latency_ms:g}")
+        served_by[r.cluster] = served_by.get(r.cluster, 0.0) + r.replicas
+        per_user[r.users] = per_user.get(r.users, 0.0) + r.replicas
+    for user, share in w.users.items():
+        need = share * w.replicas
+        if per_user.get(user, 0.0) < need - 1e-4:
+            add("demand", w.key, f"{user} gets {per_user.get(user, 0.0):.3f} replicas-worth < {need:.3f}")
+    replicas = {a.cluster: a.on_demand + a.spot for a in mine}
+    egress = 0.0
+    for name, load in served_by.items():
+        if load > replicas.get(name, 0) + 1e-4:
+            add("routing", w.key, f"{name} serves {load:.3f} replicas-worth with {replicas.get(name, 0)} replicas")
+        if w.egress_gb_per_hour and w.replicas:
+            egress += w.egress_gb_per_hour * load / w.replicas * cluster_egress_usd_per_gb(clusters[name])
+    return egress
+
+
+def _egress_price(clusters: dict, name: str, cloud: str) -> float:
+    """$/GB leaving cluster `name` (its override, else its cloud's price; the cloud's if it is unknown)."""
+    return cluster_egress_usd_per_gb(clusters[name]) if name in clusters else egress_usd_per_gb(cloud)

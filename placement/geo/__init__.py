@@ -1,0 +1,1 @@
+"""Facts of place: regions, jurisdictions, latency, egress (pure)."""

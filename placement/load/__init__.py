@@ -1,0 +1,1 @@
+"""Inputs: scenario YAML -> Scenario, the catalog for a scenario, demand resolution."""

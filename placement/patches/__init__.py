@@ -1,0 +1,1 @@
+"""Plan -> per-cluster changes: pod scheduling, HPA floors, NodePools, audit record (pure)."""

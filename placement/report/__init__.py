@@ -1,0 +1,1 @@
+"""Rendering plans and analyses for people (rich tables): one of the two places that print."""

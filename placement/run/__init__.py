@@ -1,0 +1,1 @@
+"""The in-cluster CronJob: fleet -> prices -> demand -> solve -> guards -> act -> metrics."""

@@ -1,0 +1,1 @@
+"""The optimiser: candidates -> pricing -> formulation -> MILP backends -> solve() -> Plan (pure)."""

@@ -1,0 +1,65 @@
+"""One workload's placement — replicas per cluster and capacity type, plus routed traffic — and
+what it costs and consumes. The common currency of the greedy baseline, the closed form, the
+models and `solve()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from placement.geo.egress import cluster_egress_usd_per_gb
+from placement.scenario import Planning
+from placement.solver.candidates import ClusterOption, WorkloadOptions
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Per workload: cluster -> (on-demand, spot) replicas and routed traffic (user, cluster) -> replicas."""
+
+    replicas: dict[str, tuple[int, int]]
+    routes: dict[tuple[str, str], float]
+
+
+def replica_costs(option: ClusterOption, workload_replicas: int, egress_gb_per_hour: float, risk_aversion: float
+                  ) -> tuple[float | None, float | None]:
+    """Objective cost of one on-demand and one spot replica in this option (None: not offered)."""
+    egress = 0.0
+    if egress_gb_per_hour and workload_replicas:
+        egress = egress_gb_per_hour * cluster_egress_usd_per_gb(option.cluster) / workload_replicas
+    od = None if option.on_demand is None else option.on_demand.hourly_usd + egress
+    sp = None
+    if option.spot is not None:
+        sp = option.spot.hourly_usd * (1.0 + risk_aversion * option.spot.interruption_rate) + egress
+    return od, sp
+
+
+def placement_cost(wo: WorkloadOptions, placement: Placement | None, planning: Planning) -> float:
+    """The objective value (USD/h: compute + spot risk + egress) of one workload's placement; 0 if unplaced."""
+    if placement is None:
+        return 0.0
+    w = wo.workload
+    total = 0.0
+    by_name = {o.cluster.name: o for o in wo.options}
+    for name, (od, sp) in placement.replicas.items():
+        od_cost, sp_cost = replica_costs(by_name[name], w.replicas, w.egress_gb_per_hour, planning.risk_aversion)
+        total += od * (od_cost or 0.0) + sp * (sp_cost or 0.0)
+    return total
+
+
+def placement_moves(wo: WorkloadOptions, placement: Placement | None) -> int:
+    """Replicas added where they were not before (the churn measure of `maxMoves`)."""
+    if placement is None:
+        return 0
+    moves = 0
+    for name, (od, sp) in placement.replicas.items():
+        today = wo.workload.current.get(name)
+        moves += max(od - (today.on_demand if today else 0), 0) + max(sp - (today.spot if today else 0), 0)
+    return moves
+
+
+def capped_cpu(wo: WorkloadOptions, placement: Placement | None, capacity_cpu: dict[str, float]) -> dict[str, float]:
+    """CPU this placement takes in each capacity-capped cluster it uses."""
+    if placement is None:
+        return {}
+    return {name: wo.workload.cpu * (od + sp) for name, (od, sp) in placement.replicas.items()
+            if name in capacity_cpu and od + sp}

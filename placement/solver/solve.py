@@ -1,0 +1,286 @@
+"""`solve()`: the pure core — a scenario and a catalog in, a `Plan` out, within a hard time limit.
+
+How it runs (the model itself is documented in `placement.solver.formulation`, the reasons and measurements
+behind each step in docs/solver.md):
+1. Price every allowed (workload, cluster, capacity type) and drop what a workload's own rules
+   forbid (`placement.solver.candidates`); workloads left with nothing are `unplaced` with their reason.
+2. **A plan at once**: the greedy cheapest-first placement of every workload, respecting cluster
+   caps and the churn budget (`placement.solver.greedy`). Whatever the time limit leaves unsolved keeps it.
+3. **Every workload's own optimum**, ignoring the resources workloads share (CPU caps, `maxMoves`):
+   closed form where provable, else large LP batches whose integral workloads are proved optimal,
+   else small MIPs (`placement.solver.independent`).
+4. **Coupling only where it binds**: a workload whose own optimum uses no capped cluster and adds no
+   replica is in *some* optimal plan with exactly that placement (swap it into any optimal plan: no
+   dearer, and it frees resources), so it is final. The others form one coupled group; if their own
+   optima fit the caps and budget together they are final too, else the group is solved by LP,
+   then fix (`placement.solver.coupled`).
+5. The time limit holds: each step checks the `Budget` before it starts, backends get a limit well
+   inside what is left, and a step that does not finish leaves its workloads on the greedy plan
+   (status `time_limit`). Replica counts become assignments, routes, costs, moves, bound and gap.
+
+Bound: a lower bound on the cost of placing the workloads the plan places — Σ of each placed
+workload's own lower bound (its LP value, or its proved optimum), except for a coupled group that is
+placed whole, which contributes its LP (or MIP) bound: that model contains every way of placing the
+whole group, and fixing resource-free workloads at their own optima loses nothing. Workloads left
+on the greedy plan for lack of time contribute their closed-form relaxation (`lower_bound_usd`), so a
+cut-short plan reports an honest, larger gap.
+
+Status: `optimal` when gap ≤ `relative_gap`, `feasible` when not, `time_limit` when the budget cut
+any step short (some workloads keep the greedy plan), `infeasible` when nothing is placed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from placement.plan import Assignment, HourlyCost, Plan, Route, SolverStats, Unplaced
+from placement.scenario import Planning, Scenario
+from placement.solver.allocation import Placement, capped_cpu, placement_cost, placement_moves
+from placement.solver.candidates import WorkloadOptions, all_options
+from placement.solver.closed_form import lower_bound_usd
+from placement.solver.coupled import solve_coupled
+from placement.solver.deadline import Budget
+from placement.solver.dominance import prune_all
+from placement.solver.greedy import greedy, keep_current
+from placement.solver.independent import Solved, solve_independent
+from placement.solver.plan_costs import count_moves, price_current, price_placement
+from placement.solver.replica_price import ReplicaPricer
+from pricing import CapacityType, Catalog
+
+_ASSEMBLY_S_PER_WORKLOAD = 1e-4  # reserve for building the Plan after the last solver step
+
+
+def solve(
+    scenario: Scenario,
+    catalog: Catalog,
+    *,
+    time_limit_s: float | None = None,
+    backend: str = "scip",
+    relative_gap: float = 1e-3,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Plan:
+    """Plan the scenario on the catalog's prices. Pure: no I/O, no printing.
+
+    `time_limit_s` (default: the scenario's `planning.timeLimitSeconds`) bounds the whole call;
+    `backend` runs the MIPs (highs | scip | cp-sat; LP relaxations always run on HiGHS);
+    `relative_gap` is the gap below which the plan counts as optimal; `clock` is injectable for tests.
+    """
+    started = clock()
+    planning = scenario.planning
+    limit = planning.time_limit_s if time_limit_s is None else time_limit_s
+    pricer = ReplicaPricer(catalog, overhead_factor=planning.overhead_factor)
+    options = all_options(scenario, pricer)
+    unplaced = [o.unplaced for o in options if o.unplaced is not None]
+    placeable = [o for o in options if o.unplaced is None and o.workload.replicas > 0]
+    budget = Budget(limit, reserve_s=_ASSEMBLY_S_PER_WORKLOAD * len(scenario.workloads), started=started, clock=clock)
+    capacity = {c.name: c.capacity_cpu for c in scenario.clusters if c.capacity_cpu is not None}
+    final, objective, bound = _solve_all(placeable, planning, capacity, budget, backend, relative_gap)
+    placements: dict[str, Placement] = {}
+    for wo, placement in zip(placeable, final, strict=True):
+        if placement is None:
+            unplaced.append(_unplaced(wo, capacity, planning.max_moves, budget.ran_out))
+        else:
+            placements[wo.workload.key] = placement
+    gap = 0.0 if objective <= 0 else max(objective - bound, 0.0) / max(abs(objective), 1e-9)
+    if not placements and unplaced:
+        status = "infeasible"
+    elif budget.ran_out:
+        status = "time_limit"
+    else:
+        status = "optimal" if gap <= relative_gap else "feasible"
+    return _plan(scenario, catalog, options, placements, unplaced, pricer, status,
+                 objective, bound, clock() - started, backend)
+
+
+def _solve_all(
+    placeable: list[WorkloadOptions],
+    planning: Planning,
+    capacity: dict[str, float],
+    budget: Budget,
+    backend: str,
+    relative_gap: float,
+) -> tuple[list[Placement | None], float, float]:
+    """Final placements (None = unplaced), their objective and a lower bound (steps 2–4 above)."""
+    fallback = greedy(placeable, planning, capacity)
+    if budget.expired():
+        placed = [(wo, p) for wo, p in zip(placeable, fallback, strict=True) if p is not None]
+        return fallback, sum(placement_cost(wo, p, planning) for wo, p in placed), sum(lower_bound_usd(wo, planning) for wo, _ in placed)
+    fallback_usd = [None if p is None else placement_cost(wo, p, planning) for wo, p in zip(placeable, fallback, strict=True)]
+    pruned = prune_all(placeable, planning, capacity)
+    solved = solve_independent(pruned, planning, budget, backend=backend, relative_gap=relative_gap,
+                               cost_caps_usd=fallback_usd)
+    churn = planning.max_moves is not None
+    final: list[Placement | None] = list(fallback)
+    bound = 0.0
+    caps = dict(capacity)  # what the greedy placements kept for lack of time leave of caps and budget
+    moves_left = planning.max_moves
+    coupled: list[int] = []
+    for index, (wo, own) in enumerate(zip(placeable, solved, strict=True)):
+        if own is None:
+            for name, cpu in capped_cpu(wo, fallback[index], capacity).items():
+                caps[name] -= cpu
+            moves_left = None if moves_left is None else moves_left - placement_moves(wo, fallback[index])
+            bound += lower_bound_usd(wo, planning) if fallback[index] is not None else 0.0
+        elif _takes_shared(wo, own.placement, capacity, churn):
+            coupled.append(index)
+        else:
+            final[index] = _cheaper(wo, own, fallback[index], capacity, churn, planning)
+            bound += own.bound if final[index] is not None else 0.0
+    if coupled:
+        own_optima: list[Solved] = [solved[i] for i in coupled]  # type: ignore[misc]
+        group = [pruned[i] for i in coupled]
+        if _fits(group, [s.placement for s in own_optima], caps, moves_left):
+            placements, group_bound = [s.placement for s in own_optima], sum(s.bound for s in own_optima)
+        else:
+            placements, group_bound = _solve_shared(group, [placeable[i] for i in coupled], [fallback[i] for i in coupled],
+                                                    own_optima, planning, caps, moves_left, budget, backend, relative_gap)
+        for index, placement in zip(coupled, placements, strict=True):
+            final[index] = placement
+        bound += group_bound
+    objective = sum(placement_cost(wo, p, planning) for wo, p in zip(placeable, final, strict=True))
+    return final, objective, min(bound, objective)
+
+
+def _solve_shared(
+    group: list[WorkloadOptions],
+    full: list[WorkloadOptions],
+    fallback: list[Placement | None],
+    own_optima: list[Solved],
+    planning: Planning,
+    caps: dict[str, float],
+    moves_left: int | None,
+    budget: Budget,
+    backend: str,
+    relative_gap: float,
+) -> tuple[list[Placement | None], float]:
+    """The coupled group's placements and lower bound: LP-then-fix, or its greedy placements if better or out of time.
+
+    The greedy placements are always valid here: they are a subset of one greedy run over everything.
+    """
+    churn = moves_left is not None
+    cost_caps = [_free_cost(wo, p, caps, churn, planning) for wo, p in zip(full, fallback, strict=True)]
+    result = solve_coupled(group, planning, caps, moves_left, budget, backend=backend, relative_gap=relative_gap,
+                           cost_caps_usd=cost_caps, cost_scale_usd=sum(s.cost for s in own_optima))
+    greedy_key = (sum(p is None for p in fallback), sum(placement_cost(wo, p, planning) for wo, p in zip(full, fallback, strict=True)))
+    own_bound = sum(s.bound for s, p in zip(own_optima, fallback, strict=True) if p is not None)
+    if result is None or (sum(p is None for p in result.placements), result.cost) > greedy_key:
+        return fallback, own_bound if result is None or greedy_key[0] else max(result.bound, own_bound)
+    own_bound = sum(s.bound for s, p in zip(own_optima, result.placements, strict=True) if p is not None)
+    return result.placements, max(result.bound, own_bound)
+
+
+def _free_cost(wo: WorkloadOptions, fallback: Placement | None, caps: dict[str, float], churn: bool,
+               planning: Planning) -> float | None:
+    """The cost of a valid placement of the workload that takes no shared resource (greedy's or today's), if any."""
+    costs = [placement_cost(wo, p, planning) for p in (fallback, keep_current(wo))
+             if p is not None and not _takes_shared(wo, p, caps, churn)]
+    return min(costs, default=None)
+
+
+def _takes_shared(wo: WorkloadOptions, placement: Placement | None, capacity: dict[str, float], churn: bool) -> bool:
+    """Whether a placement takes CPU in a capped cluster, or adds replicas under a churn budget."""
+    return bool(capped_cpu(wo, placement, capacity)) or (churn and placement_moves(wo, placement) > 0)
+
+
+def _cheaper(wo: WorkloadOptions, own: Solved, greedy_placement: Placement | None, capacity: dict[str, float],
+             churn: bool, planning: Planning) -> Placement | None:
+    """The model's placement, or the greedy one when that is cheaper and takes no shared resource either."""
+    if own.proved or greedy_placement is None or own.placement is None:
+        return own.placement
+    if capped_cpu(wo, greedy_placement, capacity) or (churn and placement_moves(wo, greedy_placement) > 0):
+        return own.placement
+    if placement_cost(wo, greedy_placement, planning) < own.cost - 1e-12:
+        return greedy_placement
+    return own.placement
+
+
+def _fits(group: Sequence[WorkloadOptions], placements: Sequence[Placement | None], caps: dict[str, float],
+          moves_left: int | None) -> bool:
+    """Whether these placements fit the caps and churn budget left, all together."""
+    used: dict[str, float] = {}
+    moves = 0
+    for wo, placement in zip(group, placements, strict=True):
+        for name, cpu in capped_cpu(wo, placement, caps).items():
+            used[name] = used.get(name, 0.0) + cpu
+        moves += placement_moves(wo, placement)
+    return all(cpu <= caps[name] + 1e-9 for name, cpu in used.items()) and (moves_left is None or moves <= moves_left)
+
+
+def _unplaced(wo: WorkloadOptions, capacity: dict[str, float], max_moves: int | None, ran_out: bool) -> Unplaced:
+    """Why a workload with allowed clusters ended up unplaced: shared caps, the churn budget, or its own rules."""
+    capped = sorted(o.cluster.name for o in wo.options if o.cluster.name in capacity)
+    parts, rules = [], []
+    if capped:
+        rules.append("capacity")
+        parts.append(f"clusters {', '.join(capped)} are at their capacity.cpu caps")
+    if max_moves is not None:
+        rules.append("maxMoves")
+        parts.append(f"the churn budget maxMoves={max_moves} is spent")
+    if not parts:
+        w = wo.workload
+        own = [name for name, on in (("spot.maxFraction", w.spot_max_fraction < 1), ("spot.maxClusterShare",
+               w.spot_max_cluster_share is not None), ("minAvailable", w.min_available > 0),
+               ("minClusters", w.min_clusters > 1), ("latencyMs", w.latency_ms is not None)) if on]
+        rules.extend(own)
+        detail = f"its rules {', '.join(own)} admit no placement together in its allowed clusters" if own else \
+            "no placement was found"
+        if ran_out:
+            detail += " (the time limit cut the search short: raise timeLimitSeconds)"
+        return Unplaced(wo.workload.key, detail, tuple(rules))
+    uncapped = [o.cluster.name for o in wo.options if o.cluster.name not in capacity]
+    tail = "" if not uncapped else f" (its other allowed clusters {', '.join(sorted(uncapped))} cannot take it alone)"
+    return Unplaced(wo.workload.key, " and ".join(parts) + tail, tuple(rules))
+
+
+def _plan(
+    scenario: Scenario,
+    catalog: Catalog,
+    options: list[WorkloadOptions],
+    placements: dict[str, Placement],
+    unplaced: list[Unplaced],
+    pricer: ReplicaPricer,
+    status: str,
+    objective: float,
+    bound: float,
+    seconds: float,
+    backend: str,
+) -> Plan:
+    assignments: list[Assignment] = []
+    routing: list[Route] = []
+    for wo in options:
+        placement = placements.get(wo.workload.key)
+        if placement is None:
+            continue
+        by_name = {o.cluster.name: o for o in wo.options}
+        for name in sorted(placement.replicas):
+            od, sp = placement.replicas[name]
+            option = by_name[name]
+            types = {}
+            if od and option.on_demand:
+                types[CapacityType.ON_DEMAND.value] = option.on_demand.instance_type
+            if sp and option.spot:
+                types[CapacityType.SPOT.value] = option.spot.instance_type
+            hourly = od * (option.on_demand.hourly_usd if option.on_demand else 0.0) + sp * (
+                option.spot.hourly_usd if option.spot else 0.0)
+            assignments.append(Assignment(wo.workload.key, name, option.cluster.cloud, option.cluster.region,
+                                          od, sp, types, hourly))
+        for (user, name), replicas in sorted(placement.routes.items()):
+            routing.append(Route(wo.workload.key, user, name, replicas, by_name[name].rtt_ms[user]))
+    after = price_placement(scenario, pricer, assignments, routing)
+    before, warnings = price_current(scenario, pricer)
+    gap = 0.0 if objective <= 0 else max(objective - bound, 0.0) / max(abs(objective), 1e-9)
+    moves = count_moves(scenario, assignments)
+    return Plan(
+        scenario=scenario.name,
+        prices_as_of={cloud: moment.strftime("%Y-%m-%dT%H:%M:%SZ") for cloud, moment in sorted(catalog.as_of().items())},
+        solver=SolverStats(backend, status, seconds, objective, bound, gap),
+        hourly_usd=HourlyCost(before=before, after=after.total, compute=after.compute, egress=after.egress,
+                              risk=after.risk),
+        assignments=tuple(assignments),
+        routing=tuple(routing),
+        unplaced=tuple(sorted(unplaced, key=lambda u: u.workload)),
+        moves=moves,
+        warnings=tuple(warnings),
+        demand={w.key: w.demand.source or f"replicas: {w.replicas}" for w in scenario.workloads},
+    )
