@@ -243,34 +243,3 @@ def live_refresher(
         return result.catalog
 
     return refresh
-
-
-class RichProgress:
-    """A rich progress bar on stderr: one step per (source, region) fetched."""
-
-    def __init__(self, *, console: Any = None, transient: bool = False) -> None:
-        self._console = console
-        self._transient = transient
-        self._bar: Any = None
-        self._task: Any = None
-
-    def start(self, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        console = self._console or Console(stderr=True)
-        self._bar = Progress(
-            TextColumn("[bold]prices[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TextColumn("{task.description}"), console=console, transient=self._transient,
-        )
-        self._bar.start()
-        self._task = self._bar.add_task("starting", total=total)
-
-    def advance(self, label: str, steps: int = 1) -> None:
-        if self._bar is not None:
-            self._bar.update(self._task, advance=steps, description=label)
-
-    def finish(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None

@@ -29,6 +29,7 @@ from placement.analysis.rules import Rule, relax_rules, workload_rules
 from placement.plan import Plan, Unplaced
 from placement.scenario import Scenario
 from placement.solver.candidates import ClusterOption, WorkloadOptions, rtt_ms, workload_options
+from placement.solver.milp import DEFAULT_BACKEND
 from placement.solver.replica_price import ReplicaPricer
 from pricing import Catalog
 
@@ -64,7 +65,7 @@ class ConflictFinder:
     """Feasibility checks of one workload's rule subsets (memoised) in its one-workload scenario."""
 
     def __init__(self, alone: Scenario, catalog: Catalog, *, pricer: ReplicaPricer | None = None,
-                 time_limit_s: float = 5.0, backend: str = "scip") -> None:
+                 time_limit_s: float = 5.0, backend: str = DEFAULT_BACKEND) -> None:
         if len(alone.workloads) != 1:
             raise ValueError("ConflictFinder needs a one-workload scenario (see placement.analysis.isolate)")
         self.alone = alone
@@ -205,14 +206,14 @@ def _joined(labels: Sequence[str]) -> str:
 
 
 def find_conflict(scenario: Scenario, catalog: Catalog, plan: Plan, workload_key: str, *,
-                  pricer: ReplicaPricer | None = None, time_limit_s: float = 5.0, backend: str = "scip") -> Conflict:
+                  pricer: ReplicaPricer | None = None, time_limit_s: float = 5.0, backend: str = DEFAULT_BACKEND) -> Conflict:
     """The smallest conflicting rule set of one workload, against the rest of `plan`."""
     alone = isolate(scenario, plan, workload_key)
     return ConflictFinder(alone, catalog, pricer=pricer, time_limit_s=time_limit_s, backend=backend).conflict()
 
 
 def explain_unplaced(scenario: Scenario, catalog: Catalog, plan: Plan, *, limit: int = 200, budget_s: float = 15.0,
-                     time_limit_s: float = 5.0, backend: str = "scip") -> Plan:
+                     time_limit_s: float = 5.0, backend: str = DEFAULT_BACKEND) -> Plan:
     """`plan` with each unplaced workload's reason and rules replaced by its smallest conflict.
 
     At most `limit` workloads are analysed, within about `budget_s` seconds in all; the rest keep the

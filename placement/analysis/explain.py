@@ -31,6 +31,7 @@ from placement.load.fields import did_you_mean
 from placement.plan import Assignment, Plan
 from placement.scenario import Cluster, Scenario, Workload
 from placement.solver.candidates import ClusterOption, rtt_ms, workload_options
+from placement.solver.milp import DEFAULT_BACKEND
 from placement.solver.replica_price import ReplicaPricer
 from pricing import CapacityType, Catalog
 from pricing.offer import ARCHITECTURES
@@ -137,7 +138,7 @@ def explain_workload(
     key: str,
     *,
     time_limit_s: float = 5.0,
-    backend: str = "scip",
+    backend: str = DEFAULT_BACKEND,
     max_multiplier: float = _GRID[-1],
 ) -> Explanation:
     workload = find_workload(scenario, key)

@@ -18,7 +18,6 @@ finite price. A solve that stops within its optimality gap can shift a price by 
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from placement.analysis.rules import relax, uses
 from placement.geo.egress import cluster_egress_usd_per_gb
 from placement.plan import Plan
 from placement.scenario import Scenario
+from placement.solver.milp import DEFAULT_BACKEND
 from placement.solver.replica_price import ReplicaPricer
 from pricing import CapacityType, Catalog
 
@@ -87,7 +87,7 @@ def price_of_rules(
     *,
     base: Plan | None = None,
     time_limit_s: float | None = None,
-    backend: str = "scip",
+    backend: str = DEFAULT_BACKEND,
     top: int = 5,
 ) -> tuple[RulePrice, ...]:
     """Re-solve with each family relaxed and price it against `base` (solved here when not given)."""
@@ -141,25 +141,3 @@ def price_of_json(prices: Sequence[RulePrice]) -> dict[str, Any]:
 def with_price_of(document: Mapping[str, Any], prices: Sequence[RulePrice]) -> dict[str, Any]:
     """A Plan JSON document with `priceOfRules` added."""
     return {**document, "priceOfRules": price_of_json(prices)}
-
-
-def price_of_table_text(prices: Sequence[RulePrice], *, width: int = 120, color: bool = False) -> str:
-    from rich.console import Console
-    from rich.table import Table
-
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color, color_system="auto" if color else None)
-    table = Table(title="price of rules: objective $/h each family costs (re-solved with it relaxed)", title_justify="left")
-    for header, justify in (("rule", "left"), ("$/h", "right"), ("% of plan", "right"), ("relaxed $/h", "right"),
-                            ("costliest workloads ($/h)", "left")):
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
-    for p in prices:
-        if not p.used:
-            table.add_row(p.family, "0.0000", "-", "-", "(no such rule in the scenario)")
-            continue
-        top = ", ".join(f"{w.workload} {w.hourly_usd:.4f}" for w in p.workloads) or "-"
-        if p.newly_placed:
-            top += f"; relaxing it would also place {', '.join(p.newly_placed)}"
-        table.add_row(p.family, f"{p.hourly_usd:.4f}", f"{p.fraction:.1%}", f"{p.relaxed_hourly_usd:.4f}", top)
-    console.print(table)
-    return buffer.getvalue()

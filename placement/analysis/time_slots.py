@@ -25,7 +25,6 @@ per-slot cost figures show what that costs; a joint multi-period model is future
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -34,6 +33,7 @@ from typing import Any
 
 from placement.plan import Plan
 from placement.scenario import Replicas, Scenario, Workload
+from placement.solver.milp import DEFAULT_BACKEND
 from pricing import Catalog
 
 SLOT_SECONDS = 3600
@@ -103,7 +103,7 @@ def plan_schedule(
     slots: int | None = None,
     max_moves_per_slot: int | None = None,
     time_limit_s: float | None = None,
-    backend: str = "scip",
+    backend: str = DEFAULT_BACKEND,
 ) -> Schedule:
     """Plan `slots` hourly slots from `start` (defaults: `planning.slots`, `planning.maxMovesPerSlot`)."""
     from placement.solver.solve import solve
@@ -177,27 +177,6 @@ def schedule_json(schedule: Schedule) -> list[dict[str, Any]]:
 def with_schedule(document: Mapping[str, Any], schedule: Schedule) -> dict[str, Any]:
     """A Plan JSON document with `schedule` added (additive to the contract)."""
     return {**document, "schedule": schedule_json(schedule)}
-
-
-def schedule_table_text(schedule: Schedule, *, width: int = 120, color: bool = False) -> str:
-    from rich.console import Console
-    from rich.table import Table
-
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color, color_system="auto" if color else None)
-    limit = "none" if schedule.max_moves_per_slot is None else str(schedule.max_moves_per_slot)
-    table = Table(title=f"schedule: {len(schedule.slots)} hourly slots, churn limit per slot {limit}",
-                  title_justify="left")
-    for header, justify in (("slot", "right"), ("starts at (UTC)", "left"), ("replicas", "right"),
-                            ("spot", "right"), ("moves", "right"), ("$/h", "right"), ("unplaced", "left")):
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
-    for slot in schedule.slots:
-        plan = slot.plan
-        table.add_row(str(slot.index), slot.starts_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-                      str(sum(a.replicas for a in plan.assignments)), str(sum(a.spot for a in plan.assignments)),
-                      str(plan.moves), f"{plan.hourly_usd.after:.4f}", ", ".join(u.workload for u in plan.unplaced) or "-")
-    console.print(table)
-    return buffer.getvalue()
 
 
 def total_moves(slots: Sequence[Slot]) -> int:

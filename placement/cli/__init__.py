@@ -13,13 +13,22 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 
-from placement.cli import _commands
+from placement.exit_codes import ExitCode
 
-EXIT_OK = 0
-EXIT_INVALID = 2
-EXIT_UNPLACED = 3
-EXIT_ENVIRONMENT = 4
+#: The command modules, each with ``register(subparsers)``; their order is the order of `placement --help`.
+COMMAND_MODULES = (
+    "placement.cli.plan",
+    "placement.cli.explain",
+    "placement.cli.validate",
+    "placement.cli.prices",
+    "placement.cli.kube",
+    "placement.cli.forecast",
+    "placement.cli.run",
+    "placement.cli.simulate",
+    "placement.cli.whatif",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Cost-aware workload placement for multi-cloud Kubernetes fleets.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in _commands.modules():
-        module.register(sub)
+    for name in COMMAND_MODULES:
+        import_module(name).register(sub)
     return parser
 
 
@@ -43,15 +52,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = args.func(args)
     except PlacementError as error:
         print(f"error: {error}", file=sys.stderr)
-        code = getattr(error, "exit_code", EXIT_INVALID)
+        code = getattr(error, "exit_code", ExitCode.INVALID)
     except PricingError as error:
         print(f"error: {error}", file=sys.stderr)
-        code = getattr(error, "exit_code", EXIT_ENVIRONMENT)
+        code = getattr(error, "exit_code", ExitCode.ENVIRONMENT)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        code = 130
+        code = ExitCode.INTERRUPTED
     except BrokenPipeError:
-        code = 0
+        code = ExitCode.OK
     return int(code or 0)
 
 

@@ -6,8 +6,7 @@ import argparse
 import json
 import sys
 
-from placement.cli._scenario import add_scenario_flag, load_from_args
-from placement.cli._solver import add_solver_flags, time_limit_problem
+from placement.cli.flags import add_output_flag, add_prices_flag, add_scenario_flag, add_solver_flags, load_from_args, time_limit_problem
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,9 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Exit 0 placed, 3 unplaced, 2 invalid input (e.g. an unknown workload).")
     parser.add_argument("workload", metavar="WORKLOAD", help="namespace/name (or a unique name)")
     add_scenario_flag(parser)
-    parser.add_argument("-o", "--output", choices=("table", "json"), default="table")
-    parser.add_argument("--prices", choices=("embedded", "cache", "live", "file"),
-                        help="price source (overrides the scenario's prices.source)")
+    add_output_flag(parser, ("table", "json"))
+    add_prices_flag(parser)
     add_solver_flags(parser, time_limit_help="solver time limit in seconds for the plan")
     parser.set_defaults(func=run)
 

@@ -19,8 +19,10 @@ from typing import Any
 
 import pandas as pd
 
+from placement.cli.flags import add_output_flag
+from placement.exit_codes import ExitCode
+
 OUTPUTS = ("table", "json")
-EXIT_INVALID = 2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -58,7 +60,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--horizon", type=int, default=48, help="slots ahead (default 48 = one day of 30 min)")
     parser.add_argument("--quantiles", default="0.5,0.95", help="comma-separated (default 0.5,0.95)")
     parser.add_argument("--events", default=None, metavar="FILE.csv", help="declared events: name,start,end,multiplier")
-    parser.add_argument("-o", "--output", choices=OUTPUTS, default="table")
+    add_output_flag(parser, OUTPUTS)
 
 
 def run_backtest(args: argparse.Namespace) -> int:
@@ -141,7 +143,7 @@ def _guarded(work: Any) -> int:
         return int(work())
     except ForecastError as error:
         print(f"error: {error}", file=sys.stderr)
-        return int(getattr(error, "exit_code", EXIT_INVALID))
+        return int(getattr(error, "exit_code", ExitCode.INVALID))
 
 
 def _quantiles(text: str) -> tuple[float, ...]:

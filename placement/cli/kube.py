@@ -14,9 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from placement.cli._scenario import add_scenario_flag, load_from_args
-
-EXIT_UNPLACED = 3
+from placement.cli.flags import add_scenario_flag, load_from_args
+from placement.exit_codes import ExitCode
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -112,7 +111,7 @@ def run_apply(args: argparse.Namespace) -> int:
             bases = {p.cluster: args.base.replace("{cluster}", p.cluster) for p in patches} if args.base else None
             for path in write_overlays(patches, args.output_dir, bases=bases):
                 print(path)
-        return EXIT_UNPLACED if plan.unplaced else 0
+        return ExitCode.UNPLACED if plan.unplaced else 0
     apis = _connect(scenario, args)
     live = _live(apis, scenario)
     plan, patches, identity = _plan_and_patches(args, scenario, live, apis)
@@ -125,7 +124,7 @@ def run_apply(args: argparse.Namespace) -> int:
         print("\n".join(report.lines()))
     for item in plan.unplaced:
         print(f"unplaced: {item.workload}: {item.reason}", file=sys.stderr)
-    return EXIT_UNPLACED if plan.unplaced else 0
+    return ExitCode.UNPLACED if plan.unplaced else 0
 
 
 def run_rollback(args: argparse.Namespace) -> int:

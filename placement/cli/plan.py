@@ -7,12 +7,10 @@ import sys
 from contextlib import nullcontext
 from dataclasses import replace
 
-from placement.cli._scenario import add_scenario_flag, load_from_args
-from placement.cli._solver import add_solver_flags, time_limit_problem
+from placement.cli.flags import add_output_flag, add_prices_flag, add_scenario_flag, add_solver_flags, load_from_args, time_limit_problem
 from placement.cli.plan_extras import PlanExtras
 from placement.cli.plan_extras import add_flags as add_extra_flags
-
-EXIT_UNPLACED = 3
+from placement.exit_codes import ExitCode
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,9 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                             description="Solve the scenario and print the plan. Exit 0 when every workload is "
                             "placed, 3 when some are unplaced, 2 on invalid input.")
     add_scenario_flag(parser)
-    parser.add_argument("-o", "--output", choices=("table", "json", "yaml", "patches"), default="table")
-    parser.add_argument("--prices", choices=("embedded", "cache", "live", "file"),
-                        help="price source (overrides the scenario's prices.source)")
+    add_output_flag(parser, ("table", "json", "yaml", "patches"))
+    add_prices_flag(parser)
     add_solver_flags(parser)
     parser.add_argument("--max-price-age", type=float, metavar="HOURS",
                         help="refuse cached prices older than this (with --prices cache|live)")
@@ -51,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if loaded.warnings:
         plan = replace(plan, warnings=plan.warnings + loaded.warnings)
     sys.stdout.write(render(plan, scenario, args.output, catalog=loaded.catalog, extras=extras))
-    return EXIT_UNPLACED if plan.unplaced or extras.unplaced else 0
+    return ExitCode.UNPLACED if plan.unplaced or extras.unplaced else 0
 
 
 def render(plan, scenario, output: str, *, catalog=None, extras: PlanExtras | None = None) -> str:

@@ -98,11 +98,11 @@ class PlanExtras:
     def table_text(self, *, color: bool) -> str:
         text = ""
         if self.price_of:
-            from placement.analysis.price_of import price_of_table_text
+            from placement.report.price_of import price_of_table_text
 
             text += price_of_table_text(self.price_of, color=color)
         if self.schedule is not None:
-            from placement.analysis.time_slots import schedule_table_text
+            from placement.report.time_slots import schedule_table_text
 
             text += schedule_table_text(self.schedule, color=color)
         return text

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from placement.cli import prices_diff, prices_refresh
+from placement.cli.flags import add_output_flag
 from placement.cli.prices_refresh import add_cache_dir_flag
 from placement.errors import PlacementError
 from pricing.catalog import Catalog, offer_to_row
@@ -53,8 +54,9 @@ def _max_age_s(args: argparse.Namespace) -> float | None:
 
 def _load_cached(args: argparse.Namespace, source: str) -> Catalog:
     """The cache (``cache``), or a refresh now saved to it (``live``); warnings go to stderr."""
+    from placement.cli.prices_refresh import RichProgress
     from pricing.cache import default_cache_path, load_for_plan
-    from pricing.refresh import RichProgress, assign_regions, live_refresher
+    from pricing.refresh import assign_regions, live_refresher
 
     path = default_cache_path(cache_dir=getattr(args, "cache_dir", None))
     refresh = None
@@ -96,7 +98,7 @@ def _register_show(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--region", help="only this region, e.g. eu-west-1")
     parser.add_argument("--instance-type", metavar="TYPE", help="only this instance type, e.g. m7i.large")
     parser.add_argument("--capacity-type", choices=tuple(c.value for c in CapacityType), help="only on-demand or spot")
-    parser.add_argument("-o", "--output", choices=OUTPUTS, default="table")
+    add_output_flag(parser, OUTPUTS)
     parser.add_argument("--limit", type=int, metavar="N",
                         help=f"table rows to print (default {DEFAULT_TABLE_LIMIT}; 0 = all); json/csv print all")
     add_cache_dir_flag(parser)

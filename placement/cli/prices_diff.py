@@ -11,12 +11,13 @@ import json
 import sys
 from pathlib import Path
 
+from placement.cli.flags import add_output_flag
 from placement.cli.prices_refresh import add_cache_dir_flag
 from placement.errors import PlacementError
+from placement.exit_codes import ExitCode
 from pricing.catalog import Catalog
 from pricing.diff import CatalogDiff, diff_catalogs
 
-EXIT_CHANGES = 1
 DEFAULT_LIMIT = 30
 
 
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="ignore price changes smaller than this (default 0)")
     parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT, metavar="N",
                         help=f"changes to list in the table (default {DEFAULT_LIMIT}; 0 = all)")
-    parser.add_argument("-o", "--output", choices=("table", "json"), default="table")
+    add_output_flag(parser, ("table", "json"))
     add_cache_dir_flag(parser)
     parser.set_defaults(func=run_diff)
 
@@ -46,7 +47,7 @@ def run_diff(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(_as_json(diff), indent=1) + "\n")
     else:
         sys.stdout.write(_table(diff, limit=args.limit))
-    return EXIT_CHANGES if diff else 0
+    return ExitCode.CHANGES if diff else 0
 
 
 def load_any(spec: str, cache_dir: Path | None) -> Catalog:

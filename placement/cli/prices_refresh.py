@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from placement.errors import PlacementError
 
@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_refresh(args: argparse.Namespace) -> int:
     from pricing.cache import default_cache_path, read_catalog, save_catalog
     from pricing.errors import CatalogUnavailable, RefreshFailed
-    from pricing.refresh import RefreshRequest, RichProgress, assign_regions, refresh_catalog
+    from pricing.refresh import RefreshRequest, assign_regions, refresh_catalog
     from pricing.sources.registry import SourceSettings, build_source
     from pricing.sources.retry import RetryPolicy
 
@@ -101,3 +101,34 @@ def _summary_text(summaries: Sequence[SourceSummary]) -> str:
 
 
 __all__ = ["add_cache_dir_flag", "register", "run_refresh", "split_list"]
+
+
+class RichProgress:
+    """A rich progress bar on stderr: one step per (source, region) fetched."""
+
+    def __init__(self, *, console: Any = None, transient: bool = False) -> None:
+        self._console = console
+        self._transient = transient
+        self._bar: Any = None
+        self._task: Any = None
+
+    def start(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        console = self._console or Console(stderr=True)
+        self._bar = Progress(
+            TextColumn("[bold]prices[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("{task.description}"), console=console, transient=self._transient,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task("starting", total=total)
+
+    def advance(self, label: str, steps: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, advance=steps, description=label)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None

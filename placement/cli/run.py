@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from placement.cli._solver import add_solver_flags, time_limit_problem
+from placement.cli.flags import add_prices_flag, add_solver_flags, time_limit_problem
 
 DEFAULT_MAX_PRICE_AGE_H = 24.0
 DEFAULT_MAX_COST_INCREASE_PCT = 10.0
@@ -66,8 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="refuse plans leaving more than N workloads unplaced (default 0)")
     guards.add_argument("--max-gap", type=_limit(float), metavar="RATIO", help="refuse plans with a larger optimality gap")
     solve = parser.add_argument_group("planning")
-    solve.add_argument("--prices", choices=("embedded", "cache", "live", "file"),
-                       help="price source (overrides prices.source); live refreshes the cache when stale")
+    add_prices_flag(solve, help="price source (overrides prices.source); live refreshes the cache when stale")
     add_solver_flags(solve)
     metrics = parser.add_argument_group("metrics")
     metrics.add_argument("--pushgateway", metavar="URL", default=os.environ.get("PLACEMENT_PUSHGATEWAY"),
@@ -102,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load_fleet(args: argparse.Namespace, *, needs_clusters: bool) -> Any:
-    from placement.cli._scenario import demo_scenario_path
     from placement.kube.client import connect_fleet
+    from placement.load.scenario import demo_scenario_path
     from placement.run.fleet import fleet_from_file, fleet_from_policy
 
     def connect(clusters: Any) -> Any:

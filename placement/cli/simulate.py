@@ -19,7 +19,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from placement.cli._scenario import add_scenario_flag, load_from_args
+from placement.cli.flags import add_output_flag, add_scenario_flag, load_from_args
 from placement.errors import PlacementError
 
 STRATEGIES = ("placement", "static", "reactive", "spot-first", "oracle")
@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--event", action="append", default=[], metavar="START:HOURS:Nx",
                         help="declared traffic event, e.g. 30:6:20x (hours 30–35 at 20×); add :surprise if undeclared")
     parser.add_argument("--strategies", default=",".join(STRATEGIES), help=f"comma-separated subset of {', '.join(STRATEGIES)}")
-    parser.add_argument("-o", "--output", choices=("table", "json"), default="table")
+    add_output_flag(parser, ("table", "json"))
     parser.set_defaults(func=run)
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from placement.cli._scenario import add_scenario_flag, load_from_args
+from placement.cli.flags import add_prices_flag, add_scenario_flag, load_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,8 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                             "1 when violations are found (listed), 2 on invalid input.")
     parser.add_argument("plan", metavar="PLAN", help="plan JSON or YAML from `placement plan -o json` ('-' = stdin)")
     add_scenario_flag(parser)
-    parser.add_argument("--prices", choices=("embedded", "cache", "live", "file"),
-                        help="price source the plan was made with (default: the scenario's)")
+    add_prices_flag(parser, help="price source the plan was made with (default: the scenario's)")
     parser.set_defaults(func=run)
 
 

@@ -16,7 +16,7 @@ import re
 import sys
 from typing import Any
 
-from placement.cli._scenario import add_scenario_flag, load_from_args
+from placement.cli.flags import add_output_flag, add_prices_flag, add_scenario_flag, load_from_args
 from placement.errors import PlacementError
 
 _PERCENT = re.compile(r"^([+-]?\d+(?:\.\d+)?)%$")
@@ -36,9 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         help="demand multiplier, e.g. 20x or 1.5x:shop/*")
     parser.add_argument("--residency", action="append", default=[], metavar="GLOB=CODES",
                         help="new residency rule, e.g. 'payments/*=DE' or 'shop/*=EU,CH' ('=any' removes it)")
-    parser.add_argument("--prices", choices=("embedded", "cache", "live", "file"), help="price source override")
+    add_prices_flag(parser)
     parser.add_argument("--time-limit", type=float, metavar="S", default=10.0, help="solver time limit per plan (10 s)")
-    parser.add_argument("-o", "--output", choices=("table", "json"), default="table")
+    add_output_flag(parser, ("table", "json"))
     parser.set_defaults(func=run)
 
 

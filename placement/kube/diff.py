@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from placement.exit_codes import ExitCode
 from placement.kube.api import ClusterApi
 from placement.kube.apply import preflight
 from placement.live import LiveCluster
@@ -25,7 +26,6 @@ from placement.patches.audit_record import with_record
 from placement.patches.build import ObjectRef, Patch
 from placement.patches.labels import PREVIOUS
 
-EXIT_SAME, EXIT_CHANGED = 0, 1
 _MASK = "***"
 
 
@@ -42,7 +42,7 @@ class DiffReport:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CHANGED if self.changed else EXIT_SAME
+        return ExitCode.CHANGES if self.changed else ExitCode.OK
 
     def text(self) -> str:
         return "".join(self.diffs)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,11 @@ _PRICES_KEYS = ("source", "file", "extra", "adjustments", "interruptionRates", "
 _USER_KEYS = ("name", "lat", "lon", "country")
 _CLUSTER_KEYS = ("name", "cloud", "region", "country", "context", "autoscaler", "capacity", "instanceFamilies",
                  "maxPodsPerNode")
+
+
+def demo_scenario_path() -> Path:
+    """The packaged demo fleet (`placement/data/demo.yaml`: 3 clouds, 11 clusters, 24 workloads)."""
+    return Path(str(resources.files("placement") / "data" / "demo.yaml"))
 
 
 def load_scenario(path: str | Path) -> Scenario:

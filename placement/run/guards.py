@@ -10,7 +10,7 @@ A run refuses its plan — changes nothing, exits non-zero and says which guard 
   gap is above `max_gap`;
 - **unplaced**: more than `max_unplaced` workloads could not be placed.
 
-Stale prices exit with `EXIT_STALE_PRICES`; every other guard with `EXIT_GUARD`.
+Stale prices exit with `ExitCode.STALE_PRICES`; every other guard with `ExitCode.GUARD`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from placement.errors import PlacementError
+from placement.exit_codes import ExitCode
 from placement.plan import Plan
-
-EXIT_GUARD = 5
-EXIT_STALE_PRICES = 6
 
 MOVES, COST, PRICES, SOLVER, UNPLACED = "moves", "cost", "prices", "solver", "unplaced"
 GUARDS = (MOVES, COST, PRICES, SOLVER, UNPLACED)
@@ -61,7 +59,7 @@ class GuardTripped(PlacementError):
 
     def __init__(self, trips: Sequence[Trip]) -> None:
         self.trips = tuple(trips)
-        self.exit_code = EXIT_STALE_PRICES if any(t.guard == PRICES for t in self.trips) else EXIT_GUARD
+        self.exit_code = ExitCode.STALE_PRICES if any(t.guard == PRICES for t in self.trips) else ExitCode.GUARD
         lines = "\n".join(f"  {t.guard}: {t.message}" for t in self.trips)
         super().__init__(f"the plan was refused by {len(self.trips)} guard(s); nothing was changed:\n{lines}")
 

@@ -44,23 +44,24 @@ from pathlib import Path
 from typing import Any
 
 from placement.errors import ApplyError, PlacementError
+from placement.exit_codes import ExitCode
 from placement.kube.api import ClusterError
 from placement.patches.build import Patch
 from placement.plan import Plan
 from placement.run.fleet import Fleet
 from placement.run.forecast_error import ForecastCheck, forecast_error
-from placement.run.guards import EXIT_STALE_PRICES, PRICES, GuardLimits, GuardTripped, check_plan, check_prices
+from placement.run.guards import PRICES, GuardLimits, GuardTripped, check_plan, check_prices
 from placement.run.log import RunLog
 from placement.run.metrics import RunSummary, registry_for
 from placement.run.prices import RunPrices, StalePrices
-from placement.run.pushgateway import EXIT_METRICS, MetricsPushFailed, Pushgateway
+from placement.run.pushgateway import MetricsPushFailed, Pushgateway
 from placement.run.realized_demand import Realized, realized_replicas
 from placement.scenario import Scenario
+from placement.solver.milp import DEFAULT_BACKEND
 from pricing.errors import PricingError
 
 APPLY, DRY_RUN, GITOPS = "apply", "dry-run", "gitops"
 MODES = (APPLY, DRY_RUN, GITOPS)
-EXIT_OK, EXIT_INTERNAL = 0, 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ class RunOptions:
     base: str | None = None  # gitops mode: a kustomize base per overlay; {cluster} is replaced
     limits: GuardLimits = field(default_factory=GuardLimits)
     time_limit_s: float | None = None
-    backend: str = "scip"
+    backend: str = DEFAULT_BACKEND
     force_conflicts: bool = False
     wait_timeout_s: float = 300.0
 
@@ -133,11 +134,11 @@ def run(options: RunOptions, deps: RunDeps) -> RunResult:
     progress = _Progress()
     failure: str | None = None
     guards: tuple[str, ...] = ()
-    exit_code = EXIT_OK
+    exit_code = ExitCode.OK
     try:
         _steps(options, deps, progress)
     except GuardTripped as error:
-        failure = PRICES if error.exit_code == EXIT_STALE_PRICES else "guard"
+        failure = PRICES if error.exit_code == ExitCode.STALE_PRICES else "guard"
         guards = tuple(dict.fromkeys(t.guard for t in error.trips))
         exit_code = error.exit_code
         for trip in error.trips:
@@ -148,7 +149,7 @@ def run(options: RunOptions, deps: RunDeps) -> RunResult:
             progress.price_ages_s = error.ages_s
         log.error("run.failed", reason=failure, exitCode=exit_code, error=str(error))
     except Exception as error:  # a bug: report it like any failure (metrics included), with the traceback in the log
-        failure, exit_code = "internal", EXIT_INTERNAL
+        failure, exit_code = "internal", ExitCode.INTERNAL
         log.error("run.failed", reason=failure, exitCode=exit_code, error=f"{type(error).__name__}: {error}",
                   traceback=traceback.format_exc())
     summary = RunSummary(
@@ -158,7 +159,7 @@ def run(options: RunOptions, deps: RunDeps) -> RunResult:
         forecast_replicas=progress.forecast_replicas,
     )
     exit_code = _push(summary, deps)
-    log.info("run.finished", exitCode=exit_code, success=failure is None and exit_code == EXIT_OK,
+    log.info("run.finished", exitCode=exit_code, success=failure is None and exit_code == ExitCode.OK,
              durationSeconds=round(summary.duration_s, 3))
     return RunResult(exit_code, replace(summary, exit_code=exit_code), progress.plan, progress.patches, progress.diff)
 
@@ -312,7 +313,7 @@ def _classify(error: PlacementError | PricingError) -> tuple[str, int]:
 
 
 def _push(summary: RunSummary, deps: RunDeps) -> int:
-    """Push the summary's metrics; the run's exit code, or `EXIT_METRICS` when a successful run's push fails."""
+    """Push the summary's metrics; the run's exit code, or `ExitCode.METRICS` when a successful run's push fails."""
     log, gateway = deps.log, deps.pushgateway
     if gateway is None:
         log.info("metrics.skipped", message="no Pushgateway configured (--pushgateway or $PLACEMENT_PUSHGATEWAY)")
@@ -321,7 +322,7 @@ def _push(summary: RunSummary, deps: RunDeps) -> int:
         gateway.push(registry_for(summary), replace=summary.success)
     except MetricsPushFailed as error:
         log.error("metrics.push-failed", error=str(error))
-        return EXIT_METRICS if summary.exit_code == EXIT_OK else summary.exit_code
+        return ExitCode.METRICS if summary.exit_code == ExitCode.OK else summary.exit_code
     log.info("metrics.pushed", gateway=gateway.url, job=gateway.job, group=gateway.grouping_key,
              replaced="group" if summary.success else "failure metrics")
     return summary.exit_code

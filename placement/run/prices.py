@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from placement.errors import PlacementError
+from placement.exit_codes import ExitCode
 from placement.load.catalog import catalog_for, scenario_regions
-from placement.run.guards import EXIT_STALE_PRICES
 from placement.scenario import PriceSettings, Scenario
 from pricing import Catalog
 from pricing.cache import Refresher, format_age, load_catalog
@@ -29,7 +29,7 @@ class StalePrices(PlacementError):
     """The prices are stale (or missing) and could not be refreshed; nothing was planned.
     `ages_s` holds the cached prices' age per cloud, when there is a cached copy."""
 
-    exit_code = EXIT_STALE_PRICES
+    exit_code = ExitCode.STALE_PRICES
 
     def __init__(self, message: str, ages_s: dict[str, float] | None = None) -> None:
         super().__init__(message)

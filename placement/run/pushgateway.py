@@ -21,16 +21,16 @@ from prometheus_client.exposition import default_handler, push_to_gateway, pusha
 from prometheus_client.parser import text_string_to_metric_families
 
 from placement.errors import PlacementError
+from placement.exit_codes import ExitCode
 from placement.run.metrics import FORECAST_REPLICAS, JOB, LAST_SUCCESS
 
-EXIT_METRICS = 7
 ENV_PUSHGATEWAY = "PLACEMENT_PUSHGATEWAY"
 
 
 class MetricsPushFailed(PlacementError):
     """The run's metrics could not be pushed (or read back) from the Pushgateway."""
 
-    exit_code = EXIT_METRICS
+    exit_code = ExitCode.METRICS
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,37 +22,24 @@ import fnmatch
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from placement.errors import PlacementError
+from placement.load.scenario import demo_scenario_path, load_scenario
 from placement.plan import Assignment, Plan
 from placement.scenario import Cluster, Scenario
+from placement.solver.milp import DEFAULT_BACKEND
 from pricing import CapacityType, Catalog
 
 Transform = Callable[[Scenario, Catalog, Any], tuple[Scenario, Catalog]]
 
 
 # -- the demo -------------------------------------------------------------------------------------------
-def demo_scenario_path() -> Path:
-    """The packaged demo fleet (3 clouds, 11 clusters, 24 workloads)."""
-    return Path(str(resources.files("placement") / "data" / "demo.yaml"))
-
-
 def demo_scenario() -> Scenario:
-    from placement.load.scenario import load_scenario
-
+    """The packaged demo fleet (3 clouds, 11 clusters, 24 workloads)."""
     return load_scenario(demo_scenario_path())
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """A scenario YAML (placement.dev/v1alpha1), as `placement plan --scenario` reads it."""
-    from placement.load.scenario import load_scenario as load
-
-    return load(path)
 
 
 def scenario_catalog(scenario: Scenario, *, source: str | None = None) -> Catalog:
@@ -62,7 +49,7 @@ def scenario_catalog(scenario: Scenario, *, source: str | None = None) -> Catalo
     return catalog_for(scenario, source=source).catalog
 
 
-def plan(scenario: Scenario, catalog: Catalog, *, time_limit_s: float | None = None, backend: str = "scip") -> Plan:
+def plan(scenario: Scenario, catalog: Catalog, *, time_limit_s: float | None = None, backend: str = DEFAULT_BACKEND) -> Plan:
     """`placement.solver.solve.solve`, re-exported for notebooks."""
     from placement.solver.solve import solve
 
@@ -233,7 +220,7 @@ class SweepPoint:
 
 
 def sweep(scenario: Scenario, catalog: Catalog, values: Iterable[Any], transform: Transform, *,
-          time_limit_s: float | None = 10.0, backend: str = "scip") -> list[SweepPoint]:
+          time_limit_s: float | None = 10.0, backend: str = DEFAULT_BACKEND) -> list[SweepPoint]:
     """Solve `transform(scenario, catalog, value)` for each value."""
     points = []
     for value in values:

@@ -31,6 +31,7 @@ from placement.solver.candidates import WorkloadOptions
 from placement.solver.deadline import Budget
 from placement.solver.formulation import build_group, is_integral, read_placement, unplaced_penalty
 from placement.solver.greedy import greedy
+from placement.solver.milp import DEFAULT_BACKEND
 
 MAX_FREED_WORKLOADS = 400  # workloads freed for the second MIP at most
 DIRECT_MAX_WORKLOADS = 50  # groups up to this size are solved as one MIP (exact); larger ones LP-then-fix
@@ -54,7 +55,7 @@ def solve_coupled(
     max_moves: int | None,
     budget: Budget,
     *,
-    backend: str = "highs",
+    backend: str = DEFAULT_BACKEND,
     relative_gap: float = 1e-3,
     cost_caps_usd: Sequence[float | None] | None = None,
     cost_scale_usd: float | None = None,

@@ -28,6 +28,7 @@ from placement.solver.candidates import WorkloadOptions
 from placement.solver.closed_form import closed_form
 from placement.solver.deadline import Budget
 from placement.solver.formulation import build_group, is_integral, lp_share, read_placement
+from placement.solver.milp import DEFAULT_BACKEND
 
 LP_BATCH_OPTIONS = 4000  # cluster options per LP batch (≈ 200 workloads at 20 clusters)
 MIP_BATCH_WORKLOADS = 25  # fractional workloads per MIP
@@ -49,7 +50,7 @@ def solve_independent(
     planning: Planning,
     budget: Budget,
     *,
-    backend: str = "highs",
+    backend: str = DEFAULT_BACKEND,
     relative_gap: float = 1e-3,
     cost_caps_usd: Sequence[float | None] | None = None,
 ) -> list[Solved | None]:

@@ -24,6 +24,8 @@ import numpy as np
 INF = math.inf
 
 BACKENDS = ("highs", "scip", "cp-sat")
+#: The MIP backend of every verb unless one is asked for (LPs always run on HiGHS; docs/solver.md says why).
+DEFAULT_BACKEND = "scip"
 
 
 @dataclass(frozen=True, slots=True)

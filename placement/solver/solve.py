@@ -44,6 +44,7 @@ from placement.solver.deadline import Budget
 from placement.solver.dominance import prune_all
 from placement.solver.greedy import greedy, keep_current
 from placement.solver.independent import Solved, solve_independent
+from placement.solver.milp import DEFAULT_BACKEND
 from placement.solver.plan_costs import count_moves, price_current, price_placement
 from placement.solver.replica_price import ReplicaPricer
 from pricing import CapacityType, Catalog
@@ -56,7 +57,7 @@ def solve(
     catalog: Catalog,
     *,
     time_limit_s: float | None = None,
-    backend: str = "scip",
+    backend: str = DEFAULT_BACKEND,
     relative_gap: float = 1e-3,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Plan:

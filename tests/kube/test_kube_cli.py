@@ -140,8 +140,8 @@ def test_output_dir_needs_no_cluster(tmp_path, files, capsys) -> None:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from placement.cli._scenario import demo_scenario_path
     from placement.load.catalog import catalog_for
+    from placement.load.scenario import demo_scenario_path
     from placement.patches.build import PatchOptions, to_patches
     from placement.patches.nodepools import instance_sizes
     from placement.solver.solve import solve

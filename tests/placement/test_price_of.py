@@ -7,10 +7,11 @@ import json
 import pytest
 from builders import make_catalog, make_cluster, make_scenario, make_workload
 
-from placement.analysis.price_of import price_of_json, price_of_rules, price_of_table_text, workload_costs
+from placement.analysis.price_of import price_of_json, price_of_rules, workload_costs
 from placement.analysis.rules import FAMILIES, parse_families, relax
 from placement.cli import main
 from placement.errors import PlacementError
+from placement.report.price_of import price_of_table_text
 from placement.solver.solve import solve
 
 FRA = dict(cloud="aws", region="eu-central-1", country="DE", lat=50.11, lon=8.68)

@@ -144,7 +144,7 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_demo_scenario_is_valid_and_rich_enough() -> None:
-    from placement.cli._scenario import demo_scenario_path
+    from placement.load.scenario import demo_scenario_path
 
     demo = load_scenario(demo_scenario_path())
     assert len({c.cloud for c in demo.clusters}) >= 3

@@ -20,8 +20,7 @@ from kube_fakeapi import FakeApiServer, Recorded, write_kubeconfig
 from kube_schemas import minimal_hpa
 from kube_world import crd, node
 
-from placement.cli._scenario import demo_scenario_path
-from placement.load.scenario import load_scenario
+from placement.load.scenario import demo_scenario_path, load_scenario
 from placement.patches import labels as keys
 from placement.scenario import Cluster, Scenario, Workload
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from builders import make_assignment, make_plan
 
+from placement.exit_codes import ExitCode
 from placement.plan import HourlyCost, SolverStats, Unplaced
 from placement.run.guards import (
     COST,
-    EXIT_GUARD,
-    EXIT_STALE_PRICES,
     MOVES,
     PRICES,
     SOLVER,
@@ -88,9 +87,9 @@ def test_prices_per_cloud() -> None:
 
 def test_exit_code_is_stale_prices_when_prices_tripped() -> None:
     moves = check_plan(_plan(), moves=9, limits=GuardLimits(max_moves=1))
-    assert GuardTripped(moves).exit_code == EXIT_GUARD
+    assert GuardTripped(moves).exit_code == ExitCode.GUARD
     error = GuardTripped(moves + check_prices({"aws": 1e6}, GuardLimits()))
-    assert error.exit_code == EXIT_STALE_PRICES and "refused by 2 guard(s); nothing was changed" in str(error)
+    assert error.exit_code == ExitCode.STALE_PRICES and "refused by 2 guard(s); nothing was changed" in str(error)
 
 
 def test_negative_limits_are_refused() -> None:
