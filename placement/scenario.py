@@ -123,6 +123,14 @@ class DemandSpec:
     replicas_by_slot: tuple[int, ...] = ()  # forecast replicas per slot (empty for fixed `replicas`)
     slot_start: datetime | None = None  # start of the first forecast slot (UTC)
     slot_seconds: int = 0
+    headroom: float = 0.0  # forecast demand: extra capacity on top of the forecast (0.1 = 10 %)
+    prometheus: str | None = None  # forecast demand: Prometheus URL for `promql` (else $PROMETHEUS_URL)
+    series_path: Path | None = None  # forecast demand: the series file, resolved against the scenario's folder
+
+    @property
+    def needs_forecast(self) -> bool:
+        """A traffic series or query that `placement.load.demand.resolve_demand` has not sized yet."""
+        return (self.series is not None or self.promql is not None) and not self.source
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import math
 from collections.abc import Callable, Iterable
@@ -56,16 +57,32 @@ def source_for(path: Path) -> str:
 
 
 def load_price_file(path: Path) -> Catalog:
-    """Read and check a price file; every offer gets ``source = file:<name>``."""
+    """Read and check a price file; every offer gets ``source = file:<name>``.
+
+    A file is read and parsed once per content: the scenario loader (which learns custom clouds'
+    regions from it) and the catalog loader share the result while the file's size and mtime stay.
+    """
     path = Path(path)
     try:
-        raw = path.read_bytes()
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        stat = path.stat()
     except OSError as error:
         raise PriceFileError(
             f"{path}: cannot read the price file ({error.strerror or error}); check the path "
             "(a scenario's prices.file is relative to the scenario file)"
         ) from error
+    return _load_price_file(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_price_file(path: Path, mtime_ns: int, size: int) -> Catalog:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise PriceFileError(
+            f"{path}: cannot read the price file ({error.strerror or error}); check the path "
+            "(a scenario's prices.file is relative to the scenario file)"
+        ) from error
+    mtime = datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

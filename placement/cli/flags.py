@@ -23,9 +23,11 @@ def add_scenario_flag(parser: Parser) -> None:
 
 
 def load_from_args(args: argparse.Namespace) -> Scenario:
+    """The `--scenario` file (or the demo), parsed, with its forecast-driven demand sized."""
+    from placement.load.demand import resolve_demand
     from placement.load.scenario import load_scenario
 
-    return load_scenario(args.scenario or demo_scenario_path())
+    return resolve_demand(load_scenario(args.scenario or demo_scenario_path()))
 
 
 def add_prices_flag(parser: Parser, *, help: str = "price source (overrides the scenario's prices.source)") -> None:

@@ -47,20 +47,25 @@ def catalog_for(
         catalog, warnings = loaded.catalog, list(loaded.warnings)
     else:
         raise PlacementError(f"unknown price source {chosen!r}: use embedded, cache, live or file")
-    if settings.file is not None and chosen != "file":
-        from pricing.pricefile import load_price_file
+    catalog, scenario_warnings = with_scenario_prices(catalog, settings, base_is_file=chosen == "file")
+    return ScenarioCatalog(catalog, tuple(warnings) + scenario_warnings)
 
-        catalog = catalog.merged(load_price_file(settings.file))
-    for path in settings.extra:
-        from pricing.pricefile import load_price_file
 
+def with_scenario_prices(catalog: Catalog, settings: PriceSettings, *, base_is_file: bool = False
+                         ) -> tuple[Catalog, tuple[str, ...]]:
+    """`catalog` (from any source) with what the scenario adds to every source: its price file and
+    extra files, its adjustments, then spot interruption rates (its rules, an advisor feed, else
+    documented defaults). The one path for `placement plan` and `placement run` alike."""
+    from pricing.pricefile import load_price_file
+
+    files = ((settings.file,) if settings.file is not None and not base_is_file else ()) + tuple(settings.extra)
+    for path in files:
         catalog = catalog.merged(load_price_file(path))
     if settings.adjustments:
         from pricing.adjust import adjust, parse_adjustments
 
         catalog = adjust(catalog, parse_adjustments(settings.adjustments))
-    catalog, rate_warnings = _with_interruption_rates(catalog, settings)
-    return ScenarioCatalog(catalog, tuple(warnings) + rate_warnings)
+    return _with_interruption_rates(catalog, settings)
 
 
 def _with_interruption_rates(catalog: Catalog, settings: PriceSettings) -> tuple[Catalog, tuple[str, ...]]:

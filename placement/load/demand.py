@@ -1,39 +1,45 @@
-"""Forecast-driven demand for a workload: `demand: {series: FILE | promql: QUERY, perReplica: N}`.
+"""Forecast-driven demand: `demand: {series: FILE | promql: QUERY, perReplica: N, headroom: H}`.
 
-The scenario loader calls this for workloads whose demand is a traffic series rather than a fixed
-replica count. It asks `forecasting` for the configured quantile's peak over the planning horizon
-(`forecasting.demand_from_series` / `demand_from_prometheus`) and records, in words, which
-forecast sized the workload (shown in the plan's `demand`). Failures are scenario problems.
+Two steps, kept apart so that parsing only parses:
+
+1. `forecast_spec` (called by the scenario loader) reads the fields and checks them: no forecast
+   runs, no Prometheus is asked; the workload's `replicas` stays 0 until step 2.
+2. `resolve_demand(scenario, forecaster=...)` (called by the CLI, the CronJob and notebooks) runs the
+   forecasts: the configured quantile's peak over the planning horizon, via `forecasting`'s
+   `demand_from_series` / `demand_from_prometheus`, and records in words which forecast sized the
+   workload (the plan's `demand`). A series that is missing or wrong is the field's problem (exit 2);
+   an unreachable Prometheus is an environment failure (exit 4) and propagates as such.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from placement.errors import missing
+from placement.errors import InvalidScenario, Problem, missing
 from placement.load.fields import FieldReader
-from placement.scenario import DemandSpec
+from placement.scenario import DemandSpec, Scenario, Workload
 
 DEFAULT_HEADROOM = 0.1
 
 
-def resolve_forecast_demand(
-    reader: FieldReader,
-    data: Mapping[str, Any],
-    path: str,
-    *,
-    workload: str | None = None,
-    quantile: float = 0.95,
-    base_dir: Path | None = None,
-) -> tuple[DemandSpec, int | None]:
-    """The demand spec and peak replicas of one workload's forecast (problems go to `reader`).
+class ForecastDemand(Protocol):
+    """What a forecaster returns per series: the peak replicas and, optionally, a per-slot profile."""
 
-    A series file or query may hold several series: the one whose id is `workload` (``ns/name``) is
-    used, or the only one there is; anything else is this field's problem, naming the series found.
-    `demand.prometheus` (a URL) overrides ``$PROMETHEUS_URL`` for the query.
-    """
+    peak_replicas: int
+
+
+class Forecaster(Protocol):
+    """How `resolve_demand` sizes a workload: ``forecaster(spec, workload=key, quantile=q)`` →
+    ``{series id: ForecastDemand}``. The default asks the `forecasting` package; tests inject fakes."""
+
+    def __call__(self, spec: DemandSpec, *, workload: str, quantile: float) -> Mapping[str, ForecastDemand]: ...
+
+
+def forecast_spec(reader: FieldReader, data: Mapping[str, Any], path: str, *, base_dir: Path | None = None) -> DemandSpec:
+    """The demand spec of a forecast-driven workload, checked but not yet sized (problems go to `reader`)."""
     per_replica = reader.number(data, "perReplica", path, minimum=0.0, exclusive_minimum=True,
                                 hint="(requests/s or CPU one replica handles)")
     if data.get("perReplica") is None:
@@ -42,39 +48,79 @@ def resolve_forecast_demand(
     series, promql = data.get("series"), data.get("promql")
     if series is not None and promql is not None:
         reader.problem(path, dict(data), "give either series or promql, not both")
-        return DemandSpec(), None
-    if per_replica is None:
-        return DemandSpec(), None
+        return DemandSpec()
+    series_path = None
+    if series is not None:
+        series_path = Path(str(series))
+        if base_dir is not None and not series_path.is_absolute():
+            series_path = base_dir / series_path
+        if not series_path.is_file():
+            reader.problem(f"{path}.series", series, "file not found (paths are relative to the scenario file)")
+    prometheus = data.get("prometheus")
+    return DemandSpec(series=None if series is None else str(series), promql=None if promql is None else str(promql),
+                      per_replica=per_replica, headroom=float(headroom or 0.0),
+                      prometheus=None if prometheus is None else str(prometheus), series_path=series_path)
+
+
+def default_forecaster(spec: DemandSpec, *, workload: str, quantile: float) -> Mapping[str, ForecastDemand]:
+    """Forecasts with the `forecasting` package: the series file, or the PromQL query on Prometheus."""
+    from forecasting import demand_from_prometheus, demand_from_series
+
+    assert spec.per_replica is not None
+    if spec.series_path is not None:
+        return demand_from_series(spec.series_path, per_replica=spec.per_replica, quantile=quantile,
+                                  headroom=spec.headroom, workload=workload)
+    return demand_from_prometheus(spec.prometheus or "", str(spec.promql), per_replica=spec.per_replica,
+                                  quantile=quantile, headroom=spec.headroom, workload=workload)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sized:
+    workload: Workload | None
+    problem: Problem | None = None
+
+
+def resolve_demand(scenario: Scenario, *, forecaster: Forecaster | None = None) -> Scenario:
+    """The scenario with every forecast-driven workload sized (a no-op when none is).
+
+    Every workload's problem is reported at once (`InvalidScenario`, exit 2). Environment failures
+    (Prometheus down or slow: errors whose ``exit_code`` is 4) propagate unchanged.
+    """
+    pending = [i for i, w in enumerate(scenario.workloads) if w.demand.needs_forecast]
+    if not pending:
+        return scenario
+    run: Callable[..., Mapping[str, ForecastDemand]] = forecaster or default_forecaster
+    workloads = list(scenario.workloads)
+    problems: list[Problem] = []
+    for index in pending:
+        sized = _size(workloads[index], f"spec.workloads[{index}].demand", run, scenario.planning.quantile)
+        if sized.problem is not None:
+            problems.append(sized.problem)
+        elif sized.workload is not None:
+            workloads[index] = sized.workload
+    if problems:
+        raise InvalidScenario(f"scenario {scenario.name}", problems)
+    return replace(scenario, workloads=tuple(workloads))
+
+
+def _size(workload: Workload, path: str, run: Callable[..., Mapping[str, ForecastDemand]], quantile: float) -> _Sized:
+    spec = workload.demand
+    field = f"{path}.{'series' if spec.series is not None else 'promql'}"
     try:
-        import forecasting
-    except ImportError as error:  # pragma: no cover - the package ships with placement
-        reader.problem(path, dict(data), f"forecast-driven demand needs the forecasting package ({error})")
-        return DemandSpec(), None
-    function_name = "demand_from_series" if series is not None else "demand_from_prometheus"
-    function = getattr(forecasting, function_name, None)
-    if function is None:
-        reader.problem(path, dict(data), f"this build of placement has no forecasting.{function_name}: "
-                       "give `replicas: N` instead")
-        return DemandSpec(), None
-    try:
-        if series is not None:
-            source = Path(str(series))
-            if base_dir is not None and not source.is_absolute():
-                source = base_dir / source
-            demands = function(source, per_replica=per_replica, quantile=quantile, headroom=headroom,
-                               workload=workload)
-        else:
-            demands = function(str(data.get("prometheus") or ""), str(promql), per_replica=per_replica,
-                               quantile=quantile, headroom=headroom, workload=workload)
-    except Exception as error:  # any forecasting failure is reported as this field's problem
-        reader.problem(f"{path}.{'series' if series is not None else 'promql'}", series or promql, f"{error}")
-        return DemandSpec(), None
+        demands = run(spec, workload=workload.key, quantile=quantile)
+    except Exception as error:
+        if getattr(error, "exit_code", None) == 4:
+            raise  # the environment failed (Prometheus unreachable): not the scenario's problem
+        return _Sized(None, Problem(field, spec.series or spec.promql, str(error)))
     if not demands:
-        reader.problem(path, series or promql, "the forecast returned no series")
-        return DemandSpec(), None
+        return _Sized(None, Problem(field, spec.series or spec.promql, "the forecast returned no series"))
     demand = max(demands.values(), key=lambda d: d.peak_replicas)
-    spec = DemandSpec(series=None if series is None else str(series), promql=promql, per_replica=per_replica,
-                      source=getattr(demand, "source", f"forecast q{quantile:g}"),
-                      replicas_by_slot=tuple(int(r) for r in getattr(demand, "replicas_by_slot", ())),
-                      slot_start=getattr(demand, "slot_start", None), slot_seconds=int(getattr(demand, "slot_seconds", 0)))
-    return spec, int(demand.peak_replicas)
+    replicas = int(demand.peak_replicas)
+    if workload.min_available > replicas:
+        return _Sized(None, Problem(f"{path[: -len('.demand')]}.minAvailable", workload.min_available,
+                                    f"is above the forecast demand of {replicas} replicas: lower minAvailable"))
+    sized = replace(spec, source=getattr(demand, "source", f"forecast q{quantile:g}"),
+                    replicas_by_slot=tuple(int(r) for r in getattr(demand, "replicas_by_slot", ())),
+                    slot_start=getattr(demand, "slot_start", None),
+                    slot_seconds=int(getattr(demand, "slot_seconds", 0)))
+    return _Sized(replace(workload, replicas=replicas, demand=sized))

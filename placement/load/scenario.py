@@ -102,7 +102,7 @@ def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Pa
     matrix = _latency(reader, reader.mapping(spec.get("latency"), "spec.latency"), user_names, cluster_names)
     workloads = _workloads(
         reader, reader.sequence(spec.get("workloads"), "spec.workloads", required=True), user_names, cluster_names,
-        quantile=planning.quantile, base_dir=base_dir,
+        base_dir=base_dir,
     )
     _check_locations(reader, users, clusters, workloads, matrix)
     if reader.problems:
@@ -339,7 +339,6 @@ def _workloads(
     user_names: list[str],
     cluster_names: list[str],
     *,
-    quantile: float,
     base_dir: Path | None,
 ) -> list[Workload]:
     from placement.load.workload import read_workload
@@ -347,8 +346,7 @@ def _workloads(
     workloads: list[Workload] = []
     seen: set[str] = set()
     for index, raw in enumerate(items):
-        workload = read_workload(reader, raw, f"spec.workloads[{index}]", user_names, cluster_names,
-                                 quantile=quantile, base_dir=base_dir)
+        workload = read_workload(reader, raw, f"spec.workloads[{index}]", user_names, cluster_names, base_dir=base_dir)
         if workload is None:
             continue
         if workload.key in seen:

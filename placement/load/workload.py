@@ -30,13 +30,12 @@ def read_workload(
     user_names: Sequence[str],
     cluster_names: Sequence[str],
     *,
-    quantile: float = 0.95,
     base_dir: Path | None = None,
 ) -> Workload | None:
     """One workload, or None when it is too broken to build (its problems are in `reader`).
 
-    `quantile` (the scenario's `planning.quantile`) and `base_dir` (where relative `demand.series`
-    files are found) matter only for forecast-driven demand.
+    `base_dir` (where relative `demand.series` files are found) matters only for forecast-driven
+    demand, which is checked here and sized later (`placement.load.demand.resolve_demand`).
     """
     data = reader.mapping(raw, path, required=True)
     if not data:
@@ -56,9 +55,7 @@ def read_workload(
     )
     if cpu == 0 and memory == 0:
         reader.problem(f"{path}.resources", dict(resources), "cpu and memory cannot both be zero")
-    key = f"{namespace}/{name}" if name is not None and namespace is not None else None
-    demand, replicas = _demand(reader, data.get("demand"), f"{path}.demand", workload=key, quantile=quantile,
-                               base_dir=base_dir)
+    demand, replicas = _demand(reader, data.get("demand"), f"{path}.demand", base_dir=base_dir)
     users = _users(reader, data.get("users"), f"{path}.users", user_names)
     latency = reader.number(data, "latencyMs", path, minimum=0.0, exclusive_minimum=True, hint="(milliseconds of RTT)")
     if latency is not None and not users:
@@ -72,7 +69,7 @@ def read_workload(
                                   maximum=1.0, hint="(the largest share of the spot replicas one cluster may run, "
                                   "above 0 and at most 1; e.g. 0.5 spreads spot over at least 2 clusters)")
     min_available = reader.integer(data, "minAvailable", path, default=0, minimum=0)
-    if replicas is not None and min_available is not None and min_available > replicas:
+    if replicas is not None and min_available is not None and min_available > replicas and not demand.needs_forecast:
         reader.problem(f"{path}.minAvailable", min_available,
                        f"is above the demand of {replicas} replicas: lower minAvailable or raise demand")
     min_clusters = reader.integer(data, "minClusters", path, default=1, minimum=1)
@@ -108,7 +105,7 @@ def _architectures(reader: FieldReader, raw: object, path: str) -> tuple[str, ..
 
 
 def _demand(
-    reader: FieldReader, raw: object, path: str, *, workload: str | None, quantile: float, base_dir: Path | None
+    reader: FieldReader, raw: object, path: str, *, base_dir: Path | None
 ) -> tuple[DemandSpec, int | None]:
     data = reader.mapping(raw, path, required=True)
     if not data:
@@ -120,9 +117,9 @@ def _demand(
             reader.problem(f"{path}.replicas", missing(), "must be a whole number of replicas")
         return DemandSpec(replicas=replicas, source=f"replicas: {replicas}"), replicas
     if "series" in data or "promql" in data:
-        from placement.load.demand import resolve_forecast_demand
+        from placement.load.demand import forecast_spec
 
-        return resolve_forecast_demand(reader, data, path, workload=workload, quantile=quantile, base_dir=base_dir)
+        return forecast_spec(reader, data, path, base_dir=base_dir), 0  # sized later by resolve_demand
     reader.problem(path, dict(data), "needs `replicas: N`, or `series: FILE` / `promql: QUERY` with `perReplica: N`")
     return DemandSpec(), None
 

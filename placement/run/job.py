@@ -4,8 +4,8 @@ Steps, each logged as a JSON line (`placement.run.log`):
 
 1. **fleet** — the scenario from the policy file and the clusters' annotations (or a scenario file),
    with what each cluster runs now (`placement.run.fleet`);
-2. **forecast** — workload demand is resolved while the scenario is built (fixed replicas or a
-   forecast of a traffic series); the replicas the previous run planned are scored against what the
+2. **forecast** — forecast-driven demand is sized (`placement.load.demand.resolve_demand`; fixed
+   replicas need nothing); the replicas the previous run planned are scored against what the
    forecast-driven workloads' traffic needed since (`placement.run.realized_demand`, `placement.run.forecast_error`);
 3. **prices** — refreshed when stale, refused when still stale (`placement.run.prices`);
 4. **plan** — `solve()` within the churn budget, then `to_patches()`;
@@ -46,6 +46,7 @@ from typing import Any
 from placement.errors import ApplyError, PlacementError
 from placement.exit_codes import ExitCode
 from placement.kube.api import ClusterError
+from placement.load.demand import Forecaster, resolve_demand
 from placement.patches.build import Patch
 from placement.plan import Plan
 from placement.run.fleet import Fleet
@@ -93,6 +94,7 @@ class RunDeps:
     load_prices: Callable[[Scenario, datetime], RunPrices]
     log: RunLog
     pushgateway: Pushgateway | None = None
+    forecaster: Forecaster | None = None  # sizes forecast-driven demand (default: the forecasting package)
     realized: Callable[[Scenario, datetime, datetime], Realized] = field(
         default=lambda scenario, since, until: realized_replicas(scenario, since=since, until=until))
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
@@ -172,7 +174,7 @@ def _steps(options: RunOptions, deps: RunDeps, progress: _Progress) -> None:
 
     log = deps.log
     fleet = deps.load_fleet()
-    scenario = fleet.scenario
+    scenario = resolve_demand(fleet.scenario, forecaster=deps.forecaster)
     for note in fleet.notes:
         log.warning("policy.override", message=note)
     forecast_driven = sorted(w.key for w in scenario.workloads if w.demand.series or w.demand.promql)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from placement.errors import PlacementError
 from placement.exit_codes import ExitCode
-from placement.load.catalog import catalog_for, scenario_regions
-from placement.scenario import PriceSettings, Scenario
+from placement.load.catalog import catalog_for, scenario_regions, with_scenario_prices
+from placement.scenario import Scenario
 from pricing import Catalog
 from pricing.cache import Refresher, format_age, load_catalog
 from pricing.errors import CatalogUnavailable
@@ -83,8 +83,8 @@ def load_run_prices(
     except CatalogUnavailable as error:
         limit = "" if max_age_s is None else f" (max age {format_age(max_age)})"
         raise StalePrices(f"no fresh prices{limit}: {error}", _cached_ages(cache_path, now)) from error
-    catalog = with_scenario_prices(cached.catalog, scenario.prices)
-    return RunPrices(catalog, chosen, refreshed=cached.refreshed, warnings=cached.warnings)
+    catalog, warnings = with_scenario_prices(cached.catalog, scenario.prices)
+    return RunPrices(catalog, chosen, refreshed=cached.refreshed, warnings=tuple(cached.warnings) + warnings)
 
 
 def _cached_ages(path: Path | None, now: datetime) -> dict[str, float]:
@@ -96,17 +96,3 @@ def _cached_ages(path: Path | None, now: datetime) -> dict[str, float]:
     except CatalogUnavailable:
         return {}
     return RunPrices(catalog, "cache").ages_s(now)
-
-
-def with_scenario_prices(catalog: Catalog, settings: PriceSettings) -> Catalog:
-    """`catalog` plus the scenario's price file and extra files, then its adjustments (as
-    `placement.load.catalog.catalog_for` does after loading)."""
-    from pricing.pricefile import load_price_file
-
-    for path in ((settings.file,) if settings.file is not None else ()) + tuple(settings.extra):
-        catalog = catalog.merged(load_price_file(path))
-    if settings.adjustments:
-        from pricing.adjust import adjust, parse_adjustments
-
-        catalog = adjust(catalog, parse_adjustments(settings.adjustments))
-    return catalog

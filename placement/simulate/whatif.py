@@ -22,12 +22,14 @@ import fnmatch
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from placement.errors import PlacementError
-from placement.load.scenario import demo_scenario_path, load_scenario
+from placement.load.scenario import demo_scenario_path
+from placement.load.scenario import load_scenario as parse_scenario_file
 from placement.plan import Assignment, Plan
 from placement.scenario import Cluster, Scenario
 from placement.solver.milp import DEFAULT_BACKEND
@@ -39,7 +41,14 @@ Transform = Callable[[Scenario, Catalog, Any], tuple[Scenario, Catalog]]
 # -- the demo -------------------------------------------------------------------------------------------
 def demo_scenario() -> Scenario:
     """The packaged demo fleet (3 clouds, 11 clusters, 24 workloads)."""
-    return load_scenario(demo_scenario_path())
+    return parse_scenario_file(demo_scenario_path())
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """A scenario YAML as `placement plan --scenario` reads it: parsed, forecast-driven demand sized."""
+    from placement.load.demand import resolve_demand
+
+    return resolve_demand(parse_scenario_file(path))
 
 
 def scenario_catalog(scenario: Scenario, *, source: str | None = None) -> Catalog:

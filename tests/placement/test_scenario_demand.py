@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from placement.errors import InvalidScenario
+from placement.load.demand import resolve_demand
 from placement.load.scenario import load_scenario
 
 DOC: dict[str, Any] = {
@@ -51,7 +52,7 @@ def _write(directory: Path, doc: dict[str, Any]) -> Path:
 
 def test_each_workload_is_sized_from_its_own_series_at_the_planning_quantile(tmp_path: Path) -> None:
     _traffic(tmp_path)
-    high = load_scenario(_write(tmp_path, DOC))
+    high = resolve_demand(load_scenario(_write(tmp_path, DOC)))
     web, api = high.workload("shop/web"), high.workload("shop/api")
     # ~130 req/s peak / 10 per replica vs ~1,300 / 10: an order of magnitude apart, each from its own series
     assert 10 <= web.replicas <= 30 and 100 <= api.replicas <= 300
@@ -59,7 +60,7 @@ def test_each_workload_is_sized_from_its_own_series_at_the_planning_quantile(tmp
 
     low_doc = copy.deepcopy(DOC)
     low_doc["spec"]["planning"]["quantile"] = 0.5
-    low = load_scenario(_write(tmp_path, low_doc))
+    low = resolve_demand(load_scenario(_write(tmp_path, low_doc)))
     assert low.workload("shop/api").replicas < api.replicas  # the median forecast needs fewer replicas
     assert "q0.5" in low.workload("shop/api").demand.source
 
@@ -69,6 +70,44 @@ def test_a_series_file_without_the_workloads_series_is_a_clear_problem(tmp_path:
     doc = copy.deepcopy(DOC)
     doc["spec"]["workloads"][0]["name"] = "cart"
     with pytest.raises(InvalidScenario) as caught:
-        load_scenario(_write(tmp_path, doc))
+        resolve_demand(load_scenario(_write(tmp_path, doc)))
     (problem,) = [str(p) for p in caught.value.problems]
     assert "spec.workloads[0].demand.series" in problem and "shop/cart" in problem and "shop/web" in problem
+
+
+def test_loading_only_parses_and_resolve_demand_runs_the_injected_forecaster(tmp_path: Path) -> None:
+    _traffic(tmp_path)
+    parsed = load_scenario(_write(tmp_path, DOC))  # no forecast runs while parsing
+    assert all(w.demand.needs_forecast and w.replicas == 0 for w in parsed.workloads)
+
+    calls: list[tuple[str, float]] = []
+
+    class Peak:
+        def __init__(self, replicas: int) -> None:
+            self.peak_replicas = replicas
+            self.source = f"fake forecast peak {replicas}"
+
+    def forecaster(spec: Any, *, workload: str, quantile: float) -> dict[str, Peak]:
+        calls.append((workload, quantile))
+        return {workload: Peak(7 if workload == "shop/web" else 70)}
+
+    sized = resolve_demand(parsed, forecaster=forecaster)
+    assert sorted(calls) == [("shop/api", 0.95), ("shop/web", 0.95)]
+    assert sized.workload("shop/web").replicas == 7 and sized.workload("shop/api").replicas == 70
+    assert not any(w.demand.needs_forecast for w in sized.workloads)
+    assert resolve_demand(sized, forecaster=forecaster) is sized  # nothing left to size: no second forecast
+    assert len(calls) == 2
+
+
+def test_an_unreachable_prometheus_is_an_environment_failure_not_a_scenario_problem(tmp_path: Path) -> None:
+    from forecasting.errors import PrometheusError
+
+    _traffic(tmp_path)
+    parsed = load_scenario(_write(tmp_path, DOC))
+
+    def down(spec: Any, *, workload: str, quantile: float) -> dict[str, Any]:
+        raise PrometheusError("up", "http://127.0.0.1:9", "connection refused")
+
+    with pytest.raises(PrometheusError) as caught:
+        resolve_demand(parsed, forecaster=down)
+    assert caught.value.exit_code == 4

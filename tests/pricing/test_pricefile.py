@@ -161,3 +161,22 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "bom.csv"
     path.write_bytes(("\ufeff" + f"{HEADER}\n{GOOD_ROW}\n").encode("utf-8"))
     assert len(load_price_file(path)) == 1
+
+
+def test_a_price_file_is_read_once_while_it_is_unchanged(tmp_path, monkeypatch) -> None:
+    import os
+
+    from pricing import pricefile
+
+    path = tmp_path / "offers.csv"
+    header = "cloud,region,instance_type,capacity_type,vcpus,memory_gib,hourly_usd\n"
+    path.write_text(header + "onprem,dc1,big,on-demand,8,32,0.5\n")
+    reads: list[Path] = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or real(self))
+    first = pricefile.load_price_file(path)
+    assert pricefile.load_price_file(path) is first and len(reads) == 1  # scenario loader + catalog: one read
+    path.write_text(header + "onprem,dc1,big,on-demand,8,32,0.7\n")
+    os.utime(path, ns=(1, 1))
+    changed = pricefile.load_price_file(path)
+    assert len(reads) == 2 and [o.hourly_usd for o in changed] == [0.7]

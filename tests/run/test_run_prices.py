@@ -102,3 +102,22 @@ def test_embedded_prices_are_not_guarded() -> None:
     prices = load_run_prices(_scenario("embedded"), now=AS_OF, max_age_s=HOUR)
     assert not prices.guarded and prices.catalog.offers
     assert any("stale-price guard does not apply" in w for w in prices.warnings)
+
+
+def test_plan_and_run_price_the_same_scenario_identically(cache, monkeypatch) -> None:
+    """One catalog path: the scenario's interruption rates (and files, adjustments) apply to cached
+    prices in `placement run` exactly as in `placement plan` (run used to fall back to a flat 0.05)."""
+    from placement.load.catalog import catalog_for
+    from placement.scenario import InterruptionRate
+    from placement.solver.solve import solve
+
+    monkeypatch.setenv("PLACEMENT_CACHE_DIR", str(cache.parent))
+    scenario = make_scenario([make_cluster("a")], [make_workload("web", spot_max_fraction=0.8)],
+                             prices=PriceSettings(source="cache",
+                                                  interruption_rates=(InterruptionRate("aws", 0.31, "eu-west-1"),)))
+    planned = catalog_for(scenario, allow_stale=True).catalog
+    run = load_run_prices(scenario, now=AS_OF + timedelta(hours=1), cache_path=cache).catalog
+    key = lambda c: sorted((o.instance_type, o.capacity_type, o.hourly_usd, o.interruption_rate) for o in c)  # noqa: E731
+    assert key(run) == key(planned)
+    assert {o.interruption_rate for o in run if o.capacity_type == "spot"} == {0.31}
+    assert solve(scenario, run).to_json()["hourlyUsd"] == solve(scenario, planned).to_json()["hourlyUsd"]
