@@ -12,6 +12,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+# Run as a script, this file's directory comes first on sys.path and bench/pricing.py would shadow
+# the `pricing` package; drop that entry so `import pricing` finds the package.
+if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
+
 import pandas as pd
 
 from pricing.spot_model import ADVISOR_BUCKET_RATE, DEFAULT_SPOT_MODEL, instance_category

@@ -51,9 +51,13 @@ class _Problem:
         return f"{where}{head}{got}" + (f"; {fix}" if fix else "")
 
 
+#: The `source` of offers read from a price file is this prefix and the file's name.
+FILE_SOURCE_PREFIX = "file:"
+
+
 def source_for(path: Path) -> str:
     """The `source` of offers read from a price file."""
-    return f"file:{path.name}"
+    return f"{FILE_SOURCE_PREFIX}{path.name}"
 
 
 def load_price_file(path: Path) -> Catalog:
@@ -292,5 +296,5 @@ def _error(name: str, problems: list[_Problem]) -> PriceFileError:
     return error
 
 
-__all__ = ["ACCEPTED_COLUMNS", "CSV_COLUMNS", "load_price_file", "parse_price_file", "price_file_text",
-           "save_price_file", "source_for"]
+__all__ = ["ACCEPTED_COLUMNS", "CSV_COLUMNS", "FILE_SOURCE_PREFIX", "load_price_file", "parse_price_file",
+           "price_file_text", "save_price_file", "source_for"]

@@ -25,6 +25,7 @@ from placement.cli.prices_refresh import add_cache_dir_flag
 from placement.errors import PlacementError
 from pricing.catalog import Catalog, offer_to_row
 from pricing.offer import CapacityType, Offer
+from pricing.provenance import derivation
 
 CatalogLoader = Callable[[argparse.Namespace], Catalog]
 OUTPUTS = ("table", "json", "csv")
@@ -128,7 +129,7 @@ def run_show(args: argparse.Namespace) -> int:
     shown = select(catalog, cloud=args.cloud, region=args.region, instance_type=args.instance_type,
                    capacity_type=args.capacity_type)
     if args.output == "json":
-        sys.stdout.write(json.dumps(shown.to_json(), indent=1) + "\n")
+        sys.stdout.write(json.dumps(json_document(shown), indent=1) + "\n")
     elif args.output == "csv":
         sys.stdout.write(shown.to_csv())
     else:
@@ -200,6 +201,14 @@ def _hint(value: str, known: list[str]) -> str:
     return f"; {len(known)} known, e.g. {', '.join(known[:5])}"
 
 
+def json_document(catalog: Catalog) -> dict[str, object]:
+    """The catalog's JSON (loadable with `Catalog.from_json`) with each offer's price `derivation` in words."""
+    document = catalog.to_json()
+    for row, offer in zip(document["offers"], catalog.offers, strict=True):
+        row["derivation"] = derivation(offer)
+    return document
+
+
 def table_text(catalog: Catalog, *, limit: int, color: bool) -> str:
     """A rich table of (at most `limit`, 0 = all) offers, with a footer saying what was left out."""
     from rich.console import Console
@@ -209,13 +218,13 @@ def table_text(catalog: Catalog, *, limit: int, color: bool) -> str:
     table = Table(title=_title(catalog), title_justify="left", header_style="bold")
     for name, justify in (("cloud", "left"), ("region", "left"), ("instance type", "left"), ("capacity", "left"),
                           ("vCPUs", "right"), ("memory GiB", "right"), ("GPUs", "right"), ("$/h", "right"),
-                          ("source", "left"), ("as of", "left")):
+                          ("price derivation", "left"), ("as of", "left")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for offer in rows:
         row = offer_to_row(offer)
         table.add_row(
             offer.cloud, offer.region, offer.instance_type, offer.capacity_type.value, f"{offer.vcpus:g}",
-            f"{offer.memory_gib:g}", str(offer.gpus or ""), f"{offer.hourly_usd:.4f}", offer.source,
+            f"{offer.memory_gib:g}", str(offer.gpus or ""), f"{offer.hourly_usd:.4f}", derivation(offer),
             row["as_of"][:10],
         )
     buffer = io.StringIO()
@@ -256,4 +265,4 @@ def register(sub: argparse._SubParsersAction) -> None:
         register_subcommand(prices_sub)
 
 
-__all__ = ["CATALOG_LOADERS", "SUBCOMMANDS", "register", "run_show", "select", "table_text"]
+__all__ = ["CATALOG_LOADERS", "SUBCOMMANDS", "json_document", "register", "run_show", "select", "table_text"]

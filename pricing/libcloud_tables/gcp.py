@@ -17,10 +17,11 @@ sell a fraction of a vCPU), custom and extended-memory shapes (any shape would d
 and ``m1`` ultramem/megamem (memory-optimised giants outside the workloads we place). Sustained-use
 and committed-use discounts are not applied: these are list prices.
 
-Known bias: the table's preemptible rates are the fixed preemptible SKUs; Spot VM prices drift and
-were ~20 % higher (median over 262 type × region pairs) on 2025-03-06 in Google's published price
-history, ~33 % higher by 2026 (`bench/pricing_embedded_vs_real.py`). Embedded GCP spot is therefore
-optimistic; use a cache/live or file source when the spot mix matters.
+Spot prices: the table's preemptible rates are the old fixed preemptible SKUs, while Spot VM prices
+move per region; by Google's price list of 2026-07-30 they sat a median 32.6 % below the real ones.
+So spot offers are the preemptible composition × a factor per family and region calibrated on that
+list (`pricing.libcloud_tables.gcp_spot`; source ``embedded:libcloud-gce-preemptible-calibrated``).
+Pass ``spot_calibration=None`` for the uncorrected preemptible prices (source ``SPOT_SOURCE``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from pricing.libcloud_tables.gcp_spot import DEFAULT_GCE_SPOT_CALIBRATION, GceSpotCalibration
 from pricing.offer import CapacityType, Offer
 from pricing.spot_model import DEFAULT_SPOT_MODEL, SpotModel
 
@@ -94,15 +96,23 @@ def unit_prices(
 
 
 def parse_gce_instances(
-    table: Mapping[str, Any], as_of: datetime, spot_model: SpotModel = DEFAULT_SPOT_MODEL
+    table: Mapping[str, Any],
+    as_of: datetime,
+    spot_model: SpotModel = DEFAULT_SPOT_MODEL,
+    spot_calibration: GceSpotCalibration | None = DEFAULT_GCE_SPOT_CALIBRATION,
 ) -> list[Offer]:
-    """Every (machine type, region, capacity type) whose unit prices are listed."""
+    """Every (machine type, region, capacity type) whose unit prices are listed; spot prices are
+    corrected by `spot_calibration` (None: the table's preemptible prices as they are)."""
     offers: list[Offer] = []
     for family, shapes in MACHINE_SHAPES.items():
         for capacity_type in (CapacityType.ON_DEMAND, CapacityType.SPOT):
             spot = capacity_type is CapacityType.SPOT
             spot_rate = spot_model.interruption_rate("gcp", family) if spot else None
+            source = ON_DEMAND_SOURCE
+            if spot:
+                source = SPOT_SOURCE if spot_calibration is None else spot_calibration.source
             for region, (core_usd, gib_usd) in sorted(unit_prices(table, family, capacity_type).items()):
+                factor = 1.0 if spot_calibration is None or not spot else spot_calibration.factor(family, region)
                 for series, vcpus, memory_gib in shapes:
                     name = machine_type_name(family, series, vcpus)
                     offers.append(
@@ -113,9 +123,9 @@ def parse_gce_instances(
                             capacity_type=capacity_type,
                             vcpus=vcpus,
                             memory_gib=memory_gib,
-                            hourly_usd=round(vcpus * core_usd + memory_gib * gib_usd, 6),
+                            hourly_usd=round((vcpus * core_usd + memory_gib * gib_usd) * factor, 6),
                             interruption_rate=spot_rate,
-                            source=SPOT_SOURCE if spot else ON_DEMAND_SOURCE,
+                            source=source,
                             as_of=as_of,
                         )
                     )

@@ -55,6 +55,17 @@ def test_json_is_a_loadable_catalog(capsys: pytest.CaptureFixture[str]) -> None:
     assert prices == sorted(prices)  # cheapest first within a region
 
 
+def test_json_and_table_say_how_each_price_was_derived(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = _run(capsys, "--cloud", "gcp", "--region", "asia-south1", "--instance-type", "n2-standard-4", "-o", "json")
+    rows = {row["capacity_type"]: row for row in json.loads(out)["offers"]}
+    assert rows["spot"]["source"] == "embedded:libcloud-gce-preemptible-calibrated"
+    assert rows["spot"]["derivation"].startswith("libcloud preemptible table × calibrated 2026 factor")
+    assert rows["on-demand"]["derivation"].startswith("libcloud on-demand table")
+    _, out, _ = _run(capsys, "--cloud", "aws", "--region", "eu-west-1", "--instance-type", "m5.large")
+    assert "price derivation" in out
+    assert "libcloud on-demand table" in out and "spot model discount" in out
+
+
 def test_table_is_limited_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "--cloud", "azure", "--region", "westeurope", "--limit", "5")
     assert code == 0

@@ -6,7 +6,7 @@ import csv
 import dataclasses
 import gzip
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from pricing.libcloud_tables import load_libcloud_tables
 from pricing.libcloud_tables.aws import parse_ec2_linux
 from pricing.libcloud_tables.azure import arm_size_name, parse_azure_linux, size_shape
 from pricing.libcloud_tables.gcp import MACHINE_SHAPES, parse_gce_instances
+from pricing.libcloud_tables.gcp_spot import CALIBRATED_SOURCE, DEFAULT_GCE_SPOT_CALIBRATION, GceSpotCalibration
 from pricing.spot_model import DEFAULT_SPOT_MODEL, SPOT_MODEL_SOURCE, SpotModel
 
 AS_OF = datetime(2025, 3, 2, 17, 36, 18, tzinfo=UTC)
@@ -40,7 +41,7 @@ GCE_TABLE = {
 
 
 def test_gcp_machine_price_is_vcpus_times_core_price_plus_gib_times_ram_price() -> None:
-    offers = parse_gce_instances(GCE_TABLE, AS_OF)
+    offers = parse_gce_instances(GCE_TABLE, AS_OF, spot_calibration=None)
     by_key = {(o.instance_type, o.capacity_type): o for o in offers}
     standard4 = by_key[("n2-standard-4", CapacityType.ON_DEMAND)]
     assert (standard4.vcpus, standard4.memory_gib) == (4, 16)
@@ -49,6 +50,20 @@ def test_gcp_machine_price_is_vcpus_times_core_price_plus_gib_times_ram_price() 
     assert highmem8.hourly_usd == pytest.approx(8 * 0.008 + 64 * 0.001)  # 0.128
     assert highmem8.source == "embedded:libcloud-gce-preemptible"
     assert standard4.source == "embedded:libcloud-gce"
+
+
+def test_gcp_spot_is_the_preemptible_composition_times_the_calibrated_factor() -> None:
+    calibration = GceSpotCalibration(by_family_region={"n2": {"europe-west1": 1.5}}, by_family={}, overall=1.2,
+                                     calibrated_on=date(2026, 7, 30), rows=1, source="test:calibrated")
+    offers = parse_gce_instances(GCE_TABLE, AS_OF, spot_calibration=calibration)
+    by_key = {(o.instance_type, o.capacity_type): o for o in offers}
+    highmem8 = by_key[("n2-highmem-8", CapacityType.SPOT)]
+    assert highmem8.hourly_usd == pytest.approx((8 * 0.008 + 64 * 0.001) * 1.5)  # 0.192
+    assert highmem8.source == "test:calibrated"
+    standard4 = by_key[("n2-standard-4", CapacityType.ON_DEMAND)]
+    assert (standard4.hourly_usd, standard4.source) == (pytest.approx(0.184), "embedded:libcloud-gce")  # untouched
+    default = {(o.instance_type, o.capacity_type): o for o in parse_gce_instances(GCE_TABLE, AS_OF)}
+    assert default[("n2-highmem-8", CapacityType.SPOT)].source == CALIBRATED_SOURCE
 
 
 def test_gcp_region_with_a_zero_unit_price_is_not_offered() -> None:
@@ -66,7 +81,8 @@ def test_gcp_real_table_composition_matches_unit_prices() -> None:
     region = load_embedded_catalog().in_region("gcp", "europe-west1")
     assert region.price("n2-standard-4", "on-demand") == pytest.approx(4 * core + 16 * gib, abs=1e-6)
     assert region.price("n2-highcpu-16", "on-demand") == pytest.approx(16 * core + 16 * gib, abs=1e-6)
-    assert region.price("n2-standard-4", "spot") == pytest.approx(4 * spot_core + 16 * spot_gib, abs=1e-6)
+    factor = DEFAULT_GCE_SPOT_CALIBRATION.factor("n2", "europe-west1")
+    assert region.price("n2-standard-4", "spot") == pytest.approx((4 * spot_core + 16 * spot_gib) * factor, abs=1e-6)
 
 
 # -- AWS: table + specs, spot from the model ------------------------------------------------------
