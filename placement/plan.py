@@ -80,6 +80,24 @@ class HourlyCost:
 
 
 @dataclass(frozen=True, slots=True)
+class NodeGroup:
+    """Whole nodes of one instance type in one cluster's capacity-type pool: what the fleet pays.
+
+    Utilisations are the pods' requests over the nodes' allocatable (CPU, memory, pod slots)."""
+
+    cluster: str
+    capacity_type: str  # on-demand | spot
+    instance_type: str
+    count: int
+    hourly_usd: float  # count × the type's price
+    vcpus: float  # capacity of one node (what NodePool limits count)
+    memory_gib: float
+    cpu_utilisation: float
+    memory_utilisation: float
+    pod_utilisation: float
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """The whole proposal for a scenario."""
 
@@ -93,6 +111,8 @@ class Plan:
     moves: int = 0
     warnings: tuple[str, ...] = ()
     demand: Mapping[str, str] = field(default_factory=dict)  # workload -> what sized it
+    nodes: tuple[NodeGroup, ...] = ()  # the node bill: Σ hourly_usd == hourly_usd.compute
+    before_basis: str = ""  # how `hourly_usd.before` was priced (today's nodes, or today's replicas on the node model)
 
     def savings(self) -> float:
         """Fraction of the current $/h this plan saves (0 when nothing runs today)."""
@@ -158,6 +178,21 @@ class Plan:
             "moves": self.moves,
             "warnings": list(self.warnings),
             "demand": dict(self.demand),
+            "nodes": [
+                {
+                    "cluster": n.cluster,
+                    "capacityType": n.capacity_type,
+                    "instanceType": n.instance_type,
+                    "count": n.count,
+                    "hourlyUsd": _money(n.hourly_usd),
+                    "vcpus": n.vcpus,
+                    "memoryGib": round(n.memory_gib, 3),
+                    "utilisation": {"cpu": round(n.cpu_utilisation, 4), "memory": round(n.memory_utilisation, 4),
+                                    "pods": round(n.pod_utilisation, 4)},
+                }
+                for n in self.nodes
+            ],
+            "beforeBasis": self.before_basis,
         }
 
     @classmethod
@@ -216,6 +251,22 @@ class Plan:
                 moves=int(data.get("moves", 0)),
                 warnings=tuple(data.get("warnings") or ()),
                 demand=dict(data.get("demand") or {}),
+                nodes=tuple(
+                    NodeGroup(
+                        cluster=str(n["cluster"]),
+                        capacity_type=str(n["capacityType"]),
+                        instance_type=str(n["instanceType"]),
+                        count=int(n["count"]),
+                        hourly_usd=float(n["hourlyUsd"]),
+                        vcpus=float(n["vcpus"]),
+                        memory_gib=float(n["memoryGib"]),
+                        cpu_utilisation=float((n.get("utilisation") or {}).get("cpu", 0.0)),
+                        memory_utilisation=float((n.get("utilisation") or {}).get("memory", 0.0)),
+                        pod_utilisation=float((n.get("utilisation") or {}).get("pods", 0.0)),
+                    )
+                    for n in data.get("nodes") or ()
+                ),
+                before_basis=str(data.get("beforeBasis") or ""),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise InvalidPlan(f"plan field missing or malformed: {error!r}; regenerate it with `placement plan`") from error

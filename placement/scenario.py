@@ -13,12 +13,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pricing.nodes import DEFAULT_DAEMONSET, DaemonsetOverhead
+
 API_VERSION = "placement.dev/v1alpha1"
 
 AUTOSCALERS = ("karpenter/v1", "karpenter/v1beta1", "karpenter/v1alpha5", "gke", "aks", "none")
 PRICE_SOURCES = ("embedded", "cache", "live", "file")
-#: kubelet's default `maxPods`; GKE Standard's default too (AKS defaults to 250 with Azure CNI Overlay,
-#: 30 with legacy Azure CNI; AWS VPC CNI limits pods by ENIs). Set `maxPodsPerNode` per cluster.
+#: kubelet's default `maxPods`, for clouds without a platform default of their own. Unset
+#: `maxPodsPerNode` means each platform's default (`pricing.nodes.max_pods`: AWS's ENI limit per
+#: type where known, GKE 110, AKS 30 with Azure CNI); set it per cluster when yours differs.
 DEFAULT_MAX_PODS_PER_NODE = 110
 
 
@@ -95,7 +98,8 @@ class Cluster:
     capacity_cpu: float | None = None
     instance_families: tuple[str, ...] | None = None
     egress_usd_per_gb: float | None = None  # internet egress price override; None = the cloud's embedded price
-    max_pods_per_node: int = DEFAULT_MAX_PODS_PER_NODE  # a replica costs at least 1/max_pods of a node
+    max_pods_per_node: int | None = None  # pod slots per node; None = the platform's default per type
+    daemonsets: DaemonsetOverhead = DEFAULT_DAEMONSET  # requests every node's daemonset pods take
 
 
 @dataclass(frozen=True, slots=True)

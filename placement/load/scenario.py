@@ -19,11 +19,10 @@ from placement.geo import regions as region_table
 from placement.geo.egress import apply_egress_overrides
 from placement.load.fields import FieldReader, did_you_mean
 from placement.load.price_settings import read_egress, read_interruption_rates, read_spot_advisor
-from placement.load.quantity import parse_cpu
+from placement.load.quantity import parse_cpu, parse_memory_gib
 from placement.scenario import (
     API_VERSION,
     AUTOSCALERS,
-    DEFAULT_MAX_PODS_PER_NODE,
     PRICE_SOURCES,
     Cluster,
     Planning,
@@ -32,6 +31,7 @@ from placement.scenario import (
     UserRegion,
     Workload,
 )
+from pricing.nodes import DEFAULT_DAEMONSET, DaemonsetOverhead
 
 BUILTIN_CLOUDS = ("aws", "gcp", "azure")
 _SHARE_TOLERANCE = 1e-6
@@ -44,7 +44,7 @@ MAX_SLOTS = 168  # a week of hourly slots
 _PRICES_KEYS = ("source", "file", "extra", "adjustments", "interruptionRates", "spotAdvisor", "egress")
 _USER_KEYS = ("name", "lat", "lon", "country")
 _CLUSTER_KEYS = ("name", "cloud", "region", "country", "context", "autoscaler", "capacity", "instanceFamilies",
-                 "maxPodsPerNode")
+                 "maxPodsPerNode", "daemonsets")
 
 
 def demo_scenario_path() -> Path:
@@ -298,7 +298,8 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
                 reader.problem(f"{path}.instanceFamilies", families_raw, "must be a list of family names such as [m7i, c7i]")
             else:
                 families = tuple(seq)
-        max_pods = reader.integer(data, "maxPodsPerNode", path, default=DEFAULT_MAX_PODS_PER_NODE, minimum=1)
+        max_pods = reader.integer(data, "maxPodsPerNode", path, minimum=1)
+        daemonsets = _daemonsets(reader, data.get("daemonsets"), f"{path}.daemonsets")
         context = data.get("context")
         if name and cloud and region and country:
             clusters.append(Cluster(
@@ -306,9 +307,27 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
                 context=context if isinstance(context, str) else None,
                 autoscaler=autoscaler if autoscaler in AUTOSCALERS else "none",
                 capacity_cpu=capacity_cpu, instance_families=families,
-                max_pods_per_node=int(max_pods or DEFAULT_MAX_PODS_PER_NODE),
+                max_pods_per_node=max_pods, daemonsets=daemonsets,
             ))
     return clusters
+
+
+def _daemonsets(reader: FieldReader, raw: object, path: str) -> DaemonsetOverhead:
+    """`daemonsets: {cpu, memory, pods}`: what the cluster's DaemonSets request on every node
+    (default `pricing.nodes.DEFAULT_DAEMONSET`: 200m, 512Mi, 4 pods)."""
+    data = reader.mapping(raw, path)
+    if not data:
+        return DEFAULT_DAEMONSET
+    reader.known_keys(data, path, ("cpu", "memory", "pods"))
+    cpu = memory = None
+    if data.get("cpu") is not None:
+        cpu = reader.quantity(data, "cpu", path, parse_cpu, example="200m")
+    if data.get("memory") is not None:
+        memory = reader.quantity(data, "memory", path, parse_memory_gib, example="512Mi")
+    pods = reader.integer(data, "pods", path, default=DEFAULT_DAEMONSET.pods, minimum=0)
+    return DaemonsetOverhead(cpu=DEFAULT_DAEMONSET.cpu if cpu is None else cpu,
+                             memory_gib=DEFAULT_DAEMONSET.memory_gib if memory is None else memory,
+                             pods=DEFAULT_DAEMONSET.pods if pods is None else pods)
 
 
 def _latency(

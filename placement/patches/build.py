@@ -35,10 +35,11 @@ from placement.patches.nodepools import (
     NodeClassRef,
     karpenter_version,
     nodepool_manifest,
+    pool_from_nodes,
     size_pool,
 )
 from placement.patches.pod_scheduling import DEFAULT_MAX_SLOTS, PodScheduling, pod_scheduling
-from placement.plan import Plan
+from placement.plan import NodeGroup, Plan
 from placement.scenario import Cluster, Replicas, Scenario, Workload
 
 WORKLOAD, AUTOSCALER, CAPACITY = "workload", "autoscaler", "capacity"
@@ -154,7 +155,8 @@ def to_patches(
             patches.extend(_workload_patches(cluster, workload, replicas, before, scheduling, facts, identity))
             placed.append((workload, scheduling, instance_types))
         if is_karpenter(cluster):
-            patches.extend(_capacity_patches(cluster, placed, options, identity))
+            nodes = [n for n in plan.nodes if n.cluster == cluster.name]
+            patches.extend(_capacity_patches(cluster, placed, nodes, options, identity, node_true=bool(plan.nodes)))
     return patches
 
 
@@ -279,9 +281,15 @@ def _workload_patches(
 def _capacity_patches(
     cluster: Cluster,
     placed: Sequence[tuple[Workload, PodScheduling, Mapping[str, str]]],
+    nodes: Sequence[NodeGroup],
     options: PatchOptions,
     identity: str,
+    *,
+    node_true: bool,
 ) -> list[Patch]:
+    """The cluster's spot and on-demand pools. A node-true plan (with `nodes`) admits its planned
+    types and sizes limits in whole nodes (`pool_from_nodes`); a plan file from before nodes were
+    planned is sized from its replicas as it was then (`size_pool`)."""
     karpenter_version(cluster)  # fails early, naming the cluster, on an unknown version
     slots = {ON_DEMAND: 0, SPOT: 0}
     demands: dict[str, list[tuple[int, float, float, str | None]]] = {ON_DEMAND: [], SPOT: []}
@@ -294,15 +302,19 @@ def _capacity_patches(
             demands[capacity].append((count, workload.cpu, workload.memory_gib, instance_type))
     patches = []
     for capacity in (SPOT, ON_DEMAND):
-        pool = size_pool(
-            POOL_NAMES[capacity],
-            capacity,
-            demands[capacity],
-            headroom_fraction=options.headroom_fraction,
-            instance_sizes=options.instance_sizes,
-            slots=slots[capacity],
-            max_pods_per_node=cluster.max_pods_per_node,
-        )
+        if node_true:
+            pool = pool_from_nodes(POOL_NAMES[capacity], capacity, [n for n in nodes if n.capacity_type == capacity],
+                                   headroom_fraction=options.headroom_fraction, slots=slots[capacity])
+        else:
+            pool = size_pool(
+                POOL_NAMES[capacity],
+                capacity,
+                demands[capacity],
+                headroom_fraction=options.headroom_fraction,
+                instance_sizes=options.instance_sizes,
+                slots=slots[capacity],
+                max_pods_per_node=cluster.max_pods_per_node,
+            )
         body = nodepool_manifest(cluster, pool, options.node_classes.get(cluster.name))
         body["metadata"]["annotations"] = {PLAN_ID: identity}
         ref = ObjectRef(body["apiVersion"], body["kind"], pool.name)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,7 @@ from placement.patches.labels import (
     SPOT,
 )
 from placement.patches.pod_scheduling import slot_values
+from placement.plan import NodeGroup
 from placement.scenario import Cluster
 from pricing.offer import instance_arch
 
@@ -74,6 +75,7 @@ class CapacityPool:
     memory_limit_gib: float
     weight: int
     slots: int = 0  # capacity slots this pool's nodes are labelled with (ratio split)
+    exact_types: bool = False  # admit exactly `instance_types` (node-true plans), not their whole families
 
 
 def karpenter_version(cluster: Cluster) -> str:
@@ -106,7 +108,10 @@ def pool_requirements(cluster: Cluster, pool: CapacityPool) -> list[dict[str, An
     if pool.instance_types:
         arches = sorted({instance_arch(cluster.cloud, t) for t in pool.instance_types})
         requirements.append({"key": ARCH, "operator": "In", "values": arches})
-        requirements.append(_family_requirement(cluster, pool.instance_types))
+        if pool.exact_types:
+            requirements.append({"key": INSTANCE_TYPE, "operator": "In", "values": sorted(pool.instance_types)})
+        else:
+            requirements.append(_family_requirement(cluster, pool.instance_types))
     elif cluster.instance_families:
         allowed = _allow_list_requirement(cluster, cluster.instance_families)
         if allowed is not None:
@@ -196,6 +201,32 @@ def size_pool(
         memory_limit += math.ceil(max(m for _, m in known))
     weight = POOL_WEIGHTS[capacity_type]
     return CapacityPool(name, capacity_type, tuple(sorted(types)), cpu_limit, memory_limit, weight, slots)
+
+
+def pool_from_nodes(
+    name: str,
+    capacity_type: str,
+    nodes: Sequence[NodeGroup],
+    *,
+    headroom_fraction: float = DEFAULT_HEADROOM_FRACTION,
+    slots: int = 0,
+) -> CapacityPool:
+    """A pool for a node-true plan: it admits exactly the planned instance types, and its limits are
+    whole-node multiples — the planned nodes plus `headroom_fraction` of them (at least one) — of
+    the largest admitted type. Karpenter counts limits on node capacity and, while packing, charges
+    each node claim the largest capacity among its options (REFERENCE §10), so this is the least
+    limit that never leaves a planned pod pending."""
+    if headroom_fraction < 0:
+        raise ValueError(f"headroom_fraction must be ≥ 0 (got {headroom_fraction})")
+    count = sum(n.count for n in nodes)
+    if not count:
+        return CapacityPool(name, capacity_type, (), 0, 0, POOL_WEIGHTS[capacity_type], slots, exact_types=True)
+    whole = count + max(1, math.ceil(count * headroom_fraction))
+    cpu_limit = whole * max(n.vcpus for n in nodes)
+    memory_limit = whole * max(n.memory_gib for n in nodes)
+    types = tuple(sorted({n.instance_type for n in nodes}))
+    return CapacityPool(name, capacity_type, types, math.ceil(cpu_limit), math.ceil(memory_limit),
+                        POOL_WEIGHTS[capacity_type], slots, exact_types=True)
 
 
 def _default_node_class(cluster: Cluster, version: str) -> NodeClassRef:

@@ -7,7 +7,7 @@ replica counts (not from solver objective values) with the same replica prices a
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from placement.geo.egress import cluster_egress_usd_per_gb
 from placement.plan import Assignment, Route
@@ -56,8 +56,16 @@ def price_placement(
     return CostParts(compute, egress, risk)
 
 
+#: What `hourlyUsd.before` means when the scenario declares no current nodes (the report says it).
+BEFORE_BASIS = "today's replicas packed on the same node model"
+
+
 def price_current(scenario: Scenario, pricer: ReplicaPricer) -> tuple[float, list[str]]:
-    """Today's $/h (compute + egress + risk, priced like the plan) and warnings for unpriced replicas."""
+    """Today's $/h in the plan's currency: today's replicas packed onto whole nodes of the types the
+    clusters' autoscalers launch (compute), plus egress and risk priced like the plan; and warnings
+    for replicas that cannot be priced."""
+    from placement.solver.node_plan import plan_nodes
+
     assignments: list[Assignment] = []
     warnings: list[str] = []
     for workload in scenario.workloads:
@@ -71,10 +79,11 @@ def price_current(scenario: Scenario, pricer: ReplicaPricer) -> tuple[float, lis
                 warnings.append(f"current replicas of {workload.key} in {name} have no price in the catalog; "
                                 "they are left out of the 'before' cost")
                 continue
-            hourly = today.on_demand * (od.hourly_usd if od else 0.0) + today.spot * (sp.hourly_usd if sp else 0.0)
             assignments.append(Assignment(workload.key, name, cluster.cloud, cluster.region, today.on_demand,
-                                          today.spot, {}, hourly))
-    return price_placement(scenario, pricer, assignments, ()).total, warnings
+                                          today.spot, {}, 0.0))
+    nodes = plan_nodes(scenario, assignments, pricer.node_types)
+    priced = [replace(a, hourly_usd=nodes.shares[(a.workload, a.cluster)][0]) for a in assignments]
+    return price_placement(scenario, pricer, priced, ()).total, warnings
 
 
 def count_moves(scenario: Scenario, assignments: Iterable[Assignment]) -> int:

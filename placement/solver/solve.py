@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from placement.plan import Assignment, HourlyCost, Plan, Route, SolverStats, Unplaced
 from placement.scenario import Planning, Scenario
@@ -45,9 +46,10 @@ from placement.solver.dominance import prune_all
 from placement.solver.greedy import greedy, keep_current
 from placement.solver.independent import Solved, solve_independent
 from placement.solver.milp import DEFAULT_BACKEND
-from placement.solver.plan_costs import count_moves, price_current, price_placement
+from placement.solver.node_plan import node_bound_usd, plan_nodes, pool_demand
+from placement.solver.plan_costs import BEFORE_BASIS, count_moves, price_current, price_placement
 from placement.solver.replica_price import ReplicaPricer
-from pricing import CapacityType, Catalog
+from pricing import Catalog
 
 _ASSEMBLY_S_PER_WORKLOAD = 1e-4  # reserve for building the Plan after the last solver step
 
@@ -76,22 +78,16 @@ def solve(
     placeable = [o for o in options if o.unplaced is None and o.workload.replicas > 0]
     budget = Budget(limit, reserve_s=_ASSEMBLY_S_PER_WORKLOAD * len(scenario.workloads), started=started, clock=clock)
     capacity = {c.name: c.capacity_cpu for c in scenario.clusters if c.capacity_cpu is not None}
-    final, objective, bound = _solve_all(placeable, planning, capacity, budget, backend, relative_gap)
+    final, _objective, _bound = _solve_all(placeable, planning, capacity, budget, backend, relative_gap)
     placements: dict[str, Placement] = {}
     for wo, placement in zip(placeable, final, strict=True):
         if placement is None:
             unplaced.append(_unplaced(wo, capacity, planning.max_moves, budget.ran_out))
         else:
             placements[wo.workload.key] = placement
-    gap = 0.0 if objective <= 0 else max(objective - bound, 0.0) / max(abs(objective), 1e-9)
-    if not placements and unplaced:
-        status = "infeasible"
-    elif budget.ran_out:
-        status = "time_limit"
-    else:
-        status = "optimal" if gap <= relative_gap else "feasible"
-    return _plan(scenario, catalog, options, placements, unplaced, pricer, status,
-                 objective, bound, clock() - started, backend)
+    status = "infeasible" if not placements and unplaced else "time_limit" if budget.ran_out else ""
+    return _plan(scenario, catalog, options, placements, unplaced, pricer, status == "time_limit",
+                 relative_gap, clock() - started, backend, started, clock)
 
 
 def _solve_all(
@@ -241,13 +237,15 @@ def _plan(
     placements: dict[str, Placement],
     unplaced: list[Unplaced],
     pricer: ReplicaPricer,
-    status: str,
-    objective: float,
-    bound: float,
+    cut_short: bool,
+    relative_gap: float,
     seconds: float,
     backend: str,
+    started: float,
+    clock: Callable[[], float],
 ) -> Plan:
-    assignments: list[Assignment] = []
+    """The Plan: replica counts packed onto whole nodes (the node bill is the compute), node-aware bound and gap."""
+    fluid: list[Assignment] = []
     routing: list[Route] = []
     for wo in options:
         placement = placements.get(wo.workload.key)
@@ -257,25 +255,32 @@ def _plan(
         for name in sorted(placement.replicas):
             od, sp = placement.replicas[name]
             option = by_name[name]
-            types = {}
-            if od and option.on_demand:
-                types[CapacityType.ON_DEMAND.value] = option.on_demand.instance_type
-            if sp and option.spot:
-                types[CapacityType.SPOT.value] = option.spot.instance_type
-            hourly = od * (option.on_demand.hourly_usd if option.on_demand else 0.0) + sp * (
-                option.spot.hourly_usd if option.spot else 0.0)
-            assignments.append(Assignment(wo.workload.key, name, option.cluster.cloud, option.cluster.region,
-                                          od, sp, types, hourly))
+            fluid.append(Assignment(wo.workload.key, name, option.cluster.cloud, option.cluster.region, od, sp, {}, 0.0))
         for (user, name), replicas in sorted(placement.routes.items()):
             routing.append(Route(wo.workload.key, user, name, replicas, by_name[name].rtt_ms[user]))
+    nodes = plan_nodes(scenario, fluid, pricer.node_types)
+    assignments = [replace(a, hourly_usd=nodes.shares[(a.workload, a.cluster)][0],
+                           instance_types=nodes.shares[(a.workload, a.cluster)][1]) for a in fluid]
     after = price_placement(scenario, pricer, assignments, routing)
     before, warnings = price_current(scenario, pricer)
+    pending = nodes.pending
+    if pending:
+        warnings.append("pods no launchable node type can hold: " + ", ".join(f"{k} ({n})" for k, n in sorted(pending.items())))
+    objective = after.total
+    bound = min(node_bound_usd(options, placements, scenario.planning, pricer.node_types,
+                               pool_demand(scenario, assignments)), objective)
     gap = 0.0 if objective <= 0 else max(objective - bound, 0.0) / max(abs(objective), 1e-9)
+    if not placements and unplaced:
+        status = "infeasible"
+    elif cut_short:
+        status = "time_limit"
+    else:
+        status = "optimal" if gap <= relative_gap else "feasible"
     moves = count_moves(scenario, assignments)
     return Plan(
         scenario=scenario.name,
         prices_as_of={cloud: moment.strftime("%Y-%m-%dT%H:%M:%SZ") for cloud, moment in sorted(catalog.as_of().items())},
-        solver=SolverStats(backend, status, seconds, objective, bound, gap),
+        solver=SolverStats(backend, status, clock() - started, objective, bound, gap),
         hourly_usd=HourlyCost(before=before, after=after.total, compute=after.compute, egress=after.egress,
                               risk=after.risk),
         assignments=tuple(assignments),
@@ -284,4 +289,6 @@ def _plan(
         moves=moves,
         warnings=tuple(warnings),
         demand={w.key: w.demand.source or f"replicas: {w.replicas}" for w in scenario.workloads},
+        nodes=nodes.groups,
+        before_basis=BEFORE_BASIS,
     )

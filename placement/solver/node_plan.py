@@ -1,0 +1,198 @@
+"""From replica counts to the node bill: the whole nodes each cluster × capacity-type pool launches.
+
+Model v2 (DESIGN.md): the allocation model decides replicas per (workload, cluster, capacity type)
+on fluid replica prices; here every pool's pods are packed onto whole nodes of the types its
+autoscaler can launch, the way Karpenter provisions them (`placement.solver.packing`). The plan's
+compute is Σ nodes × price; each assignment carries its pods' share of its pool's nodes (by the
+dominant share each pod takes of its node), so assignments sum to the node bill.
+
+The node-aware lower bound: for each pool, dual prices π = (per allocatable core, per GiB, per pod
+slot) with π·allocatable(t) ≤ price(t) for every type t the pool can launch. Any set of nodes that
+holds pods with requests r costs at least Σ π·r (each node's price covers π of its allocatable, which
+covers its pods' requests), so replica prices π·r_w are a valid lower bound of any plan's node bill,
+and the closed-form relaxation on them (`lower_bound_usd`) bounds what placing each workload can
+cost. π is chosen per pool by a 3-variable LP maximising π·(the pool's demand in the plan).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from placement.plan import Assignment, NodeGroup
+from placement.scenario import Cluster, Planning, Scenario
+from placement.solver.candidates import WorkloadOptions
+from placement.solver.closed_form import lower_bound_usd
+from placement.solver.node_types import NodeType, NodeTypes
+from placement.solver.packing import Packing, PodGroup, pack_pool
+from placement.solver.replica_price import ReplicaPrice
+from pricing import CapacityType
+
+Pool = tuple[str, str]  # (cluster name, capacity type value)
+
+
+@dataclass(frozen=True, slots=True)
+class PoolNodes:
+    """One pool's packing and the types its NodePool admits."""
+
+    cluster: Cluster
+    capacity_type: str
+    packing: Packing
+    admitted: tuple[NodeType, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NodePlan:
+    pools: Mapping[Pool, PoolNodes]
+    groups: tuple[NodeGroup, ...]
+    # (workload, cluster) -> (its share of the pool bills $/h, capacity type -> type hosting most of its pods)
+    shares: Mapping[tuple[str, str], tuple[float, dict[str, str]]]
+
+    @property
+    def hourly_usd(self) -> float:
+        return sum(g.hourly_usd for g in self.groups)
+
+    @property
+    def pending(self) -> dict[str, int]:
+        """Workload key -> pods no launchable node could take."""
+        out: dict[str, int] = {}
+        for pool in self.pools.values():
+            for key, count in pool.packing.pending.items():
+                out[key] = out.get(key, 0) + count
+        return out
+
+
+def pool_groups(scenario: Scenario, assignments: Iterable[Assignment]) -> dict[Pool, list[PodGroup]]:
+    """Each pool's pods, grouped by workload."""
+    pools: dict[Pool, list[PodGroup]] = {}
+    for a in assignments:
+        workload = scenario.workload(a.workload)
+        for kind, count in ((CapacityType.ON_DEMAND.value, a.on_demand), (CapacityType.SPOT.value, a.spot)):
+            if count:
+                pools.setdefault((a.cluster, kind), []).append(
+                    PodGroup(a.workload, workload.cpu, workload.memory_gib, count, workload.architectures))
+    return pools
+
+
+def plan_nodes(scenario: Scenario, assignments: Sequence[Assignment], node_types: NodeTypes) -> NodePlan:
+    """Pack every pool of the assignments onto whole nodes (see the module docstring)."""
+    pools: dict[Pool, PoolNodes] = {}
+    groups: list[NodeGroup] = []
+    shares: dict[tuple[str, str], list[object]] = {}
+    for (name, kind), pods in sorted(pool_groups(scenario, assignments).items()):
+        cluster = scenario.cluster(name)
+        packing, admitted = pack_pool(pods, node_types.of(cluster, kind))
+        pools[(name, kind)] = PoolNodes(cluster, kind, packing, admitted)
+        groups.extend(node_groups(name, kind, packing))
+        shapes = {g.key: (g.cpu, g.memory_gib) for g in pods}
+        for key, usd, by_type in _pod_shares(packing, shapes):
+            entry = shares.setdefault((key, name), [0.0, {}])
+            entry[0] += usd  # type: ignore[operator]
+            entry[1][kind] = max(by_type, key=lambda t: (by_type[t], t))  # type: ignore[index]
+    return NodePlan(pools, tuple(groups), {k: (float(v[0]), dict(v[1])) for k, v in shares.items()})  # type: ignore[arg-type]
+
+
+def node_groups(cluster: str, kind: str, packing: Packing) -> list[NodeGroup]:
+    """The packing's nodes as contract `NodeGroup`s, one per instance type."""
+    by_type: dict[str, list] = {}
+    for node in packing.nodes:
+        by_type.setdefault(node.node_type.instance_type, []).append(node)
+    out = []
+    for name, nodes in sorted(by_type.items()):
+        t = nodes[0].node_type
+        n = len(nodes)
+        out.append(NodeGroup(cluster, kind, name, n, n * t.hourly_usd, t.vcpus, t.memory_gib,
+                             sum(x.cpu for x in nodes) / (n * t.cpu), sum(x.memory_gib for x in nodes) / (n * t.alloc_memory_gib),
+                             sum(x.pod_count for x in nodes) / (n * t.pods)))
+    return out
+
+
+def _pod_shares(packing: Packing, shapes: Mapping[str, tuple[float, float]]
+                ) -> Iterable[tuple[str, float, dict[str, int]]]:
+    """Per workload: its share of the pool's node bill and pods per instance type."""
+    usd: dict[str, float] = {}
+    types: dict[str, dict[str, int]] = {}
+    for node in packing.nodes:
+        t = node.node_type
+        # each pod's weight on its node: its dominant share of the node's allocatable
+        weights = {key: count * t.share(*shapes[key]) for key, count in node.pods.items()}
+        total = sum(weights.values())
+        for key, weight in weights.items():
+            usd[key] = usd.get(key, 0.0) + t.hourly_usd * weight / total
+            types.setdefault(key, {})
+            types[key][t.instance_type] = types[key].get(t.instance_type, 0) + node.pods[key]
+    for key in sorted(usd):
+        yield key, usd[key], types[key]
+
+
+# -- the node-aware lower bound ---------------------------------------------------------------------
+
+def dual_prices(types: Sequence[NodeType], demand: tuple[float, float, float]) -> tuple[float, float, float]:
+    """π ≥ 0 maximising π·demand subject to π·allocatable(t) ≤ price(t) for every type (see module docstring)."""
+    if not types:
+        return (0.0, 0.0, 0.0)
+    from scipy.optimize import linprog
+
+    a = np.array([[t.cpu, t.alloc_memory_gib, t.pods] for t in types], dtype=float)
+    b = np.array([t.hourly_usd for t in types], dtype=float)
+    d = np.maximum(np.array(demand, dtype=float), 1e-9)
+    result = linprog(-d, A_ub=a, b_ub=b, bounds=[(0, None)] * 3, method="highs")
+    if result.status != 0:
+        return (0.0, 0.0, 0.0)
+    pi = np.maximum(result.x, 0.0)
+    # keep π strictly feasible against rounding: scale into every constraint
+    worst = float(np.max((a @ pi) / b)) if len(b) else 1.0
+    if worst > 1.0:
+        pi = pi / worst
+    return (float(pi[0]), float(pi[1]), float(pi[2]))
+
+
+def node_bound_usd(
+    options: Sequence[WorkloadOptions],
+    placed: Iterable[str],
+    planning: Planning,
+    node_types: NodeTypes,
+    demand: Mapping[Pool, tuple[float, float, float]],
+) -> float:
+    """A lower bound on the node-true objective of placing the `placed` workloads (module docstring)."""
+    fleet = tuple(sum(d[i] for d in demand.values()) for i in range(3)) or (1.0, 1.0, 1.0)
+    duals: dict[Pool, tuple[float, float, float]] = {}
+    placed = set(placed)
+    total = 0.0
+    for wo in options:
+        if wo.workload.key not in placed or not wo.options:
+            continue
+        w = wo.workload
+        priced = []
+        for option in wo.options:
+            on_demand = _bound_price(option.cluster, CapacityType.ON_DEMAND, option.on_demand, w, node_types, demand,
+                                     fleet, duals)
+            spot = _bound_price(option.cluster, CapacityType.SPOT, option.spot, w, node_types, demand, fleet, duals)
+            priced.append(replace(option, on_demand=on_demand, spot=spot))
+        total += lower_bound_usd(replace(wo, options=tuple(priced)), planning)
+    return total
+
+
+def _bound_price(cluster: Cluster, kind: CapacityType, price: ReplicaPrice | None, workload: object,
+                 node_types: NodeTypes, demand: Mapping[Pool, tuple[float, float, float]],
+                 fleet: tuple[float, ...], duals: dict[Pool, tuple[float, float, float]]) -> ReplicaPrice | None:
+    if price is None:
+        return None
+    pool = (cluster.name, kind.value)
+    pi = duals.get(pool)
+    if pi is None:
+        pi = duals[pool] = dual_prices(node_types.of(cluster, kind), demand.get(pool) or fleet)  # type: ignore[arg-type]
+    w = workload
+    usd = pi[0] * w.cpu + pi[1] * w.memory_gib + pi[2]  # type: ignore[attr-defined]
+    return ReplicaPrice(min(usd, price.hourly_usd), price.instance_type, price.interruption_rate)
+
+
+def pool_demand(scenario: Scenario, assignments: Iterable[Assignment]) -> dict[Pool, tuple[float, float, float]]:
+    """Each pool's total requests in the plan: (cores, GiB, pods)."""
+    out: dict[Pool, tuple[float, float, float]] = {}
+    for pool, pods in pool_groups(scenario, assignments).items():
+        out[pool] = (sum(g.cpu * g.count for g in pods), sum(g.memory_gib * g.count for g in pods),
+                     float(sum(g.count for g in pods)))
+    return out
