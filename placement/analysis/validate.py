@@ -1,8 +1,10 @@
-"""An independent checker of plans: every rule of model v1, and every reported cost, recomputed.
+"""An independent checker of plans: every rule of the model, and every reported cost, recomputed.
 
 Deliberately shares no code with the solver (`options`, `costing`, `model`, `greedy`, `solve`):
-replica prices are recomputed here by a plain scan over the catalog's offers, and each rule is
-checked directly on the plan's integers and routes. Shared *data* (region countries, the RTT
+the node bill is recomputed from the catalog (each planned node group's type must be one the
+cluster's autoscaler launches, priced as the catalog says) and every pool's pods are placed on
+exactly its planned nodes by a plain first fit; each rule is checked directly on the plan's
+integers and routes. Shared *data* (region countries, the RTT
 estimate, egress prices) is used as is. `check(plan, scenario, catalog)` returns the violations;
 an empty list means the plan is valid.
 """
@@ -18,6 +20,7 @@ from placement.geo.latency import estimate_rtt_ms
 from placement.plan import Plan
 from placement.scenario import Cluster, Scenario, Workload
 from pricing import CapacityType, Catalog
+from pricing.nodes import allocatable, launchable, max_pods
 
 _DEFAULT_RATE = 0.05  # same documented default as the pricing model (see placement.solver.replica_price)
 _TOLERANCE = 1e-6
@@ -33,22 +36,90 @@ class Violation:
         return f"{self.rule}: {self.workload}: {self.message}"
 
 
-def _cheapest(catalog: Catalog, workload: Workload, cluster: Cluster, kind: CapacityType) -> tuple[float, str, float] | None:
-    best: tuple[float, str, float] | None = None
+def _allocatable(offer, cluster: Cluster):
+    """What one node of `offer` gives pods in this cluster (node facts: `pricing.nodes`), or None when
+    the cluster's autoscaler cannot launch it."""
+    if not launchable(cluster.cloud, offer.instance_type, cluster.autoscaler) or offer.vcpus <= 0:
+        return None
+    slots = max_pods(cluster.cloud, offer.instance_type, offer.vcpus, cluster_max_pods=cluster.max_pods_per_node)
+    ds = cluster.daemonsets
+    room = allocatable(cluster.cloud, offer.instance_type, offer.vcpus, offer.memory_gib, max_pods=slots,
+                       daemonset_cpu=ds.cpu, daemonset_memory_gib=ds.memory_gib, daemonset_pods=ds.pods)
+    return room if room.cpu > 0 and room.memory_gib > 0 and room.pods > 0 else None
+
+
+def _offers(catalog: Catalog, cluster: Cluster, kind: CapacityType):
     families = None if cluster.instance_families is None else {f.lower() for f in cluster.instance_families}
     for offer in catalog.in_region(cluster.cloud, cluster.region):
-        if offer.capacity_type != kind or offer.vcpus < workload.cpu or offer.memory_gib < workload.memory_gib:
+        if offer.capacity_type != kind or (families is not None and offer.family.lower() not in families):
             continue
-        if families is not None and offer.family.lower() not in families:
+        room = _allocatable(offer, cluster)
+        if room is not None:
+            yield offer, room
+
+
+def _cheapest(catalog: Catalog, workload: Workload, cluster: Cluster, kind: CapacityType) -> tuple[float, str, float] | None:
+    """The fluid replica price on allocatable (the allocation model's currency, used for the risk term)."""
+    best: tuple[float, str, float] | None = None
+    for offer, room in _offers(catalog, cluster, kind):
+        if room.cpu < workload.cpu - 1e-9 or room.memory_gib < workload.memory_gib - 1e-9:
             continue
         if offer.arch not in workload.architectures:
             continue
-        share = max(workload.cpu / offer.vcpus, workload.memory_gib / offer.memory_gib, 1 / cluster.max_pods_per_node)
+        share = max(workload.cpu / room.cpu, workload.memory_gib / room.memory_gib, 1 / room.pods)
         cost = offer.hourly_usd * share
         rate = _DEFAULT_RATE if offer.interruption_rate is None else offer.interruption_rate
         if best is None or (cost, offer.instance_type) < (best[0], best[1]):
             best = (cost, offer.instance_type, rate)
     return best
+
+
+def _check_nodes(add, plan: Plan, scenario: Scenario, catalog: Catalog, clusters: dict[str, Cluster],
+                 workloads: dict[str, Workload]) -> float:
+    """The node bill: each planned node group's type, price and launchability, and every pool's pods
+    placed on exactly its planned nodes (first fit, largest pods first). Returns Σ nodes × price."""
+    bill = 0.0
+    nodes: dict[tuple[str, str], list[tuple[str, float, object, str]]] = {}
+    for n in plan.nodes:
+        c = clusters.get(n.cluster)
+        if c is None:
+            add("nodes", "-", f"node group in unknown cluster {n.cluster!r}")
+            continue
+        kind = CapacityType(n.capacity_type)
+        found = [(o, room) for o, room in _offers(catalog, c, kind) if o.instance_type == n.instance_type]
+        if not found:
+            add("nodes", "-", f"{n.cluster} {n.capacity_type}: {n.instance_type} is not a type the cluster's "
+                f"autoscaler {c.autoscaler} can launch there (or has no {n.capacity_type} price)")
+            continue
+        offer, room = found[0]
+        bill += n.count * offer.hourly_usd
+        if not math.isclose(n.count * offer.hourly_usd, n.hourly_usd, rel_tol=1e-5, abs_tol=1e-5):
+            add("cost", "-", f"{n.cluster} {n.count}× {n.instance_type} cost {n.count * offer.hourly_usd:.6f} $/h, "
+                f"plan says {n.hourly_usd:.6f}")
+        for _ in range(n.count):
+            nodes.setdefault((n.cluster, n.capacity_type), []).append((n.instance_type, offer.hourly_usd, room, offer.arch))
+    pods: dict[tuple[str, str], list[tuple[float, float, str, tuple[str, ...]]]] = {}
+    for a in plan.assignments:
+        w = workloads.get(a.workload)
+        if w is None:
+            continue
+        for kind, count in (("on-demand", a.on_demand), ("spot", a.spot)):
+            pods.setdefault((a.cluster, kind), []).extend([(w.cpu, w.memory_gib, w.key, w.architectures)] * count)
+    for pool, items in sorted(pods.items()):
+        bins = [[room.cpu, room.memory_gib, room.pods, arch] for _, _, room, arch in nodes.get(pool, [])]
+        homeless = 0
+        for cpu, memory, _key, arches in sorted(items, key=lambda p: (-p[0], -p[1])):
+            for b in bins:
+                if b[3] in arches and b[0] >= cpu - 1e-9 and b[1] >= memory - 1e-9 and b[2] >= 1:
+                    b[0] -= cpu
+                    b[1] -= memory
+                    b[2] -= 1
+                    break
+            else:
+                homeless += 1
+        if homeless:
+            add("nodes", "-", f"{pool[0]} {pool[1]}: {homeless} of {len(items)} pods do not fit the planned nodes")
+    return bill
 
 
 def _rtt(scenario: Scenario, user: str, cluster: Cluster) -> float:
@@ -73,7 +144,7 @@ def check(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[Violation]:
     unplaced = {u.workload for u in plan.unplaced}
     by_workload: dict[str, list] = {}
     used_cpu: dict[str, float] = {}
-    compute = risk = egress = 0.0
+    risk = egress = 0.0
     for a in plan.assignments:
         w, c = workloads.get(a.workload), clusters.get(a.cluster)
         if w is None or c is None:
@@ -87,27 +158,18 @@ def check(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[Violation]:
         if w.residency is not None and not residency_allows(c.country, w.residency):
             add("residency", a.workload, f"{a.cluster} is in {c.country}, outside [{', '.join(w.residency)}]")
         used_cpu[a.cluster] = used_cpu.get(a.cluster, 0.0) + w.cpu * (a.on_demand + a.spot)
-        expected = 0.0
         for count, kind in ((a.on_demand, CapacityType.ON_DEMAND), (a.spot, CapacityType.SPOT)):
             if not count:
                 continue
             best = _cheapest(catalog, w, c, kind)
             if best is None:
-                add("price", a.workload, f"no {kind.value} instance type fits it in {a.cluster}")
-                continue
-            unit = best[0] * overhead
-            expected += count * unit
-            if kind is CapacityType.SPOT:
-                risk += scenario.planning.risk_aversion * best[2] * unit * count
-            if a.instance_types.get(kind.value) not in (None, best[1]) and not math.isclose(
-                    (catalog.price(a.instance_types[kind.value], kind) or 0), 0):
-                chosen = _cheapest_named(catalog, w, c, kind, a.instance_types[kind.value])
-                if chosen is None or chosen > best[0] + _TOLERANCE:
-                    add("price", a.workload, f"{a.cluster} {kind.value}: {a.instance_types[kind.value]} is not the "
-                        f"cheapest fitting type ({best[1]})")
-        compute += expected
-        if not math.isclose(expected, a.hourly_usd, rel_tol=1e-5, abs_tol=1e-5):
-            add("cost", a.workload, f"{a.cluster} costs {expected:.6f} $/h, plan says {a.hourly_usd:.6f}")
+                add("price", a.workload, f"no launchable {kind.value} instance type holds it in {a.cluster}")
+            elif kind is CapacityType.SPOT:
+                risk += scenario.planning.risk_aversion * best[2] * best[0] * overhead * count
+    compute = _check_nodes(add, plan, scenario, catalog, clusters, workloads)
+    shares = sum(a.hourly_usd for a in plan.assignments)
+    if not math.isclose(shares, compute, rel_tol=1e-4, abs_tol=1e-4):
+        add("cost", "-", f"assignments add up to {shares:.6f} $/h, the node bill is {compute:.6f}")
     routes: dict[str, list] = {}
     for r in plan.routing:
         routes.setdefault(r.workload, []).append(r)
@@ -165,14 +227,6 @@ def check(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[Violation]:
 def _today(workloads: dict[str, Workload], a, kind: str) -> int:
     today = workloads[a.workload].current.get(a.cluster)
     return 0 if today is None else getattr(today, kind)
-
-
-def _cheapest_named(catalog: Catalog, w: Workload, c: Cluster, kind: CapacityType, name: str) -> float | None:
-    for offer in catalog.in_region(c.cloud, c.region):
-        if offer.instance_type == name and offer.capacity_type == kind and offer.vcpus >= w.cpu \
-                and offer.memory_gib >= w.memory_gib and offer.arch in w.architectures:
-            return offer.hourly_usd * max(w.cpu / offer.vcpus, w.memory_gib / offer.memory_gib, 1 / c.max_pods_per_node)
-    return None
 
 
 def _check_routes(add, scenario: Scenario, w: Workload, mine, routes, clusters) -> float:
