@@ -129,23 +129,33 @@ def _pod_shares(packing: Packing, shapes: Mapping[str, tuple[float, float]]
 
 # -- the node-aware lower bound ---------------------------------------------------------------------
 
+def _simplex_grid(step: int = 20) -> np.ndarray:
+    points = [(i, j, step - i - j) for i in range(step + 1) for j in range(step + 1 - i)]
+    return np.array(points, dtype=float) / step
+
+
+_DIRECTIONS = _simplex_grid()
+
+
 def dual_prices(types: Sequence[NodeType], demand: tuple[float, float, float]) -> tuple[float, float, float]:
-    """π ≥ 0 maximising π·demand subject to π·allocatable(t) ≤ price(t) for every type (see module docstring)."""
+    """Dual prices π ≥ 0 with π·allocatable(t) ≤ price(t) for every type, chosen to make π·demand large.
+
+    Any direction π̂ ≥ 0 scaled by min_t price(t) / (π̂·allocatable(t)) is feasible, so whatever
+    direction is chosen the bound stays valid; the best of a grid over the simplex of directions
+    (cores, GiB, pod slots, normalised by the demand) is taken — no LP solver needed."""
     if not types:
         return (0.0, 0.0, 0.0)
-    from scipy.optimize import linprog
-
     a = np.array([[t.cpu, t.alloc_memory_gib, t.pods] for t in types], dtype=float)
     b = np.array([t.hourly_usd for t in types], dtype=float)
     d = np.maximum(np.array(demand, dtype=float), 1e-9)
-    result = linprog(-d, A_ub=a, b_ub=b, bounds=[(0, None)] * 3, method="highs")
-    if result.status != 0:
-        return (0.0, 0.0, 0.0)
-    pi = np.maximum(result.x, 0.0)
-    # keep π strictly feasible against rounding: scale into every constraint
-    worst = float(np.max((a @ pi) / b)) if len(b) else 1.0
-    if worst > 1.0:
-        pi = pi / worst
+    directions = _DIRECTIONS / d  # so each grid point weighs the demand's own proportions
+    loads = directions @ a.T  # [direction, type]
+    with np.errstate(divide="ignore"):
+        scale = np.min(np.where(loads > 0, b / loads, np.inf), axis=1)
+    scale = np.where(np.isfinite(scale), scale, 0.0)
+    values = (directions @ d) * scale
+    best = int(np.argmax(values))
+    pi = directions[best] * scale[best] * (1 - 1e-9)
     return (float(pi[0]), float(pi[1]), float(pi[2]))
 
 

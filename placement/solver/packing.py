@@ -25,11 +25,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from placement.solver.node_types import NodeType
 
 _EPS = 1e-9
 #: Primary node types tried per pool (the best fluid estimates): measured, see docs/solver.md.
 PRIMARY_CANDIDATES = 4
+LARGE_POOL_PODS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +81,11 @@ class Packing:
 
 
 class _Claim:
-    __slots__ = ("cpu", "memory_gib", "options", "pod_count", "pods")
+    __slots__ = ("cpu", "max_cpu", "max_memory_gib", "max_pods", "memory_gib", "options", "pod_count", "pods")
 
     def __init__(self, options: list[NodeType]) -> None:
         self.options = options
+        self._limits()
         self.cpu = 0.0
         self.memory_gib = 0.0
         self.pod_count = 0
@@ -98,18 +102,51 @@ class _Claim:
             fits = min(fits, math.floor((node_type.alloc_memory_gib - self.memory_gib) / group.memory_gib + _EPS))
         return max(fits, 0)
 
-    def add(self, group: PodGroup, wanted: int) -> int:
-        """Place up to `wanted` pods of `group` (narrowing the options to types that hold them); how many."""
+    def _limits(self) -> None:
+        self.max_cpu = max(t.cpu for t in self.options)
+        self.max_memory_gib = max(t.alloc_memory_gib for t in self.options)
+        self.max_pods = max(t.pods for t in self.options)
+
+    def add(self, group: PodGroup, wanted: int, owners: list[list[object]]) -> int:
+        """Place up to `wanted` pods of `group` (narrowing the options to types that hold them); how many.
+        `owners` ([workload key, pods not yet placed], in order) says whose pods they are."""
+        if (group.cpu > self.max_cpu - self.cpu + _EPS or group.memory_gib > self.max_memory_gib - self.memory_gib + _EPS
+                or self.pod_count >= self.max_pods):
+            return 0  # no option has room for one more: skip the per-option arithmetic
         rooms = [self.room(t, group) for t in self.options]
         take = min(wanted, max(rooms, default=0))
         if take <= 0:
             return 0
-        self.options = [t for t, r in zip(self.options, rooms, strict=True) if r >= take]
+        narrowed = [t for t, r in zip(self.options, rooms, strict=True) if r >= take]
+        if len(narrowed) != len(self.options):
+            self.options = narrowed
+            self._limits()
         self.cpu += take * group.cpu
         self.memory_gib += take * group.memory_gib
         self.pod_count += take
-        self.pods[group.key] = self.pods.get(group.key, 0) + take
+        self._own(take, owners)
         return take
+
+    def copy(self, group: PodGroup, take: int, owners: list[list[object]]) -> _Claim:
+        """A claim like this one (same options and requests) holding `take` more pods of `group`'s owners."""
+        twin = _Claim.__new__(_Claim)
+        twin.options = self.options
+        twin.max_cpu, twin.max_memory_gib, twin.max_pods = self.max_cpu, self.max_memory_gib, self.max_pods
+        twin.cpu, twin.memory_gib, twin.pod_count = self.cpu, self.memory_gib, self.pod_count
+        twin.pods = {}
+        twin._own(take, owners)
+        return twin
+
+    def _own(self, take: int, owners: list[list[object]]) -> None:
+        left = take
+        while left:
+            owner = owners[0]
+            moved = min(left, owner[1])  # type: ignore[call-overload]
+            self.pods[owner[0]] = self.pods.get(owner[0], 0) + moved  # type: ignore[index]
+            owner[1] -= moved  # type: ignore[operator]
+            left -= moved
+            if not owner[1]:
+                owners.pop(0)
 
     def launch(self) -> LaunchedNode:
         cheapest = min(self.options, key=lambda t: (t.hourly_usd, t.instance_type))
@@ -125,22 +162,27 @@ def provision(
 ) -> Packing:
     """Simulate the autoscaler launching nodes of the `admitted` types for the pending `groups`
     (module docstring), within the NodePool's capacity limits when given."""
-    order = sorted((g for g in groups if g.count > 0), key=lambda g: (-g.cpu, -g.memory_gib, g.key))
-    if not order:
+    # identical pods of different workloads are one shape: placed in bulk, attributed in workload order
+    shapes: dict[tuple[float, float, tuple[str, ...]], list[list[object]]] = {}
+    for g in sorted((g for g in groups if g.count > 0), key=lambda g: g.key):
+        shapes.setdefault((g.cpu, g.memory_gib, tuple(sorted(g.arches))), []).append([g.key, g.count])
+    if not shapes:
         return Packing()
-    smallest_cpu = min(g.cpu for g in order)
-    smallest_memory = min(g.memory_gib for g in order)
+    order = [(PodGroup("", cpu, memory, sum(int(o[1]) for o in owners), arches), owners)  # type: ignore[call-overload]
+             for (cpu, memory, arches), owners in sorted(shapes.items(), key=lambda s: (-s[0][0], -s[0][1], s[0][2]))]
+    smallest_cpu = min(g.cpu for g, _ in order)
+    smallest_memory = min(g.memory_gib for g, _ in order)
     left_cpu = math.inf if cpu_limit is None else cpu_limit
     left_memory = math.inf if memory_limit_gib is None else memory_limit_gib
     claims: list[_Claim] = []
     open_claims: list[_Claim] = []
     pending: dict[str, int] = {}
-    for group in order:
+    for group, owners in order:
         wanted = group.count
         still_open = []
         for claim in open_claims:
             if wanted:
-                wanted -= claim.add(group, wanted)
+                wanted -= claim.add(group, wanted, owners)
             if _can_grow(claim, smallest_cpu, smallest_memory):
                 still_open.append(claim)
         open_claims = still_open
@@ -148,19 +190,34 @@ def provision(
             options = [t for t in admitted if t.arch in group.arches and t.holds(group.cpu, group.memory_gib)
                        and t.vcpus <= left_cpu + _EPS and t.memory_gib <= left_memory + _EPS]
             if not options:
-                pending[group.key] = pending.get(group.key, 0) + wanted
+                for key, count in owners:
+                    pending[key] = pending.get(key, 0) + count  # type: ignore[index, call-overload]
                 break
             claim = _Claim(options)
-            wanted -= claim.add(group, wanted)
-            left_cpu -= max(t.vcpus for t in claim.options)
-            left_memory -= max(t.memory_gib for t in claim.options)
-            claims.append(claim)
+            take = claim.add(group, wanted, owners)
+            wanted -= take
+            charge_cpu = max(t.vcpus for t in claim.options)
+            charge_memory = max(t.memory_gib for t in claim.options)
+            left_cpu -= charge_cpu
+            left_memory -= charge_memory
+            # Every further claim for this shape starts the same way: open the full ones in bulk.
+            copies = wanted // take
+            if copies and (cpu_limit is not None or memory_limit_gib is not None):
+                copies = min(copies, int((left_cpu + _EPS) // charge_cpu), int((left_memory + _EPS) // charge_memory))
+            same = [claim] + [claim.copy(group, take, owners) for _ in range(max(copies, 0))]
+            wanted -= take * (len(same) - 1)
+            left_cpu -= charge_cpu * (len(same) - 1)
+            left_memory -= charge_memory * (len(same) - 1)
+            claims.extend(same)
             if _can_grow(claim, smallest_cpu, smallest_memory):
-                open_claims.append(claim)
+                open_claims.extend(same)
     return Packing(tuple(c.launch() for c in claims), pending)
 
 
 def _can_grow(claim: _Claim, cpu: float, memory_gib: float) -> bool:
+    if (claim.max_cpu - claim.cpu < cpu - _EPS or claim.max_memory_gib - claim.memory_gib < memory_gib - _EPS
+            or claim.pod_count >= claim.max_pods):
+        return False
     return any(t.cpu - claim.cpu >= cpu - _EPS and t.alloc_memory_gib - claim.memory_gib >= memory_gib - _EPS
                and t.pods > claim.pod_count for t in claim.options)
 
@@ -178,11 +235,14 @@ def pack_pool(groups: Sequence[PodGroup], types: Sequence[NodeType]) -> tuple[Pa
     groups = [g for g in groups if g.count > 0]
     if not groups:
         return Packing(), ()
+    shapes = _shapes(groups)
     best: tuple[Packing, tuple[NodeType, ...]] | None = None
-    for admitted in _candidate_sets(groups, types):
+    # Large pools pack close to their fluid estimate whichever primary leads: fewer candidates for them.
+    tries = PRIMARY_CANDIDATES if sum(g.count for g in groups) <= LARGE_POOL_PODS else 2
+    for admitted in _candidate_sets(shapes, types)[:tries]:
         packing = provision(groups, admitted)
         if packing.pending:  # types for the groups the primary cannot run (another architecture, too big)
-            left = [g for g in groups if g.key in packing.pending]
+            left = [g for g in shapes if any(k in packing.pending for k in g.key.split("\0"))]
             extra = next(iter(_candidate_sets(left, types)), ())
             admitted = tuple(dict.fromkeys((*admitted, *extra)))
             packing = provision(groups, admitted)
@@ -194,25 +254,49 @@ def pack_pool(groups: Sequence[PodGroup], types: Sequence[NodeType]) -> tuple[Pa
     return best
 
 
-def _candidate_sets(groups: Sequence[PodGroup], types: Sequence[NodeType]) -> list[tuple[NodeType, ...]]:
-    """Admitted sets to try: a primary type (best fluid estimates over the groups it runs, the rest
+def _shapes(groups: Sequence[PodGroup]) -> list[PodGroup]:
+    """Groups of identical pods merged across workloads (keys joined by NUL): what the candidate search needs."""
+    merged: dict[tuple[float, float, tuple[str, ...]], list[PodGroup]] = {}
+    for g in groups:
+        merged.setdefault((g.cpu, g.memory_gib, tuple(sorted(g.arches))), []).append(g)
+    return [PodGroup("\0".join(g.key for g in same), cpu, memory, sum(g.count for g in same), arches)
+            for (cpu, memory, arches), same in merged.items()]
+
+
+def _candidate_sets(shapes: Sequence[PodGroup], types: Sequence[NodeType]) -> list[tuple[NodeType, ...]]:
+    """Admitted sets to try: a primary type (best fluid estimates over the shapes it runs, the others
     priced at their own best) plus the cheaper sizes of its family (for the last, part-full nodes)."""
-    scored: list[tuple[float, NodeType, list[PodGroup]]] = []
-    for node_type in types:
-        runs = [g for g in groups if node_type.arch in g.arches and node_type.holds(g.cpu, g.memory_gib)]
-        if not runs:
-            continue
-        scored.append((fluid_usd(runs, node_type), node_type, runs))
-    if not scored:
+    if not shapes or not types:
         return []
-    best_alone = {g.key: min((fluid_usd([g], t) for _, t, runs in scored if g in runs), default=math.inf)
-                  for g in groups}
-    ranked = sorted(scored, key=lambda s: (s[0] + sum(best_alone[g.key] for g in groups if g not in s[2]),
-                                           s[1].hourly_usd, s[1].instance_type))
+    cpu = np.array([t.cpu for t in types])[:, None]
+    memory = np.array([t.alloc_memory_gib for t in types])[:, None]
+    pods = np.array([t.pods for t in types], dtype=float)[:, None]
+    price = np.array([t.hourly_usd for t in types])
+    need_cpu = np.array([s.cpu for s in shapes])[None, :]
+    need_memory = np.array([s.memory_gib for s in shapes])[None, :]
+    count = np.array([s.count for s in shapes], dtype=float)[None, :]
+    arch_ok = np.array([[t.arch in s.arches for s in shapes] for t in types])
+    runs = arch_ok & (cpu >= need_cpu - _EPS) & (memory >= need_memory - _EPS)  # [type, shape]
+    if not runs.any():
+        return []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alone = price[:, None] * np.maximum(np.maximum(need_cpu * count / cpu, need_memory * count / memory), count / pods)
+    alone = np.where(runs, alone, np.inf)
+    best_alone = alone.min(axis=0)  # per shape: its own best fluid cost
+    total_cpu = (runs * (need_cpu * count)).sum(axis=1)
+    total_memory = (runs * (need_memory * count)).sum(axis=1)
+    total_pods = (runs * count).sum(axis=1)
+    fluid = price * np.maximum(np.maximum(total_cpu / cpu[:, 0], total_memory / memory[:, 0]), total_pods / pods[:, 0])
+    others = np.where(runs, 0.0, best_alone[None, :]).sum(axis=1)
+    score = np.where(runs.any(axis=1), fluid + others, np.inf)
+    order = sorted(range(len(types)), key=lambda i: (score[i], types[i].hourly_usd, types[i].instance_type))
     sets = []
-    for _, primary, runs in ranked[:PRIMARY_CANDIDATES]:
-        smallest_cpu = min(g.cpu for g in runs)
-        smallest_memory = min(g.memory_gib for g in runs)
+    for i in order[:PRIMARY_CANDIDATES]:
+        if not np.isfinite(score[i]):
+            break
+        primary = types[i]
+        smallest_cpu = float(need_cpu[0][runs[i]].min())
+        smallest_memory = float(need_memory[0][runs[i]].min())
         tails = [t for t in types if t.family == primary.family and t.arch == primary.arch
                  and t.hourly_usd < primary.hourly_usd and t.holds(smallest_cpu, smallest_memory)]
         sets.append((primary, *tails))
