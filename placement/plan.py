@@ -57,11 +57,15 @@ class SolverStats:
     """What the solver reports: backend, status, time, objective, best bound and relative gap."""
 
     backend: str
-    status: str  # optimal | feasible | time_limit (a valid plan cut short; see gap) | infeasible | no-workloads
+    # the allocation model's status: optimal (replica allocation proved within the relative gap on
+    # fluid replica prices) | feasible | time_limit (a valid plan cut short) | infeasible | no-workloads
+    status: str
     seconds: float
-    objective: float
-    bound: float
-    gap: float
+    objective: float  # node-true: the node bill + egress + spot risk
+    bound: float  # node-aware lower bound (dual prices per pool; placement.solver.node_plan)
+    gap: float  # (objective - bound) / objective: packing loss and allocation gap together
+    model_objective: float | None = None  # the allocation model's objective on fluid replica prices
+    model_bound: float | None = None  # and its bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +145,9 @@ class Plan:
                 "objective": _money(self.solver.objective),
                 "bound": _money(self.solver.bound),
                 "gap": round(self.solver.gap, 6),
+                **({} if self.solver.model_objective is None else {"model": {
+                    "objective": _money(self.solver.model_objective),
+                    "bound": _money(self.solver.model_bound or 0.0)}}),
             },
             "hourlyUsd": {
                 "before": _money(self.hourly_usd.before),
@@ -213,6 +220,8 @@ class Plan:
                     objective=float(solver["objective"]),
                     bound=float(solver["bound"]),
                     gap=float(solver["gap"]),
+                    model_objective=None if "model" not in solver else float(solver["model"]["objective"]),
+                    model_bound=None if "model" not in solver else float(solver["model"]["bound"]),
                 ),
                 hourly_usd=HourlyCost(
                     before=float(cost["before"]),

@@ -23,6 +23,7 @@ import numpy as np
 
 from placement.plan import Assignment, NodeGroup
 from placement.scenario import Cluster, Planning, Scenario
+from placement.solver.allocation import replica_costs
 from placement.solver.candidates import WorkloadOptions
 from placement.solver.closed_form import lower_bound_usd
 from placement.solver.node_types import NodeType, NodeTypes
@@ -76,14 +77,16 @@ def pool_groups(scenario: Scenario, assignments: Iterable[Assignment]) -> dict[P
     return pools
 
 
-def plan_nodes(scenario: Scenario, assignments: Sequence[Assignment], node_types: NodeTypes) -> NodePlan:
-    """Pack every pool of the assignments onto whole nodes (see the module docstring)."""
+def plan_nodes(scenario: Scenario, assignments: Sequence[Assignment], node_types: NodeTypes, *,
+               quick: bool = False) -> NodePlan:
+    """Pack every pool of the assignments onto whole nodes (see the module docstring); `quick` tries
+    one admitted set per pool (out of time)."""
     pools: dict[Pool, PoolNodes] = {}
     groups: list[NodeGroup] = []
     shares: dict[tuple[str, str], list[object]] = {}
     for (name, kind), pods in sorted(pool_groups(scenario, assignments).items()):
         cluster = scenario.cluster(name)
-        packing, admitted = pack_pool(pods, node_types.of(cluster, kind))
+        packing, admitted = pack_pool(pods, node_types.of(cluster, kind), quick=quick)
         pools[(name, kind)] = PoolNodes(cluster, kind, packing, admitted)
         groups.extend(node_groups(name, kind, packing))
         shapes = {g.key: (g.cpu, g.memory_gib) for g in pods}
@@ -161,28 +164,53 @@ def dual_prices(types: Sequence[NodeType], demand: tuple[float, float, float]) -
 
 def node_bound_usd(
     options: Sequence[WorkloadOptions],
+    own_bounds: Mapping[str, float],
     placed: Iterable[str],
     planning: Planning,
     node_types: NodeTypes,
     demand: Mapping[Pool, tuple[float, float, float]],
 ) -> float:
-    """A lower bound on the node-true objective of placing the `placed` workloads (module docstring)."""
-    fleet = tuple(sum(d[i] for d in demand.values()) for i in range(3)) or (1.0, 1.0, 1.0)
-    duals: dict[Pool, tuple[float, float, float]] = {}
+    """A lower bound on the node-true objective of placing the `placed` workloads (module docstring).
+
+    Per workload, the larger of two valid bounds of its cheapest placement on dual prices: the
+    closed-form relaxation on them, and ρ × its own lower bound on fluid prices (`own_bounds`, with
+    every rule of its own), where ρ ≤ 1 is the smallest ratio of dual to fluid cost over all its
+    options — every placement's dual cost is at least ρ × its fluid cost.
+    """
     placed = set(placed)
     total = 0.0
-    for wo in options:
+    for wo, lower in zip(options, dual_options(options, node_types, demand), strict=True):
         if wo.workload.key not in placed or not wo.options:
             continue
         w = wo.workload
-        priced = []
-        for option in wo.options:
-            on_demand = _bound_price(option.cluster, CapacityType.ON_DEMAND, option.on_demand, w, node_types, demand,
-                                     fleet, duals)
-            spot = _bound_price(option.cluster, CapacityType.SPOT, option.spot, w, node_types, demand, fleet, duals)
-            priced.append(replace(option, on_demand=on_demand, spot=spot))
-        total += lower_bound_usd(replace(wo, options=tuple(priced)), planning)
+        ratio = 1.0
+        for option, priced in zip(wo.options, lower.options, strict=True):
+            for fluid_usd, dual_usd in zip(replica_costs(option, w.replicas, w.egress_gb_per_hour, planning.risk_aversion),
+                                           replica_costs(priced, w.replicas, w.egress_gb_per_hour, planning.risk_aversion),
+                                           strict=True):
+                if fluid_usd and dual_usd is not None:
+                    ratio = min(ratio, dual_usd / fluid_usd)
+        total += max(lower_bound_usd(lower, planning), ratio * own_bounds.get(w.key, 0.0))
     return total
+
+
+def dual_options(options: Sequence[WorkloadOptions], node_types: NodeTypes,
+                 demand: Mapping[Pool, tuple[float, float, float]]) -> list[WorkloadOptions]:
+    """The workloads' options with replica prices π·requests (never above the fluid price): the
+    allocation model on these prices bounds every node-true plan from below, with all its rules."""
+    fleet = tuple(sum(d[i] for d in demand.values()) for i in range(3)) or (1.0, 1.0, 1.0)
+    duals: dict[Pool, tuple[float, float, float]] = {}
+    out = []
+    for wo in options:
+        w = wo.workload
+        priced = tuple(replace(option,
+                               on_demand=_bound_price(option.cluster, CapacityType.ON_DEMAND, option.on_demand, w,
+                                                      node_types, demand, fleet, duals),
+                               spot=_bound_price(option.cluster, CapacityType.SPOT, option.spot, w, node_types, demand,
+                                                 fleet, duals))
+                       for option in wo.options)
+        out.append(replace(wo, options=priced))
+    return out
 
 
 def _bound_price(cluster: Cluster, kind: CapacityType, price: ReplicaPrice | None, workload: object,

@@ -230,15 +230,17 @@ def fluid_usd(groups: Sequence[PodGroup], node_type: NodeType) -> float:
     return node_type.hourly_usd * max(cpu / node_type.cpu, memory / node_type.alloc_memory_gib, pods / node_type.pods)
 
 
-def pack_pool(groups: Sequence[PodGroup], types: Sequence[NodeType]) -> tuple[Packing, tuple[NodeType, ...]]:
-    """The cheapest provisioning found for a pool's pods, and the admitted types that give it."""
+def pack_pool(groups: Sequence[PodGroup], types: Sequence[NodeType], *, quick: bool = False
+              ) -> tuple[Packing, tuple[NodeType, ...]]:
+    """The cheapest provisioning found for a pool's pods, and the admitted types that give it
+    (`quick`: only the best-estimated primary, when the time limit has run out)."""
     groups = [g for g in groups if g.count > 0]
     if not groups:
         return Packing(), ()
     shapes = _shapes(groups)
     best: tuple[Packing, tuple[NodeType, ...]] | None = None
     # Large pools pack close to their fluid estimate whichever primary leads: fewer candidates for them.
-    tries = PRIMARY_CANDIDATES if sum(g.count for g in groups) <= LARGE_POOL_PODS else 2
+    tries = 1 if quick else PRIMARY_CANDIDATES if sum(g.count for g in groups) <= LARGE_POOL_PODS else 2
     for admitted in _candidate_sets(shapes, types)[:tries]:
         packing = provision(groups, admitted)
         if packing.pending:  # types for the groups the primary cannot run (another architecture, too big)

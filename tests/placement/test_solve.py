@@ -1,7 +1,9 @@
 """solve() on small scenarios whose optimum is computed by hand.
 
-Prices come from `tests.builders.price_from`: a replica of 1 CPU / 2 GiB costs 0.06 $/h on demand
-and 0.018 $/h on spot (× the region's scale), spot carrying the default 5% interruption risk.
+Prices come from `tests.builders.price_from`: m5.large (2 vCPU, 8 GiB) 0.12 $/h, m5.xlarge 0.24,
+m5.2xlarge 0.48 on demand, spot 30 % of that (× the region's scale). Node-true costs: a 1 CPU / 2 GiB
+pod fits 1 per m5.large (1.73 allocatable cores after kube-reserved 0.07 and daemonsets 0.2), 3 per
+m5.xlarge (3.72) and 7 per m5.2xlarge (7.71): four of them cost one xlarge + one large.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from placement.plan import Plan
 from placement.scenario import Planning
 from placement.solver.solve import solve
 
-OD, SPOT = 0.06, 0.018
 CATALOG = make_catalog(("aws", "eu-west-1", 1.0), ("aws", "eu-central-1", 0.8), ("aws", "us-east-1", 0.5))
 IE = make_cluster("ie", region="eu-west-1", country="IE", lat=53.35, lon=-6.26)
 DE = make_cluster("de", region="eu-central-1", country="DE", lat=50.11, lon=8.68)
@@ -38,8 +39,10 @@ def solved(scenario) -> Plan:
 def test_everything_goes_to_the_cheapest_region_on_demand() -> None:
     plan = solved(make_scenario([IE, DE, US], [make_workload(replicas=4)]))
     assert replicas(plan) == {"us": (4, 0)}
-    assert plan.hourly_usd.compute == pytest.approx(4 * OD * 0.5)
-    assert plan.solver.status == "optimal" and plan.solver.gap <= 1e-4
+    # 3 pods on an m5.xlarge + 1 on an m5.large, at the us scale 0.5: (0.24 + 0.12) × 0.5
+    assert {(n.instance_type, n.count) for n in plan.nodes} == {("m5.xlarge", 1), ("m5.large", 1)}
+    assert plan.hourly_usd.compute == pytest.approx((0.24 + 0.12) * 0.5)
+    assert 0 < plan.solver.bound <= plan.solver.objective and plan.solver.gap < 0.5
 
 
 def test_residency_restricts_clusters() -> None:
@@ -51,8 +54,10 @@ def test_spot_share_and_on_demand_floor() -> None:
     web = make_workload(replicas=4, spot_max_fraction=0.5, min_available=1)
     plan = solved(make_scenario([DE], [web]))
     assert replicas(plan) == {"de": (2, 2)}  # half spot at most; the floor (1) is not binding
-    assert plan.hourly_usd.compute == pytest.approx(0.8 * (2 * OD + 2 * SPOT))
-    assert plan.hourly_usd.risk == pytest.approx(0.05 * 2 * SPOT * 0.8)
+    # two on-demand pods: one m5.xlarge or two m5.large (0.24 either way); two spot pods: 0.072 (× 0.8)
+    assert plan.hourly_usd.compute == pytest.approx(0.8 * (0.24 + 0.072))
+    # risk on the fluid spot replica price: the m5.2xlarge's 7.71 allocatable cores, 1 core per replica
+    assert plan.hourly_usd.risk == pytest.approx(0.05 * 2 * 0.8 * 0.144 / 7.71, rel=1e-3)
 
 
 def test_floor_binds_when_spot_could_take_more() -> None:
@@ -124,15 +129,17 @@ def test_residency_and_latency_together_name_the_nearest_cluster() -> None:
 def test_savings_against_todays_placement() -> None:
     web = make_workload(replicas=4, current={"ie": (4, 0)})
     plan = solved(make_scenario([IE, US], [web]))
-    assert plan.hourly_usd.before == pytest.approx(4 * OD)
+    assert plan.hourly_usd.before == pytest.approx(0.24 + 0.12)  # today's 4 pods on the same node model
     assert plan.savings() == pytest.approx(0.5)
+    assert "today's replicas" in plan.before_basis
 
 
 def test_bound_never_exceeds_objective_and_gap_is_reported() -> None:
     plan = solved(make_scenario([IE, DE, US], [make_workload(f"w{i}", replicas=3 + i, min_clusters=2)
                                                for i in range(5)]))
-    assert plan.solver.bound <= plan.solver.objective + 1e-9
-    assert 0 <= plan.solver.gap <= 1e-3 and math.isfinite(plan.solver.seconds)
+    assert 0 < plan.solver.bound <= plan.solver.objective + 1e-9
+    assert plan.solver.gap == pytest.approx((plan.solver.objective - plan.solver.bound) / plan.solver.objective)
+    assert math.isfinite(plan.solver.seconds)
 
 
 def test_cli_exit_3_names_the_rule_and_plans_the_rest(capsys: pytest.CaptureFixture[str]) -> None:
