@@ -155,9 +155,9 @@ def parse_event(spec: str) -> Any:
 def render_table(rows: list[dict[str, Any]], title: str) -> str:
     import io
 
-    from rich.console import Console
     from rich.table import Table
 
+    from placement.report.console import plain_console
     from placement.simulate import TABLE_COLUMNS, format_rows
 
     buffer = io.StringIO()
@@ -166,7 +166,7 @@ def render_table(rows: list[dict[str, Any]], title: str) -> str:
         table.add_column(column, justify="left" if i == 0 else "right")
     for row in format_rows(rows):
         table.add_row(*row)
-    Console(file=buffer, width=140).print(table)
+    plain_console(buffer, width=140).print(table)
     return buffer.getvalue()
 
 
@@ -176,13 +176,14 @@ def _progress(total: int) -> Any:
         return nullcontext(None)
     from contextlib import contextmanager
 
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from placement.report.console import plain_console
 
     @contextmanager
     def bar() -> Any:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=Console(stderr=True), transient=True) as progress:  # fmt: skip
+        with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=plain_console(stderr=True), transient=True) as progress:  # fmt: skip
             task = progress.add_task("simulating", total=total)
 
             def tick(strategy: str, hour: int) -> None:

@@ -142,11 +142,12 @@ def to_json(comparison: Any, applied: list[str]) -> dict[str, Any]:
 def to_table(comparison: Any, applied: list[str], name: str) -> str:
     import io
 
-    from rich.console import Console
     from rich.table import Table
 
+    from placement.report.console import plain_console
+
     buffer = io.StringIO()
-    console = Console(file=buffer, width=120)
+    console = plain_console(buffer, width=120)
     console.print(f"what-if on {name}: {'; '.join(applied)}")
     console.print(f"$/h before {comparison.before_hourly_usd:,.4f} → after {comparison.after_hourly_usd:,.4f} "
                   f"({100 * comparison.delta_fraction:+.1f}%)")
