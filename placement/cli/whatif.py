@@ -16,7 +16,7 @@ import re
 import sys
 from typing import Any
 
-from placement.cli.flags import add_output_flag, add_prices_flag, add_scenario_flag, load_from_args
+from placement.cli.flags import add_output_flag, add_prices_flag, add_scenario_flag, add_solver_flags, load_from_args, time_limit_problem
 from placement.errors import PlacementError
 
 _PERCENT = re.compile(r"^([+-]?\d+(?:\.\d+)?)%$")
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--residency", action="append", default=[], metavar="GLOB=CODES",
                         help="new residency rule, e.g. 'payments/*=DE' or 'shop/*=EU,CH' ('=any' removes it)")
     add_prices_flag(parser)
-    parser.add_argument("--time-limit", type=float, metavar="S", default=10.0, help="solver time limit per plan (10 s)")
+    add_solver_flags(parser, time_limit_help="solver time limit per plan (10 s)", time_limit_default_s=10.0)
     add_output_flag(parser, ("table", "json"))
     parser.set_defaults(func=run)
 
@@ -48,11 +48,14 @@ def run(args: argparse.Namespace) -> int:
 
     if not (args.shock or args.outage or args.traffic or args.residency):
         raise PlacementError("nothing to compare: give at least one of --shock, --outage, --traffic, --residency")
+    problem = time_limit_problem(args)
+    if problem:
+        raise PlacementError(problem)
     scenario = load_from_args(args)
     catalog = catalog_for(scenario, source=args.prices).catalog
     changed, changed_catalog, applied = apply_specs(scenario, catalog, args)
-    before = whatif.plan(scenario, catalog, time_limit_s=args.time_limit)
-    after = whatif.plan(changed, changed_catalog, time_limit_s=args.time_limit)
+    before = whatif.plan(scenario, catalog, time_limit_s=args.time_limit, backend=args.backend)
+    after = whatif.plan(changed, changed_catalog, time_limit_s=args.time_limit, backend=args.backend)
     comparison = whatif.compare(before, after)
     if args.output == "json":
         sys.stdout.write(json.dumps(to_json(comparison, applied), indent=1) + "\n")
