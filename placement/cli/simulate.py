@@ -140,7 +140,13 @@ def _prices(args: argparse.Namespace, catalog: Any) -> Any:
     path = Path(args.prices)
     if not path.is_file():
         raise PlacementError(f"--prices {args.prices!r}: not constant, synthetic or an existing CSV file")
-    frame = pd.read_csv(path)
+    try:
+        frame = pd.read_csv(path)
+    except UnicodeDecodeError as error:
+        raise PlacementError(f"--prices {args.prices!r}: not UTF-8 text (byte {error.start}); save the CSV as UTF-8") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise PlacementError(f"--prices {args.prices!r}: not a readable CSV ({error}); needs columns "
+                             f"{', '.join(sim.FRAME_COLUMNS)}") from None
     if "time" not in frame.columns or frame.empty:
         raise PlacementError(f"--prices {args.prices!r}: needs columns {', '.join(sim.FRAME_COLUMNS)}")
     try:

@@ -7,7 +7,7 @@ naming the field path, the bad value and the fix ("did you mean …" for names).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from placement.geo.egress import apply_egress_overrides
 from placement.load.fields import FieldReader, did_you_mean
 from placement.load.price_settings import read_egress, read_interruption_rates, read_spot_advisor
 from placement.load.quantity import parse_cpu
+from placement.load.yaml_doc import load_yaml
 from placement.scenario import (
     API_VERSION,
     AUTOSCALERS,
@@ -56,7 +57,11 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raises `InvalidScenario` listing every problem."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidScenario(str(path), [_file_problem(f"not UTF-8 text (byte {error.start}): save the file as UTF-8")]) from None
+    except IsADirectoryError:
+        raise InvalidScenario(str(path), [_file_problem("is a directory: give the scenario YAML file")]) from None
     except FileNotFoundError:
         raise InvalidScenario(str(path), [_file_problem("file not found: check the path or omit --scenario for the demo")]) from None
     except OSError as error:
@@ -67,18 +72,23 @@ def load_scenario(path: str | Path) -> Scenario:
 def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
     """Validate scenario YAML text and build the `Scenario`."""
     try:
-        document = yaml.safe_load(text)
+        document, yaml_problems = load_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         what = getattr(error, "problem", None) or "not valid YAML"
         raise InvalidScenario(source, [_file_problem(f"malformed YAML at {where}: {what}")]) from None
-    return build_scenario(document, source=source, base_dir=base_dir)
+    return build_scenario(document, source=source, base_dir=base_dir, yaml_problems=yaml_problems)
 
 
-def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
-    """Validate an already-parsed scenario document (a mapping) and build the `Scenario`."""
+def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Path | None = None,
+                   yaml_problems: Sequence[Problem] = ()) -> Scenario:
+    """Validate an already-parsed scenario document (a mapping) and build the `Scenario`.
+
+    `yaml_problems` (from `load_yaml`: duplicate keys, bare yes/no) are reported with the rest.
+    """
     reader = FieldReader()
+    reader.problems.extend(yaml_problems)
     top = reader.mapping(document, "(document)", required=True)
     if top:
         reader.known_keys(top, "", _TOP_KEYS)
