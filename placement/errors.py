@@ -48,6 +48,12 @@ class InvalidPlan(PlacementError):
     """A plan file is malformed or does not belong to the scenario it is checked against."""
 
 
+class OutputError(PlacementError):
+    """Files could not be written where the user asked (a folder not writable, a full disk)."""
+
+    exit_code = 4
+
+
 class ApplyError(PlacementError):
     """A change could not be applied to a cluster; nothing is left half-changed."""
 
