@@ -23,6 +23,7 @@ from placement.load.quantity import parse_cpu
 from placement.load.yaml_doc import load_yaml
 from placement.scenario import (
     API_VERSION,
+    AUTOSCALER_CLOUDS,
     AUTOSCALERS,
     DEFAULT_MAX_PODS_PER_NODE,
     PRICE_SOURCES,
@@ -32,6 +33,8 @@ from placement.scenario import (
     Scenario,
     UserRegion,
     Workload,
+    autoscalers_for,
+    default_autoscaler,
 )
 
 BUILTIN_CLOUDS = ("aws", "gcp", "azure")
@@ -292,9 +295,7 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
             else:
                 names = [r.name for r in region_table.regions_of(cloud)] + sorted(custom.get(cloud, ()))
                 reader.problem(f"{path}.region", region, f"unknown {cloud} region" + did_you_mean(region, names))
-        autoscaler = data.get("autoscaler", "karpenter/v1")
-        if autoscaler not in AUTOSCALERS:
-            reader.problem(f"{path}.autoscaler", autoscaler, "unknown autoscaler" + did_you_mean(str(autoscaler), AUTOSCALERS))
+        autoscaler = _autoscaler(reader, data, path, cloud)
         capacity = reader.mapping(data.get("capacity"), f"{path}.capacity")
         reader.known_keys(capacity, f"{path}.capacity", ("cpu",))
         capacity_cpu = None
@@ -314,11 +315,29 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
             clusters.append(Cluster(
                 name=name, cloud=cloud, region=region, country=country, lat=lat, lon=lon,
                 context=context if isinstance(context, str) else None,
-                autoscaler=autoscaler if autoscaler in AUTOSCALERS else "none",
+                autoscaler=autoscaler,
                 capacity_cpu=capacity_cpu, instance_families=families,
                 max_pods_per_node=int(max_pods or DEFAULT_MAX_PODS_PER_NODE),
             ))
     return clusters
+
+
+def _autoscaler(reader: FieldReader, data: Mapping[str, Any], path: str, cloud: str | None) -> str:
+    """The cluster's autoscaler: declared, or the cloud's default; one that does not run on the cloud is a problem."""
+    declared = data.get("autoscaler")
+    if declared is None:
+        return default_autoscaler(cloud or "")
+    if declared not in AUTOSCALERS:
+        reader.problem(f"{path}.autoscaler", declared, "unknown autoscaler" + did_you_mean(str(declared), AUTOSCALERS))
+        return "none"
+    if cloud is not None and declared not in autoscalers_for(cloud):
+        clouds = AUTOSCALER_CLOUDS[declared] or ()
+        where = cloud if cloud in BUILTIN_CLOUDS else f"the custom cloud {cloud}"
+        reader.problem(f"{path}.autoscaler", declared,
+                       f"{declared} does not run on {where} (it runs on {' and '.join(clouds)}); "
+                       f"use one of: {', '.join(autoscalers_for(cloud))}")
+        return "none"
+    return str(declared)
 
 
 def _latency(
