@@ -18,6 +18,7 @@ from placement.errors import InvalidScenario, Problem, missing
 from placement.geo import regions as region_table
 from placement.geo.egress import apply_egress_overrides
 from placement.load.fields import FieldReader, did_you_mean
+from placement.load.k8s_names import LABEL_MAX, subdomain_problem
 from placement.load.price_settings import read_egress, read_interruption_rates, read_spot_advisor
 from placement.load.quantity import parse_cpu
 from placement.load.yaml_doc import load_yaml
@@ -271,6 +272,10 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
             continue
         reader.known_keys(data, path, _CLUSTER_KEYS)
         name = reader.string(data, "name", path)
+        if name is not None and (problem := subdomain_problem(name, what="cluster name (it names a folder and "
+                                                              "label values)", max_length=LABEL_MAX)):
+            reader.problem(f"{path}.name", name, problem)
+            name = None
         cloud = reader.string(data, "cloud", path)
         region = reader.string(data, "region", path)
         country = _country(reader, data, path)

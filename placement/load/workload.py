@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from placement.errors import missing
 from placement.geo import jurisdictions
 from placement.load.fields import FieldReader, did_you_mean
+from placement.load.k8s_names import label_problem, subdomain_problem
 from placement.load.quantity import parse_cpu, parse_memory_gib
 from placement.scenario import DemandSpec, Replicas, Workload
 from pricing.offer import ARCHITECTURES
@@ -18,8 +18,6 @@ WORKLOAD_KEYS = (
     "minAvailable", "minClusters", "current", "egressGbPerHour", "architectures",
 )
 DEMAND_KEYS = ("replicas", "series", "promql", "prometheus", "perReplica", "headroom")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 _SHARE_TOLERANCE = 1e-6
 
 
@@ -43,11 +41,13 @@ def read_workload(
         return None
     reader.known_keys(data, path, WORKLOAD_KEYS)
     name = reader.string(data, "name", path)
-    if name is not None and not _DNS_SUBDOMAIN.match(name):
-        reader.problem(f"{path}.name", name, "must be a Kubernetes name (lowercase letters, digits, '-', '.')")
+    if name is not None and (problem := subdomain_problem(name, what="Kubernetes Deployment name")):
+        reader.problem(f"{path}.name", name, problem)
+        name = None
     namespace = reader.string(data, "namespace", path, default="default")
-    if namespace is not None and not _DNS_LABEL.match(namespace):
-        reader.problem(f"{path}.namespace", namespace, "must be a Kubernetes namespace name (lowercase, digits, '-')")
+    if namespace is not None and (problem := label_problem(namespace, what="Kubernetes namespace name")):
+        reader.problem(f"{path}.namespace", namespace, problem)
+        namespace = None
     resources = reader.mapping(data.get("resources"), f"{path}.resources", required=True)
     reader.known_keys(resources, f"{path}.resources", ("cpu", "memory"))
     cpu = reader.quantity(resources, "cpu", f"{path}.resources", parse_cpu, example="500m") if resources else None
