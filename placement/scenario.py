@@ -146,6 +146,7 @@ class DemandSpec:
     replicas_by_slot: tuple[int, ...] = ()  # forecast replicas per slot (empty for fixed `replicas`)
     slot_start: datetime | None = None  # start of the first forecast slot (UTC)
     slot_seconds: int = 0
+    warning: str = ""  # e.g. a forecast from a series that ended before now; the plan repeats it
 
 
 @dataclass(frozen=True, slots=True)

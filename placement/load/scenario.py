@@ -14,9 +14,11 @@ from typing import Any
 
 import yaml
 
-from placement.errors import InvalidScenario, Problem, missing
+from placement.errors import InvalidScenario, Problem, ServiceFailed, missing
+from placement.geo import jurisdictions
 from placement.geo import regions as region_table
 from placement.geo.egress import apply_egress_overrides
+from placement.load import limits
 from placement.load.fields import FieldReader, did_you_mean
 from placement.load.k8s_names import LABEL_MAX, subdomain_problem
 from placement.load.price_settings import read_egress, read_interruption_rates, read_spot_advisor
@@ -107,12 +109,14 @@ def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Pa
 
     planning = _planning(reader, reader.mapping(spec.get("planning"), "spec.planning"))
     prices, custom_regions = _prices(reader, reader.mapping(spec.get("prices"), "spec.prices"), base_dir)
-    users = _user_regions(reader, reader.sequence(spec.get("userRegions"), "spec.userRegions"))
+    raw_users = reader.sequence(spec.get("userRegions"), "spec.userRegions")
+    users = _user_regions(reader, raw_users)
     raw_clusters = reader.sequence(spec.get("clusters"), "spec.clusters", required=True)
     clusters = _clusters(reader, raw_clusters, custom_regions)
-    user_names = [u.name for u in users]
-    # Names as declared (even of clusters with other problems), so one mistake is reported once.
-    cluster_names = [c["name"] for c in raw_clusters if isinstance(c, Mapping) and isinstance(c.get("name"), str)]
+    # Names as declared (even of user regions and clusters with other problems), so one mistake is
+    # reported once, not again as "unknown user region" wherever the name is used.
+    user_names = _declared_names(raw_users)
+    cluster_names = _declared_names(raw_clusters)
     matrix = _latency(reader, reader.mapping(spec.get("latency"), "spec.latency"), user_names, cluster_names)
     workloads = _workloads(
         reader, reader.sequence(spec.get("workloads"), "spec.workloads", required=True), user_names, cluster_names,
@@ -121,6 +125,8 @@ def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Pa
     _check_locations(reader, users, clusters, workloads, matrix)
     if reader.problems:
         raise InvalidScenario(source, reader.problems)
+    if reader.failures:
+        raise ServiceFailed(source, reader.failures)
     return apply_egress_overrides(Scenario(
         name=name,
         clusters=tuple(clusters),
@@ -131,6 +137,10 @@ def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Pa
         prices=prices,
         base_dir=base_dir,
     ))
+
+
+def _declared_names(items: Sequence[Any]) -> list[str]:
+    return [item["name"] for item in items if isinstance(item, Mapping) and isinstance(item.get("name"), str)]
 
 
 def _file_problem(message: str) -> Problem:
@@ -144,15 +154,17 @@ def _planning(reader: FieldReader, data: Mapping[str, Any]) -> Planning:
     quantile = reader.number(data, "quantile", path, default=default.quantile, minimum=0.0, maximum=1.0,
                              exclusive_minimum=True, hint="(a demand quantile such as 0.95)")
     limit = reader.number(data, "timeLimitSeconds", path, default=default.time_limit_s, minimum=0.0,
-                          exclusive_minimum=True, hint="(seconds)")
-    max_moves = reader.integer(data, "maxMoves", path, default=None, minimum=0)
-    risk = reader.number(data, "riskAversion", path, default=default.risk_aversion, minimum=0.0)
-    overhead = reader.number(data, "overheadFactor", path, default=default.overhead_factor, minimum=1.0)
+                          exclusive_minimum=True, maximum=limits.MAX_TIME_LIMIT_S, hint="(seconds)")
+    max_moves = reader.integer(data, "maxMoves", path, default=None, minimum=0, maximum=limits.MAX_MOVES)
+    risk = reader.number(data, "riskAversion", path, default=default.risk_aversion, minimum=0.0,
+                         maximum=limits.MAX_RISK_AVERSION)
+    overhead = reader.number(data, "overheadFactor", path, default=default.overhead_factor, minimum=1.0,
+                             maximum=limits.MAX_OVERHEAD_FACTOR)
     slots = reader.integer(data, "slots", path, default=None, minimum=1)
     if slots is not None and slots > MAX_SLOTS:
         reader.problem(f"{path}.slots", slots, f"must be at most {MAX_SLOTS} hourly slots (one week)")
         slots = None
-    max_moves_per_slot = reader.integer(data, "maxMovesPerSlot", path, default=None, minimum=0)
+    max_moves_per_slot = reader.integer(data, "maxMovesPerSlot", path, default=None, minimum=0, maximum=limits.MAX_MOVES)
     return Planning(
         quantile=quantile or default.quantile,
         time_limit_s=limit or default.time_limit_s,
@@ -255,8 +267,13 @@ def _country(reader: FieldReader, data: Mapping[str, Any], path: str) -> str | N
     value = data.get("country")
     if value is None:
         return None
-    if not isinstance(value, str) or not _COUNTRY.match(value):
+    if not isinstance(value, str) or not _COUNTRY.match(value.upper()):
         reader.problem(f"{path}.country", value, "must be an ISO 3166 alpha-2 code such as DE or US")
+        return None
+    if value not in jurisdictions.ISO_COUNTRIES:
+        hint = (f'; write it in capitals: "{value.upper()}"' if value.upper() in jurisdictions.ISO_COUNTRIES
+                else " (write an assigned ISO 3166-1 alpha-2 code such as DE, GB or US)")
+        reader.problem(f"{path}.country", value, "is not an assigned ISO 3166-1 alpha-2 country code" + hint)
         return None
     return value
 
@@ -305,7 +322,8 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
         reader.known_keys(capacity, f"{path}.capacity", ("cpu",))
         capacity_cpu = None
         if capacity.get("cpu") is not None:
-            capacity_cpu = reader.quantity(capacity, "cpu", f"{path}.capacity", parse_cpu, example="400 or 1500m")
+            capacity_cpu = reader.quantity(capacity, "cpu", f"{path}.capacity", parse_cpu, example="400 or 1500m",
+                                           maximum=limits.MAX_CLUSTER_CPU, unit=" cores")
         families_raw = data.get("instanceFamilies")
         families: tuple[str, ...] | None = None
         if families_raw is not None:
@@ -314,7 +332,8 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
                 reader.problem(f"{path}.instanceFamilies", families_raw, "must be a list of family names such as [m7i, c7i]")
             else:
                 families = tuple(seq)
-        max_pods = reader.integer(data, "maxPodsPerNode", path, default=DEFAULT_MAX_PODS_PER_NODE, minimum=1)
+        max_pods = reader.integer(data, "maxPodsPerNode", path, default=DEFAULT_MAX_PODS_PER_NODE, minimum=1,
+                                  maximum=limits.MAX_PODS_PER_NODE)
         context = data.get("context")
         if name and cloud and region and country:
             clusters.append(Cluster(
@@ -361,7 +380,7 @@ def _latency(
             if cluster not in cluster_names:
                 reader.problem(f"{path}.{cluster}", cluster, "unknown cluster" + did_you_mean(str(cluster), cluster_names))
                 continue
-            ms = reader.number(row, cluster, path, minimum=0.0, hint="(milliseconds of RTT)")
+            ms = reader.number(row, cluster, path, minimum=0.0, maximum=limits.MAX_LATENCY_MS, hint="(milliseconds of RTT)")
             if ms is not None:
                 result.setdefault(user, {})[cluster] = ms
     return result
