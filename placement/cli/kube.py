@@ -229,6 +229,8 @@ def _read_plan(path: Path) -> Any:
 
     try:
         return Plan.from_json(json.loads(path.read_bytes().decode("utf-8-sig")))
+    except InvalidPlan as error:
+        raise InvalidPlan(f"{path}: {error}") from None
     except FileNotFoundError:
         raise InvalidPlan(f"{path}: file not found; write one with `placement plan -o json > {path}`") from None
     except OSError as error:

@@ -42,7 +42,10 @@ def run(args: argparse.Namespace) -> int:
             data = yaml.safe_load(text)
         except yaml.YAMLError:
             raise InvalidPlan(f"{args.plan} is neither JSON nor YAML: write it with `placement plan -o json`") from None
-    plan = Plan.from_json(data)
+    try:
+        plan = Plan.from_json(data)
+    except InvalidPlan as error:
+        raise InvalidPlan(f"plan {args.plan}: {error}") from None
     scenario = load_from_args(args)
     violations = check(plan, scenario, catalog_for(scenario, source=args.prices).catalog)
     if not violations:

@@ -14,6 +14,8 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from placement.cli.flags import add_output_flag, add_prices_flag, add_scenario_flag, add_solver_flags, load_from_args, time_limit_problem
@@ -65,30 +67,45 @@ def run(args: argparse.Namespace) -> int:
 
 
 def apply_specs(scenario: Any, catalog: Any, args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
-    """Apply every --traffic, --residency, --outage and --shock, in that order."""
+    """Apply every --traffic, --residency, --outage and --shock, in that order; an error names its flag."""
     from placement.simulate import whatif
+
     applied: list[str] = []
     for spec in args.traffic:
-        factor, glob = parse_traffic(spec)
-        scenario = whatif.traffic_multiplier(scenario, factor, workloads=None if glob is None else [glob])
+        with _flag("--traffic", spec):
+            factor, glob = parse_traffic(spec)
+            scenario = whatif.traffic_multiplier(scenario, factor, workloads=None if glob is None else [glob])
         applied.append(f"traffic {spec}")
     for spec in args.residency:
-        glob, codes = parse_residency(spec)
-        scenario = whatif.residency_change(scenario, codes, workloads=[glob])
+        with _flag("--residency", spec):
+            glob, codes = parse_residency(spec)
+            scenario = whatif.residency_change(scenario, codes, workloads=[glob])
         applied.append(f"residency {spec}")
     for spec in args.outage:
-        names = {c.name for c in scenario.clusters}
-        if spec in names:
-            scenario = whatif.outage(scenario, clusters=[spec])
-        else:
-            cloud, _, region = spec.partition(":")
-            scenario = whatif.outage(scenario, cloud=cloud, region=region or None)
+        with _flag("--outage", spec):
+            if spec in {c.name for c in scenario.clusters}:
+                scenario = whatif.outage(scenario, clusters=[spec])
+            else:
+                cloud, _, region = spec.partition(":")
+                scenario = whatif.outage(scenario, cloud=cloud, region=region or None)
         applied.append(f"outage {spec}")
     for spec in args.shock:
-        percent, selector = parse_shock(spec)
-        catalog = whatif.price_shock(catalog, percent, **selector)
+        with _flag("--shock", spec):
+            percent, selector = parse_shock(spec)
+            catalog = whatif.price_shock(catalog, percent, **selector)
         applied.append(f"shock {spec}")
     return scenario, catalog, applied
+
+
+@contextmanager
+def _flag(flag: str, spec: str) -> Iterator[None]:
+    """Name the flag and its value in an error from the transform it asked for."""
+    try:
+        yield
+    except PlacementError as error:
+        if str(error).startswith(flag):
+            raise
+        raise PlacementError(f"{flag} {spec!r}: {error}") from None
 
 
 def parse_shock(spec: str) -> tuple[float, dict[str, str]]:
