@@ -44,10 +44,10 @@ def demand_from_series(
     id is its file stem).
     """
     if isinstance(source, pd.DataFrame):
-        frame, label = validate_frame(source), "series frame"
+        frame, label, own = validate_frame(source), "series frame", None
     else:
-        frame, label = load_csv(source), f"series file {Path(source).name}"
-    frame = _select(frame, workload, label)
+        frame, label, own = load_csv(source), f"series file {Path(source).name}", Path(source).stem
+    frame = _select(frame, workload, label, own_name=own)
     model = forecaster or Forecaster(freq=freq, horizon=horizon, quantiles=(0.5, quantile), events=events)
     demands = to_demand(model.fit(frame).predict(horizon), quantile, per_replica, headroom, alias=model.alias, label=label)
     return _keyed(demands, workload)
@@ -89,13 +89,22 @@ def demand_from_prometheus(
     return _keyed(demands, workload)
 
 
-def _select(frame: pd.DataFrame, workload: str | None, label: str) -> pd.DataFrame:
+def _select(frame: pd.DataFrame, workload: str | None, label: str, *, own_name: str | None = None) -> pd.DataFrame:
+    """The rows of `workload`'s series: the one named after it, or the only one there is.
+
+    With `own_name` (a file's stem: the id a `timestamp,value` file gets), a file's only series that
+    is explicitly named for *another* workload is refused rather than used as this one's.
+    """
     if workload is None:
         return frame
     ids = frame[UNIQUE_ID].unique()
     if workload in ids:
         return frame[frame[UNIQUE_ID] == workload]
     if len(ids) == 1:
+        only = str(ids[0])
+        if own_name is not None and only not in (own_name, workload.rpartition("/")[2]):
+            raise ForecastError(f"{label} holds one series, {only!r}, named for something other than {workload!r}: "
+                                f"name it {workload} (unique_id) or point this workload at its own series")
         return frame.assign(**{UNIQUE_ID: workload})
     raise ForecastError(f"{label} has no series {workload!r} (it has {sorted(map(str, ids))[:10]}); name one of them")
 

@@ -44,8 +44,26 @@ class InvalidScenario(PlacementError):
         super().__init__(f"{source}: {len(self.problems)} {noun}\n{lines}")
 
 
+class ServiceFailed(PlacementError):
+    """A service the scenario reads from (Prometheus) failed while the scenario itself is valid."""
+
+    exit_code = 4
+
+    def __init__(self, source: str, failures: Sequence[Problem]) -> None:
+        self.source = source
+        self.failures = tuple(failures)
+        lines = "\n".join(f"  {p}" for p in self.failures)
+        super().__init__(f"{source}: {len(self.failures)} service failure(s) while loading\n{lines}")
+
+
 class InvalidPlan(PlacementError):
     """A plan file is malformed or does not belong to the scenario it is checked against."""
+
+
+class OutputError(PlacementError):
+    """Files could not be written where the user asked (a folder not writable, a full disk)."""
+
+    exit_code = 4
 
 
 class ApplyError(PlacementError):

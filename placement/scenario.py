@@ -18,6 +18,29 @@ from pricing.nodes import DEFAULT_DAEMONSET, DaemonsetOverhead
 API_VERSION = "placement.dev/v1alpha1"
 
 AUTOSCALERS = ("karpenter/v1", "karpenter/v1beta1", "karpenter/v1alpha5", "gke", "aks", "none")
+#: The clouds each autoscaler runs on (None: any). Karpenter has providers for AWS and for Azure
+#: (karpenter-provider-azure, from NodePool v1beta1 on; it never served the v1alpha5 Provisioner);
+#: `gke` is GKE's cluster autoscaler, `aks` AKS's. A custom cloud has no node labels placement knows,
+#: so only `none` (placement sets replicas and scheduling; nodes are provisioned some other way).
+AUTOSCALER_CLOUDS: Mapping[str, tuple[str, ...] | None] = {
+    "karpenter/v1": ("aws", "azure"),
+    "karpenter/v1beta1": ("aws", "azure"),
+    "karpenter/v1alpha5": ("aws",),
+    "gke": ("gcp",),
+    "aks": ("azure",),
+    "none": None,
+}
+#: The autoscaler a cluster has when it does not say (a custom cloud: `none`).
+DEFAULT_AUTOSCALERS: Mapping[str, str] = {"aws": "karpenter/v1", "azure": "karpenter/v1", "gcp": "gke"}
+
+
+def autoscalers_for(cloud: str) -> tuple[str, ...]:
+    """The autoscalers a cluster in `cloud` may declare."""
+    return tuple(a for a, clouds in AUTOSCALER_CLOUDS.items() if clouds is None or cloud in clouds)
+
+
+def default_autoscaler(cloud: str) -> str:
+    return DEFAULT_AUTOSCALERS.get(cloud, "none")
 PRICE_SOURCES = ("embedded", "cache", "live", "file")
 #: kubelet's default `maxPods`, for clouds without a platform default of their own. Unset
 #: `maxPodsPerNode` means each platform's default (`pricing.nodes.max_pods`: AWS's ENI limit per
@@ -135,6 +158,7 @@ class DemandSpec:
     def needs_forecast(self) -> bool:
         """A traffic series or query that `placement.load.demand.resolve_demand` has not sized yet."""
         return (self.series is not None or self.promql is not None) and not self.source
+    warning: str = ""  # e.g. a forecast from a series that ended before now; the plan repeats it
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,7 +96,7 @@ def save_catalog(catalog: Catalog, path: Path) -> None:
 def read_catalog(path: Path) -> Catalog:
     """The catalog at `path`; `CatalogUnavailable` (saying how to fix it) when missing or unreadable."""
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except FileNotFoundError as error:
         raise CatalogUnavailable(
             f"no cached price catalog at {path}: run `placement prices refresh`, or plan with "
@@ -105,7 +105,7 @@ def read_catalog(path: Path) -> Catalog:
     except OSError as error:
         raise CatalogUnavailable(f"cannot read the price catalog {path}: {error}") from error
     try:
-        return Catalog.from_json(json.loads(text))
+        return Catalog.from_json(json.loads(raw.decode("utf-8")))
     except CatalogUnavailable:
         raise
     except (ValueError, KeyError, TypeError) as error:

@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from forecasting.errors import ForecastError
     from placement.errors import PlacementError
     from pricing.errors import PricingError
 
@@ -56,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PricingError as error:
         print(f"error: {error}", file=sys.stderr)
         code = getattr(error, "exit_code", ExitCode.ENVIRONMENT)
+    except ForecastError as error:
+        print(f"error: {error}", file=sys.stderr)
+        code = getattr(error, "exit_code", ExitCode.INVALID)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         code = ExitCode.INTERRUPTED

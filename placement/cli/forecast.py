@@ -210,8 +210,9 @@ def _write_json(payload: dict[str, Any]) -> None:
 
 
 def _table(title: str, rows: list[dict[str, Any]]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from placement.report.console import plain_console
 
     table = Table(title=title)
     columns = list(rows[0]) if rows else []
@@ -220,4 +221,4 @@ def _table(title: str, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         table.add_row(*("" if row[c] is None else f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c])
                         for c in columns))  # fmt: skip
-    Console(width=200).print(table)
+    plain_console(width=200).print(table)

@@ -143,9 +143,12 @@ def run_export(args: argparse.Namespace) -> int:
     from placement.kube.scenario_export import build, read_fleet, scenario_document
     from placement.scenario import Cluster
 
-    base = yaml.safe_load(args.scenario.read_text()) if args.scenario else None
-    if base is not None:
-        scenario = load_from_args(args)
+    base = None
+    if args.scenario is not None:
+        from placement.load.yaml_doc import load_yaml
+
+        scenario = load_from_args(args)  # every problem of the file at once, before any cluster is contacted
+        base = load_yaml(args.scenario.read_bytes().decode("utf-8-sig"))[0]
         apis = _connect(scenario, args)
         contexts = {c.name: c.context for c in scenario.clusters}
     else:
@@ -225,8 +228,12 @@ def _read_plan(path: Path) -> Any:
     from placement.plan import Plan
 
     try:
-        return Plan.from_json(json.loads(path.read_text()))
+        return Plan.from_json(json.loads(path.read_bytes().decode("utf-8-sig")))
+    except InvalidPlan as error:
+        raise InvalidPlan(f"{path}: {error}") from None
     except FileNotFoundError:
         raise InvalidPlan(f"{path}: file not found; write one with `placement plan -o json > {path}`") from None
+    except OSError as error:
+        raise InvalidPlan(f"{path}: cannot read the plan ({error.strerror or error})") from None
     except ValueError as error:
         raise InvalidPlan(f"{path}: not JSON ({error}); write one with `placement plan -o json`") from None

@@ -74,6 +74,6 @@ def _progress(message: str):
     """A spinner on stderr while the solver runs, only for people (a TTY)."""
     if not sys.stderr.isatty():
         return nullcontext()
-    from rich.console import Console
+    from placement.report.console import plain_console
 
-    return Console(stderr=True).status(message)
+    return plain_console(stderr=True).status(message)

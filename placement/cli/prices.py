@@ -23,6 +23,7 @@ from placement.cli import prices_diff, prices_refresh
 from placement.cli.flags import add_output_flag
 from placement.cli.prices_refresh import add_cache_dir_flag
 from placement.errors import PlacementError
+from placement.report.console import plain_console
 from pricing.catalog import Catalog, offer_to_row
 from pricing.offer import CapacityType, Offer
 from pricing.provenance import derivation
@@ -211,7 +212,6 @@ def json_document(catalog: Catalog) -> dict[str, object]:
 
 def table_text(catalog: Catalog, *, limit: int, color: bool) -> str:
     """A rich table of (at most `limit`, 0 = all) offers, with a footer saying what was left out."""
-    from rich.console import Console
     from rich.table import Table
 
     rows = catalog.offers if limit == 0 else catalog.offers[:limit]
@@ -229,7 +229,7 @@ def table_text(catalog: Catalog, *, limit: int, color: bool) -> str:
         )
     buffer = io.StringIO()
     width = shutil.get_terminal_size((200, 24)).columns if color else 200
-    console = Console(file=buffer, width=width, force_terminal=color, color_system="auto" if color else None)
+    console = plain_console(buffer, width=width, color=color)
     if catalog.offers:
         console.print(table)
     else:

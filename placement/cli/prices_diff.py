@@ -67,7 +67,13 @@ def load_any(spec: str, cache_dir: Path | None) -> Catalog:
         from pricing.pricefile import load_price_file
 
         return load_price_file(path)
-    return read_catalog(path)
+    from pricing.errors import CatalogUnavailable
+
+    try:
+        return read_catalog(path)
+    except CatalogUnavailable as error:  # a file the user named is input (exit 2), not the environment
+        raise PlacementError(f"{spec}: not a price catalog ({error}); give a catalog JSON (the cache file or "
+                             "`placement prices show -o json`), a price-file CSV (.csv), `embedded` or `cache`") from None
 
 
 def _as_json(diff: CatalogDiff) -> dict[str, object]:

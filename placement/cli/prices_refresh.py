@@ -113,13 +113,14 @@ class RichProgress:
         self._task: Any = None
 
     def start(self, total: int) -> None:
-        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        console = self._console or Console(stderr=True)
+        from placement.report.console import plain_console
+
+        console = self._console or plain_console(stderr=True)
         self._bar = Progress(
-            TextColumn("[bold]prices[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TextColumn("{task.description}"), console=console, transient=self._transient,
+            TextColumn("prices", style="bold"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("{task.description}", markup=False), console=console, transient=self._transient,
         )
         self._bar.start()
         self._task = self._bar.add_task("starting", total=total)

@@ -1,7 +1,8 @@
 """`placement simulate`: replay traffic, prices and spot interruptions through five strategies.
 
     placement simulate [--scenario FILE] [--traces DIR|CSV] [--assign WORKLOAD=SERIES ...] --hours N --seed S
-                       [--prices synthetic|constant|FILE.csv] [--replan-every H] [--event START:HOURS:Nx] [-o table|json]
+                       [--prices synthetic|constant|FILE.csv] [--replan-every H] [--event START:HOURS:Nx]
+                       [--time-limit S] [--backend highs|scip|cp-sat] [-o table|json]
 
 Without --traces every workload gets seeded synthetic diurnal traffic (offline demo). A traces CSV
 or directory is read with `forecasting.load_csv` (`timestamp,value` per file, or `unique_id,ds,y`);
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from placement.cli.flags import add_output_flag, add_scenario_flag, load_from_args
+from placement.cli.flags import add_output_flag, add_scenario_flag, add_solver_flags, load_from_args, time_limit_problem
 from placement.errors import PlacementError
 
 STRATEGIES = ("placement", "static", "reactive", "spot-first", "oracle")
@@ -43,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--price-start", default=None, metavar="TIME", help="history time of hour 0 (default: first row)")
     parser.add_argument("--price-time-scale", type=float, default=1.0, help="history hours replayed per simulated hour")
     parser.add_argument("--replan-every", type=int, default=6, metavar="H", help="planner re-plans every H hours (6)")
-    parser.add_argument("--time-limit", type=float, default=5.0, metavar="S", help="solver time limit per plan (5 s)")
+    add_solver_flags(parser, time_limit_help="solver time limit per plan (5 s)", time_limit_default_s=5.0)
     parser.add_argument("--interruption-multiplier", type=float, default=1.0, help="× every spot interruption rate")
     parser.add_argument("--provision-delay", type=float, default=5.0, metavar="MIN", help="minutes to launch capacity (5)")
     parser.add_argument("--event", action="append", default=[], metavar="START:HOURS:Nx",
@@ -57,8 +59,9 @@ def run(args: argparse.Namespace) -> int:
     from placement import simulate as sim
     from placement.load.catalog import catalog_for
 
-    if args.hours < 1 or args.history_hours < 24:
-        raise PlacementError(f"--hours {args.hours} / --history-hours {args.history_hours}: need ≥ 1 and ≥ 24")
+    problem = time_limit_problem(args) or _count_problem(args)
+    if problem:
+        raise PlacementError(problem)
     scenario = load_from_args(args)
     catalog = catalog_for(scenario).catalog
     traffic = _traffic(args, scenario)
@@ -81,6 +84,23 @@ def run(args: argparse.Namespace) -> int:
                                             f"{len(result.interruption_events)} spot reclaim events"))
     result.check_oracle_bound()
     return 0
+
+
+def _count_problem(args: argparse.Namespace) -> str | None:
+    """The error for an hour count or factor out of range, else None (checked before any work)."""
+    if args.hours < 1 or args.history_hours < 24:
+        return f"--hours {args.hours} / --history-hours {args.history_hours}: need ≥ 1 and ≥ 24"
+    if args.offset_hours < 0:
+        return f"--offset-hours must be 0 or more (got {args.offset_hours})"
+    if args.replan_every < 1:
+        return f"--replan-every must be a whole number of hours ≥ 1 (got {args.replan_every}); e.g. --replan-every 6"
+    for flag, value in (("--price-time-scale", args.price_time_scale),
+                        ("--interruption-multiplier", args.interruption_multiplier),
+                        ("--provision-delay", args.provision_delay)):
+        if not math.isfinite(value) or value < 0 or (flag == "--price-time-scale" and value == 0):
+            bound = "greater than 0" if flag == "--price-time-scale" else "0 or more"
+            return f"{flag} must be a finite number {bound} (got {value:g})"
+    return None
 
 
 def _traffic(args: argparse.Namespace, scenario: Any) -> Any:
@@ -120,10 +140,20 @@ def _prices(args: argparse.Namespace, catalog: Any) -> Any:
     path = Path(args.prices)
     if not path.is_file():
         raise PlacementError(f"--prices {args.prices!r}: not constant, synthetic or an existing CSV file")
-    frame = pd.read_csv(path)
+    try:
+        frame = pd.read_csv(path)
+    except UnicodeDecodeError as error:
+        raise PlacementError(f"--prices {args.prices!r}: not UTF-8 text (byte {error.start}); save the CSV as UTF-8") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise PlacementError(f"--prices {args.prices!r}: not a readable CSV ({error}); needs columns "
+                             f"{', '.join(sim.FRAME_COLUMNS)}") from None
     if "time" not in frame.columns or frame.empty:
         raise PlacementError(f"--prices {args.prices!r}: needs columns {', '.join(sim.FRAME_COLUMNS)}")
-    start = pd.Timestamp(args.price_start) if args.price_start else pd.to_datetime(frame["time"], utc=True).min()
+    try:
+        start = pd.Timestamp(args.price_start) if args.price_start else pd.to_datetime(frame["time"], utc=True).min()
+    except (ValueError, TypeError) as error:
+        raise PlacementError(f"--price-start / the time column of {args.prices!r}: not a time ({error}); "
+                             "write ISO times such as 2025-03-01T00:00Z") from None
     return sim.PriceHistory.from_frame(catalog, frame, start=start.to_pydatetime(), hours=args.hours,
                                        time_scale=args.price_time_scale)
 
@@ -135,7 +165,7 @@ def _strategies(args: argparse.Namespace) -> list[Any]:
     unknown = [s for s in wanted if s not in STRATEGIES]
     if unknown or not wanted:
         raise PlacementError(f"--strategies {args.strategies!r}: choose from {', '.join(STRATEGIES)}")
-    every = sim.default_strategies(replan_every_h=args.replan_every, time_limit_s=args.time_limit)
+    every = sim.default_strategies(replan_every_h=args.replan_every, time_limit_s=args.time_limit, backend=args.backend)
     return [s for s in every if s.name in wanted]
 
 
@@ -146,8 +176,11 @@ def parse_event(spec: str) -> Any:
     parts = spec.split(":")
     try:
         start, hours, factor = int(parts[0]), int(parts[1]), float(parts[2].lower().removesuffix("x"))
+        if start < 0 or hours < 1 or not (math.isfinite(factor) and factor >= 0):
+            raise ValueError(spec)
     except (IndexError, ValueError):
-        raise PlacementError(f"--event {spec!r}: write START:HOURS:Nx, e.g. 30:6:20x (add :surprise if undeclared)") from None
+        raise PlacementError(f"--event {spec!r}: write START:HOURS:Nx with START ≥ 0, HOURS ≥ 1 and a finite N ≥ 0, "
+                             "e.g. 30:6:20x (add :surprise if undeclared)") from None
     surprise = len(parts) > 3 and parts[3] == "surprise"
     return TrafficEvent(start, hours, factor, declared=not surprise, name=spec)
 
@@ -155,9 +188,9 @@ def parse_event(spec: str) -> Any:
 def render_table(rows: list[dict[str, Any]], title: str) -> str:
     import io
 
-    from rich.console import Console
     from rich.table import Table
 
+    from placement.report.console import plain_console
     from placement.simulate import TABLE_COLUMNS, format_rows
 
     buffer = io.StringIO()
@@ -166,7 +199,7 @@ def render_table(rows: list[dict[str, Any]], title: str) -> str:
         table.add_column(column, justify="left" if i == 0 else "right")
     for row in format_rows(rows):
         table.add_row(*row)
-    Console(file=buffer, width=140).print(table)
+    plain_console(buffer, width=140).print(table)
     return buffer.getvalue()
 
 
@@ -176,13 +209,14 @@ def _progress(total: int) -> Any:
         return nullcontext(None)
     from contextlib import contextmanager
 
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from placement.report.console import plain_console
 
     @contextmanager
     def bar() -> Any:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=Console(stderr=True), transient=True) as progress:  # fmt: skip
+        with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=plain_console(stderr=True), transient=True) as progress:  # fmt: skip
             task = progress.add_task("simulating", total=total)
 
             def tick(strategy: str, hour: int) -> None:

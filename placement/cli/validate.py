@@ -29,7 +29,10 @@ def run(args: argparse.Namespace) -> int:
     from placement.plan import Plan
 
     try:
-        text = sys.stdin.read() if args.plan == "-" else Path(args.plan).read_text()
+        text = sys.stdin.read() if args.plan == "-" else Path(args.plan).read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidPlan(f"plan {args.plan} is not UTF-8 text (byte {error.start}): write it with "
+                          "`placement plan -o json`") from None
     except OSError as error:
         raise InvalidPlan(f"cannot read plan {args.plan}: {error.strerror}") from None
     try:
@@ -39,7 +42,10 @@ def run(args: argparse.Namespace) -> int:
             data = yaml.safe_load(text)
         except yaml.YAMLError:
             raise InvalidPlan(f"{args.plan} is neither JSON nor YAML: write it with `placement plan -o json`") from None
-    plan = Plan.from_json(data)
+    try:
+        plan = Plan.from_json(data)
+    except InvalidPlan as error:
+        raise InvalidPlan(f"plan {args.plan}: {error}") from None
     scenario = load_from_args(args)
     violations = check(plan, scenario, catalog_for(scenario, source=args.prices).catalog)
     if not violations:

@@ -14,9 +14,11 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from placement.cli.flags import add_output_flag, add_prices_flag, add_scenario_flag, load_from_args
+from placement.cli.flags import add_output_flag, add_prices_flag, add_scenario_flag, add_solver_flags, load_from_args, time_limit_problem
 from placement.errors import PlacementError
 
 _PERCENT = re.compile(r"^([+-]?\d+(?:\.\d+)?)%$")
@@ -37,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--residency", action="append", default=[], metavar="GLOB=CODES",
                         help="new residency rule, e.g. 'payments/*=DE' or 'shop/*=EU,CH' ('=any' removes it)")
     add_prices_flag(parser)
-    parser.add_argument("--time-limit", type=float, metavar="S", default=10.0, help="solver time limit per plan (10 s)")
+    add_solver_flags(parser, time_limit_help="solver time limit per plan (10 s)", time_limit_default_s=10.0)
     add_output_flag(parser, ("table", "json"))
     parser.set_defaults(func=run)
 
@@ -48,11 +50,14 @@ def run(args: argparse.Namespace) -> int:
 
     if not (args.shock or args.outage or args.traffic or args.residency):
         raise PlacementError("nothing to compare: give at least one of --shock, --outage, --traffic, --residency")
+    problem = time_limit_problem(args)
+    if problem:
+        raise PlacementError(problem)
     scenario = load_from_args(args)
     catalog = catalog_for(scenario, source=args.prices).catalog
     changed, changed_catalog, applied = apply_specs(scenario, catalog, args)
-    before = whatif.plan(scenario, catalog, time_limit_s=args.time_limit)
-    after = whatif.plan(changed, changed_catalog, time_limit_s=args.time_limit)
+    before = whatif.plan(scenario, catalog, time_limit_s=args.time_limit, backend=args.backend)
+    after = whatif.plan(changed, changed_catalog, time_limit_s=args.time_limit, backend=args.backend)
     comparison = whatif.compare(before, after)
     if args.output == "json":
         sys.stdout.write(json.dumps(to_json(comparison, applied), indent=1) + "\n")
@@ -62,30 +67,45 @@ def run(args: argparse.Namespace) -> int:
 
 
 def apply_specs(scenario: Any, catalog: Any, args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
-    """Apply every --traffic, --residency, --outage and --shock, in that order."""
+    """Apply every --traffic, --residency, --outage and --shock, in that order; an error names its flag."""
     from placement.simulate import whatif
+
     applied: list[str] = []
     for spec in args.traffic:
-        factor, glob = parse_traffic(spec)
-        scenario = whatif.traffic_multiplier(scenario, factor, workloads=None if glob is None else [glob])
+        with _flag("--traffic", spec):
+            factor, glob = parse_traffic(spec)
+            scenario = whatif.traffic_multiplier(scenario, factor, workloads=None if glob is None else [glob])
         applied.append(f"traffic {spec}")
     for spec in args.residency:
-        glob, codes = parse_residency(spec)
-        scenario = whatif.residency_change(scenario, codes, workloads=[glob])
+        with _flag("--residency", spec):
+            glob, codes = parse_residency(spec)
+            scenario = whatif.residency_change(scenario, codes, workloads=[glob])
         applied.append(f"residency {spec}")
     for spec in args.outage:
-        names = {c.name for c in scenario.clusters}
-        if spec in names:
-            scenario = whatif.outage(scenario, clusters=[spec])
-        else:
-            cloud, _, region = spec.partition(":")
-            scenario = whatif.outage(scenario, cloud=cloud, region=region or None)
+        with _flag("--outage", spec):
+            if spec in {c.name for c in scenario.clusters}:
+                scenario = whatif.outage(scenario, clusters=[spec])
+            else:
+                cloud, _, region = spec.partition(":")
+                scenario = whatif.outage(scenario, cloud=cloud, region=region or None)
         applied.append(f"outage {spec}")
     for spec in args.shock:
-        percent, selector = parse_shock(spec)
-        catalog = whatif.price_shock(catalog, percent, **selector)
+        with _flag("--shock", spec):
+            percent, selector = parse_shock(spec)
+            catalog = whatif.price_shock(catalog, percent, **selector)
         applied.append(f"shock {spec}")
     return scenario, catalog, applied
+
+
+@contextmanager
+def _flag(flag: str, spec: str) -> Iterator[None]:
+    """Name the flag and its value in an error from the transform it asked for."""
+    try:
+        yield
+    except PlacementError as error:
+        if str(error).startswith(flag):
+            raise
+        raise PlacementError(f"{flag} {spec!r}: {error}") from None
 
 
 def parse_shock(spec: str) -> tuple[float, dict[str, str]]:
@@ -142,11 +162,12 @@ def to_json(comparison: Any, applied: list[str]) -> dict[str, Any]:
 def to_table(comparison: Any, applied: list[str], name: str) -> str:
     import io
 
-    from rich.console import Console
     from rich.table import Table
 
+    from placement.report.console import plain_console
+
     buffer = io.StringIO()
-    console = Console(file=buffer, width=120)
+    console = plain_console(buffer, width=120)
     console.print(f"what-if on {name}: {'; '.join(applied)}")
     console.print(f"$/h before {comparison.before_hourly_usd:,.4f} → after {comparison.after_hourly_usd:,.4f} "
                   f"({100 * comparison.delta_fraction:+.1f}%)")

@@ -34,9 +34,14 @@ class FieldReader:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.failures: list[Problem] = []  # the environment's, not the input's (a Prometheus that is down)
 
     def problem(self, path: str, value: object, message: str) -> None:
         self.problems.append(Problem(path, value, message))
+
+    def failure(self, path: str, value: object, message: str) -> None:
+        """A service this field reads from failed: exit 4 unless the input also has problems (then 2)."""
+        self.failures.append(Problem(path, value, message))
 
     # -- structure ----------------------------------------------------------------------
     def mapping(self, data: object, path: str, *, required: bool = False) -> Mapping[str, Any]:
@@ -95,12 +100,19 @@ class FieldReader:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value) or math.isinf(value):
-            self.problem(where, value, "must be a number" + (f" {hint}" if hint else ""))
+            self.problem(where, value, "must be a number" + (f" {hint}" if hint else "") + _quoted_number_hint(value))
             return default
-        return self._in_range(where, float(value), default, minimum, maximum, exclusive_minimum, hint)
+        return self._in_range(where, float(value), value, default, minimum, maximum, exclusive_minimum, hint)
 
     def integer(
-        self, data: Mapping[str, Any], key: str, path: str, *, default: int | None = None, minimum: int | None = None
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        path: str,
+        *,
+        default: int | None = None,
+        minimum: int | None = None,
+        maximum: int | None = None,
     ) -> int | None:
         value = data.get(key)
         where = f"{path}.{key}"
@@ -110,15 +122,26 @@ class FieldReader:
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             else:
-                self.problem(where, value, "must be a whole number")
+                self.problem(where, value, "must be a whole number" + _quoted_number_hint(value))
                 return default
         if minimum is not None and value < minimum:
             self.problem(where, value, f"must be at least {minimum}")
             return default
+        if maximum is not None and value > maximum:
+            self.problem(where, value, f"must be at most {maximum:,} (a larger value is a typo, not a fleet)")
+            return default
         return value
 
     def quantity(
-        self, data: Mapping[str, Any], key: str, path: str, parse: Callable[[object], float], *, example: str
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        path: str,
+        parse: Callable[[object], float],
+        *,
+        example: str,
+        maximum: float | None = None,
+        unit: str = "",
     ) -> float | None:
         value = data.get(key)
         where = f"{path}.{key}"
@@ -126,15 +149,23 @@ class FieldReader:
             self.problem(where, missing(), f"is required (e.g. {example})")
             return None
         try:
-            return parse(value)
+            parsed = parse(value)
         except QuantityError as error:
             self.problem(where, value, f"{error}")
             return None
+        if not math.isfinite(parsed):
+            self.problem(where, value, f"must be a finite quantity (e.g. {example})")
+            return None
+        if maximum is not None and parsed > maximum:
+            self.problem(where, value, f"must be at most {maximum:,g}{unit} (a larger value is a typo, not a fleet)")
+            return None
+        return parsed
 
     def _in_range(
         self,
         where: str,
         value: float,
+        written: object,
         default: float | None,
         minimum: float | None,
         maximum: float | None,
@@ -144,9 +175,23 @@ class FieldReader:
         suffix = f" {hint}" if hint else ""
         if minimum is not None and (value <= minimum if exclusive_minimum else value < minimum):
             bound = "greater than" if exclusive_minimum else "at least"
-            self.problem(where, value, f"must be {bound} {minimum:g}{suffix}")
+            self.problem(where, written, f"must be {bound} {minimum:g}{suffix}")
             return default
         if maximum is not None and value > maximum:
-            self.problem(where, value, f"must be at most {maximum:g}{suffix}")
+            self.problem(where, written, f"must be at most {maximum:,g}{suffix}")
             return default
         return value
+
+
+def _quoted_number_hint(value: object) -> str:
+    """For text that reads as a number (`"12"`, YAML 1.1's `1e12`, which needs a dot to be a float)."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        number = float(value)
+    except ValueError:
+        return ""
+    if not math.isfinite(number):
+        return ""
+    shown = str(int(number)) if number.is_integer() else repr(number)
+    return f": YAML read {value} as text; write a plain number such as {shown} without quotes"

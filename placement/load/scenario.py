@@ -7,21 +7,26 @@ naming the field path, the bad value and the fix ("did you mean …" for names).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from placement.errors import InvalidScenario, Problem, missing
+from placement.errors import InvalidScenario, Problem, ServiceFailed, missing
+from placement.geo import jurisdictions
 from placement.geo import regions as region_table
 from placement.geo.egress import apply_egress_overrides
+from placement.load import limits
 from placement.load.fields import FieldReader, did_you_mean
+from placement.load.k8s_names import LABEL_MAX, subdomain_problem
 from placement.load.price_settings import read_egress, read_interruption_rates, read_spot_advisor
 from placement.load.quantity import parse_cpu, parse_memory_gib
+from placement.load.yaml_doc import load_yaml
 from placement.scenario import (
     API_VERSION,
+    AUTOSCALER_CLOUDS,
     AUTOSCALERS,
     PRICE_SOURCES,
     Cluster,
@@ -30,6 +35,8 @@ from placement.scenario import (
     Scenario,
     UserRegion,
     Workload,
+    autoscalers_for,
+    default_autoscaler,
 )
 from pricing.nodes import DEFAULT_DAEMONSET, DaemonsetOverhead
 
@@ -56,7 +63,11 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raises `InvalidScenario` listing every problem."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidScenario(str(path), [_file_problem(f"not UTF-8 text (byte {error.start}): save the file as UTF-8")]) from None
+    except IsADirectoryError:
+        raise InvalidScenario(str(path), [_file_problem("is a directory: give the scenario YAML file")]) from None
     except FileNotFoundError:
         raise InvalidScenario(str(path), [_file_problem("file not found: check the path or omit --scenario for the demo")]) from None
     except OSError as error:
@@ -67,18 +78,23 @@ def load_scenario(path: str | Path) -> Scenario:
 def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
     """Validate scenario YAML text and build the `Scenario`."""
     try:
-        document = yaml.safe_load(text)
+        document, yaml_problems = load_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         what = getattr(error, "problem", None) or "not valid YAML"
         raise InvalidScenario(source, [_file_problem(f"malformed YAML at {where}: {what}")]) from None
-    return build_scenario(document, source=source, base_dir=base_dir)
+    return build_scenario(document, source=source, base_dir=base_dir, yaml_problems=yaml_problems)
 
 
-def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
-    """Validate an already-parsed scenario document (a mapping) and build the `Scenario`."""
+def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Path | None = None,
+                   yaml_problems: Sequence[Problem] = ()) -> Scenario:
+    """Validate an already-parsed scenario document (a mapping) and build the `Scenario`.
+
+    `yaml_problems` (from `load_yaml`: duplicate keys, bare yes/no) are reported with the rest.
+    """
     reader = FieldReader()
+    reader.problems.extend(yaml_problems)
     top = reader.mapping(document, "(document)", required=True)
     if top:
         reader.known_keys(top, "", _TOP_KEYS)
@@ -93,12 +109,14 @@ def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Pa
 
     planning = _planning(reader, reader.mapping(spec.get("planning"), "spec.planning"))
     prices, custom_regions = _prices(reader, reader.mapping(spec.get("prices"), "spec.prices"), base_dir)
-    users = _user_regions(reader, reader.sequence(spec.get("userRegions"), "spec.userRegions"))
+    raw_users = reader.sequence(spec.get("userRegions"), "spec.userRegions")
+    users = _user_regions(reader, raw_users)
     raw_clusters = reader.sequence(spec.get("clusters"), "spec.clusters", required=True)
     clusters = _clusters(reader, raw_clusters, custom_regions)
-    user_names = [u.name for u in users]
-    # Names as declared (even of clusters with other problems), so one mistake is reported once.
-    cluster_names = [c["name"] for c in raw_clusters if isinstance(c, Mapping) and isinstance(c.get("name"), str)]
+    # Names as declared (even of user regions and clusters with other problems), so one mistake is
+    # reported once, not again as "unknown user region" wherever the name is used.
+    user_names = _declared_names(raw_users)
+    cluster_names = _declared_names(raw_clusters)
     matrix = _latency(reader, reader.mapping(spec.get("latency"), "spec.latency"), user_names, cluster_names)
     workloads = _workloads(
         reader, reader.sequence(spec.get("workloads"), "spec.workloads", required=True), user_names, cluster_names,
@@ -107,6 +125,8 @@ def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Pa
     _check_locations(reader, users, clusters, workloads, matrix)
     if reader.problems:
         raise InvalidScenario(source, reader.problems)
+    if reader.failures:
+        raise ServiceFailed(source, reader.failures)
     return apply_egress_overrides(Scenario(
         name=name,
         clusters=tuple(clusters),
@@ -117,6 +137,10 @@ def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Pa
         prices=prices,
         base_dir=base_dir,
     ))
+
+
+def _declared_names(items: Sequence[Any]) -> list[str]:
+    return [item["name"] for item in items if isinstance(item, Mapping) and isinstance(item.get("name"), str)]
 
 
 def _file_problem(message: str) -> Problem:
@@ -130,15 +154,17 @@ def _planning(reader: FieldReader, data: Mapping[str, Any]) -> Planning:
     quantile = reader.number(data, "quantile", path, default=default.quantile, minimum=0.0, maximum=1.0,
                              exclusive_minimum=True, hint="(a demand quantile such as 0.95)")
     limit = reader.number(data, "timeLimitSeconds", path, default=default.time_limit_s, minimum=0.0,
-                          exclusive_minimum=True, hint="(seconds)")
-    max_moves = reader.integer(data, "maxMoves", path, default=None, minimum=0)
-    risk = reader.number(data, "riskAversion", path, default=default.risk_aversion, minimum=0.0)
-    overhead = reader.number(data, "overheadFactor", path, default=default.overhead_factor, minimum=1.0)
+                          exclusive_minimum=True, maximum=limits.MAX_TIME_LIMIT_S, hint="(seconds)")
+    max_moves = reader.integer(data, "maxMoves", path, default=None, minimum=0, maximum=limits.MAX_MOVES)
+    risk = reader.number(data, "riskAversion", path, default=default.risk_aversion, minimum=0.0,
+                         maximum=limits.MAX_RISK_AVERSION)
+    overhead = reader.number(data, "overheadFactor", path, default=default.overhead_factor, minimum=1.0,
+                             maximum=limits.MAX_OVERHEAD_FACTOR)
     slots = reader.integer(data, "slots", path, default=None, minimum=1)
     if slots is not None and slots > MAX_SLOTS:
         reader.problem(f"{path}.slots", slots, f"must be at most {MAX_SLOTS} hourly slots (one week)")
         slots = None
-    max_moves_per_slot = reader.integer(data, "maxMovesPerSlot", path, default=None, minimum=0)
+    max_moves_per_slot = reader.integer(data, "maxMovesPerSlot", path, default=None, minimum=0, maximum=limits.MAX_MOVES)
     return Planning(
         quantile=quantile or default.quantile,
         time_limit_s=limit or default.time_limit_s,
@@ -241,8 +267,13 @@ def _country(reader: FieldReader, data: Mapping[str, Any], path: str) -> str | N
     value = data.get("country")
     if value is None:
         return None
-    if not isinstance(value, str) or not _COUNTRY.match(value):
+    if not isinstance(value, str) or not _COUNTRY.match(value.upper()):
         reader.problem(f"{path}.country", value, "must be an ISO 3166 alpha-2 code such as DE or US")
+        return None
+    if value not in jurisdictions.ISO_COUNTRIES:
+        hint = (f'; write it in capitals: "{value.upper()}"' if value.upper() in jurisdictions.ISO_COUNTRIES
+                else " (write an assigned ISO 3166-1 alpha-2 code such as DE, GB or US)")
+        reader.problem(f"{path}.country", value, "is not an assigned ISO 3166-1 alpha-2 country code" + hint)
         return None
     return value
 
@@ -258,6 +289,10 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
             continue
         reader.known_keys(data, path, _CLUSTER_KEYS)
         name = reader.string(data, "name", path)
+        if name is not None and (problem := subdomain_problem(name, what="cluster name (it names a folder and "
+                                                              "label values)", max_length=LABEL_MAX)):
+            reader.problem(f"{path}.name", name, problem)
+            name = None
         cloud = reader.string(data, "cloud", path)
         region = reader.string(data, "region", path)
         country = _country(reader, data, path)
@@ -282,14 +317,13 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
             else:
                 names = [r.name for r in region_table.regions_of(cloud)] + sorted(custom.get(cloud, ()))
                 reader.problem(f"{path}.region", region, f"unknown {cloud} region" + did_you_mean(region, names))
-        autoscaler = data.get("autoscaler", "karpenter/v1")
-        if autoscaler not in AUTOSCALERS:
-            reader.problem(f"{path}.autoscaler", autoscaler, "unknown autoscaler" + did_you_mean(str(autoscaler), AUTOSCALERS))
+        autoscaler = _autoscaler(reader, data, path, cloud)
         capacity = reader.mapping(data.get("capacity"), f"{path}.capacity")
         reader.known_keys(capacity, f"{path}.capacity", ("cpu",))
         capacity_cpu = None
         if capacity.get("cpu") is not None:
-            capacity_cpu = reader.quantity(capacity, "cpu", f"{path}.capacity", parse_cpu, example="400 or 1500m")
+            capacity_cpu = reader.quantity(capacity, "cpu", f"{path}.capacity", parse_cpu, example="400 or 1500m",
+                                           maximum=limits.MAX_CLUSTER_CPU, unit=" cores")
         families_raw = data.get("instanceFamilies")
         families: tuple[str, ...] | None = None
         if families_raw is not None:
@@ -298,14 +332,14 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
                 reader.problem(f"{path}.instanceFamilies", families_raw, "must be a list of family names such as [m7i, c7i]")
             else:
                 families = tuple(seq)
-        max_pods = reader.integer(data, "maxPodsPerNode", path, minimum=1)
+        max_pods = reader.integer(data, "maxPodsPerNode", path, minimum=1, maximum=limits.MAX_PODS_PER_NODE)
         daemonsets = _daemonsets(reader, data.get("daemonsets"), f"{path}.daemonsets")
         context = data.get("context")
         if name and cloud and region and country:
             clusters.append(Cluster(
                 name=name, cloud=cloud, region=region, country=country, lat=lat, lon=lon,
                 context=context if isinstance(context, str) else None,
-                autoscaler=autoscaler if autoscaler in AUTOSCALERS else "none",
+                autoscaler=autoscaler,
                 capacity_cpu=capacity_cpu, instance_families=families,
                 max_pods_per_node=max_pods, daemonsets=daemonsets,
             ))
@@ -330,6 +364,24 @@ def _daemonsets(reader: FieldReader, raw: object, path: str) -> DaemonsetOverhea
                              pods=DEFAULT_DAEMONSET.pods if pods is None else pods)
 
 
+def _autoscaler(reader: FieldReader, data: Mapping[str, Any], path: str, cloud: str | None) -> str:
+    """The cluster's autoscaler: declared, or the cloud's default; one that does not run on the cloud is a problem."""
+    declared = data.get("autoscaler")
+    if declared is None:
+        return default_autoscaler(cloud or "")
+    if declared not in AUTOSCALERS:
+        reader.problem(f"{path}.autoscaler", declared, "unknown autoscaler" + did_you_mean(str(declared), AUTOSCALERS))
+        return "none"
+    if cloud is not None and declared not in autoscalers_for(cloud):
+        clouds = AUTOSCALER_CLOUDS[declared] or ()
+        where = cloud if cloud in BUILTIN_CLOUDS else f"the custom cloud {cloud}"
+        reader.problem(f"{path}.autoscaler", declared,
+                       f"{declared} does not run on {where} (it runs on {' and '.join(clouds)}); "
+                       f"use one of: {', '.join(autoscalers_for(cloud))}")
+        return "none"
+    return str(declared)
+
+
 def _latency(
     reader: FieldReader, data: Mapping[str, Any], user_names: list[str], cluster_names: list[str]
 ) -> dict[str, dict[str, float]]:
@@ -346,7 +398,7 @@ def _latency(
             if cluster not in cluster_names:
                 reader.problem(f"{path}.{cluster}", cluster, "unknown cluster" + did_you_mean(str(cluster), cluster_names))
                 continue
-            ms = reader.number(row, cluster, path, minimum=0.0, hint="(milliseconds of RTT)")
+            ms = reader.number(row, cluster, path, minimum=0.0, maximum=limits.MAX_LATENCY_MS, hint="(milliseconds of RTT)")
             if ms is not None:
                 result.setdefault(user, {})[cluster] = ms
     return result

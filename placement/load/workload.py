@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from placement.errors import missing
 from placement.geo import jurisdictions
+from placement.load import limits
 from placement.load.fields import FieldReader, did_you_mean
+from placement.load.k8s_names import label_problem, subdomain_problem
 from placement.load.quantity import parse_cpu, parse_memory_gib
 from placement.scenario import DemandSpec, Replicas, Workload
 from pricing.offer import ARCHITECTURES
@@ -18,8 +19,6 @@ WORKLOAD_KEYS = (
     "minAvailable", "minClusters", "current", "egressGbPerHour", "architectures",
 )
 DEMAND_KEYS = ("replicas", "series", "promql", "prometheus", "perReplica", "headroom")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 _SHARE_TOLERANCE = 1e-6
 
 
@@ -42,22 +41,26 @@ def read_workload(
         return None
     reader.known_keys(data, path, WORKLOAD_KEYS)
     name = reader.string(data, "name", path)
-    if name is not None and not _DNS_SUBDOMAIN.match(name):
-        reader.problem(f"{path}.name", name, "must be a Kubernetes name (lowercase letters, digits, '-', '.')")
+    if name is not None and (problem := subdomain_problem(name, what="Kubernetes Deployment name")):
+        reader.problem(f"{path}.name", name, problem)
+        name = None
     namespace = reader.string(data, "namespace", path, default="default")
-    if namespace is not None and not _DNS_LABEL.match(namespace):
-        reader.problem(f"{path}.namespace", namespace, "must be a Kubernetes namespace name (lowercase, digits, '-')")
+    if namespace is not None and (problem := label_problem(namespace, what="Kubernetes namespace name")):
+        reader.problem(f"{path}.namespace", namespace, problem)
+        namespace = None
     resources = reader.mapping(data.get("resources"), f"{path}.resources", required=True)
     reader.known_keys(resources, f"{path}.resources", ("cpu", "memory"))
-    cpu = reader.quantity(resources, "cpu", f"{path}.resources", parse_cpu, example="500m") if resources else None
-    memory = (
-        reader.quantity(resources, "memory", f"{path}.resources", parse_memory_gib, example="1Gi") if resources else None
-    )
+    cpu = reader.quantity(resources, "cpu", f"{path}.resources", parse_cpu, example="500m",
+                          maximum=limits.MAX_CPU_PER_REPLICA, unit=" cores per replica") if resources else None
+    memory = reader.quantity(resources, "memory", f"{path}.resources", parse_memory_gib, example="1Gi",
+                             maximum=limits.MAX_MEMORY_GIB_PER_REPLICA, unit=" GiB (24 TiB) per replica",
+                             ) if resources else None
     if cpu == 0 and memory == 0:
         reader.problem(f"{path}.resources", dict(resources), "cpu and memory cannot both be zero")
     demand, replicas = _demand(reader, data.get("demand"), f"{path}.demand", base_dir=base_dir)
     users = _users(reader, data.get("users"), f"{path}.users", user_names)
-    latency = reader.number(data, "latencyMs", path, minimum=0.0, exclusive_minimum=True, hint="(milliseconds of RTT)")
+    latency = reader.number(data, "latencyMs", path, minimum=0.0, exclusive_minimum=True, maximum=limits.MAX_LATENCY_MS,
+                            hint="(milliseconds of RTT)")
     if latency is not None and not users:
         reader.problem(f"{path}.latencyMs", latency, "needs `users` (traffic shares per user region) to measure from")
     residency = _residency(reader, data.get("residency"), f"{path}.residency")
@@ -68,13 +71,14 @@ def read_workload(
     cluster_share = reader.number(spot, "maxClusterShare", f"{path}.spot", minimum=0.0, exclusive_minimum=True,
                                   maximum=1.0, hint="(the largest share of the spot replicas one cluster may run, "
                                   "above 0 and at most 1; e.g. 0.5 spreads spot over at least 2 clusters)")
-    min_available = reader.integer(data, "minAvailable", path, default=0, minimum=0)
+    min_available = reader.integer(data, "minAvailable", path, default=0, minimum=0, maximum=limits.MAX_REPLICAS)
     if replicas is not None and min_available is not None and min_available > replicas and not demand.needs_forecast:
         reader.problem(f"{path}.minAvailable", min_available,
                        f"is above the demand of {replicas} replicas: lower minAvailable or raise demand")
-    min_clusters = reader.integer(data, "minClusters", path, default=1, minimum=1)
+    min_clusters = reader.integer(data, "minClusters", path, default=1, minimum=1, maximum=limits.MAX_MIN_CLUSTERS)
     current = _current(reader, data.get("current"), f"{path}.current", cluster_names)
-    egress = reader.number(data, "egressGbPerHour", path, default=0.0, minimum=0.0, hint="(GB per hour)")
+    egress = reader.number(data, "egressGbPerHour", path, default=0.0, minimum=0.0,
+                           maximum=limits.MAX_EGRESS_GB_PER_HOUR, hint="(GB per hour)")
     architectures = _architectures(reader, data.get("architectures"), f"{path}.architectures")
     if None in (name, namespace, cpu, memory, replicas, max_fraction, min_available, min_clusters):
         return None
@@ -111,8 +115,13 @@ def _demand(
     if not data:
         return DemandSpec(), None
     reader.known_keys(data, path, DEMAND_KEYS)
+    forecast_keys = [k for k in ("series", "promql", "perReplica", "headroom", "prometheus") if k in data]
+    if "replicas" in data and forecast_keys:
+        reader.problem(path, dict(data), f"gives replicas and {', '.join(forecast_keys)}: pick one, `replicas: N` "
+                       "(a fixed peak) or `series`/`promql` with `perReplica` (a forecast)")
+        return DemandSpec(), None
     if "replicas" in data:
-        replicas = reader.integer(data, "replicas", path, minimum=0)
+        replicas = reader.integer(data, "replicas", path, minimum=0, maximum=limits.MAX_REPLICAS)
         if data.get("replicas") is None:
             reader.problem(f"{path}.replicas", missing(), "must be a whole number of replicas")
         return DemandSpec(replicas=replicas, source=f"replicas: {replicas}"), replicas
@@ -168,8 +177,8 @@ def _current(reader: FieldReader, raw: object, path: str, cluster_names: Sequenc
             continue
         counts = reader.mapping(counts, where)
         reader.known_keys(counts, where, ("onDemand", "spot"))
-        on_demand = reader.integer(counts, "onDemand", where, default=0, minimum=0)
-        spot = reader.integer(counts, "spot", where, default=0, minimum=0)
+        on_demand = reader.integer(counts, "onDemand", where, default=0, minimum=0, maximum=limits.MAX_REPLICAS)
+        spot = reader.integer(counts, "spot", where, default=0, minimum=0, maximum=limits.MAX_REPLICAS)
         current[str(cluster)] = Replicas(on_demand=on_demand or 0, spot=spot or 0)
     return current
 

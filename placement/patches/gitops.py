@@ -5,6 +5,11 @@ whole) and the workload changes as `patches` with explicit `target`s (kustomize 
 deprecated `patchesStrategicMerge`). Include the overlay from the cluster's own kustomization, or
 pass `bases` so the overlay pulls the cluster's manifests in and `kubectl kustomize DIR/<cluster>`
 renders the patched objects. A patch whose target is absent is a no-op in kustomize.
+
+Every path is checked to resolve inside the output directory before anything is written (the loader
+already refuses names that are not Kubernetes names; this is the second lock): a cluster or object
+name can never make `apply --output-dir DIR` write outside DIR. A folder that cannot be written is
+an `OutputError` (exit 4) naming it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from placement.errors import OutputError, PlacementError
 from placement.patches.build import CAPACITY, Patch, clusters_of
 
 KUSTOMIZATION = "kustomization.yaml"
@@ -48,18 +54,40 @@ def overlay_files(patches: Sequence[Patch], *, bases: Mapping[str, str] | None =
 def write_overlays(patches: Sequence[Patch], output_dir: Path, *, bases: Mapping[str, str] | None = None
                    ) -> list[Path]:
     """Write the overlays under `output_dir`; stale files placement wrote before are removed."""
+    overlays = overlay_files(patches, bases=bases)
+    for cluster, files in overlays.items():  # every path is checked before the first byte is written
+        for name in files:
+            _inside(output_dir, cluster, name)
     written: list[Path] = []
-    for cluster, files in overlay_files(patches, bases=bases).items():
-        directory = output_dir / cluster
-        directory.mkdir(parents=True, exist_ok=True)
-        for old in directory.glob("*.yaml"):
-            if old.name not in files and _is_ours(old):
-                old.unlink()
-        for name, text in files.items():
-            path = directory / name
-            path.write_text(text)
-            written.append(path)
+    try:
+        for cluster, files in overlays.items():
+            directory = output_dir / cluster
+            directory.mkdir(parents=True, exist_ok=True)
+            for old in directory.glob("*.yaml"):
+                if old.name not in files and _is_ours(old):
+                    old.unlink()
+            for name, text in files.items():
+                path = directory / name
+                path.write_text(text)
+                written.append(path)
+    except OSError as error:
+        where = error.filename or output_dir
+        raise OutputError(f"cannot write the overlays under {output_dir}: {where}: {error.strerror or error}; "
+                          "choose a folder you can write (--output-dir DIR)") from None
     return written
+
+
+def _inside(output_dir: Path, *parts: str) -> Path:
+    """`output_dir/parts…`, refused unless it is a plain name under `output_dir` (no `..`, no absolute
+    part, no symlink leading out)."""
+    root = output_dir.resolve()
+    path = output_dir.joinpath(*parts)
+    plain = all(part and part not in (".", "..") and "/" not in part and "\\" not in part for part in parts)
+    if not plain or not path.resolve().is_relative_to(root):
+        raise PlacementError(f"refusing to write {path}: it is not inside the output directory {output_dir} "
+                             f"(from the name {'/'.join(parts)!r}); cluster, namespace and workload names must be "
+                             "Kubernetes names")
+    return path
 
 
 def _file_name(patch: Patch) -> str:

@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 from placement.analysis.explain import Choice, Explanation, Flip, ReplicaCost
+from placement.report.console import plain_console
 
 
 def flip_text(flip: Flip | None) -> str:
@@ -68,17 +69,17 @@ def explanation_json(explanation: Explanation) -> dict[str, Any]:
 
 
 def explanation_text(explanation: Explanation, *, width: int = 120, color: bool = False) -> str:
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     e = explanation
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color, color_system="auto" if color else None)
+    console = plain_console(buffer, width=width, color=color)
     if not e.placed:
-        console.print(f"[bold]{e.workload}[/bold] is not placed: {e.unplaced_reason}", soft_wrap=True)
+        console.print(Text.assemble((e.workload, "bold"), f" is not placed: {e.unplaced_reason}"), soft_wrap=True)
     else:
-        console.print(f"[bold]{e.workload}[/bold]: {e.replicas} replicas in {len({c.cost.cluster for c in e.choices})} "
-                      f"cluster(s), ${e.hourly_usd:.4f}/h compute")
+        console.print(Text.assemble((e.workload, "bold"), f": {e.replicas} replicas in "
+                                    f"{len({c.cost.cluster for c in e.choices})} cluster(s), ${e.hourly_usd:.4f}/h compute"))
         table = Table(title="chosen (objective $/replica-h: compute + egress + spot risk)", title_justify="left")
         for header, justify in (("cluster", "left"), ("type", "left"), ("replicas", "right"), ("compute", "right"),
                                 ("egress", "right"), ("risk", "right"), ("total", "right"), ("why", "left")):
@@ -87,7 +88,7 @@ def explanation_text(explanation: Explanation, *, width: int = 120, color: bool 
             table.add_row(c.cost.cluster, c.cost.capacity_type, str(c.replicas), f"{c.cost.compute:.4f}",
                           f"{c.cost.egress:.4f}", f"{c.cost.risk:.4f}", f"{c.cost.total:.4f}", c.why)
         console.print(table)
-        console.print("[bold]what would change it[/bold]")
+        console.print("what would change it", style="bold")
         for c in e.choices:
             console.print(f"  {c.cost.cluster} {c.cost.capacity_type}: {flip_text(c.flip)}", soft_wrap=True)
         if e.unused:
@@ -99,7 +100,7 @@ def explanation_text(explanation: Explanation, *, width: int = 120, color: bool 
                 table.add_row(cost.cluster, cost.capacity_type, cost.instance_type, f"{cost.total:.4f}", rtts)
             console.print(table)
     if e.excluded:
-        console.print("[bold]excluded[/bold]")
+        console.print("excluded", style="bold")
         for x in e.excluded:
             console.print(f"  {x.cluster}: " + "; ".join(f"{r}: {t}" for r, t in zip(x.rules, x.reasons, strict=True)),
                           soft_wrap=True)

@@ -8,6 +8,7 @@ import json
 import yaml
 
 from placement.plan import Plan
+from placement.report.console import plain_console
 
 
 def to_json_text(plan: Plan) -> str:
@@ -20,11 +21,10 @@ def to_yaml_text(plan: Plan) -> str:
 
 def to_table_text(plan: Plan, *, width: int = 120, color: bool = False) -> str:
     """A readable report: assignments, unplaced workloads, costs, solver status and price dates."""
-    from rich.console import Console
     from rich.table import Table
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color, color_system="auto" if color else None)
+    console = plain_console(buffer, width=width, color=color)
     table = Table(title=f"placement plan: {plan.scenario}", title_justify="left")
     for header, justify in (("workload", "left"), ("cluster", "left"), ("region", "left"), ("on-demand", "right"),
                             ("spot", "right"), ("instance types (od / spot)", "left"), ("$/h", "right")):
@@ -37,7 +37,7 @@ def to_table_text(plan: Plan, *, width: int = 120, color: bool = False) -> str:
         previous = a.workload
     console.print(table)
     if plan.unplaced:
-        console.print(f"[bold]unplaced ({len(plan.unplaced)})[/bold]")
+        console.print(f"unplaced ({len(plan.unplaced)})", style="bold")
         for u in plan.unplaced:
             console.print(f"  {u.workload}: {u.reason}", soft_wrap=True)
     cost = plan.hourly_usd

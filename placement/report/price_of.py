@@ -6,14 +6,14 @@ import io
 from collections.abc import Sequence
 
 from placement.analysis.price_of import RulePrice
+from placement.report.console import plain_console
 
 
 def price_of_table_text(prices: Sequence[RulePrice], *, width: int = 120, color: bool = False) -> str:
-    from rich.console import Console
     from rich.table import Table
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color, color_system="auto" if color else None)
+    console = plain_console(buffer, width=width, color=color)
     table = Table(title="price of rules: objective $/h each family costs (re-solved with it relaxed)", title_justify="left")
     for header, justify in (("rule", "left"), ("$/h", "right"), ("% of plan", "right"), ("relaxed $/h", "right"),
                             ("costliest workloads ($/h)", "left")):

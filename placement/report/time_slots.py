@@ -6,14 +6,14 @@ import io
 from datetime import UTC
 
 from placement.analysis.time_slots import Schedule
+from placement.report.console import plain_console
 
 
 def schedule_table_text(schedule: Schedule, *, width: int = 120, color: bool = False) -> str:
-    from rich.console import Console
     from rich.table import Table
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color, color_system="auto" if color else None)
+    console = plain_console(buffer, width=width, color=color)
     limit = "none" if schedule.max_moves_per_slot is None else str(schedule.max_moves_per_slot)
     table = Table(title=f"schedule: {len(schedule.slots)} hourly slots, churn limit per slot {limit}",
                   title_justify="left")

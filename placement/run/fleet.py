@@ -26,6 +26,7 @@ import yaml
 from placement.errors import ApplyError, InvalidScenario, PlacementError, Problem, missing
 from placement.kube.api import ClusterApi
 from placement.live import LiveCluster
+from placement.load.yaml_doc import load_yaml
 from placement.scenario import API_VERSION, Cluster, Scenario
 
 Connector = Callable[[Sequence[Cluster]], Mapping[str, ClusterApi]]
@@ -75,12 +76,17 @@ def fleet_from_policy(path: Path, connect: Connector, *, namespace: str | None =
 def read_policy(path: Path) -> dict[str, Any]:
     """The policy document (Scenario YAML); clusters default to the one the job runs in."""
     try:
-        document = yaml.safe_load(path.read_text())
+        document, problems = load_yaml(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise InvalidScenario(str(path), [Problem("(file)", missing(), f"not UTF-8 text (byte {error.start}): "
+                                                  "save the file as UTF-8")]) from None
     except FileNotFoundError:
         raise PlacementError(f"policy file {path} not found: mount the placement-policy ConfigMap there, or pass "
                              "--policy FILE (or --scenario FILE for a scenario file)") from None
     except yaml.YAMLError as error:
         raise InvalidScenario(str(path), [Problem("(file)", missing(), f"is not valid YAML: {error}")]) from None
+    if problems:
+        raise InvalidScenario(str(path), problems)
     if not isinstance(document, dict):
         raise InvalidScenario(str(path), [Problem("(file)", document, "must be a Scenario document (a mapping)")])
     document.setdefault("apiVersion", API_VERSION)

@@ -320,7 +320,7 @@ def _plan(
         routing=tuple(routing),
         unplaced=tuple(sorted(unplaced, key=lambda u: u.workload)),
         moves=moves,
-        warnings=tuple(warnings),
+        warnings=tuple(warnings) + tuple(w.demand.warning for w in scenario.workloads if w.demand.warning),
         demand={w.key: w.demand.source or f"replicas: {w.replicas}" for w in scenario.workloads},
         nodes=nodes.groups,
         before_basis=BEFORE_BASIS,

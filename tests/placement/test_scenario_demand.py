@@ -101,6 +101,7 @@ def test_loading_only_parses_and_resolve_demand_runs_the_injected_forecaster(tmp
 
 def test_an_unreachable_prometheus_is_an_environment_failure_not_a_scenario_problem(tmp_path: Path) -> None:
     from forecasting.errors import PrometheusError
+    from placement.errors import ServiceFailed
 
     _traffic(tmp_path)
     parsed = load_scenario(_write(tmp_path, DOC))
@@ -108,6 +109,6 @@ def test_an_unreachable_prometheus_is_an_environment_failure_not_a_scenario_prob
     def down(spec: Any, *, workload: str, quantile: float) -> dict[str, Any]:
         raise PrometheusError("up", "http://127.0.0.1:9", "connection refused")
 
-    with pytest.raises(PrometheusError) as caught:
+    with pytest.raises(ServiceFailed) as caught:
         resolve_demand(parsed, forecaster=down)
-    assert caught.value.exit_code == 4
+    assert caught.value.exit_code == 4 and "spec.workloads[0].demand.series" in str(caught.value)
