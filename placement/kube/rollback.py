@@ -73,16 +73,16 @@ def plan_rollback(apis: Mapping[str, ClusterApi], *, plan_id: str | None = None)
                 annotations = (obj.get("metadata") or {}).get("annotations") or {}
                 if plan_id is not None and annotations.get(PLAN_ID) != plan_id:
                     continue
-                restore = restore_from_record(obj)
+                meta = obj["metadata"]
+                # list items carry no apiVersion/kind on a real server: the identity is what was listed
+                ref = ObjectRef(api_version, kind, meta["name"], meta.get("namespace"))
+                restore = restore_from_record(ref, obj)
                 if restore is None:
                     continue
-                meta = obj["metadata"]
-                identity = (cluster, obj.get("kind", kind), meta.get("namespace"), meta["name"])
+                identity = (cluster, kind, ref.namespace, ref.name)
                 if identity in seen:
                     continue
                 seen.add(identity)
-                ref = ObjectRef(obj.get("apiVersion", api_version), obj.get("kind", kind), meta["name"],
-                                meta.get("namespace"))
                 steps.append(Step(cluster, ref, restore, annotations.get(PLAN_ID), _grows(obj, restore)))
     return sorted(steps, key=lambda s: (s.restore.deletes, not s.grows))
 

@@ -3,6 +3,7 @@ kube-controller-manager, kube-scheduler and kubelet stand-in, on free loopback p
 
 from __future__ import annotations
 
+import base64
 import secrets
 import subprocess
 import time
@@ -69,7 +70,6 @@ class ControlPlane:
                 "--enable-priority-and-fairness=false", "--endpoint-reconciler-type=none"]
         self.processes["kube-apiserver"] = Process("kube-apiserver", args,
                                                    self.directory / "kube-apiserver.log").start()
-        self._write_kubeconfig(self.kubeconfig, self.tokens[ADMIN], ADMIN)
 
     def wait_apiserver(self, timeout_s: float = 90.0) -> None:
         def ready() -> bool:
@@ -86,6 +86,16 @@ class ControlPlane:
 
         wait_until(ready, what=f"{self.name} kube-apiserver /readyz", process=self.processes["kube-apiserver"],
                    timeout_s=timeout_s)
+        self._write_kubeconfig(self.kubeconfig, self.tokens[ADMIN], ADMIN)
+
+    @property
+    def ca_file(self) -> Path:
+        """The CA of the serving certificate the API server made itself (the last block of its chain)."""
+        ca = self.directory / "ca.crt"
+        if not ca.exists():
+            chain = (self.directory / "certs" / "apiserver.crt").read_text()
+            ca.write_text("-----BEGIN CERTIFICATE-----" + chain.split("-----BEGIN CERTIFICATE-----")[-1])
+        return ca
 
     def start_controllers(self) -> None:
         common = [f"--kubeconfig={self.kubeconfig}", "--leader-elect=false", "--secure-port=0"]
@@ -124,7 +134,7 @@ class ControlPlane:
 
         configuration = client.Configuration()
         configuration.host = self.server
-        configuration.verify_ssl = False
+        configuration.ssl_ca_cert = str(self.ca_file)
         configuration.api_key = {"authorization": f"Bearer {token or self.tokens[ADMIN]}"}
         configuration.retries = 0
         return client.ApiClient(configuration)
@@ -150,8 +160,9 @@ class ControlPlane:
 
     def _write_kubeconfig(self, path: Path, token: str, user: str) -> Path:
         config = {"apiVersion": "v1", "kind": "Config",
-                  "clusters": [{"name": self.name, "cluster": {"server": self.server,
-                                                               "insecure-skip-tls-verify": True}}],
+                  "clusters": [{"name": self.name, "cluster": {
+                      "server": self.server,
+                      "certificate-authority-data": base64.b64encode(self.ca_file.read_bytes()).decode()}}],
                   "users": [{"name": user, "user": {"token": token}}],
                   "contexts": [{"name": self.name if user == ADMIN else user,
                                 "context": {"cluster": self.name, "user": user}}],

@@ -156,6 +156,9 @@ class FakeApiServer:
             api_version, kind = PLURALS[last]
             items = [copy.deepcopy(o) for p, o in sorted(self.objects.items()) if _in_collection(p, path)]
             items = [o for o in items if _selected(o, query.get("labelSelector"))]
+            for item in items:  # like a real server (e2e pins it): list items carry no apiVersion/kind
+                item.pop("apiVersion", None)
+                item.pop("kind", None)
             return 200, {"apiVersion": api_version, "kind": f"{kind}List",
                          "metadata": {"resourceVersion": str(self._version)}, "items": items}
         obj = self.objects.get(path)
