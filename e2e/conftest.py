@@ -26,11 +26,10 @@ from typing import Any
 
 import pytest
 import yaml
+from e2e_crds import NODEPOOL_V1
 
 KUBECONFIG_ENV = "PLACEMENT_E2E_KUBECONFIG"
 NODE_LABELS = {"karpenter.sh/capacity-type": "on-demand", "eks.amazonaws.com/capacityType": "ON_DEMAND"}
-SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "schemas"
-CRD_FILE = SCHEMAS / "karpenter-v1" / "karpenter.sh_nodepools.yaml"
 SETUP_MANAGER = "e2e-setup"
 
 
@@ -234,7 +233,7 @@ def _label_nodes(target: Cluster) -> list[str]:
 def _install_crd(target: Cluster) -> bool:
     from kubernetes.client.exceptions import ApiException
 
-    if not CRD_FILE.exists():
+    if not NODEPOOL_V1.exists():
         return False
     try:
         target.extensions.read_custom_resource_definition("nodepools.karpenter.sh")
@@ -242,5 +241,5 @@ def _install_crd(target: Cluster) -> bool:
     except ApiException as error:
         if error.status != 404:
             raise
-    target.install_crd(CRD_FILE)
+    target.install_crd(NODEPOOL_V1)
     return True

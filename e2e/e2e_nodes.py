@@ -7,7 +7,8 @@ from controlplane import NodeSpec
 _AWS = {"topology.kubernetes.io/region": "eu-west-1", "kubernetes.io/arch": "amd64", "kubernetes.io/os": "linux",
         "node.kubernetes.io/instance-type": "m5.large"}
 _GCP = {"topology.kubernetes.io/region": "europe-west4", "kubernetes.io/arch": "amd64", "kubernetes.io/os": "linux",
-        "node.kubernetes.io/instance-type": "n2-standard-4", "cloud.google.com/gke-nodepool": "default-pool"}
+        "node.kubernetes.io/instance-type": "n2-standard-4", "cloud.google.com/gke-nodepool": "default-pool",
+        "cloud.google.com/gke-provisioning": "standard"}
 
 FLEET_NODES = {
     "e2e": [
