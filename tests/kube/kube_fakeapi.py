@@ -3,7 +3,8 @@
 It keeps objects by REST path, lists collections (with equality label selectors), and implements
 server-side apply closely enough to matter: field ownership per manager at leaf level (lists are
 atomic leaves), 409 conflicts naming the owner, `force`, fields an applier stops sending are
-removed, `dryRun=All` changes nothing. Faults are injected by method and path. Every request is
+removed, `dryRun=All` changes nothing. e2e/test_e2e_api_behaviour.py checks these answers against a
+real API server. Faults are injected by method and path. Every request is
 recorded (method, path, content type, fieldManager, dryRun, force, body). The official `kubernetes`
 client is pointed at it through a generated kubeconfig.
 """
@@ -34,7 +35,9 @@ PLURALS = {
     "nodes": ("v1", "Node"),
     "pods": ("v1", "Pod"),
 }
-NEEDS_CREATE_FIELDS = {"Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget"}
+# Fields a create must set (an apply that creates is validated as a create: 422 without them).
+NEEDS_CREATE_FIELDS = {"Deployment": (("spec", "selector"), ("spec", "template")),
+                       "HorizontalPodAutoscaler": (("spec", "scaleTargetRef"), ("spec", "maxReplicas"))}
 _IDENTITY = {("apiVersion",), ("kind",), ("metadata", "name"), ("metadata", "namespace")}
 
 
@@ -181,13 +184,15 @@ class FakeApiServer:
             return 415, _status(415, "UnsupportedMediaType", f"this fake only speaks server-side apply: {content_type}")
         manager = query.get("fieldManager")
         if not manager:
-            return 400, _status(400, "BadRequest", "fieldManager is required for apply patch")
+            return 422, _status(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
+                                "is required for apply patch")
         if not isinstance(body, dict) or path_of(body) != path:
             return 400, _status(400, "BadRequest", "body does not name the object in the path")
         existing = self.objects.get(path)
-        if existing is None and body["kind"] in NEEDS_CREATE_FIELDS:
+        missing = [".".join(f) for f in NEEDS_CREATE_FIELDS.get(body["kind"], ()) if _at(body, f) is None]
+        if existing is None and missing:
             return 422, _status(422, "Invalid", f"{body['kind']} {path.rsplit('/', 1)[-1]} is invalid: "
-                                "spec.selector: Required value; spec.template: Required value")
+                                + "; ".join(f"{m}: Required value" for m in missing))
         force = query.get("force") == "true"
         owners = copy.deepcopy(self.owners.get(path, {}))
         result = copy.deepcopy(existing) if existing else {}
@@ -218,7 +223,7 @@ class FakeApiServer:
         for leaf, value in _leaves(body):
             if leaf in _IDENTITY:
                 continue
-            if force or _at(result, leaf) != value:
+            if _at(result, leaf) != value:  # force takes a conflicting field; an equal value stays shared
                 owners[leaf] = {manager}
             else:
                 owners.setdefault(leaf, set()).add(manager)

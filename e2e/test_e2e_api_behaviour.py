@@ -1,0 +1,144 @@
+"""The fake API server (tests/kube/kube_fakeapi.py) answers like a real one: each behaviour the unit
+tests rely on is asserted here, byte-level over HTTP, against the real v1.24 API server *and* the
+fake, with the same assertions. A behaviour the fake gets wrong fails its `fake` case; one the real
+server does differently fails its `real` case."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from e2e_builders import deployment
+from kube.kube_fakeapi import FakeApiServer
+
+pytestmark = pytest.mark.e2e
+
+APPLY = "application/apply-patch+yaml"
+
+
+@dataclass
+class Raw:
+    """Plain HTTP to one API server."""
+
+    url: str
+    token: str
+    context: ssl.SSLContext | None = None
+
+    def call(self, method: str, path: str, body: Any = None, *, query: str = "",
+             content_type: str = APPLY) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.url}{path}{'?' + query if query else ''}", data=data, method=method,
+                                         headers={"Authorization": f"Bearer {self.token}", "Accept": "application/json",
+                                                  **({"Content-Type": content_type} if data else {})})
+        try:
+            with urllib.request.urlopen(request, timeout=10, context=self.context) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def apply(self, body: dict[str, Any], manager: str = "placement", extra: str = "") -> tuple[int, Any]:
+        meta = body["metadata"]
+        path = f"/apis/apps/v1/namespaces/{meta['namespace']}/deployments/{meta['name']}"
+        return self.call("PATCH", path, body, query=f"fieldManager={manager}{extra}")
+
+
+@pytest.fixture(params=["real", "fake"])
+def server(request: pytest.FixtureRequest) -> Iterator[tuple[Raw, str]]:
+    """(the server, a namespace in it) — the local control plane's `e2e` cluster, or a fake."""
+    if request.param == "fake":
+        with FakeApiServer("fake") as fake:
+            yield Raw(fake.url, "test-token"), "behaviour"
+        return
+    cluster = request.getfixturevalue("cluster")
+    namespace = request.getfixturevalue("namespace")
+    configuration = cluster.api_client.configuration
+    context = ssl.create_default_context(cafile=configuration.ssl_ca_cert) if configuration.ssl_ca_cert else None
+    token = configuration.api_key["BearerToken"].removeprefix("Bearer ")
+    yield Raw(configuration.host, token, context), namespace
+
+
+def _path(namespace: str, name: str = "") -> str:
+    return f"/apis/apps/v1/namespaces/{namespace}/deployments" + (f"/{name}" if name else "")
+
+
+def test_list_items_carry_no_api_version_or_kind(server) -> None:
+    raw, ns = server
+    assert raw.apply(deployment(ns, "web", 1))[0] == 201
+    status, listing = raw.call("GET", _path(ns))
+    assert status == 200 and listing["apiVersion"] == "apps/v1" and listing["kind"] == "DeploymentList"
+    (item,) = listing["items"]
+    assert "apiVersion" not in item and "kind" not in item and item["metadata"]["name"] == "web"
+    status, single = raw.call("GET", _path(ns, "web"))
+    assert status == 200 and (single["apiVersion"], single["kind"]) == ("apps/v1", "Deployment")
+
+
+def test_apply_creates_with_201_then_updates_with_200_and_records_the_manager(server) -> None:
+    raw, ns = server
+    status, created = raw.apply(deployment(ns, "web", 1))
+    assert status == 201
+    (entry,) = created["metadata"]["managedFields"]
+    assert (entry["manager"], entry["operation"], entry["apiVersion"], entry["fieldsType"]) == (
+        "placement", "Apply", "apps/v1", "FieldsV1")
+    status, updated = raw.apply(deployment(ns, "web", 2))
+    assert status == 200 and updated["spec"]["replicas"] == 2
+
+
+def test_apply_creating_a_deployment_without_its_required_fields_is_422(server) -> None:
+    raw, ns = server
+    status, body = raw.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "bare", "namespace": ns},
+                              "spec": {"replicas": 2}})
+    assert status == 422 and body["reason"] == "Invalid" and body["kind"] == "Status"
+
+
+def test_dry_run_answers_like_a_write_and_changes_nothing(server) -> None:
+    raw, ns = server
+    status, body = raw.apply(deployment(ns, "web", 1), extra="&dryRun=All")
+    assert status == 201 and body["spec"]["replicas"] == 1
+    assert raw.call("GET", _path(ns, "web"))[0] == 404
+    raw.apply(deployment(ns, "web", 1))
+    status, body = raw.apply(deployment(ns, "web", 3), extra="&dryRun=All")
+    assert status == 200 and body["spec"]["replicas"] == 3
+    assert raw.call("GET", _path(ns, "web"))[1]["spec"]["replicas"] == 1
+    status, _ = raw.call("DELETE", _path(ns, "web"), query="dryRun=All")
+    assert status == 200 and raw.call("GET", _path(ns, "web"))[0] == 200
+
+
+def test_a_field_another_manager_owns_is_a_409_conflict_until_forced(server) -> None:
+    raw, ns = server
+    raw.apply(deployment(ns, "web", 1), manager="helm")
+    status, body = raw.apply(deployment(ns, "web", 3))
+    assert status == 409 and body["reason"] == "Conflict"
+    fields = {c["field"] for c in body["details"]["causes"]}
+    assert ".spec.replicas" in fields
+    assert all(c["reason"] == "FieldManagerConflict" and 'conflict with "helm"' in c["message"]
+               for c in body["details"]["causes"])
+    status, body = raw.apply(deployment(ns, "web", 3), extra="&force=true")
+    assert status == 200 and body["spec"]["replicas"] == 3
+    assert {m["manager"] for m in body["metadata"]["managedFields"]} >= {"placement", "helm"}
+
+
+def test_a_field_the_applier_stops_sending_is_removed(server) -> None:
+    raw, ns = server
+    raw.apply(deployment(ns, "web", 1, {"placement.dev/plan-id": "p-1"}))
+    status, body = raw.apply(deployment(ns, "web", 1))
+    assert status == 200 and "placement.dev/plan-id" not in (body["metadata"].get("annotations") or {})
+
+
+def test_missing_objects_are_404_not_found(server) -> None:
+    raw, ns = server
+    for method in ("GET", "DELETE"):
+        status, body = raw.call(method, _path(ns, "nothing"))
+        assert status == 404 and body["reason"] == "NotFound" and body["code"] == 404
+
+
+def test_apply_without_a_field_manager_is_422(server) -> None:
+    raw, ns = server
+    body = deployment(ns, "web", 1)
+    status, answer = raw.call("PATCH", _path(ns, "web"), body)
+    assert status == 422 and answer["reason"] == "Invalid" and "fieldManager" in answer["message"]
