@@ -61,6 +61,12 @@ class Cluster:
                                                           field_manager=manager, force=True,
                                                           _content_type="application/apply-patch+yaml")
 
+    def version(self) -> tuple[int, int]:
+        from kubernetes import client
+
+        info = client.VersionApi(self.api_client).get_code()
+        return int(info.major), int("".join(c for c in info.minor if c.isdigit()))
+
     def deployment(self, namespace: str, name: str) -> Any:
         return self.apps.read_namespaced_deployment(name, namespace)
 

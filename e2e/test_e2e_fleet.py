@@ -144,6 +144,9 @@ class _StopsBeforeFirstWrite:
     def delete(self, ref: Any, *, dry_run: bool = False) -> None:
         self.api.delete(ref, dry_run=dry_run)
 
+    def server_version(self) -> tuple[int, int] | None:
+        return self.api.server_version()
+
 
 def _ensure_read_only_role(target: Any) -> None:
     from kubernetes.client.exceptions import ApiException

@@ -84,6 +84,7 @@ class FakeApiServer:
     applied: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    kubernetes_version: str = "v1.30.2"  # what GET /version reports
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
     _version: int = 1
@@ -154,6 +155,9 @@ class FakeApiServer:
         return 405, _status(405, "MethodNotAllowed", method)
 
     def _get(self, path: str, query: dict[str, str]) -> tuple[int, Any]:
+        if path == "/version":
+            major, minor = self.kubernetes_version.lstrip("v").split(".")[:2]
+            return 200, {"major": major, "minor": minor, "gitVersion": self.kubernetes_version, "platform": "linux/amd64"}
         last = path.rsplit("/", 1)[-1]
         if last in PLURALS:
             api_version, kind = PLURALS[last]

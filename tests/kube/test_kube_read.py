@@ -23,6 +23,7 @@ def test_read_cluster_finds_annotated_workloads_with_hpa_pdb_and_capacity(tmp_pa
     assert (a.live.cloud, a.live.region, a.live.autoscaler, a.live.node_count) == ("aws", "eu-west-1",
                                                                                    "karpenter/v1", 2)
     assert (b.live.cloud, b.live.region, b.live.autoscaler) == ("gcp", "europe-west4", "gke")
+    assert a.live.kubernetes_version == (1, 30)  # from GET /version
     assert set(a.deployments) == {"shop/web", "shop/api"}  # kube-system/unmanaged has no placement annotation
     web, api = a.live.workloads["shop/web"], a.live.workloads["shop/api"]
     assert (web.replicas, web.running, web.hpa) == (4, Replicas(on_demand=2, spot=2), None)
