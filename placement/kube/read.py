@@ -182,6 +182,10 @@ def _targets(hpa: Mapping[str, Any], deployment: str) -> bool:
 
 
 def _ready(pod: Mapping[str, Any]) -> bool:
+    """Running and Ready, and not terminating (a pod with a deletionTimestamp is on its way out,
+    though it still reports Running until its containers stop)."""
+    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        return False
     status = pod.get("status") or {}
     if status.get("phase") != "Running":
         return False
