@@ -105,3 +105,36 @@ def test_scenario_export_reads_the_fleet(cluster, namespace, karpenter, tmp_path
     assert workloads["web"]["minClusters"] == 1  # from the placement.dev/min-clusters annotation
     assert workloads["web"]["minAvailable"] == 1  # from the PDB
     assert workloads["web"]["resources"] == {"cpu": "10m", "memory": "16Mi"}
+
+
+def test_terminating_pods_are_not_counted_as_running(cluster, namespace) -> None:
+    import time
+
+    from placement.kube.client import connect
+    from placement.kube.read import read_cluster
+    from placement.scenario import Cluster as ScenarioCluster
+
+    cluster.ssa(deployment(namespace, "web", 2, {"placement.dev/min-clusters": "1"}))
+    for _ in range(120):
+        if (cluster.deployment(namespace, "web").status.available_replicas or 0) == 2:
+            break
+        time.sleep(0.5)
+    selector = "app=web"
+    leaving = cluster.core.list_namespaced_pod(namespace, label_selector=selector).items[0].metadata.name
+    cluster.core.patch_namespaced_pod(leaving, namespace, {"metadata": {"finalizers": ["e2e.placement.dev/hold"]}})
+    cluster.core.delete_namespaced_pod(leaving, namespace)
+    try:
+        pod = cluster.core.read_namespaced_pod(leaving, namespace)
+        # a real server keeps a finalized pod Terminating: deletionTimestamp set, still Running and Ready
+        assert pod.metadata.deletion_timestamp is not None and pod.status.phase == "Running"
+        api = connect(ScenarioCluster("e2e", "aws", "eu-west-1", "IE", context=cluster.context),
+                      kubeconfig=cluster.kubeconfig)
+        for _ in range(120):  # the ReplicaSet replaces it
+            web = read_cluster(api, keys=[f"{namespace}/web"], annotated=False).live.workloads[f"{namespace}/web"]
+            if web.available_replicas == 2 and web.running.total == 2:
+                break
+            time.sleep(0.5)
+        pods = cluster.core.list_namespaced_pod(namespace, label_selector=selector).items
+        assert len(pods) == 3 and web.running.total == 2
+    finally:
+        cluster.core.patch_namespaced_pod(leaving, namespace, {"metadata": {"finalizers": None}})
