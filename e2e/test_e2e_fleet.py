@@ -156,3 +156,17 @@ def _ensure_read_only_role(target: Any) -> None:
     except ApiException as error:
         if error.status != 409:  # already made by an earlier test
             raise
+
+
+def test_scenario_export_reads_both_clusters_from_their_nodes(two, fleet_kubeconfig, capsys) -> None:
+    assert main(["scenario", "export", "--kubeconfig", fleet_kubeconfig, "--context", "e2e", "--context", "e2e-b",
+                 "-n", two["namespace"], "-o", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    clusters = {c["name"]: c for c in document["spec"]["clusters"]}
+    assert (clusters["e2e"]["cloud"], clusters["e2e"]["region"]) == ("aws", "eu-west-1")  # providerID, labels
+    assert (clusters["e2e-b"]["cloud"], clusters["e2e-b"]["region"], clusters["e2e-b"]["autoscaler"]) == (
+        "gcp", "europe-west4", "gke")
+    (web,) = document["spec"]["workloads"]
+    assert web["minClusters"] == 2 and web["demand"] == {"replicas": 2}  # annotation; today's replicas summed
+    # one running pod per cluster, on whichever node (spot or not) the scheduler picked: the node's labels say which
+    assert {name: sum(split.values()) for name, split in web["current"].items()} == {"e2e": 1, "e2e-b": 1}
