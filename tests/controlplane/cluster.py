@@ -124,9 +124,12 @@ class ControlPlane:
     def stop(self) -> None:
         if self.kubelet is not None:
             self.kubelet.stop()
-        for name in ("kube-scheduler", "kube-controller-manager", "kube-apiserver"):
-            if name in self.processes:
-                self.processes[name].stop()
+        processes = [self.processes[n] for n in ("kube-scheduler", "kube-controller-manager", "kube-apiserver")
+                     if n in self.processes]
+        for process in processes:
+            process.terminate()
+        for process in processes:  # v1.24's scheduler does not exit on SIGTERM: it gets SIGKILL after 2 s
+            process.wait_stopped(timeout_s=2 if process.name != "kube-apiserver" else 10)
 
     # -- access --------------------------------------------------------------------------------------
     def api_client(self, token: str | None = None) -> Any:
@@ -227,8 +230,8 @@ class Fleet:
         return path
 
     def stop(self) -> None:
-        for plane in self.clusters.values():
-            plane.stop()
+        with ThreadPoolExecutor(max(1, len(self.clusters))) as pool:
+            list(pool.map(lambda p: p.stop(), self.clusters.values()))
         self.etcd.stop()
 
 

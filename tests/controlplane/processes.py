@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -30,7 +31,8 @@ class Process:
     def start(self) -> Process:
         with self.log.open("ab") as out:
             self.popen = subprocess.Popen(list(self.args), stdout=out, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL, start_new_session=True)
+                                          stdin=subprocess.DEVNULL, start_new_session=True,
+                                          preexec_fn=_die_with_parent)
         return self
 
     @property
@@ -39,19 +41,30 @@ class Process:
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """SIGTERM the process group, SIGKILL it after `timeout_s`."""
+        self.terminate()
+        self.wait_stopped(timeout_s)
+
+    def terminate(self) -> None:
+        """SIGTERM the process group (see `wait_stopped`)."""
+        self._signal(signal.SIGTERM)
+
+    def wait_stopped(self, timeout_s: float = 10.0) -> None:
+        """Wait for the group leader to exit; SIGKILL the group after `timeout_s`."""
         if self.popen is None:
             return
-        for sig, wait_s in ((signal.SIGTERM, timeout_s), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(self.popen.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                self.popen.wait(timeout=wait_s)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        try:
+            self.popen.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self._signal(signal.SIGKILL)
+            self.popen.wait(timeout=10)
+        self._signal(signal.SIGKILL)  # anything the leader left behind in its group
         self.popen = None
+
+    def _signal(self, sig: signal.Signals) -> None:
+        if self.popen is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, sig)
 
     def tail(self, lines: int = 30) -> str:
         try:
@@ -75,3 +88,12 @@ def wait_until(ready: Callable[[], bool], *, what: str, process: Process | None 
         time.sleep(poll_s)
     raise RuntimeError(f"timed out after {timeout_s:.0f} s waiting for {what}"
                        + (f":\n{process.tail()}" if process else ""))
+
+
+def _die_with_parent() -> None:
+    """In the child: be killed when the test process dies without stopping us (Linux prctl
+    PR_SET_PDEATHSIG), so a killed test session leaves no control plane behind."""
+    import ctypes
+
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
