@@ -6,16 +6,13 @@ server does differently fails its `real` case."""
 from __future__ import annotations
 
 import json
-import ssl
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from e2e_builders import deployment
-from kube.kube_fakeapi import FakeApiServer
+from kube.kube_fakeapi import FakeApiServer, write_kubeconfig
 
 pytestmark = pytest.mark.e2e
 
@@ -24,23 +21,19 @@ APPLY = "application/apply-patch+yaml"
 
 @dataclass
 class Raw:
-    """Plain HTTP to one API server."""
+    """Plain HTTP to one API server through the official client's transport (its TLS and credentials)."""
 
-    url: str
-    token: str
-    context: ssl.SSLContext | None = None
+    api_client: Any
 
     def call(self, method: str, path: str, body: Any = None, *, query: str = "",
              content_type: str = APPLY) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.url}{path}{'?' + query if query else ''}", data=data, method=method,
-                                         headers={"Authorization": f"Bearer {self.token}", "Accept": "application/json",
-                                                  **({"Content-Type": content_type} if data else {})})
-        try:
-            with urllib.request.urlopen(request, timeout=10, context=self.context) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+        params = [tuple(pair.split("=", 1)) for pair in query.split("&") if pair]
+        headers = {"Accept": "application/json", **({"Content-Type": content_type} if body is not None else {})}
+        method, url, headers, data, _ = self.api_client.param_serialize(
+            method, path, query_params=params, header_params=headers, auth_settings=["BearerToken"],
+            body=json.dumps(body) if body is not None else None)
+        response = self.api_client.call_api(method, url, headers, data, _request_timeout=10)
+        return int(response.status), json.loads(response.read() or b"null")
 
     def apply(self, body: dict[str, Any], manager: str = "placement", extra: str = "") -> tuple[int, Any]:
         meta = body["metadata"]
@@ -49,18 +42,17 @@ class Raw:
 
 
 @pytest.fixture(params=["real", "fake"])
-def server(request: pytest.FixtureRequest) -> Iterator[tuple[Raw, str]]:
-    """(the server, a namespace in it) — the local control plane's `e2e` cluster, or a fake."""
+def server(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[tuple[Raw, str]]:
+    """(the server, a namespace in it) — the cluster under test, or a fake API server."""
     if request.param == "fake":
+        from kubernetes import config
+
         with FakeApiServer("fake") as fake:
-            yield Raw(fake.url, "test-token"), "behaviour"
+            kubeconfig = write_kubeconfig(tmp_path / "fake.kubeconfig", {"fake": fake.url})
+            yield Raw(config.new_client_from_config(config_file=str(kubeconfig))), "behaviour"
         return
     cluster = request.getfixturevalue("cluster")
-    namespace = request.getfixturevalue("namespace")
-    configuration = cluster.api_client.configuration
-    context = ssl.create_default_context(cafile=configuration.ssl_ca_cert) if configuration.ssl_ca_cert else None
-    token = configuration.api_key["BearerToken"].removeprefix("Bearer ")
-    yield Raw(configuration.host, token, context), namespace
+    yield Raw(cluster.api_client), request.getfixturevalue("namespace")
 
 
 def _path(namespace: str, name: str = "") -> str:

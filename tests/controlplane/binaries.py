@@ -14,8 +14,8 @@ ETCD_ENV = "PLACEMENT_ETCD"  # override the etcd binary (default: `etcd` on PATH
 
 
 def etcd_binary() -> str | None:
-    return os.environ.get(ETCD_ENV) or shutil.which("etcd") or (
-        "/usr/bin/etcd" if Path("/usr/bin/etcd").exists() else None)
+    chosen = os.environ.get(ETCD_ENV) or shutil.which("etcd") or "/usr/bin/etcd"
+    return chosen if Path(chosen).is_file() and os.access(chosen, os.X_OK) else None
 
 
 def unavailable() -> str | None:
