@@ -118,3 +118,39 @@ def test_the_cronjob_role_is_limited_to_placements_own_pools(installed, karpente
     assert call("POST", pools, {**body, "metadata": {"name": "placement-spot"}}) == 403  # POST carries no name
     assert call("PATCH", f"{pools}/placement-spot?fieldManager=placement&dryRun=All", {
         **body, "metadata": {"name": "placement-spot"}}, apply) == 201  # its own pool: created by name
+
+
+def test_the_cronjobs_pod_is_admitted_under_the_restricted_profile(installed, cluster) -> None:
+    """A Job made from the CronJob's template (as `kubectl create job --from=cronjob/placement`) gets its
+    pod past the real API server's validation and Pod Security admission (the namespace enforces
+    `restricted`), with the ServiceAccount token mounted."""
+    import time
+
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    with pytest.raises(ApiException) as refused:  # the admission is live: a plain pod is refused there
+        cluster.core.create_namespaced_pod("placement", {"metadata": {"name": "plain"}, "spec": {
+            "containers": [{"name": "c", "image": "registry.k8s.io/pause:3.9"}]}})
+    assert refused.value.status == 403 and "violates PodSecurity" in str(refused.value.body)
+    batch = client.BatchV1Api(cluster.api_client)
+    cronjob = batch.read_namespaced_cron_job("placement", "placement")
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "placement-manual", "namespace": "placement"},
+           "spec": cluster.api_client.sanitize_for_serialization(cronjob.spec.job_template.spec)}
+    batch.create_namespaced_job("placement", job)
+    try:
+        for _ in range(120):
+            pods = cluster.core.list_namespaced_pod("placement", label_selector="job-name=placement-manual").items
+            if pods:
+                break
+            time.sleep(0.5)
+        else:
+            events = cluster.core.list_namespaced_event("placement").items
+            raise AssertionError("no pod: " + "; ".join(e.message or "" for e in events))
+        (pod,) = pods
+        assert pod.spec.service_account_name == "placement"
+        assert pod.spec.security_context.run_as_non_root and pod.spec.security_context.seccomp_profile.type == \
+            "RuntimeDefault"
+        assert any(v.projected for v in pod.spec.volumes)  # the ServiceAccount token the run uses in-cluster
+    finally:
+        batch.delete_namespaced_job("placement-manual", "placement", propagation_policy="Background")
