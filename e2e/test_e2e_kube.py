@@ -61,6 +61,9 @@ def test_diff_apply_rollback(cluster, namespace, karpenter, tmp_path, capsys) ->
     assert capsys.readouterr().out == ""
 
     rollback = ["rollback", "--scenario", args[1], "--kubeconfig", cluster.kubeconfig, "--context", cluster.context]
+    assert main([*rollback, "--dry-run", "server"]) == 0  # a server-side dry run of the undo changes nothing
+    assert "would restore" in capsys.readouterr().out
+    assert cluster.deployment(ns, "web").spec.replicas == 2
     assert main(rollback) == 0
     web = cluster.deployment(ns, "web")
     assert web.spec.replicas == 1 and web.spec.template.spec.affinity is None
