@@ -77,6 +77,7 @@ def test_apply_creates_with_201_then_updates_with_200_and_records_the_manager(se
     (entry,) = created["metadata"]["managedFields"]
     assert (entry["manager"], entry["operation"], entry["apiVersion"], entry["fieldsType"]) == (
         "placement", "Apply", "apps/v1", "FieldsV1")
+    assert entry["fieldsV1"]["f:spec"]["f:replicas"] == {}  # the field set names what it applied
     status, updated = raw.apply(deployment(ns, "web", 2))
     assert status == 200 and updated["spec"]["replicas"] == 2
 

@@ -118,6 +118,7 @@ class FakeApiServer:
         meta["managedFields"] = [_managed(manager, obj["apiVersion"], "Update")]
         self.objects[path] = obj
         self.owners[path] = {leaf: {manager} for leaf, _ in _leaves(obj) if leaf not in _IDENTITY}
+        meta["managedFields"][0]["fieldsV1"] = _fields_v1(self.owners[path], manager)
 
     def fail(self, method: str, path_contains: str, status: int, *, times: int = 1, skip: int = 0,
              message: str = "injected fault") -> None:
@@ -243,8 +244,8 @@ class FakeApiServer:
         before_spec = (existing or {}).get("spec")
         meta["generation"] = int(meta.get("generation", 0)) + (1 if result.get("spec") != before_spec else 0)
         managers = sorted({m for holders in owners.values() for m in holders})
-        meta["managedFields"] = [_managed(m, body["apiVersion"], "Apply" if m == manager else "Update")
-                                 for m in managers]
+        meta["managedFields"] = [_managed(m, body["apiVersion"], "Apply" if m == manager else "Update",
+                                          _fields_v1(owners, m)) for m in managers]
         if query.get("dryRun") == "All":
             return (200 if existing else 201), result
         meta["resourceVersion"] = str(self._bump())
@@ -334,9 +335,22 @@ def _status(code: int, reason: str, message: str) -> dict[str, Any]:
             "message": message, "reason": reason, "code": code}
 
 
-def _managed(manager: str, api_version: str, operation: str) -> dict[str, Any]:
+def _managed(manager: str, api_version: str, operation: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"manager": manager, "operation": operation, "apiVersion": api_version, "fieldsType": "FieldsV1",
-            "fieldsV1": {}}
+            "fieldsV1": fields or {}}
+
+
+def _fields_v1(owners: dict[tuple[str, ...], set[str]], manager: str) -> dict[str, Any]:
+    """The manager's field set in the FieldsV1 shape (`{"f:spec": {"f:replicas": {}}}`); lists are
+    whole leaves here (a real server also keys list items, e.g. `k:{"name":"app"}`)."""
+    fields: dict[str, Any] = {}
+    for leaf, holders in sorted(owners.items()):
+        if manager not in holders:
+            continue
+        node = fields
+        for key in leaf:
+            node = node.setdefault(f"f:{key}", {})
+    return fields
 
 
 def _leaves(obj: Any, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
