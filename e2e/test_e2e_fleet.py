@@ -5,6 +5,7 @@ refuses the write (a real 403), or its API server stops answering — the first 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ READ_ONLY = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole"
 @pytest.fixture
 def two(cluster: Any, cluster_b: Any, local_fleet: Any, karpenter: bool, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """`web` (1 replica, owned by e2e-setup) in the same new namespace of both clusters; a plan for 2 in each."""
-    namespace = f"placement-e2e-fleet-{tmp_path.name[-12:].lower().replace('_', '-').strip('-')}"
+    namespace = f"placement-e2e-fleet-{uuid.uuid4().hex[:6]}"
     for target in (cluster, cluster_b):
         target.core.create_namespace({"metadata": {"name": namespace}})
         target.ssa(deployment(namespace, "web", 1, {"placement.dev/min-clusters": "2"}))
