@@ -135,3 +135,13 @@ def test_apply_without_a_field_manager_is_422(server) -> None:
     body = deployment(ns, "web", 1)
     status, answer = raw.call("PATCH", _path(ns, "web"), body)
     assert status == 422 and answer["reason"] == "Invalid" and "fieldManager" in answer["message"]
+
+
+def test_version_answers_major_minor_and_git_version(server) -> None:
+    from placement.patches.kube_features import parse_version
+
+    raw, _ = server
+    status, info = raw.call("GET", "/version")
+    assert status == 200 and info["gitVersion"].startswith("v1.")
+    assert isinstance(info["major"], str) and isinstance(info["minor"], str)
+    assert parse_version(info) is not None and parse_version(info) >= (1, 23)
