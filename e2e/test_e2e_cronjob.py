@@ -154,3 +154,28 @@ def test_the_cronjobs_pod_is_admitted_under_the_restricted_profile(installed, cl
         assert any(v.projected for v in pod.spec.volumes)  # the ServiceAccount token the run uses in-cluster
     finally:
         batch.delete_namespaced_job("placement-manual", "placement", propagation_policy="Background")
+
+
+def test_the_dry_run_overlays_read_only_role_is_enough_for_a_dry_run(installed, cluster, capsys) -> None:
+    from kubernetes.dynamic import DynamicClient
+
+    (read_only,) = [d for d in _render_overlay("dry-run") if d["kind"] == "ClusterRole"]
+    (base,) = [d for d in installed["documents"] if d["kind"] == "ClusterRole"]
+    roles = DynamicClient(cluster.api_client).resources.get(api_version="rbac.authorization.k8s.io/v1",
+                                                             kind="ClusterRole")
+    roles.server_side_apply(body=read_only, name="placement", field_manager=MANAGER, force_conflicts=True)
+    try:
+        code = main(["run", "--policy", str(installed["policy"]), "--kubeconfig", str(installed["kubeconfig"]),
+                     "--dry-run", "--prices", "embedded", "--max-cost-increase", "off"])
+        out, err = capsys.readouterr()
+        assert code == 0 and "403" not in out + err, out + err
+        assert cluster.deployment(WORKLOADS, "web").spec.replicas == 1  # nothing changed
+    finally:
+        roles.server_side_apply(body=base, name="placement", field_manager=MANAGER, force_conflicts=True)
+
+
+def _render_overlay(name: str) -> list[dict[str, Any]]:
+    _render()  # puts the renderer on the path
+    from deploy_kustomize import render
+
+    return render(DEPLOY / "overlays" / name)
