@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
-# Debian packages the tests run for real: a Prometheus server (+ promtool) and a Pushgateway.
-APT_PACKAGES := prometheus prometheus-pushgateway
+# Debian packages the tests run for real: a Prometheus server (+ promtool), a Pushgateway, and etcd
+# (for the real Kubernetes control plane the e2e tests start from ../shared/k8s).
 
 .PHONY: demo test lint bench bench-solve bench-pricing bench-refresh bench-forecast bench-cases e2e system-packages clean
 
@@ -29,6 +29,7 @@ system-packages:
 	@missing=""; \
 	command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v prometheus-pushgateway >/dev/null 2>&1 || missing="$$missing prometheus-pushgateway"; \
+	command -v etcd >/dev/null 2>&1 || missing="$$missing etcd-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -36,11 +37,11 @@ system-packages:
 	fi
 
 test: $(VENV)/.installed-test system-packages
-	$(BIN)/ruff check placement pricing forecasting tests bench
+	$(BIN)/ruff check placement pricing forecasting tests e2e bench
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check placement pricing forecasting tests bench
+	$(BIN)/ruff check placement pricing forecasting tests e2e bench
 
 # Benchmarks print their figures and compare against peers/baselines in the same run (see bench/).
 $(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-test
@@ -64,8 +65,9 @@ bench-forecast: $(VENV)/.installed-bench
 bench-cases: $(VENV)/.installed-bench
 	$(BIN)/python bench/casestudies.py
 
-e2e: $(VENV)/.installed-test
-	@test -n "$$PLACEMENT_E2E_KUBECONFIG" || { echo "set PLACEMENT_E2E_KUBECONFIG to a test cluster's kubeconfig (see README: e2e on kind)"; exit 2; }
+# The e2e suite alone: on the local control plane (../shared/k8s + etcd), or on the cluster
+# PLACEMENT_E2E_KUBECONFIG names (see e2e/README.md). `make test` runs it too.
+e2e: $(VENV)/.installed-test system-packages
 	$(BIN)/pytest -m e2e e2e
 
 clean:

@@ -4,58 +4,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
+from e2e_builders import assignment, cluster_entry, deployment, hpa, pdb, workload_entry, write_inputs
 
 from placement.cli import main
 
 pytestmark = pytest.mark.e2e
 
-PAUSE = "registry.k8s.io/pause:3.9"
-
-
-def _deployment(namespace: str, name: str, replicas: int, annotations: dict[str, str] | None = None
-                ) -> dict[str, Any]:
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": namespace, "annotations": annotations or {}},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"terminationGracePeriodSeconds": 0,
-                                           "containers": [{"name": "pause", "image": PAUSE, "resources": {
-                                               "requests": {"cpu": "10m", "memory": "16Mi"}}}]}}}}
-
 
 def _setup(cluster, namespace: str, karpenter: bool, tmp_path: Path) -> tuple[list[str], str]:
-    cluster.ssa(_deployment(namespace, "web", 1, {"placement.dev/min-clusters": "1"}))
-    cluster.ssa(_deployment(namespace, "api", 1))
-    cluster.ssa({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-                 "metadata": {"name": "api", "namespace": namespace},
-                 "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"},
-                          "minReplicas": 1, "maxReplicas": 5,
-                          "metrics": [{"type": "Resource", "resource": {
-                              "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]}})
-    cluster.ssa({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-                 "metadata": {"name": "web", "namespace": namespace},
-                 "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}}})
+    cluster.ssa(deployment(namespace, "web", 1, {"placement.dev/min-clusters": "1"}))
+    cluster.ssa(deployment(namespace, "api", 1))
+    cluster.ssa(hpa(namespace, "api"))
+    cluster.ssa(pdb(namespace, "web", 1))
     autoscaler = "karpenter/v1" if karpenter else "none"
-    resources = {"cpu": "10m", "memory": "16Mi"}
-    scenario = {"apiVersion": "placement.dev/v1alpha1", "kind": "Scenario", "metadata": {"name": "e2e"},
-                "spec": {"clusters": [{"name": "e2e", "cloud": "aws", "region": "eu-west-1",
-                                       "context": cluster.context, "autoscaler": autoscaler}],
-                         "workloads": [{"name": n, "namespace": namespace, "resources": resources,
-                                        "demand": {"replicas": 2}, "current": {"e2e": {"onDemand": 1}}}
-                                       for n in ("web", "api")]}}
-    plan = {"apiVersion": "placement.dev/v1alpha1", "kind": "Plan", "scenario": "e2e", "pricesAsOf": {},
-            "solver": {"backend": "e2e", "status": "optimal", "seconds": 0, "objective": 0, "bound": 0, "gap": 0},
-            "hourlyUsd": {"before": 0, "after": 0, "compute": 0},
-            "assignments": [{"workload": f"{namespace}/{n}", "cluster": "e2e", "cloud": "aws",
-                             "region": "eu-west-1", "onDemand": 2, "spot": 0,
-                             "instanceTypes": {"on-demand": "m5.large"}, "hourlyUsd": 0.1} for n in ("web", "api")]}
-    (tmp_path / "scenario.yaml").write_text(yaml.safe_dump(scenario))
-    (tmp_path / "plan.json").write_text(json.dumps(plan))
-    args = ["--scenario", str(tmp_path / "scenario.yaml"), "--plan", str(tmp_path / "plan.json"),
+    scenario, plan = write_inputs(
+        tmp_path, [cluster_entry("e2e", cluster.context, autoscaler=autoscaler)],
+        [workload_entry(namespace, n, 2, {"e2e": 1}) for n in ("web", "api")],
+        [assignment(f"{namespace}/{n}", "e2e", on_demand=2) for n in ("web", "api")])
+    args = ["--scenario", str(scenario), "--plan", str(plan),
             "--kubeconfig", cluster.kubeconfig, "--context", cluster.context]
     return args, namespace
 
@@ -80,6 +49,9 @@ def test_diff_apply_rollback(cluster, namespace, karpenter, tmp_path, capsys) ->
     assert web.spec.replicas == 2 and (web.status.available_replicas or 0) >= 2
     assert web.spec.template.spec.affinity.node_affinity.required_during_scheduling_ignored_during_execution
     assert web.metadata.annotations["placement.dev/plan-id"].startswith("p-")
+    record = json.loads(web.metadata.annotations["placement.dev/previous"])  # the rollback record round-trips
+    assert record["existed"] and record["fields"]["spec"]["replicas"] == 1
+    assert web.metadata.annotations["placement.dev/min-clusters"] == "1"
     assert cluster.autoscaling.read_namespaced_horizontal_pod_autoscaler("api", ns).spec.min_replicas == 2
     if karpenter:
         assert cluster.nodepool("placement-on-demand")["spec"]["limits"]["cpu"]
@@ -89,10 +61,16 @@ def test_diff_apply_rollback(cluster, namespace, karpenter, tmp_path, capsys) ->
     assert capsys.readouterr().out == ""
 
     rollback = ["rollback", "--scenario", args[1], "--kubeconfig", cluster.kubeconfig, "--context", cluster.context]
+    assert main([*rollback, "--dry-run", "server"]) == 0  # a server-side dry run of the undo changes nothing
+    assert "would restore" in capsys.readouterr().out
+    assert cluster.deployment(ns, "web").spec.replicas == 2
     assert main(rollback) == 0
     web = cluster.deployment(ns, "web")
     assert web.spec.replicas == 1 and web.spec.template.spec.affinity is None
-    assert "placement.dev/plan-id" not in (web.metadata.annotations or {})
+    annotations = web.metadata.annotations or {}
+    assert "placement.dev/plan-id" not in annotations and "placement.dev/previous" not in annotations
+    assert annotations["placement.dev/min-clusters"] == "1"  # the owner's annotations survive apply and rollback
+    assert cluster.autoscaling.read_namespaced_horizontal_pod_autoscaler("api", ns).spec.min_replicas == 1
     assert cluster.nodepool("placement-spot") is None
 
 
@@ -130,3 +108,36 @@ def test_scenario_export_reads_the_fleet(cluster, namespace, karpenter, tmp_path
     assert workloads["web"]["minClusters"] == 1  # from the placement.dev/min-clusters annotation
     assert workloads["web"]["minAvailable"] == 1  # from the PDB
     assert workloads["web"]["resources"] == {"cpu": "10m", "memory": "16Mi"}
+
+
+def test_terminating_pods_are_not_counted_as_running(cluster, namespace) -> None:
+    import time
+
+    from placement.kube.client import connect
+    from placement.kube.read import read_cluster
+    from placement.scenario import Cluster as ScenarioCluster
+
+    cluster.ssa(deployment(namespace, "web", 2, {"placement.dev/min-clusters": "1"}))
+    for _ in range(120):
+        if (cluster.deployment(namespace, "web").status.available_replicas or 0) == 2:
+            break
+        time.sleep(0.5)
+    selector = "app=web"
+    leaving = cluster.core.list_namespaced_pod(namespace, label_selector=selector).items[0].metadata.name
+    cluster.core.patch_namespaced_pod(leaving, namespace, {"metadata": {"finalizers": ["e2e.placement.dev/hold"]}})
+    cluster.core.delete_namespaced_pod(leaving, namespace)
+    try:
+        pod = cluster.core.read_namespaced_pod(leaving, namespace)
+        # a real server keeps a finalized pod Terminating: deletionTimestamp set, still Running and Ready
+        assert pod.metadata.deletion_timestamp is not None and pod.status.phase == "Running"
+        api = connect(ScenarioCluster("e2e", "aws", "eu-west-1", "IE", context=cluster.context),
+                      kubeconfig=cluster.kubeconfig)
+        for _ in range(120):  # the ReplicaSet replaces it
+            web = read_cluster(api, keys=[f"{namespace}/web"], annotated=False).live.workloads[f"{namespace}/web"]
+            if web.available_replicas == 2 and web.running.total == 2:
+                break
+            time.sleep(0.5)
+        pods = cluster.core.list_namespaced_pod(namespace, label_selector=selector).items
+        assert len(pods) == 3 and web.running.total == 2
+    finally:
+        cluster.core.patch_namespaced_pod(leaving, namespace, {"metadata": {"finalizers": None}})

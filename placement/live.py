@@ -39,6 +39,7 @@ class LiveCluster:
     context: str | None = None
     workloads: Mapping[str, LiveWorkload] = field(default_factory=dict)  # "namespace/name" -> facts
     node_count: int = 0
+    kubernetes_version: tuple[int, int] | None = None  # (major, minor) the API server reports; None: unknown
 
 
 LiveFleet = Mapping[str, LiveCluster]  # cluster name -> cluster

@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     apply.set_defaults(func=run_apply)
 
     rollback = sub.add_parser("rollback", help="undo the last applied plan from the records on the objects")
-    add_scenario_flag(rollback)
+    _scenario_or_policy(rollback, "the clusters to roll back")
     _kube(rollback)
     rollback.add_argument("--plan-id", help="only undo objects this plan id last changed")
     rollback.add_argument("--dry-run", choices=("none", "server"), default="none")
@@ -59,12 +59,23 @@ def register(sub: argparse._SubParsersAction) -> None:
                                  description="Read clusters (nodes, Karpenter CRDs, Deployments with placement.dev/ "
                                  "annotations, HPAs, PDBs, pods) and print the scenario YAML. --scenario FILE "
                                  "supplies user regions, prices, planning and the clusters' contexts.")
-    export.add_argument("--scenario", "-f", metavar="FILE", type=Path, help="base scenario (optional)")
+    source = export.add_mutually_exclusive_group()
+    source.add_argument("--scenario", "-f", metavar="FILE", type=Path, help="base scenario (optional)")
+    source.add_argument("--policy", metavar="FILE", type=Path,
+                        help="the CronJob's fleet policy as the base (what `placement run --policy` plans from)")
     _kube(export)
     export.add_argument("-n", "--namespace", help="only this namespace")
     export.add_argument("-l", "--selector", help="only Deployments with these labels (k=v,k2=v2)")
     export.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml")
     export.set_defaults(func=run_export)
+
+
+def _scenario_or_policy(parser: argparse.ArgumentParser, what: str) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--scenario", "-f", metavar="FILE", type=Path,
+                        help=f"scenario YAML naming {what}; default: the packaged demo fleet")
+    source.add_argument("--policy", metavar="FILE", type=Path,
+                        help=f"the CronJob's fleet policy naming {what} (as `placement run --policy`)")
 
 
 def _inputs(parser: argparse.ArgumentParser) -> None:
@@ -130,8 +141,15 @@ def run_apply(args: argparse.Namespace) -> int:
 def run_rollback(args: argparse.Namespace) -> int:
     from placement.kube.rollback import rollback
 
-    scenario = load_from_args(args)
-    report = rollback(_connect(scenario, args), plan_id=args.plan_id, dry_run=args.dry_run == "server")
+    if args.policy is not None:
+        from placement.kube.client import connect_fleet
+        from placement.run.fleet import policy_clusters, read_policy
+
+        apis = connect_fleet(policy_clusters(read_policy(args.policy)), kubeconfig=args.kubeconfig,
+                             contexts=args.context, timeout_s=args.request_timeout)
+    else:
+        apis = _connect(load_from_args(args), args)
+    report = rollback(apis, plan_id=args.plan_id, dry_run=args.dry_run == "server")
     print("\n".join(report.lines()))
     return 0
 
@@ -143,6 +161,8 @@ def run_export(args: argparse.Namespace) -> int:
     from placement.kube.scenario_export import build, read_fleet, scenario_document
     from placement.scenario import Cluster
 
+    if args.policy is not None:
+        return _export_policy(args)
     base = None
     if args.scenario is not None:
         from placement.load.yaml_doc import load_yaml
@@ -160,6 +180,30 @@ def run_export(args: argparse.Namespace) -> int:
     observed = read_fleet(apis, contexts=contexts, namespace=args.namespace, selector=args.selector, base=base)
     document = scenario_document(observed, base=base)
     build(document, base_dir=args.scenario.parent if args.scenario else None)  # validate like the YAML path
+    if args.output == "json":
+        print(json.dumps(document, indent=2))
+    else:
+        sys.stdout.write(yaml.safe_dump(document, sort_keys=False))
+    return 0
+
+
+def _export_policy(args: argparse.Namespace) -> int:
+    """The scenario `placement run --policy` would plan from: the policy's settings and the clusters."""
+    import yaml
+
+    from placement.kube.client import connect_fleet
+    from placement.kube.scenario_export import build, read_fleet, scenario_document
+    from placement.run.fleet import merge_policy, policy_clusters, read_policy
+
+    policy = read_policy(args.policy)
+    clusters = policy_clusters(policy)
+    apis = connect_fleet(clusters, kubeconfig=args.kubeconfig, contexts=args.context, timeout_s=args.request_timeout)
+    observed = read_fleet(apis, contexts={c.name: c.context for c in clusters}, namespace=args.namespace,
+                          selector=args.selector, base=policy)
+    document, notes = merge_policy(scenario_document(observed, base=policy), policy)
+    build(document, base_dir=args.policy.parent, source=f"{args.policy} + live clusters")
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     if args.output == "json":
         print(json.dumps(document, indent=2))
     else:

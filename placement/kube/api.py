@@ -1,4 +1,4 @@
-"""The seam between placement and a Kubernetes API server: a four-verb protocol, the resources
+"""The seam between placement and a Kubernetes API server: a five-verb protocol, the resources
 placement touches, and the errors a server can answer with. No `kubernetes` import here, so the
 reader, the applier and the tests' fakes all share it.
 """
@@ -75,6 +75,10 @@ class ClusterApi(Protocol):
 
     def delete(self, ref: ObjectRef, *, dry_run: bool = False) -> None:
         """Delete the object (no error when it is already gone)."""
+        ...
+
+    def server_version(self) -> tuple[int, int] | None:
+        """The API server's Kubernetes (major, minor), from `/version`; None when it does not say."""
         ...
 
 

@@ -22,6 +22,7 @@ from placement.kube.api import (
     status_error,
 )
 from placement.patches.build import ObjectRef
+from placement.patches.kube_features import parse_version
 from placement.patches.labels import FIELD_MANAGER
 from placement.scenario import Cluster
 
@@ -105,6 +106,14 @@ class KubeClient:
                            ref.name, **options)
         except _NotFound:
             return
+
+    def server_version(self) -> tuple[int, int] | None:
+        from kubernetes import client
+
+        try:
+            return parse_version(self._call("get version", client.VersionApi(self.api_client).get_code))
+        except _NotFound:
+            return None
 
     # -- internals -----------------------------------------------------------------------------------
     def _list_core(self, kind: str, namespace: str | None, selector: dict[str, str], action: str

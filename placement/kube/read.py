@@ -1,4 +1,4 @@
-"""Read one cluster: cloud and region from node labels, the Karpenter API it serves, and its
+"""Read one cluster: cloud and region from node labels, its Kubernetes version, the Karpenter API it serves, and its
 Deployments with their HPA, PDB, requests and running replicas by capacity type.
 
 Written against the `ClusterApi` protocol; every call is a read (get/list). The result is plain
@@ -66,7 +66,8 @@ def read_cluster(
     workloads = {
         key: _workload(api, deployment, hpas, pdbs, capacity_by_node) for key, deployment in deployments.items()
     }
-    live = LiveCluster(api.cluster, cloud, region, autoscaler, context, workloads, node_count=len(nodes))
+    live = LiveCluster(api.cluster, cloud, region, autoscaler, context, workloads, node_count=len(nodes),
+                       kubernetes_version=api.server_version())
     return ObservedCluster(live, deployments)
 
 
@@ -181,6 +182,10 @@ def _targets(hpa: Mapping[str, Any], deployment: str) -> bool:
 
 
 def _ready(pod: Mapping[str, Any]) -> bool:
+    """Running and Ready, and not terminating (a pod with a deletionTimestamp is on its way out,
+    though it still reports Running until its containers stop)."""
+    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        return False
     status = pod.get("status") or {}
     if status.get("phase") != "Running":
         return False

@@ -8,7 +8,7 @@ longer carry a record, so a rollback that stops part-way can simply be run again
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,10 +17,13 @@ from placement.kube.api import ClusterApi
 from placement.patches.audit_record import Restore, restore_from_record
 from placement.patches.build import ObjectRef
 from placement.patches.labels import PLAN_ID
+from placement.patches.nodepools import POOL_NAMES
 
-RECORDED_KINDS = (
+RECORDED_KINDS = (  # listed in every namespace
     ("apps/v1", "Deployment"),
     ("autoscaling/v2", "HorizontalPodAutoscaler"),
+)
+POOL_KINDS = (  # placement's own pools, read by name: no `list` on other teams' pools needed
     ("karpenter.sh/v1", "NodePool"),
     ("karpenter.sh/v1beta1", "NodePool"),
     ("karpenter.sh/v1alpha5", "Provisioner"),
@@ -68,23 +71,34 @@ def plan_rollback(apis: Mapping[str, ClusterApi], *, plan_id: str | None = None)
     steps: list[Step] = []
     seen: set[tuple[str, str, str | None, str]] = set()  # a NodePool served at v1 and v1beta1 is one object
     for cluster, api in apis.items():
-        for api_version, kind in RECORDED_KINDS:
-            for obj in api.list(api_version, kind):
-                annotations = (obj.get("metadata") or {}).get("annotations") or {}
-                if plan_id is not None and annotations.get(PLAN_ID) != plan_id:
-                    continue
-                restore = restore_from_record(obj)
-                if restore is None:
-                    continue
-                meta = obj["metadata"]
-                identity = (cluster, obj.get("kind", kind), meta.get("namespace"), meta["name"])
-                if identity in seen:
-                    continue
-                seen.add(identity)
-                ref = ObjectRef(obj.get("apiVersion", api_version), obj.get("kind", kind), meta["name"],
-                                meta.get("namespace"))
-                steps.append(Step(cluster, ref, restore, annotations.get(PLAN_ID), _grows(obj, restore)))
+        for ref, obj in _recorded(api):
+            annotations = (obj.get("metadata") or {}).get("annotations") or {}
+            if plan_id is not None and annotations.get(PLAN_ID) != plan_id:
+                continue
+            restore = restore_from_record(ref, obj)
+            if restore is None:
+                continue
+            identity = (cluster, ref.kind, ref.namespace, ref.name)
+            if identity in seen:
+                continue
+            seen.add(identity)
+            steps.append(Step(cluster, ref, restore, annotations.get(PLAN_ID), _grows(obj, restore)))
     return sorted(steps, key=lambda s: (s.restore.deletes, not s.grows))
+
+
+def _recorded(api: ClusterApi) -> Iterator[tuple[ObjectRef, dict[str, Any]]]:
+    """Every object placement may have applied, with its identity. List items carry no apiVersion
+    or kind on a real server, so the identity is what was asked for, never read from the item."""
+    for api_version, kind in RECORDED_KINDS:
+        for obj in api.list(api_version, kind):
+            meta = obj["metadata"]
+            yield ObjectRef(api_version, kind, meta["name"], meta.get("namespace")), obj
+    for api_version, kind in POOL_KINDS:
+        for name in POOL_NAMES.values():
+            ref = ObjectRef(api_version, kind, name)
+            pool = api.get(ref)  # None when absent or when this Karpenter API is not served
+            if pool is not None:
+                yield ref, pool
 
 
 def rollback(apis: Mapping[str, ClusterApi], *, plan_id: str | None = None, dry_run: bool = False

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from placement.errors import PlacementError
+from placement.patches.build import ObjectRef
 from placement.patches.labels import PLAN_ID, PREVIOUS
 
 _IDENTITY_KEYS = ("apiVersion", "kind")
@@ -72,8 +73,11 @@ def with_record(body: Mapping[str, Any], live: Mapping[str, Any] | None, plan_id
     return prepared
 
 
-def restore_from_record(live: Mapping[str, Any]) -> Restore | None:
-    """The undo for an object placement applied, from its record; None when it carries none."""
+def restore_from_record(ref: ObjectRef, live: Mapping[str, Any]) -> Restore | None:
+    """The undo for the object `ref` names, from the record on `live`; None when it carries none.
+
+    The identity (apiVersion, kind, name, namespace) comes from `ref`, never from `live`: items of
+    a real LIST response carry no apiVersion or kind."""
     meta = live.get("metadata") or {}
     raw = (meta.get("annotations") or {}).get(PREVIOUS)
     if raw is None:
@@ -82,19 +86,19 @@ def restore_from_record(live: Mapping[str, Any]) -> Restore | None:
         record = json.loads(raw)
         existed, fields, previous_plan = bool(record["existed"]), dict(record["fields"]), record.get("planId")
     except (ValueError, KeyError, TypeError) as error:
-        name = f"{live.get('kind')} {meta.get('namespace', '')}/{meta.get('name')}"
-        raise PlacementError(f"{name}: unreadable {PREVIOUS} annotation ({error}); restore it by hand") from None
+        raise PlacementError(f"{ref}: unreadable {PREVIOUS} annotation ({error}); restore it by hand") from None
     if not existed:
         return Restore(None, None)
-    return Restore(_merge(fields, _identity(live)), previous_plan)
+    return Restore(_merge(fields, _identity(ref)), previous_plan)
 
 
 def restore_from_live(body: Mapping[str, Any], live: Mapping[str, Any] | None) -> Restore:
     """The undo of applying `body` over `live` (captured before the apply): used to revert a
-    half-done run without trusting what the failed run left behind."""
+    half-done run without trusting what the failed run left behind. The identity is the body's."""
     if live is None:
         return Restore(None, None)
-    restored = _identity(live)
+    meta = body["metadata"]
+    restored = _identity(ObjectRef(body["apiVersion"], body["kind"], meta["name"], meta.get("namespace")))
     fields = projection({k: v for k, v in body.items() if k != "metadata"}, live)
     annotations = ((live.get("metadata") or {}).get("annotations")) or {}
     kept = {k: annotations[k] for k in (PLAN_ID, PREVIOUS) if k in annotations}
@@ -103,12 +107,10 @@ def restore_from_live(body: Mapping[str, Any], live: Mapping[str, Any] | None) -
     return Restore(_merge(fields, restored), annotations.get(PLAN_ID))
 
 
-def _identity(obj: Mapping[str, Any]) -> dict[str, Any]:
-    meta = obj.get("metadata") or {}
-    identity: dict[str, Any] = {"apiVersion": obj["apiVersion"], "kind": obj["kind"]}
-    identity["metadata"] = {"name": meta["name"]}
-    if meta.get("namespace"):
-        identity["metadata"]["namespace"] = meta["namespace"]
+def _identity(ref: ObjectRef) -> dict[str, Any]:
+    identity: dict[str, Any] = {"apiVersion": ref.api_version, "kind": ref.kind, "metadata": {"name": ref.name}}
+    if ref.namespace:
+        identity["metadata"]["namespace"] = ref.namespace
     return identity
 
 

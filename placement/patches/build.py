@@ -151,6 +151,7 @@ def to_patches(
                 slots_available=is_karpenter(cluster),
                 max_slots=options.max_slots,
                 architectures=workload.architectures,
+                kubernetes_version=cluster_live.kubernetes_version if cluster_live else None,
             )
             patches.extend(_workload_patches(cluster, workload, replicas, before, scheduling, facts, identity))
             placed.append((workload, scheduling, instance_types))

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from math import gcd
 from typing import Any
 
+from placement.patches.kube_features import KubeVersion, describe, has_match_label_keys, has_min_domains
 from placement.patches.labels import ARCH, CAPACITY_SLOT, WORKLOAD, CapacityVocabulary
 from placement.scenario import Replicas
 from pricing.offer import ARCHITECTURES
@@ -125,6 +126,7 @@ def pod_scheduling(
     slots_available: bool,
     max_slots: int = DEFAULT_MAX_SLOTS,
     architectures: Sequence[str] = ARCHITECTURES,
+    kubernetes_version: KubeVersion | None = None,
 ) -> PodScheduling:
     """Scheduling rules that realise `wanted` on a platform with this capacity vocabulary.
 
@@ -132,9 +134,14 @@ def pod_scheduling(
     capacity slots. A workload that runs on some `architectures` only also gets a required
     ``kubernetes.io/arch`` term, so it never lands on a node its images cannot run on (the plan
     priced it on those architectures only).
+
+    `kubernetes_version` (the cluster's, None when unknown) limits the rules to fields that version
+    serves (`placement.patches.kube_features`): below 1.25 no spread strategy (they need
+    `minDomains`), below 1.27 no `matchLabelKeys`.
     """
     scheduling = _capacity_scheduling(vocabulary, wanted, workload_name=workload_name,
-                                      slots_available=slots_available, max_slots=max_slots)
+                                      slots_available=slots_available, max_slots=max_slots,
+                                      kubernetes_version=kubernetes_version)
     if set(ARCHITECTURES) <= set(architectures):
         return scheduling
     arch = {"key": ARCH, "operator": "In", "values": [a for a in ARCHITECTURES if a in architectures]}
@@ -156,8 +163,11 @@ def _capacity_scheduling(
     workload_name: str,
     slots_available: bool,
     max_slots: int,
+    kubernetes_version: KubeVersion | None = None,
 ) -> PodScheduling:
     label = workload_label_value(workload_name)
+    spreads = has_min_domains(kubernetes_version)
+    match_label_keys = has_match_label_keys(kubernetes_version)
     labels = {WORKLOAD: label}
     selector = {"matchLabels": {WORKLOAD: label}}
     on_demand_only = {"requiredDuringSchedulingIgnoredDuringExecution": _terms(vocabulary.on_demand_requirement())}
@@ -173,10 +183,11 @@ def _capacity_scheduling(
         return PodScheduling("on-demand-only", wanted, labels, on_demand_only)
     if wanted.on_demand == 0:
         return PodScheduling("spot-preferred", wanted, labels, prefer_spot, tolerations)
-    if vocabulary.spread_key and wanted.spot >= wanted.on_demand:
-        spread = _spread(vocabulary.spread_key, max(1, wanted.spot - wanted.on_demand), 2, selector)
+    if spreads and vocabulary.spread_key and wanted.spot >= wanted.on_demand:
+        spread = _spread(vocabulary.spread_key, max(1, wanted.spot - wanted.on_demand), 2, selector,
+                         match_label_keys)
         return PodScheduling("capacity-spread", wanted, labels, prefer_spot, tolerations, (spread,))
-    slots = choose_slots(wanted.on_demand, wanted.spot, max_slots) if slots_available else None
+    slots = choose_slots(wanted.on_demand, wanted.spot, max_slots) if slots_available and spreads else None
     if slots is not None:
         values = slot_values("on-demand", slots.on_demand) + slot_values("spot", slots.spot)
         affinity = {
@@ -184,7 +195,7 @@ def _capacity_scheduling(
                 {"key": CAPACITY_SLOT, "operator": "In", "values": values}
             )
         }
-        spread = _spread(CAPACITY_SLOT, 1, slots.on_demand + slots.spot, selector)
+        spread = _spread(CAPACITY_SLOT, 1, slots.on_demand + slots.spot, selector, match_label_keys)
         floor = worst_case_on_demand(slots.on_demand, slots.spot, wanted.total)
         placed = Replicas(on_demand=floor, spot=wanted.total - floor)
         notes = () if placed == wanted else (
@@ -193,7 +204,10 @@ def _capacity_scheduling(
         )
         return PodScheduling("slot-spread", placed, labels, affinity, tolerations, (spread,), slots, notes)
     reason = (
-        f"{vocabulary.platform} nodes carry no capacity label on on-demand nodes"
+        f"a spread split needs topologySpreadConstraints minDomains (Kubernetes ≥ 1.25; the cluster runs "
+        f"{describe(kubernetes_version)})"
+        if not spreads
+        else f"{vocabulary.platform} nodes carry no capacity label on on-demand nodes"
         if not vocabulary.spread_key
         else f"a {wanted.on_demand}:{wanted.spot} on-demand:spot split needs placement-owned Karpenter NodePools"
     )
@@ -209,12 +223,15 @@ def _terms(*requirements: dict[str, Any]) -> dict[str, Any]:
     return {"nodeSelectorTerms": [{"matchExpressions": list(requirements)}]}
 
 
-def _spread(key: str, max_skew: int, min_domains: int, selector: dict[str, Any]) -> dict[str, Any]:
-    return {
+def _spread(key: str, max_skew: int, min_domains: int, selector: dict[str, Any], match_label_keys: bool = True
+            ) -> dict[str, Any]:
+    spread: dict[str, Any] = {
         "topologyKey": key,
         "maxSkew": max_skew,
         "minDomains": min_domains,
         "whenUnsatisfiable": "DoNotSchedule",
         "labelSelector": selector,
-        "matchLabelKeys": ["pod-template-hash"],
     }
+    if match_label_keys:  # count only the current ReplicaSet's pods (Kubernetes ≥ 1.27)
+        spread["matchLabelKeys"] = ["pod-template-hash"]
+    return spread

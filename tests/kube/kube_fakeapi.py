@@ -3,7 +3,8 @@
 It keeps objects by REST path, lists collections (with equality label selectors), and implements
 server-side apply closely enough to matter: field ownership per manager at leaf level (lists are
 atomic leaves), 409 conflicts naming the owner, `force`, fields an applier stops sending are
-removed, `dryRun=All` changes nothing. Faults are injected by method and path. Every request is
+removed, `dryRun=All` changes nothing. e2e/test_e2e_api_behaviour.py checks these answers against a
+real API server. Faults are injected by method and path. Every request is
 recorded (method, path, content type, fieldManager, dryRun, force, body). The official `kubernetes`
 client is pointed at it through a generated kubeconfig.
 """
@@ -34,7 +35,9 @@ PLURALS = {
     "nodes": ("v1", "Node"),
     "pods": ("v1", "Pod"),
 }
-NEEDS_CREATE_FIELDS = {"Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget"}
+# Fields a create must set (an apply that creates is validated as a create: 422 without them).
+NEEDS_CREATE_FIELDS = {"Deployment": (("spec", "selector"), ("spec", "template")),
+                       "HorizontalPodAutoscaler": (("spec", "scaleTargetRef"), ("spec", "maxReplicas"))}
 _IDENTITY = {("apiVersion",), ("kind",), ("metadata", "name"), ("metadata", "namespace")}
 
 
@@ -81,6 +84,7 @@ class FakeApiServer:
     applied: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    kubernetes_version: str = "v1.30.2"  # what GET /version reports
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
     _version: int = 1
@@ -114,6 +118,7 @@ class FakeApiServer:
         meta["managedFields"] = [_managed(manager, obj["apiVersion"], "Update")]
         self.objects[path] = obj
         self.owners[path] = {leaf: {manager} for leaf, _ in _leaves(obj) if leaf not in _IDENTITY}
+        meta["managedFields"][0]["fieldsV1"] = _fields_v1(self.owners[path], manager)
 
     def fail(self, method: str, path_contains: str, status: int, *, times: int = 1, skip: int = 0,
              message: str = "injected fault") -> None:
@@ -151,11 +156,17 @@ class FakeApiServer:
         return 405, _status(405, "MethodNotAllowed", method)
 
     def _get(self, path: str, query: dict[str, str]) -> tuple[int, Any]:
+        if path == "/version":
+            major, minor = self.kubernetes_version.lstrip("v").split(".")[:2]
+            return 200, {"major": major, "minor": minor, "gitVersion": self.kubernetes_version, "platform": "linux/amd64"}
         last = path.rsplit("/", 1)[-1]
         if last in PLURALS:
             api_version, kind = PLURALS[last]
             items = [copy.deepcopy(o) for p, o in sorted(self.objects.items()) if _in_collection(p, path)]
             items = [o for o in items if _selected(o, query.get("labelSelector"))]
+            for item in items:  # like a real server (e2e pins it): list items carry no apiVersion/kind
+                item.pop("apiVersion", None)
+                item.pop("kind", None)
             return 200, {"apiVersion": api_version, "kind": f"{kind}List",
                          "metadata": {"resourceVersion": str(self._version)}, "items": items}
         obj = self.objects.get(path)
@@ -178,13 +189,15 @@ class FakeApiServer:
             return 415, _status(415, "UnsupportedMediaType", f"this fake only speaks server-side apply: {content_type}")
         manager = query.get("fieldManager")
         if not manager:
-            return 400, _status(400, "BadRequest", "fieldManager is required for apply patch")
+            return 422, _status(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
+                                "is required for apply patch")
         if not isinstance(body, dict) or path_of(body) != path:
             return 400, _status(400, "BadRequest", "body does not name the object in the path")
         existing = self.objects.get(path)
-        if existing is None and body["kind"] in NEEDS_CREATE_FIELDS:
+        missing = [".".join(f) for f in NEEDS_CREATE_FIELDS.get(body["kind"], ()) if _at(body, f) is None]
+        if existing is None and missing:
             return 422, _status(422, "Invalid", f"{body['kind']} {path.rsplit('/', 1)[-1]} is invalid: "
-                                "spec.selector: Required value; spec.template: Required value")
+                                + "; ".join(f"{m}: Required value" for m in missing))
         force = query.get("force") == "true"
         owners = copy.deepcopy(self.owners.get(path, {}))
         result = copy.deepcopy(existing) if existing else {}
@@ -215,7 +228,7 @@ class FakeApiServer:
         for leaf, value in _leaves(body):
             if leaf in _IDENTITY:
                 continue
-            if force or _at(result, leaf) != value:
+            if _at(result, leaf) != value:  # force takes a conflicting field; an equal value stays shared
                 owners[leaf] = {manager}
             else:
                 owners.setdefault(leaf, set()).add(manager)
@@ -231,8 +244,8 @@ class FakeApiServer:
         before_spec = (existing or {}).get("spec")
         meta["generation"] = int(meta.get("generation", 0)) + (1 if result.get("spec") != before_spec else 0)
         managers = sorted({m for holders in owners.values() for m in holders})
-        meta["managedFields"] = [_managed(m, body["apiVersion"], "Apply" if m == manager else "Update")
-                                 for m in managers]
+        meta["managedFields"] = [_managed(m, body["apiVersion"], "Apply" if m == manager else "Update",
+                                          _fields_v1(owners, m)) for m in managers]
         if query.get("dryRun") == "All":
             return (200 if existing else 201), result
         meta["resourceVersion"] = str(self._bump())
@@ -322,9 +335,22 @@ def _status(code: int, reason: str, message: str) -> dict[str, Any]:
             "message": message, "reason": reason, "code": code}
 
 
-def _managed(manager: str, api_version: str, operation: str) -> dict[str, Any]:
+def _managed(manager: str, api_version: str, operation: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"manager": manager, "operation": operation, "apiVersion": api_version, "fieldsType": "FieldsV1",
-            "fieldsV1": {}}
+            "fieldsV1": fields or {}}
+
+
+def _fields_v1(owners: dict[tuple[str, ...], set[str]], manager: str) -> dict[str, Any]:
+    """The manager's field set in the FieldsV1 shape (`{"f:spec": {"f:replicas": {}}}`); lists are
+    whole leaves here (a real server also keys list items, e.g. `k:{"name":"app"}`)."""
+    fields: dict[str, Any] = {}
+    for leaf, holders in sorted(owners.items()):
+        if manager not in holders:
+            continue
+        node = fields
+        for key in leaf:
+            node = node.setdefault(f"f:{key}", {})
+    return fields
 
 
 def _leaves(obj: Any, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 from kube_fakeapi import FakeApiServer, write_kubeconfig
-from kube_world import crd, deployment, node, world
+from kube_world import crd, deployment, node, pod, world
 
 from placement.errors import InvalidScenario
 from placement.kube.read import cluster_location, detect_autoscaler, pdb_floor, read_cluster, selector_matches
@@ -23,6 +23,7 @@ def test_read_cluster_finds_annotated_workloads_with_hpa_pdb_and_capacity(tmp_pa
     assert (a.live.cloud, a.live.region, a.live.autoscaler, a.live.node_count) == ("aws", "eu-west-1",
                                                                                    "karpenter/v1", 2)
     assert (b.live.cloud, b.live.region, b.live.autoscaler) == ("gcp", "europe-west4", "gke")
+    assert a.live.kubernetes_version == (1, 30)  # from GET /version
     assert set(a.deployments) == {"shop/web", "shop/api"}  # kube-system/unmanaged has no placement annotation
     web, api = a.live.workloads["shop/web"], a.live.workloads["shop/api"]
     assert (web.replicas, web.running, web.hpa) == (4, Replicas(on_demand=2, spot=2), None)
@@ -174,3 +175,12 @@ def test_an_unknown_architecture_annotation_is_a_clear_error(tmp_path) -> None:
         document = scenario_document(read_fleet(w.apis()))
     with pytest.raises(InvalidScenario, match=r"architectures.*unknown architecture 'x86_64': use amd64 and/or arm64"):
         build(document)
+
+
+def test_terminating_pods_are_not_running(tmp_path) -> None:
+    with world(tmp_path) as w:
+        leaving = pod("web-leaving", "shop", {"app": "web"}, "a-od-1")
+        leaving["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"  # still Running and Ready until it stops
+        w.a.seed(leaving)
+        web = read_cluster(w.apis()["a"]).live.workloads["shop/web"]
+    assert web.running == Replicas(on_demand=2, spot=2)

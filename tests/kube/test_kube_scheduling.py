@@ -196,3 +196,28 @@ def test_the_arch_term_is_added_to_each_of_several_required_terms() -> None:
     terms = _require(affinity, ARCH_AMD64)["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
     assert [t["matchExpressions"][-1] for t in terms] == [ARCH_AMD64, ARCH_AMD64]
     assert [t["matchExpressions"][0]["key"] for t in terms] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("version", "strategy", "match_label_keys"),
+    [
+        (None, "capacity-spread", True),  # unknown (GitOps output): every field
+        ((1, 27), "capacity-spread", True),  # matchLabelKeys beta from 1.27
+        ((1, 26), "capacity-spread", False),  # in the schema but gated off: not written
+        ((1, 24), "pinned-on-demand", False),  # no minDomains (and an apply with matchLabelKeys is a 500)
+    ],
+)
+def test_spread_fields_follow_the_clusters_kubernetes_version(version, strategy, match_label_keys) -> None:
+    scheduling = pod_scheduling(KARPENTER, Replicas(1, 2), workload_name="web", slots_available=True,
+                                kubernetes_version=version)
+    assert scheduling.strategy == strategy
+    assert any("matchLabelKeys" in s for s in scheduling.topology_spread) == match_label_keys
+    if version == (1, 24):
+        assert scheduling.placed == Replicas(3, 0) and "Kubernetes ≥ 1.25" in scheduling.notes[0]
+        assert "1.24" in scheduling.notes[0]
+
+
+def test_no_slot_spread_below_kubernetes_1_25() -> None:
+    scheduling = pod_scheduling(KARPENTER, Replicas(6, 2), workload_name="web", slots_available=True,
+                                kubernetes_version=(1, 24))
+    assert scheduling.strategy == "pinned-on-demand" and not scheduling.topology_spread
