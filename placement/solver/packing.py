@@ -202,8 +202,10 @@ def provision(
             left_memory -= charge_memory
             # Every further claim for this shape starts the same way: open the full ones in bulk.
             copies = wanted // take
-            if copies and (cpu_limit is not None or memory_limit_gib is not None):
-                copies = min(copies, int((left_cpu + _EPS) // charge_cpu), int((left_memory + _EPS) // charge_memory))
+            if copies and cpu_limit is not None:
+                copies = min(copies, int((left_cpu + _EPS) // charge_cpu))
+            if copies and memory_limit_gib is not None:
+                copies = min(copies, int((left_memory + _EPS) // charge_memory))
             same = [claim] + [claim.copy(group, take, owners) for _ in range(max(copies, 0))]
             wanted -= take * (len(same) - 1)
             left_cpu -= charge_cpu * (len(same) - 1)

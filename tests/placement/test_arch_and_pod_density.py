@@ -1,9 +1,10 @@
 """Replica prices only on nodes a replica can use: its images' architectures, and pods per node.
 
 An amd64-only workload is never priced (or planned) on a Graviton node; a multi-arch one may be.
-A replica costs at least 1/maxPodsPerNode of its node: tiny replicas cannot pack beyond the
-kubelet's pod limit, so a 64-vCPU node is no bargain for them. The solver, the independent
-validator, the NodePool sizing and the loader all follow the same two rules.
+A replica costs at least one pod slot of its node's allocatable (the cluster's maxPodsPerNode, else
+the platform's default — on AWS the type's ENI limit — less the daemonsets' pods). Fluid prices are
+on allocatable: m7i.large gives pods 2 − 0.07 kube-reserved − 0.2 daemonsets = 1.73 cores and
+29 − 4 = 25 pod slots.
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ def _price(workload: Any, cluster: Any = IE, catalog: Catalog = CATALOG) -> tupl
 
 def test_an_amd64_workload_is_priced_on_amd64_nodes_only() -> None:
     small = Catalog(SMALL)
-    assert _price(make_workload(cpu=1.0, memory_gib=2.0), catalog=small) == (0.05, "m7i.large")  # default: amd64
+    amd64 = round(0.10 / 1.73, 6)  # 1 core of m7i.large's 1.73 allocatable
+    assert _price(make_workload(cpu=1.0, memory_gib=2.0), catalog=small) == (amd64, "m7i.large")  # default: amd64
     multi = make_workload(cpu=1.0, memory_gib=2.0, architectures=("amd64", "arm64"))
-    assert _price(multi, catalog=small) == (0.04, "m7g.large")
+    assert _price(multi, catalog=small) == (round(0.08 / 1.73, 6), "m7g.large")
     arm = make_workload(cpu=1.0, memory_gib=2.0, architectures=("arm64",))
-    assert _price(arm, catalog=small) == (0.04, "m7g.large")
+    assert _price(arm, catalog=small) == (round(0.08 / 1.73, 6), "m7g.large")
 
 
 def test_an_arm_only_workload_with_no_arm_type_in_the_region_does_not_fit() -> None:
@@ -53,13 +55,23 @@ def test_an_arm_only_workload_with_no_arm_type_in_the_region_does_not_fit() -> N
 
 def test_a_replica_costs_at_least_its_share_of_the_nodes_pod_slots() -> None:
     tiny = make_workload(cpu=0.1, memory_gib=0.1)
-    # By CPU alone the 64-vCPU node would cost 2.88 × 0.1/64 = 0.0045 $/h per replica; 110 pods per
-    # node make it 2.88/110 = 0.0262, so the 2-vCPU node (0.10 × 0.1/2 = 0.005) wins.
-    assert _price(tiny) == (0.005, "m7i.large")
-    dense = make_cluster("ie", max_pods_per_node=1000)
-    assert _price(tiny, dense) == (0.0045, "c7i.16xlarge")
+    # With 10 pods per node (6 left after 4 daemonset pods) a replica pays 1/6 of its node: the
+    # 64-vCPU node (2.88 / 6) is no bargain, the 2-vCPU one (0.10 / 6) wins.
     sparse = make_cluster("ie", max_pods_per_node=10)
-    assert _price(tiny, sparse) == (0.01, "m7i.large")  # 0.10 / 10 pods
+    assert _price(tiny, sparse) == (round(0.10 / 6, 6), "m7i.large")
+    # With 1,000 pods per node (996 left) CPU binds: 0.1 of the big node's 64 − 0.23 kube-reserved − 0.2 cores.
+    dense = make_cluster("ie", max_pods_per_node=1000)
+    assert _price(tiny, dense) == (round(2.88 * 0.1 / (64 - 0.23 - 0.2), 6), "c7i.16xlarge")
+
+
+def test_one_small_pod_never_opens_the_big_node() -> None:
+    """Fluidly the 64-vCPU node is cheapest per replica, but one pod pays for a whole node: the plan
+    launches the 2-vCPU one ($0.10/h), never the $2.88/h one."""
+    scenario = make_scenario([IE], [make_workload("tiny", cpu=0.1, memory_gib=0.1, replicas=1)])
+    plan = solve(scenario, CATALOG)
+    assert check(plan, scenario, CATALOG) == []
+    assert [(n.instance_type, n.count) for n in plan.nodes] == [("m7i.large", 1)]
+    assert plan.hourly_usd.compute == pytest.approx(0.10)
 
 
 def test_plans_follow_both_rules_and_the_validator_checks_them() -> None:
@@ -70,14 +82,15 @@ def test_plans_follow_both_rules_and_the_validator_checks_them() -> None:
     plan = solve(scenario, CATALOG)
     assert check(plan, scenario, CATALOG) == []
     chosen = {a.workload: a.instance_types["on-demand"] for a in plan.assignments}
-    # web: the big amd64 node (2.88/64 = 0.045 per vCPU); batch may use Graviton (0.04); tiny would
-    # be cheapest on the big node by CPU (0.05 × 0.045 = 0.00225) but pays 1/110 of it there (0.026)
-    assert chosen == {"shop/web": "c7i.16xlarge", "shop/batch": "m7g.large", "shop/tiny": "m7i.large"}
-    # a plan that puts the amd64-only workload on Graviton is refused by the independent validator
-    forged = tuple(replace(a, instance_types={"on-demand": "m7g.large"}, hourly_usd=4 * 0.04)
-                   if a.workload == "shop/web" else a for a in plan.assignments)
-    problems = [str(v) for v in check(replace(plan, assignments=forged), scenario, CATALOG)]
-    assert any(p.startswith("cost: shop/web") for p in problems), problems
+    # 38 pods, 8 of them 1-core: whole nodes of one type hold them (web's amd64-only pods rule out
+    # Graviton for the pool's shared nodes), and no pod of web runs on an arm64 node
+    arm = {t for t in chosen.values() if t.startswith("m7g")}
+    assert not arm or chosen["shop/web"] not in arm
+    assert sum(n.hourly_usd for n in plan.nodes) == pytest.approx(plan.hourly_usd.compute)
+    # a plan that puts the amd64-only workload on a Graviton node is refused by the independent validator
+    forged = replace(plan, nodes=tuple(replace(n, instance_type="m7g.large", hourly_usd=0.08 * n.count) for n in plan.nodes))
+    problems = [str(v) for v in check(forged, scenario, CATALOG)]
+    assert any("do not fit the planned nodes" in p for p in problems), problems
 
 
 BASE: dict[str, Any] = {
@@ -97,7 +110,8 @@ def _built(cluster: dict[str, Any] | None = None, workload: dict[str, Any] | Non
 
 def test_the_loader_reads_architectures_and_max_pods_with_safe_defaults() -> None:
     scenario = _built()
-    assert scenario.workloads[0].architectures == ("amd64",) and scenario.clusters[0].max_pods_per_node == 110
+    # unset maxPodsPerNode: the platform's default per type (AWS's ENI limit), not one number
+    assert scenario.workloads[0].architectures == ("amd64",) and scenario.clusters[0].max_pods_per_node is None
     scenario = _built({"maxPodsPerNode": 250}, {"architectures": ["arm64", "amd64"]})
     assert scenario.workloads[0].architectures == ("amd64", "arm64") and scenario.clusters[0].max_pods_per_node == 250
 
