@@ -60,23 +60,25 @@ class RulePrice:
 
 
 def workload_costs(scenario: Scenario, catalog: Catalog, plan: Plan) -> dict[str, float]:
-    """Objective $/h of each placed workload (replica prices + egress per replica + spot risk)."""
+    """Node-true $/h of each placed workload: its share of its pools' node bills, egress, and spot risk
+    (as the plan's objective counts them, so the workloads add up to it)."""
     pricer = ReplicaPricer(catalog, overhead_factor=scenario.planning.overhead_factor)
     costs: dict[str, float] = {}
     for a in plan.assignments:
         workload, cluster = scenario.workload(a.workload), scenario.cluster(a.cluster)
-        egress = 0.0
-        if workload.egress_gb_per_hour and workload.replicas:
-            egress = workload.egress_gb_per_hour * cluster_egress_usd_per_gb(cluster) / workload.replicas
-        cost = 0.0
-        if a.on_demand:
-            od = pricer.price(workload, cluster, CapacityType.ON_DEMAND)
-            cost += a.on_demand * ((od.hourly_usd if od else 0.0) + egress)
+        cost = a.hourly_usd
+        if workload.egress_gb_per_hour and workload.replicas and not any(r.workload == a.workload for r in plan.routing):
+            cost += a.replicas * workload.egress_gb_per_hour * cluster_egress_usd_per_gb(cluster) / workload.replicas
         if a.spot:
             sp = pricer.price(workload, cluster, CapacityType.SPOT)
-            risk = 1.0 + scenario.planning.risk_aversion * (sp.interruption_rate if sp else 0.0)
-            cost += a.spot * ((sp.hourly_usd if sp else 0.0) * risk + egress)
+            if sp is not None:
+                cost += a.spot * scenario.planning.risk_aversion * sp.interruption_rate * sp.hourly_usd
         costs[a.workload] = costs.get(a.workload, 0.0) + cost
+    for r in plan.routing:  # routed workloads pay egress for the traffic each cluster serves
+        workload = scenario.workload(r.workload)
+        if workload.egress_gb_per_hour and workload.replicas:
+            costs[r.workload] = costs.get(r.workload, 0.0) + (
+                workload.egress_gb_per_hour * r.replicas / workload.replicas * cluster_egress_usd_per_gb(scenario.cluster(r.cluster)))
     return costs
 
 

@@ -146,8 +146,17 @@ def _cheaper(plan: Plan, previous: Plan) -> bool:
     """True when `plan` places no fewer workloads and its objective beats `previous` beyond the solver's gap."""
     if len(plan.unplaced) != len(previous.unplaced):
         return len(plan.unplaced) < len(previous.unplaced)
-    gap = max((g for g in (plan.solver.gap, previous.solver.gap) if math.isfinite(g)), default=0.0)
+    gap = max((g for g in (_noise(plan), _noise(previous)) if math.isfinite(g)), default=0.0)
     return plan.solver.objective < previous.solver.objective * (1.0 - gap)
+
+
+def _noise(plan: Plan) -> float:
+    """How far from optimal the solver left the allocation (its model's gap, not the node-aware gap,
+    which also counts packing loss that no re-plan removes)."""
+    stats = plan.solver
+    if stats.model_objective is None or stats.model_bound is None:
+        return stats.gap
+    return 0.0 if stats.model_objective <= 0 else max(stats.model_objective - stats.model_bound, 0.0) / stats.model_objective
 
 
 def _unchanged(previous: Plan) -> Plan:

@@ -19,7 +19,9 @@ from pricing import CapacityType
 DUB = dict(cloud="aws", region="eu-west-1", country="IE", lat=53.35, lon=-6.26)
 FRA = dict(cloud="aws", region="eu-central-1", country="DE", lat=50.11, lon=8.68)
 IAD = dict(cloud="aws", region="us-east-1", country="US", lat=38.9, lon=-77.0)
-# Replica (1 CPU, 2 GiB) on m5.large (2 vCPU, 8 GiB, $0.12/h): half a node = $0.06/h at scale 1.
+# Replica (1 CPU, 2 GiB): explain shows the allocation model's fluid price, one core of an m5.2xlarge's
+# 7.71 allocatable ($0.48/h): $0.0623/h at scale 1.
+REPLICA = 0.48 / 7.71
 CATALOG = make_catalog(("aws", "eu-west-1", 1.0), ("aws", "eu-central-1", 1.2), ("aws", "us-east-1", 0.5))
 
 
@@ -33,15 +35,15 @@ def test_cheapest_cluster_beats_the_next_by_hand_computed_margin_and_the_thresho
     e = explain_workload(scenario, CATALOG, plan, "shop/web")
     (choice,) = e.choices
     assert (choice.cost.cluster, choice.cost.capacity_type, choice.replicas) == ("dub", "on-demand", 4)
-    assert choice.cost.compute == pytest.approx(0.06)
+    assert choice.cost.compute == pytest.approx(REPLICA)
     assert choice.rival is not None and choice.rival.cluster == "fra"
-    assert choice.rival.total - choice.cost.total == pytest.approx(0.012)
-    assert choice.why.startswith("$0.0120/replica-h cheaper than fra")
+    assert choice.rival.total - choice.cost.total == pytest.approx(0.2 * REPLICA)
+    assert choice.why.startswith("$0.0125/replica-h cheaper than fra")
     flip = choice.flip
     assert flip is not None and flip.gains == (("fra", "on-demand", 4),)
-    # Break-even at 1.2 (0.072 / 0.06) is a tie; the figure shown is the next whole percent, which flips.
+    # Break-even at 1.2 (fra's scale) is a tie; the figure shown is the next whole percent, which flips.
     assert 1.2 < flip.multiplier <= 1.21
-    assert flip_text(flip) == "if dub on-demand prices rose by 21% (to $0.0726/replica-h), fra (+4 on-demand) would win"
+    assert flip_text(flip) == "if dub on-demand prices rose by 21% (to $0.0753/replica-h), fra (+4 on-demand) would win"
     flipped = scale_prices(CATALOG, "aws", "eu-west-1", CapacityType.ON_DEMAND, flip.multiplier)
     assert _placement(scenario, flipped, "shop/web") == {("fra", 4, 0)}
     below = scale_prices(CATALOG, "aws", "eu-west-1", CapacityType.ON_DEMAND, 1.19)
@@ -49,13 +51,13 @@ def test_cheapest_cluster_beats_the_next_by_hand_computed_margin_and_the_thresho
 
 
 def test_spot_threshold_counts_the_risk_term():
-    # Spot at 30% of on-demand, rate 0.05, riskAversion 1: dub spot costs 0.018 × 1.05 per replica.
+    # Spot at 30% of on-demand, rate 0.05, riskAversion 1: dub spot costs 0.3 × REPLICA × 1.05 per replica.
     scenario = make_scenario([make_cluster("dub", **DUB), make_cluster("fra", **FRA)],
                              [make_workload("batch", spot_max_fraction=1.0)])
     plan = solve(scenario, CATALOG, time_limit_s=5)
     (choice,) = explain_workload(scenario, CATALOG, plan, "shop/batch").choices
     assert choice.cost.capacity_type == "spot"
-    assert choice.cost.risk == pytest.approx(0.018 * 0.05)
+    assert choice.cost.risk == pytest.approx(0.3 * REPLICA * 0.05)
     assert choice.rival is not None and choice.rival.cluster == "fra" and choice.rival.capacity_type == "spot"
     flip = choice.flip
     assert flip is not None and flip.multiplier is not None

@@ -16,9 +16,10 @@ from placement.solver.solve import solve
 
 FRA = dict(cloud="aws", region="eu-central-1", country="DE", lat=50.11, lon=8.68)
 IAD = dict(cloud="aws", region="us-east-1", country="US", lat=38.9, lon=-77.0)
-# A (1 CPU, 2 GiB) replica costs $0.06/h on-demand in DE, $0.03/h in the US (scale 0.5); spot is 30%.
+# Node-true: four (1 CPU, 2 GiB) replicas fill an m5.xlarge (3) and an m5.large (1): $0.36/h on-demand
+# in DE, $0.18/h in the US (scale 0.5); spot is 30 % of that. Spot risk is priced on the fluid replica
+# price: 1 core of the m5.2xlarge's 7.71 allocatable (0.144 / 7.71 per spot replica in DE).
 CATALOG = make_catalog(("aws", "eu-central-1", 1.0), ("aws", "us-east-1", 0.5))
-RISK = 1.05  # spot objective factor: 1 + riskAversion (1) × default interruption rate (0.05)
 
 
 def _scenario(**workload):
@@ -32,17 +33,18 @@ def test_residency_price_is_hand_computed_and_equals_the_difference_of_two_solve
     base = solve(scenario, CATALOG, time_limit_s=5).solver.objective
     relaxed = solve(relax(scenario, "residency"), CATALOG, time_limit_s=5).solver.objective
     assert price.hourly_usd == pytest.approx(base - relaxed)
-    assert price.hourly_usd == pytest.approx(4 * (0.06 - 0.03))
+    assert price.hourly_usd == pytest.approx(0.36 - 0.18)
     assert price.fraction == pytest.approx(0.5)
-    assert [(w.workload, round(w.hourly_usd, 9)) for w in price.workloads] == [("shop/ledger", 0.12)]
+    assert [(w.workload, round(w.hourly_usd, 9)) for w in price.workloads] == [("shop/ledger", 0.18)]
 
 
 def test_spot_price_relaxes_the_cap_and_the_on_demand_floor():
     scenario = _scenario(spot_max_fraction=0.0, min_available=2)
     (price,) = price_of_rules(scenario, CATALOG, ["spot"])
     # Relaxed: all four replicas on spot in DE (residency still holds), priced with their risk.
-    assert price.relaxed_hourly_usd == pytest.approx(4 * 0.018 * RISK)
-    assert price.hourly_usd == pytest.approx(4 * 0.06 - 4 * 0.018 * RISK)
+    spot = 0.072 + 0.036 + 4 * 0.05 * 0.144 / 7.71  # an m5.xlarge and an m5.large on spot, plus risk
+    assert price.relaxed_hourly_usd == pytest.approx(spot, rel=1e-3)
+    assert price.hourly_usd == pytest.approx(0.36 - spot, rel=1e-3)
 
 
 def test_unused_family_costs_nothing_and_is_not_resolved():
@@ -56,7 +58,11 @@ def test_workloads_a_rule_makes_impossible_are_listed_not_priced():
                              [make_workload("ledger", residency=("DE",)), make_workload("swiss", residency=("CH",))])
     (price,) = price_of_rules(scenario, CATALOG, ["residency"])
     assert price.newly_placed == ("shop/swiss",)
-    assert price.hourly_usd == pytest.approx(0.12)  # only the workload placed in both plans counts
+    relaxed = relax(scenario, "residency")
+    shared = workload_costs(relaxed, CATALOG, solve(relaxed, CATALOG, time_limit_s=5))
+    # only the workload placed in both plans counts: ledger's $0.36 in DE against its share of the US nodes
+    assert price.hourly_usd == pytest.approx(0.36 - shared["shop/ledger"])
+    assert [w.workload for w in price.workloads] == ["shop/ledger"]
 
 
 def test_min_clusters_and_capacity_prices_match_their_re_solves():
@@ -72,9 +78,9 @@ def test_min_clusters_and_capacity_prices_match_their_re_solves():
         relaxed = solve(relax(scenario, family), CATALOG, time_limit_s=5)
         assert prices[family].hourly_usd == pytest.approx(base.solver.objective - relaxed.solver.objective)
         assert prices[family].hourly_usd >= -1e-9
-    # minClusters 3 forces one web replica into the dearer DE cluster (0.06 − 0.03); api's minClusters 2 costs
-    # nothing (two US clusters, same price).
-    assert prices["minClusters"].hourly_usd == pytest.approx(0.03)
+    # minClusters 3 forces web onto a node in the dearer DE cluster and api's minClusters 2 onto a second
+    # US cluster's node: whole nodes make a spread rule cost more than one replica's price difference
+    assert prices["minClusters"].hourly_usd > 0
 
 
 def test_workload_costs_sum_to_the_solver_objective():
@@ -84,8 +90,9 @@ def test_workload_costs_sum_to_the_solver_objective():
     plan = solve(scenario, CATALOG, time_limit_s=5)
     costs = workload_costs(scenario, CATALOG, plan)
     assert sum(costs.values()) == pytest.approx(plan.solver.objective)
-    # a: 2 on-demand + 2 spot in the US; egress 2 GB/h × $0.09 spread over its 4 replicas.
-    assert costs["shop/a"] == pytest.approx(2 * 0.03 + 2 * 0.009 * RISK + 2.0 * 0.09)
+    # a: its share of the US nodes, egress 2 GB/h × $0.09, and the risk of its 2 spot replicas
+    share = sum(a.hourly_usd for a in plan.for_workload("shop/a"))
+    assert costs["shop/a"] == pytest.approx(share + 2.0 * 0.09 + 2 * 0.05 * 0.5 * 0.144 / 7.71, rel=1e-4)
 
 
 def test_family_names_are_checked():
@@ -102,7 +109,7 @@ def test_json_and_table():
     prices = price_of_rules(scenario, CATALOG, ["residency", "capacity"])
     document = price_of_json(prices)
     assert list(document) == ["residency", "capacity"]
-    assert document["residency"]["hourlyUsd"] == pytest.approx(0.12)
+    assert document["residency"]["hourlyUsd"] == pytest.approx(0.18)
     assert document["capacity"]["used"] is False
     text = price_of_table_text(prices, width=160)
     assert "residency" in text and "(no such rule in the scenario)" in text

@@ -147,8 +147,9 @@ def test_time_running_out_at_any_step_still_gives_a_valid_plan(reads: int, max_m
     assert plan.solver.bound <= plan.solver.objective + 1e-9
     if reads < 3:  # out of time before the first model: the greedy plan, and a time_limit status
         assert plan.solver.status == "time_limit"
-    if reads == 10_000:  # time never runs out
-        assert plan.solver.status == "optimal" and plan.solver.gap <= 1e-3
+    if reads == 10_000:  # time never runs out: the allocation is proved optimal (the node-aware gap adds packing)
+        stats = plan.solver
+        assert stats.status == "optimal" and stats.model_objective - stats.model_bound <= 1e-3 * stats.model_objective
 
 
 def test_out_of_time_before_any_solver_step_returns_the_greedy_plan() -> None:
