@@ -106,7 +106,9 @@ def _check_nodes(add, plan: Plan, scenario: Scenario, catalog: Catalog, clusters
         for kind, count in (("on-demand", a.on_demand), ("spot", a.spot)):
             pods.setdefault((a.cluster, kind), []).extend([(w.cpu, w.memory_gib, w.key, w.architectures)] * count)
     for pool, items in sorted(pods.items()):
-        bins = [[room.cpu, room.memory_gib, room.pods, arch] for _, _, room, arch in nodes.get(pool, [])]
+        # the planned nodes, largest first (the order an autoscaler fills them: biggest claim first)
+        bins = sorted(([room.cpu, room.memory_gib, room.pods, arch] for _, _, room, arch in nodes.get(pool, [])),
+                      key=lambda b: (-b[0], -b[1]))
         homeless = 0
         for cpu, memory, _key, arches in sorted(items, key=lambda p: (-p[0], -p[1])):
             for b in bins:

@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         extras = extras.computed(scenario, loaded.catalog, plan, time_limit_s=args.time_limit, backend=args.backend)
     if loaded.warnings:
         plan = replace(plan, warnings=plan.warnings + loaded.warnings)
+    if args.output != "patches":
+        extras = replace(extras, provisioning=_provisioning(plan, scenario, loaded.catalog))
     sys.stdout.write(render(plan, scenario, args.output, catalog=loaded.catalog, extras=extras))
     return ExitCode.UNPLACED if plan.unplaced or extras.unplaced else 0
 
@@ -68,6 +70,14 @@ def render(plan, scenario, output: str, *, catalog=None, extras: PlanExtras | No
         return render_patches(to_patches(plan, scenario, options=PatchOptions(instance_sizes=sizes)))
     color = sys.stdout.isatty()
     return report.to_table_text(plan, color=color) + extras.table_text(color=color)
+
+
+def _provisioning(plan, scenario, catalog):
+    """The provisioning check of the plan on the NodePools it writes (`placement.analysis.provisioning`)."""
+    from placement.analysis.provisioning import check_provisioning
+    from placement.patches.build import to_patches
+
+    return check_provisioning(plan, scenario, catalog, to_patches(plan, scenario))
 
 
 def _progress(message: str):

@@ -16,6 +16,7 @@ from placement.errors import PlacementError
 
 if TYPE_CHECKING:  # the solver-side modules load only when an extra is asked for
     from placement.analysis.price_of import RulePrice
+    from placement.analysis.provisioning import ProvisioningReport
     from placement.analysis.time_slots import Schedule
     from placement.plan import Plan
     from placement.scenario import Scenario
@@ -41,6 +42,7 @@ class PlanExtras:
     max_moves_per_slot: int | None = None
     price_of: tuple[RulePrice, ...] = ()
     schedule: Schedule | None = None
+    provisioning: ProvisioningReport | None = None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, scenario: Scenario) -> PlanExtras:
@@ -69,7 +71,7 @@ class PlanExtras:
             schedule = plan_schedule(scenario, catalog, start=start, slots=self.slots,
                                      max_moves_per_slot=self.max_moves_per_slot, time_limit_s=time_limit_s,
                                      backend=backend)
-        return PlanExtras(self.families, self.slots, self.max_moves_per_slot, price_of, schedule)
+        return PlanExtras(self.families, self.slots, self.max_moves_per_slot, price_of, schedule, self.provisioning)
 
     @property
     def unplaced(self) -> bool:
@@ -85,6 +87,8 @@ class PlanExtras:
             from placement.analysis.time_slots import with_schedule
 
             document = with_schedule(document, self.schedule)
+        if self.provisioning is not None:
+            document = {**document, "provisioning": self.provisioning.to_json()}
         return document
 
     def json_text(self, plan: Plan) -> str:
@@ -97,6 +101,10 @@ class PlanExtras:
 
     def table_text(self, *, color: bool) -> str:
         text = ""
+        if self.provisioning is not None:
+            text += self.provisioning.summary() + "\n"
+            text += "".join(f"  violation: {v}\n" for v in self.provisioning.violations)
+            text += "".join(f"  note: {n}\n" for n in self.provisioning.notes)
         if self.price_of:
             from placement.report.price_of import price_of_table_text
 

@@ -11,9 +11,12 @@ from placement.cli.flags import add_prices_flag, add_scenario_flag, load_from_ar
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("validate", help="check a plan against its scenario's rules and recompute its costs",
-                            description="Exit 0 when the plan satisfies every rule and its costs recompute, "
-                            "1 when violations are found (listed), 2 on invalid input.")
+    parser = sub.add_parser("validate", help="check a plan against its scenario's rules, recompute its costs and "
+                            "simulate the autoscaler on the NodePools it writes",
+                            description="Exit 0 when the plan satisfies every rule, its costs recompute and the "
+                            "provisioning check passes (every planned pod lands on the written NodePools and the node "
+                            "bill is within 5 %% of the plan's compute), 1 when violations are found (listed), 2 on "
+                            "invalid input.")
     parser.add_argument("plan", metavar="PLAN", help="plan JSON or YAML from `placement plan -o json` ('-' = stdin)")
     add_scenario_flag(parser)
     add_prices_flag(parser, help="price source the plan was made with (default: the scenario's)")
@@ -47,7 +50,17 @@ def run(args: argparse.Namespace) -> int:
     except InvalidPlan as error:
         raise InvalidPlan(f"plan {args.plan}: {error}") from None
     scenario = load_from_args(args)
-    violations = check(plan, scenario, catalog_for(scenario, source=args.prices).catalog)
+    catalog = catalog_for(scenario, source=args.prices).catalog
+    violations = [str(v) for v in check(plan, scenario, catalog)]
+    provisioning = None
+    if plan.nodes:  # a plan from before nodes were planned has no node bill to check
+        from placement.analysis.provisioning import check_provisioning
+        from placement.patches.build import to_patches
+
+        provisioning = check_provisioning(plan, scenario, catalog, to_patches(plan, scenario))
+        violations += [f"provisioning: {v}" for v in provisioning.violations]
+    if provisioning is not None:
+        print(provisioning.summary())
     if not violations:
         print(f"plan for {plan.scenario} is valid: {len(plan.assignments)} assignments, "
               f"{plan.hourly_usd.after:.4f} $/h recomputed")

@@ -36,6 +36,8 @@ def to_table_text(plan: Plan, *, width: int = 120, color: bool = False) -> str:
                       str(a.on_demand), str(a.spot), types, f"{a.hourly_usd:.4f}")
         previous = a.workload
     console.print(table)
+    if plan.nodes:
+        console.print(_nodes_table(plan))
     if plan.unplaced:
         console.print(f"unplaced ({len(plan.unplaced)})", style="bold")
         for u in plan.unplaced:
@@ -45,8 +47,10 @@ def to_table_text(plan: Plan, *, width: int = 120, color: bool = False) -> str:
     spot = sum(a.spot for a in plan.assignments)
     console.print(
         f"$/h before → after: {cost.before:.2f} → {cost.after:.2f}   savings {plan.savings():.1%}   "
-        f"(compute {cost.compute:.2f}, egress {cost.egress:.2f}, spot risk {cost.risk:.2f})"
+        f"(compute {cost.compute:.2f} = the node bill, egress {cost.egress:.2f}, spot risk {cost.risk:.2f})"
     )
+    if plan.before_basis:
+        console.print(f"before: {plan.before_basis}")
     console.print(f"replicas {replicas} ({spot} spot), moves {plan.moves}, workloads placed "
                   f"{len({a.workload for a in plan.assignments})}, unplaced {len(plan.unplaced)}")
     s = plan.solver
@@ -57,3 +61,22 @@ def to_table_text(plan: Plan, *, width: int = 120, color: bool = False) -> str:
     for warning in plan.warnings:
         console.print(f"warning: {warning}", soft_wrap=True)
     return buffer.getvalue()
+
+
+def _nodes_table(plan: Plan):
+    """Whole nodes per cluster and capacity type: what the fleet pays for, and how full they are."""
+    from rich.table import Table
+
+    table = Table(title="nodes (the node bill)", title_justify="left")
+    for header, justify in (("cluster", "left"), ("capacity", "left"), ("instance type", "left"), ("nodes", "right"),
+                            ("cpu used", "right"), ("memory used", "right"), ("pods used", "right"), ("$/h", "right")):
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    previous = None
+    for n in sorted(plan.nodes, key=lambda n: (n.cluster, n.capacity_type, n.instance_type)):
+        table.add_row(n.cluster if n.cluster != previous else "", n.capacity_type, n.instance_type, str(n.count),
+                      f"{n.cpu_utilisation:.0%}", f"{n.memory_utilisation:.0%}", f"{n.pod_utilisation:.0%}",
+                      f"{n.hourly_usd:.4f}")
+        previous = n.cluster
+    table.add_row("total", "", "", str(sum(n.count for n in plan.nodes)), "", "", "",
+                  f"{sum(n.hourly_usd for n in plan.nodes):.4f}")
+    return table

@@ -24,7 +24,7 @@ import numpy as np
 from placement.plan import Assignment, NodeGroup
 from placement.scenario import Cluster, Planning, Scenario
 from placement.solver.allocation import replica_costs
-from placement.solver.candidates import WorkloadOptions
+from placement.solver.candidates import ClusterOption, WorkloadOptions
 from placement.solver.closed_form import lower_bound_usd
 from placement.solver.node_types import NodeType, NodeTypes
 from placement.solver.packing import Packing, PodGroup, pack_pool
@@ -164,22 +164,22 @@ def dual_prices(types: Sequence[NodeType], demand: tuple[float, float, float]) -
 
 def node_bound_usd(
     options: Sequence[WorkloadOptions],
+    lower_options: Sequence[WorkloadOptions],
     own_bounds: Mapping[str, float],
     placed: Iterable[str],
     planning: Planning,
-    node_types: NodeTypes,
-    demand: Mapping[Pool, tuple[float, float, float]],
 ) -> float:
     """A lower bound on the node-true objective of placing the `placed` workloads (module docstring).
 
     Per workload, the larger of two valid bounds of its cheapest placement on dual prices: the
     closed-form relaxation on them, and ρ × its own lower bound on fluid prices (`own_bounds`, with
     every rule of its own), where ρ ≤ 1 is the smallest ratio of dual to fluid cost over all its
-    options — every placement's dual cost is at least ρ × its fluid cost.
+    options — every placement's dual cost is at least ρ × its fluid cost. `lower_options` are
+    `options` on dual prices (`dual_options`).
     """
     placed = set(placed)
     total = 0.0
-    for wo, lower in zip(options, dual_options(options, node_types, demand), strict=True):
+    for wo, lower in zip(options, lower_options, strict=True):
         if wo.workload.key not in placed or not wo.options:
             continue
         w = wo.workload
@@ -200,16 +200,23 @@ def dual_options(options: Sequence[WorkloadOptions], node_types: NodeTypes,
     allocation model on these prices bounds every node-true plan from below, with all its rules."""
     fleet = tuple(sum(d[i] for d in demand.values()) for i in range(3)) or (1.0, 1.0, 1.0)
     duals: dict[Pool, tuple[float, float, float]] = {}
+    # Options are shared between workloads of one shape and rules (`placement.solver.candidates`):
+    # price each shared option once.
+    seen: dict[int, ClusterOption] = {}
     out = []
     for wo in options:
         w = wo.workload
-        priced = tuple(replace(option,
-                               on_demand=_bound_price(option.cluster, CapacityType.ON_DEMAND, option.on_demand, w,
-                                                      node_types, demand, fleet, duals),
-                               spot=_bound_price(option.cluster, CapacityType.SPOT, option.spot, w, node_types, demand,
-                                                 fleet, duals))
-                       for option in wo.options)
-        out.append(replace(wo, options=priced))
+        priced = []
+        for option in wo.options:
+            lower = seen.get(id(option))
+            if lower is None:
+                lower = seen[id(option)] = replace(
+                    option,
+                    on_demand=_bound_price(option.cluster, CapacityType.ON_DEMAND, option.on_demand, w, node_types,
+                                           demand, fleet, duals),
+                    spot=_bound_price(option.cluster, CapacityType.SPOT, option.spot, w, node_types, demand, fleet, duals))
+            priced.append(lower)
+        out.append(replace(wo, options=tuple(priced)))
     return out
 
 

@@ -60,7 +60,7 @@ def price_placement(
 BEFORE_BASIS = "today's replicas packed on the same node model"
 
 
-def price_current(scenario: Scenario, pricer: ReplicaPricer) -> tuple[float, list[str]]:
+def price_current(scenario: Scenario, pricer: ReplicaPricer, *, quick: bool = False) -> tuple[float, list[str]]:
     """Today's $/h in the plan's currency: today's replicas packed onto whole nodes of the types the
     clusters' autoscalers launch (compute), plus egress and risk priced like the plan; and warnings
     for replicas that cannot be priced."""
@@ -81,7 +81,7 @@ def price_current(scenario: Scenario, pricer: ReplicaPricer) -> tuple[float, lis
                 continue
             assignments.append(Assignment(workload.key, name, cluster.cloud, cluster.region, today.on_demand,
                                           today.spot, {}, 0.0))
-    nodes = plan_nodes(scenario, assignments, pricer.node_types)
+    nodes = plan_nodes(scenario, assignments, pricer.node_types, quick=quick)
     priced = [replace(a, hourly_usd=nodes.shares[(a.workload, a.cluster)][0]) for a in assignments]
     return price_placement(scenario, pricer, priced, ()).total, warnings
 

@@ -298,15 +298,15 @@ def _plan(
     assignments = [replace(a, hourly_usd=nodes.shares[(a.workload, a.cluster)][0],
                            instance_types=nodes.shares[(a.workload, a.cluster)][1]) for a in fluid]
     after = price_placement(scenario, pricer, assignments, routing)
-    before, warnings = price_current(scenario, pricer)
+    before, warnings = price_current(scenario, pricer, quick=status == "time_limit")
     pending = nodes.pending
     if pending:
         warnings.append("pods no launchable node type can hold: " + ", ".join(f"{k} ({n})" for k, n in sorted(pending.items())))
     objective = after.total
-    demand = pool_demand(scenario, assignments)
-    bound = node_bound_usd(options, own_bounds, placements, scenario.planning, pricer.node_types, demand)
     placeable = [wo for wo in options if wo.unplaced is None and wo.workload.replicas > 0]
-    resolved = dual_bound(dual_options(placeable, pricer.node_types, demand))
+    lower = dual_options(placeable, pricer.node_types, pool_demand(scenario, assignments))
+    bound = node_bound_usd(placeable, lower, own_bounds, placements, scenario.planning)
+    resolved = dual_bound(lower)
     bound = min(max(bound, resolved or 0.0), objective)
     gap = 0.0 if objective <= 0 else max(objective - bound, 0.0) / max(abs(objective), 1e-9)
     moves = count_moves(scenario, assignments)
