@@ -163,6 +163,10 @@ class ConflictFinder:
             user = str(focus.subject)
             nearest = min(candidates, key=lambda o: rtt_ms(self.alone, user, o.cluster))
             ms = rtt_ms(self.alone, user, nearest.cluster)
+            limit = w.latency_ms
+            if limit is not None and ms <= limit:  # some clusters are near enough: the conflict is with the others
+                within = sorted(o.cluster.name for o in candidates if rtt_ms(self.alone, user, o.cluster) <= limit)
+                return f"only {', '.join(within)} {'is' if len(within) == 1 else 'are'} within {limit:g} ms of {user}{meet}"
             if len(others) == 1 and others[0].family == "residency" and self.workload.residency:
                 return f"the nearest {'/'.join(self.workload.residency)} cluster to {user} is {nearest.cluster.name} at {ms:.0f} ms"
             return f"the nearest cluster{_meeting(others, plural=False)} to {user} is {nearest.cluster.name} at {ms:.0f} ms"

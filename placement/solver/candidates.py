@@ -134,7 +134,10 @@ def _workload_options(shared: _Shared, workload: Workload, pricer: ReplicaPricer
                 scope = f"the nearest {'/'.join(residency)} cluster" if residency else "the nearest cluster"
                 return _unplaced(workload, rules, f"{which} {workload.latency_ms:g} ms from {user} leave no cluster: "
                                  f"{scope} is {nearest.cluster.name} at {nearest.rtt_ms[user]:.0f} ms")
-        options = [o for o in options if o.serves]
+        serving = [o for o in options if o.serves]
+        # minClusters beyond what latency allows: the other clusters may hold standby replicas that
+        # serve no traffic (DESIGN "minClusters with latency"); otherwise only serving clusters count.
+        options = serving if len(serving) >= workload.min_clusters else options
     if workload.replicas > 0 and len(options) < workload.min_clusters:
         rules = (*tuple(r for r, on in (("residency", residency is not None), ("latency", workload.latency_ms is not None)) if on), "minClusters")
         names = ", ".join(o.cluster.name for o in options)

@@ -150,3 +150,13 @@ def test_cli_exit_3_names_the_rule_and_plans_the_rest(capsys: pytest.CaptureFixt
     assert code == 3
     assert [u.workload for u in plan.unplaced] == ["shop/ledger-ch"] and "residency [CH]" in plan.unplaced[0].reason
     assert {a.workload for a in plan.assignments} == {"shop/web"}
+
+
+def test_min_clusters_beyond_latency_adds_standby_replicas_that_serve_no_traffic() -> None:
+    """DESIGN "minClusters with latency": the second cluster minClusters asks for may lie outside
+    latencyMs; it holds a replica as a standby and no user's traffic is routed there."""
+    web = make_workload(replicas=4, users={"eu": 1.0}, latency_ms=40, min_clusters=2)
+    plan = solved(make_scenario([IE, US], [web], user_regions=[user("eu", 51.5, -0.1)]))
+    assert not plan.unplaced
+    assert replicas(plan) == {"ie": (4, 0), "us": (1, 0)}
+    assert {(r.users, r.cluster) for r in plan.routing} == {("eu", "ie")}
