@@ -31,7 +31,7 @@ Assumptions (the same for every strategy; see placement/simulate/engine.py for t
 - Compute is the node bill (model v2): each hour, each (cluster, capacity type) pool's running
   replicas are packed onto whole nodes of the types its autoscaler launches, the way Karpenter
   provisions them (the same packing `solve()` bills plans with), billed in whole node-hours at that
-  hour's prices. "node bill / fluid" below is that bill over the same replicas at fluid replica prices
+  hour's prices. "node bill vs fluid" below compares that bill with over the same replicas at fluid replica prices
   (the dominant share of the cheapest fitting node's allocatable): what whole nodes add.
 - Unserved demand is charged at the workload's priciest allowed on-demand fluid replica price per
   replica-hour; "slots fully served" counts workload-hours with no unserved demand at all.
@@ -87,13 +87,14 @@ def run_case(case: fleets.Case, *, seed: int, hours: int) -> tuple[SimulationRes
 
 
 def node_line(result: SimulationResult, oracle_bound_usd: float) -> str:
-    """Per strategy: node-hours billed and the node bill over the same replicas at fluid prices."""
+    """Per strategy: node-hours billed, the node bill, and the same replicas at fluid replica prices."""
     parts = []
     for name, r in result.strategies.items():
+        compute = float(r.compute_usd.sum())
         fluid = 0.0 if r.fluid_compute_usd is None else float(r.fluid_compute_usd.sum())
-        ratio = f"{float(r.compute_usd.sum()) / fluid:.3f}×" if fluid > 0 else "—"
-        parts.append(f"{name} {r.node_hours:,.0f} node-h, {ratio}")
-    return (f"node bill / fluid: {'; '.join(parts)}. Oracle bound ${oracle_bound_usd:,.2f} "
+        ratio = f"{compute / fluid:.3f}×" if fluid > 0 else "—"
+        parts.append(f"{name} {r.node_hours:,.0f} node-h ${compute:,.2f} vs fluid ${fluid:,.2f} ({ratio})")
+    return (f"compute, node bill vs fluid: {'; '.join(parts)}. Oracle's proven bound ${oracle_bound_usd:,.2f} "
             f"(oracle ${result['oracle'].cost_usd:,.2f})")
 
 
