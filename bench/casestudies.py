@@ -31,8 +31,8 @@ Assumptions (the same for every strategy; see placement/simulate/engine.py for t
 - Compute is the node bill (model v2): each hour, each (cluster, capacity type) pool's running
   replicas are packed onto whole nodes of the types its autoscaler launches, the way Karpenter
   provisions them (the same packing `solve()` bills plans with), billed in whole node-hours at that
-  hour's prices. "node bill vs fluid" below compares that bill with over the same replicas at fluid replica prices
-  (the dominant share of the cheapest fitting node's allocatable): what whole nodes add.
+  hour's prices. "node bill vs fluid" below compares that bill with the same replicas at fluid
+  replica prices (the dominant share of the cheapest fitting node's allocatable): what whole nodes add.
 - Unserved demand is charged at the workload's priciest allowed on-demand fluid replica price per
   replica-hour; "slots fully served" counts workload-hours with no unserved demand at all.
 - The oracle's cost is its hourly plans' node bill; the proven lower bound is the sum of those
