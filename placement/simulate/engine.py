@@ -51,7 +51,7 @@ is not, with node-true costs:
   (`Oracle.bound_usd`) is a lower bound for every strategy that serves all demand under those rules.
   One caveat: the model charges egress on every planned replica, the engine on served traffic, so
   in hours where a workload's on-demand floor (minAvailable) exceeds its demand the bound counts the
-  floor replicas' egress, which nobody is billed; the bound on compute alone has no such caveat.
+  floor replicas' egress, which nobody is billed (the compute half of the argument has no such caveat).
 - **Not proven**: that the oracle's own cost is minimal. Its allocation is optimal on fluid replica
   prices and its pools are packed by a heuristic, so its node bill sits above that bound (by up to
   its worst gap, `Oracle.max_gap`), and another strategy's placement could in principle pack onto
