@@ -6,7 +6,10 @@
     result.rows()                                              # cost, savings vs static, served slots, p95, ...
 
 The planner strategy calls the same `solve()` as `placement plan`; the oracle (perfect forecast,
-optimal plan each hour, no delays or interruptions) is the lower bound every run is checked against.
+`solve()`'s plan each hour, no delays or interruptions) is the reference every run is checked
+against. Compute is node-true: each hour's running replicas are packed onto whole nodes per
+cluster × capacity-type pool and billed in node-hours (`engine`, which also says what the oracle
+proves: `Oracle.bound_usd` is a lower bound; the oracle's own cost is checked, not proven, minimal).
 """
 
 from placement.simulate.engine import Progress, SimulationConfig, simulate

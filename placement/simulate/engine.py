@@ -16,18 +16,47 @@ For every strategy and every replayed hour t:
    the first `delay` minutes with what was already running, then the rest with everything.
 3. **Serve.** Each phase's capacity serves the hour's demand (`routing.route`: latency-aware,
    spill-over beyond the latency rule when near clusters are full).
-4. **Account** (identical for every strategy): compute = replicas × that hour's replica price
-   (the model's own dominant-resource price; on-demand fallbacks and autoscaled replicas at the
-   on-demand price); egress = served traffic × the workload's GB per replica-hour × the cloud's
-   $/GB; unserved = replica-hours of demand not served × the workload's priciest allowed on-demand
-   replica price × `unserved_penalty_factor`. Replicas reclaimed in an hour are not billed for it.
+4. **Account** (identical for every strategy):
 
-The clairvoyant oracle skips step 2's delays and interruptions and has no autoscaler. Why it is a
-lower bound: each hour it pays the optimal plan for exactly that hour's demand, at that hour's
-prices, under the scenario's rules; any strategy that serves the hour runs at least a feasible
-placement for that demand and pays at least as much, and demand it leaves unserved is charged what
-on-demand capacity for it would have cost. Single-region baselines ignore latency and minClusters
-rules, so for them the bound is checked, not proven: `SimulationResult.check_oracle_bound`.
+   - **compute = the node bill** (model v2, node-true costs). Each hour, each (cluster, capacity
+     type) pool's replicas that run in the hour — on-demand fallbacks for reclaimed or disrupted
+     spot and autoscaled replicas in the on-demand pool; reclaimed spot replicas are not billed for
+     the hour — are packed onto whole nodes of the types the cluster's autoscaler can launch, the
+     way Karpenter provisions them (`placement.solver.packing.pack_pool`, the same packing
+     `solve()` bills a plan with), at that hour's prices; compute = Σ nodes × hourly price.
+     Granularity: **whole node-hours**. The clouds bill nodes per second (1-minute minimum), so a
+     node running the whole hour costs one node-hour; we bill every node of the hour's packing for
+     the whole hour, including nodes for replicas that arrive after the provisioning delay (this
+     overstates them by at most delay/60 of a node-hour). Nodes are not tracked across hours: each
+     hour is packed afresh, as if consolidation kept the pool tight (no cost for node churn).
+     Packings are cached per (price version, pool, pool content), so identical pools cost one packing.
+   - egress = served traffic × the workload's GB per replica-hour × the cloud's $/GB;
+   - unserved = replica-hours of demand not served × the workload's priciest allowed on-demand
+     **fluid replica price** (`ReplicaPricer`: the dominant share of the cheapest fitting node's
+     allocatable) × `unserved_penalty_factor`. Unserved demand has no nodes to count, so it stays
+     in the allocation model's per-replica currency.
+
+   `StrategyResult.fluid_compute_usd` keeps the same replicas at fluid replica prices, as a
+   diagnostic of what whole nodes add (never the reported cost).
+
+The clairvoyant oracle skips step 2's delays and interruptions and has no autoscaler. Each hour it
+runs `solve()`'s plan for exactly that hour's demand at that hour's prices (risk aversion 0), and
+its compute is that plan's node bill (the same packing of the same pools). What is proven and what
+is not, with node-true costs:
+
+- **Proven** (the solver's node-aware bound, `placement.solver.node_plan`): per pool, dual prices
+  π with π·allocatable(t) ≤ price(t) for every launchable type t make Σ π·requests a lower bound on
+  the bill of *any* set of nodes holding those pods, so each hour's `plan.solver.bound` bounds the
+  compute + egress of any placement of that hour's demand under the scenario's rules. Their sum
+  (`Oracle.bound_usd`) is a lower bound for every strategy that serves all demand under those rules.
+  One caveat: the model charges egress on every planned replica, the engine on served traffic, so
+  in hours where a workload's on-demand floor (minAvailable) exceeds its demand the bound counts the
+  floor replicas' egress, which nobody is billed (the compute half of the argument has no such caveat).
+- **Not proven**: that the oracle's own cost is minimal. Its allocation is optimal on fluid replica
+  prices and its pools are packed by a heuristic, so its node bill sits above that bound (by up to
+  its worst gap, `Oracle.max_gap`), and another strategy's placement could in principle pack onto
+  cheaper nodes. Single-region baselines also ignore latency and minClusters rules. So "no strategy
+  costs less than the oracle" is checked, not proven: `SimulationResult.check_oracle_bound`.
 """
 
 from __future__ import annotations
@@ -49,10 +78,12 @@ from placement.simulate.protocol import Placement, SlotView, Strategy
 from placement.simulate.results import LatencySamples, SimulationResult, StrategyResult
 from placement.simulate.routing import Served, autoscale, route
 from placement.simulate.trace import TrafficEvent, WorkloadTraffic, with_events
+from placement.solver.packing import Packing, PodGroup, pack_pool
 from placement.solver.replica_price import ReplicaPricer
 from pricing import CapacityType, Catalog
 
 Progress = Callable[[str, int], None]  # (strategy name, hour finished)
+_Pool = tuple[str, CapacityType]  # (cluster name, capacity type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +157,7 @@ class _Context:
                            for c in scenario.clusters}  # reclaimed replicas are back this far into the hour
         self._pricers: dict[int, ReplicaPricer] = {}
         self._penalty: dict[tuple[int, str], float] = {}
+        self._packings: dict[tuple[object, ...], Packing] = {}
 
     def pricer(self, version: int, catalog: Catalog) -> ReplicaPricer:
         if version not in self._pricers:
@@ -138,6 +170,28 @@ class _Context:
             raise PlacementError(f"{workload} runs {kind.value} replicas in {cluster}, which has no {kind.value} price "
                                  "that fits it: check the strategy or the catalog")
         return found.hourly_usd
+
+    def packing(self, version: int, pricer: ReplicaPricer, pool: _Pool, pods: tuple[tuple[str, int], ...]) -> Packing:
+        """The whole nodes one pool's running replicas (workload key, count) launch at this price version.
+
+        Cached per identical pool content: strategies that keep a placement, and hours with the same
+        demand, pack once. `pricer.node_types` is the price version's `NodeTypes`.
+        """
+        key = (version, pool, pods)
+        found = self._packings.get(key)
+        if found is None:
+            name, kind = pool
+            groups = []
+            for workload, count in pods:
+                w = self.scenario.workload(workload)
+                groups.append(PodGroup(workload, w.cpu, w.memory_gib, count, w.architectures))
+            found, _admitted = pack_pool(groups, pricer.node_types.of(self.scenario.cluster(name), kind))
+            if found.pending:
+                stuck = ", ".join(f"{k} ({n})" for k, n in sorted(found.pending.items()))
+                raise PlacementError(f"{stuck} run {kind.value} replicas in {name}, where no {kind.value} node type "
+                                     "the autoscaler can launch holds one: check the strategy or the catalog")
+            self._packings[key] = found
+        return found
 
     def penalty(self, version: int, pricer: ReplicaPricer, workload: str) -> float:
         key = (version, workload)
@@ -156,6 +210,7 @@ class _Context:
 @dataclass
 class _Tally:
     compute: np.ndarray
+    fluid: np.ndarray
     egress: np.ndarray
     unserved: np.ndarray
     rtt: list[float] = field(default_factory=list)
@@ -171,6 +226,7 @@ class _Tally:
     launched: int = 0
     replica_h: float = 0.0
     spot_h: float = 0.0
+    node_h: float = 0.0
     placements: list[Placement] = field(default_factory=list)
     short: dict[str, np.ndarray] = field(default_factory=dict)  # workload -> unserved replica-hours per hour
 
@@ -178,7 +234,7 @@ class _Tally:
 def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> StrategyResult:
     scenario, behaviour = ctx.scenario, strategy.behaviour
     clairvoyant = behaviour.clairvoyant
-    tally = _Tally(np.zeros(ctx.hours), np.zeros(ctx.hours), np.zeros(ctx.hours))
+    tally = _Tally(np.zeros(ctx.hours), np.zeros(ctx.hours), np.zeros(ctx.hours), np.zeros(ctx.hours))
     prev_target: dict[str, dict[str, Replicas]] = {}
     prev_running: dict[str, dict[str, int]] = {}
     extras_prev: dict[str, dict[str, int]] = {}
@@ -196,6 +252,7 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
         running: dict[str, dict[str, int]] = {}
         extras_now: dict[str, dict[str, int]] = {}
         now: dict[str, dict[str, Replicas]] = {}
+        pools: dict[_Pool, list[tuple[str, int]]] = {}  # the hour's running replicas per pool, in workload order
         for w in scenario.workloads:
             key, geo, demand = w.key, ctx.fleet[w.key], float(ctx.demand[w.key][t])
             tgt = target.get(key, {})
@@ -231,14 +288,12 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
             realized = {c: Replicas(r.on_demand + new_fallback[(key, c)] + extras.get(c, 0), r.spot - new_fallback[(key, c)])
                         for c, r in tgt.items()}  # fmt: skip
             realized.update({c: Replicas(n, 0) for c, n in extras.items() if c not in tgt})
-            hour_compute = 0.0
-            for c, r in realized.items():
-                if r.on_demand:
-                    hour_compute += r.on_demand * ctx.price(pricer, key, c, CapacityType.ON_DEMAND)
-                if r.spot:
-                    hour_compute += r.spot * ctx.price(pricer, key, c, CapacityType.SPOT)
+            for c, r in sorted(realized.items()):
+                for kind, count in ((CapacityType.ON_DEMAND, r.on_demand), (CapacityType.SPOT, r.spot)):
+                    if count:
+                        pools.setdefault((c, kind), []).append((key, count))
+                        tally.fluid[t] += count * ctx.price(pricer, key, c, kind)
             tally.residency += any(r.total and c not in geo.allowed for c, r in realized.items())
-            tally.compute[t] += hour_compute
             tally.unserved[t] += unserved_rh * (ctx.penalty(version, pricer, key) if unserved_rh > 0 else 0.0)
             for weight, served in phases:
                 for (user, c), amount in served.flows.items():
@@ -264,6 +319,10 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
             running[key] = {c: r.total for c, r in realized.items()}
             extras_now[key] = extras
             now[key] = {c: r for c, r in realized.items() if r.total}
+        for pool, pods in sorted(pools.items(), key=lambda item: (item[0][0], item[0][1].value)):
+            packing = ctx.packing(version, pricer, pool, tuple(pods))
+            tally.compute[t] += packing.hourly_usd
+            tally.node_h += len(packing.nodes)
         prev_target = {k: dict(v) for k, v in target.items()}
         prev_running, extras_prev, fallback, deployed = running, extras_now, new_fallback, now
         if ctx.config.keep_placements:
@@ -279,6 +338,7 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
         reclaimed_replicas=tally.reclaimed, launched_replicas=tally.launched, replica_hours=tally.replica_h,
         spot_replica_hours=tally.spot_h, solves=int(getattr(strategy, "solves", 0)), placements=tuple(tally.placements),
         unserved_by_workload={k: tally.short.get(k, np.zeros(ctx.hours)) for k in ctx.demand},
+        node_hours=tally.node_h, fluid_compute_usd=tally.fluid,
     )  # fmt: skip
 
 

@@ -56,7 +56,12 @@ def _geo(scenario: Scenario, w: Workload, pricer: ReplicaPricer) -> WorkloadGeo:
 def home_cluster(scenario: Scenario, w: Workload, pricer: ReplicaPricer, allowed: frozenset[str]) -> str:
     """Where a single-region baseline runs a workload: where most of it runs today; without a
     current placement, the allowed cluster with the cheapest on-demand replica (any cluster when
-    residency allows none)."""
+    residency allows none).
+
+    The cheapest fluid replica price (the dominant share of the cheapest fitting node's allocatable)
+    chooses, not a node bill: the home cluster's nodes are shared with the other workloads placed
+    there, so the per-replica share is what a replica adds to them. It only chooses; what the
+    baseline then pays is the engine's node bill."""
     today = [(r.total, name) for name, r in w.current.items() if r.total > 0 and _exists(scenario, name)]
     if today:
         return min(today, key=lambda item: (-item[0], item[1]))[1]

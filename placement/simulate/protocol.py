@@ -68,7 +68,8 @@ class SlotView:
     _clairvoyant: bool = False
 
     def replica_price(self, workload: str, cluster: str, capacity_type: CapacityType) -> float | None:
-        """$/h of one replica of the workload in the cluster at this hour's prices (None: not offered)."""
+        """$/h of one replica of the workload in the cluster at this hour's prices (None: not offered):
+        the fluid replica price that steers decisions; the engine bills whole nodes, not this."""
         price = self._pricer.price(self.scenario.workload(workload), self.scenario.cluster(cluster), capacity_type)
         return None if price is None else price.hourly_usd
 

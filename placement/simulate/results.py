@@ -1,9 +1,10 @@
 """What a simulation measured, per strategy, and the comparison rows built from it.
 
-Cost accounting (the same for every strategy, see `engine`): `cost_usd` = compute (replica-hours
-× that hour's replica price) + egress (served traffic × GB per replica-hour × the cloud's $/GB) +
-unserved (replica-hours of demand not served × the workload's priciest allowed on-demand replica
-price × the penalty factor: what serving it on demand would have cost). Savings and oracle ratios
+Cost accounting (the same for every strategy, see `engine`): `cost_usd` = compute (the node bill:
+each hour, every pool's running replicas packed onto whole nodes at that hour's prices, billed in
+whole node-hours) + egress (served traffic × GB per replica-hour × the cloud's $/GB) + unserved
+(replica-hours of demand not served × the workload's priciest allowed on-demand fluid replica price
+× the penalty factor: about what serving it on demand would have cost). Savings and oracle ratios
 compare `cost_usd`.
 """
 
@@ -73,6 +74,9 @@ class StrategyResult:
     solves: int = 0
     placements: tuple[Placement, ...] = field(default=())  # realized placement per hour
     unserved_by_workload: Mapping[str, np.ndarray] = field(default_factory=dict)  # replica-hours short per hour
+    node_hours: float = 0.0  # whole node-hours billed (Σ over hours of the nodes launched)
+    # the same replicas at fluid replica prices, per hour: a diagnostic of what whole nodes add, never the cost
+    fluid_compute_usd: np.ndarray | None = None
 
     @property
     def hourly_usd(self) -> np.ndarray:

@@ -13,9 +13,10 @@
   replica above the on-demand floor (`minAvailable`) on the cheapest spot capacity up to the
   workload's `spot.maxFraction` (two Deployments, the usual Karpenter workaround); after an
   interruption the engine's fallback launches on-demand until the pool recovers.
-- `Oracle` ("oracle"): clairvoyant lower bound. Each hour, the optimal plan for that hour's realized
-  demand at that hour's prices (`solve()` with riskAversion 0: it knows the future, so spot carries
-  no risk), spared interruptions and provisioning delays.
+- `Oracle` ("oracle"): clairvoyant reference. Each hour, `solve()`'s plan for that hour's realized
+  demand at that hour's prices (riskAversion 0: it knows the future, so spot carries no risk),
+  spared interruptions and provisioning delays. Its cost is the plan's node bill; the proven lower
+  bound is the sum of the plans' node-aware bounds (`Oracle.bound_usd`; see `engine`).
 
 Every strategy keeps the scenario's per-workload floors (minAvailable on-demand, spot.maxFraction);
 the single-region baselines ignore minClusters and latency rules (they run where the workload runs
@@ -157,7 +158,11 @@ class PlannerStrategy:
 
 
 class Oracle:
-    """Clairvoyant lower bound: each hour the optimal plan for that hour's realized demand."""
+    """Clairvoyant reference: each hour `solve()`'s plan for that hour's realized demand.
+
+    `hourly_bound_usd[t]` is hour t's plan's node-aware lower bound (`plan.solver.bound`, compute +
+    egress of any placement of that demand under the scenario's rules); `bound_usd` their sum.
+    """
 
     behaviour = Behaviour(pre_provisioned=True, clairvoyant=True)
 
@@ -169,12 +174,19 @@ class Oracle:
         self.solver = solver or _default_solver()
         self.solves = 0
         self.max_gap = 0.0  # worst relative optimality gap of its plans (how close to a true lower bound)
-        self._memo: dict[tuple[object, ...], Placement] = {}
+        self.hourly_bound_usd: list[float] = []
+        self._memo: dict[tuple[object, ...], tuple[Placement, float]] = {}
 
     def reset(self) -> None:
         self.solves = 0
         self.max_gap = 0.0
+        self.hourly_bound_usd = []
         self._memo = {}
+
+    @property
+    def bound_usd(self) -> float:
+        """Σ of the hourly node-aware bounds: no strategy serving all demand under the rules pays less."""
+        return float(sum(self.hourly_bound_usd))
 
     def decide(self, view: SlotView) -> Placement:
         demand = {w.key: view.demand_now(w.key) for w in view.scenario.workloads}
@@ -184,8 +196,10 @@ class Oracle:
             plan = self.solver(scenario, view.catalog, time_limit_s=self.time_limit_s, **_backend(self.backend))
             self.solves += 1
             self.max_gap = max(self.max_gap, plan.solver.gap)
-            self._memo[key] = plan_placement(plan)
-        return self._memo[key]
+            self._memo[key] = (plan_placement(plan), plan.solver.bound)
+        placement, bound = self._memo[key]
+        self.hourly_bound_usd.append(bound)
+        return placement
 
 
 # -- helpers ---------------------------------------------------------------------------------------------

@@ -221,7 +221,7 @@ class SweepPoint:
 
     value: Any
     plan: Plan
-    hourly_usd: float  # compute + egress (money; the plan's risk term is not money)
+    hourly_usd: float  # compute (the plan's node bill) + egress (money; the plan's risk term is not money)
     p95_rtt_ms: float  # over routed traffic (NaN when nothing is routed)
     reclaims_per_day: float  # expected spot replicas interrupted per day
     spot_share: float
@@ -239,16 +239,26 @@ def sweep(scenario: Scenario, catalog: Catalog, values: Iterable[Any], transform
 
 
 def evaluate(scenario: Scenario, catalog: Catalog, solved: Plan, value: Any = None) -> SweepPoint:
-    """The frontier figures of a solved plan."""
+    """The frontier figures of a solved plan. `hourly_usd` is the plan's node bill plus egress; a spot
+    pod is reclaimed with its node, so reclaims use the interruption rate of the spot node type
+    hosting the assignment's pods (`Assignment.instance_types`), else the fluid replica price's type."""
     from placement.simulate.interruptions import hourly_probability
+    from placement.solver.node_types import NodeTypes
     from placement.solver.replica_price import ReplicaPricer
 
     pricer = ReplicaPricer(catalog, overhead_factor=scenario.planning.overhead_factor)
+    node_types = NodeTypes(catalog)
     reclaims = 0.0
     for a in solved.assignments:
         if a.spot:
-            price = pricer.price(scenario.workload(a.workload), scenario.cluster(a.cluster), CapacityType.SPOT)
-            reclaims += a.spot * hourly_probability(price.interruption_rate if price else 0.0) * 24
+            cluster = scenario.cluster(a.cluster)
+            hosting = a.instance_types.get(CapacityType.SPOT.value)
+            rate = next((t.interruption_rate for t in node_types.of(cluster, CapacityType.SPOT)
+                         if t.instance_type == hosting), None)
+            if rate is None:
+                price = pricer.price(scenario.workload(a.workload), cluster, CapacityType.SPOT)
+                rate = price.interruption_rate if price else 0.0
+            reclaims += a.spot * hourly_probability(rate) * 24
     replicas = sum(a.replicas for a in solved.assignments)
     return SweepPoint(value, solved, solved.hourly_usd.compute + solved.hourly_usd.egress, plan_rtt_ms(solved, 95),
                       reclaims, sum(a.spot for a in solved.assignments) / replicas if replicas else 0.0, len(solved.unplaced))

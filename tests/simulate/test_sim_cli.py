@@ -117,9 +117,15 @@ def test_whatif_bad_input_is_one_line_and_exit_2(scenario_file: Path, capsys, ar
 
 
 def test_simulate_replays_a_price_history_csv(scenario_file: Path, tmp_path: Path, capsys) -> None:
+    from pricing.embedded import load_embedded_catalog
+
+    # every aws eu-west-1 spot type: nearly free for 3 h, then dear. (One cheap type alone need not change
+    # the node bill: the oracle's aws spot pool packs web's small pods into spare room on batch's node.)
+    types = sorted({o.instance_type for o in load_embedded_catalog().in_region("aws", "eu-west-1").of("spot")})
     history = tmp_path / "spot.csv"
-    pd.DataFrame({"time": ["2025-01-01T00:00Z", "2025-01-01T03:00Z"], "cloud": "aws", "region": "eu-west-1",
-                  "instance_type": "m5.large", "capacity_type": "spot", "hourly_usd": [0.001, 5.0]}).to_csv(history, index=False)
+    pd.DataFrame({"time": ["2025-01-01T00:00Z"] * len(types) + ["2025-01-01T03:00Z"] * len(types), "cloud": "aws",
+                  "region": "eu-west-1", "instance_type": types * 2, "capacity_type": "spot",
+                  "hourly_usd": [0.001] * len(types) + [5.0] * len(types)}).to_csv(history, index=False)
     cheap_then_dear = run_json(capsys, "simulate", "--scenario", str(scenario_file), "--hours", "6", "--history-hours", "24",
                                "--prices", str(history), "--strategies", "oracle", "-o", "json")
     flat = run_json(capsys, "simulate", "--scenario", str(scenario_file), "--hours", "6", "--history-hours", "24",

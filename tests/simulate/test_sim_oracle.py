@@ -1,4 +1,5 @@
-"""The oracle is a lower bound: no strategy of a run ever costs less (and the check says so when one does)."""
+"""The oracle: no strategy of a run costs less (checked, and the check says so when one does), its bill is its
+plans' node bill, and the sum of its plans' node-aware bounds is below every strategy's cost."""
 
 from __future__ import annotations
 
@@ -48,23 +49,39 @@ def test_no_strategy_beats_the_oracle(seed: int) -> None:
     traffic = synthetic_traffic(scenario, hours=hours, history_h=48, seed=seed)
     prices = PriceHistory.synthetic_spot(fleet_catalog(), hours=hours, seed=seed, step_h=3, volatility=0.3)
     storms = InterruptionModel(seed=seed, hourly_event_probability=lambda h, c: 0.08)
-    result = simulate(scenario, traffic, prices, default_strategies(replan_every_h=6, time_limit_s=5),
-                      config=SimulationConfig(interruptions=storms))
+    strategies = default_strategies(replan_every_h=6, time_limit_s=5)
+    result = simulate(scenario, traffic, prices, strategies, config=SimulationConfig(interruptions=storms))
     result.check_oracle_bound()
     oracle = result["oracle"]
     assert all(r.cost_usd >= oracle.cost_usd for r in result.strategies.values())
+    bound = next(s for s in strategies if isinstance(s, Oracle)).bound_usd  # proven (see engine): below all
+    assert 0 < bound <= oracle.cost_usd and all(r.cost_usd >= bound for r in result.strategies.values())
     assert oracle.served_share == 1.0 and oracle.residency_violations == 0 and oracle.reclaimed_replicas == 0
     assert result["placement"].residency_violations == 0
     assert result["static"].cost_usd > result["placement"].cost_usd  # right-sizing and spot pay off
 
 
-def test_the_oracle_plans_each_hour_for_exactly_that_hours_demand() -> None:
+def test_the_oracle_plans_each_hour_for_exactly_that_hours_demand_and_pays_its_plans_node_bill() -> None:
+    plans = []
+
+    def recording_solve(scenario, catalog, **kwargs):
+        from placement.solver.solve import solve
+
+        plans.append(solve(scenario, catalog, **kwargs))
+        return plans[-1]
+
     scenario = make_scenario(CLUSTERS[:1], [make_workload("batch", replicas=4)])
-    oracle = Oracle()
+    oracle = Oracle(solver=recording_solve)
     result = simulate(scenario, flat_traffic(scenario, {"shop/batch": [2, 5, 3]}), make_catalog(("aws", "eu-west-1", 1.0)),
                       [oracle], config=SimulationConfig(interruptions=InterruptionModel(rate_multiplier=0)))
-    assert result["oracle"].compute_usd == pytest.approx([2 * 0.06, 5 * 0.06, 3 * 0.06])
+    # 1 CPU / 2 GiB replicas, on demand only (no spot allowed): an m5.xlarge ($0.24) has 3.72 allocatable
+    # CPU (3 replicas), an m5.2xlarge ($0.48) 7.71 (7): 2 → xlarge, 5 → 2xlarge, 3 → xlarge
+    assert result["oracle"].compute_usd == pytest.approx([0.24, 0.48, 0.24])
+    assert [p.hourly_usd.compute for p in plans] == pytest.approx([0.24, 0.48, 0.24])  # the engine bills the plan's nodes
     assert oracle.solves == 3
+    # each hour's node-aware bound: never above what the hour costs, and above nothing-at-all
+    assert len(oracle.hourly_bound_usd) == 3
+    assert all(0 < b <= c + 1e-9 for b, c in zip(oracle.hourly_bound_usd, result["oracle"].compute_usd, strict=True))
 
 
 def test_planner_replans_on_its_cadence_with_the_same_solver() -> None:

@@ -111,3 +111,22 @@ def test_pareto_front_is_exactly_the_non_dominated_points(pts: list[tuple[float,
 
 def test_pareto_drops_points_without_a_coordinate() -> None:
     assert whatif.pareto([(math.nan, 1.0), (2.0, 2.0)], x=lambda p: p[0], y=lambda p: p[1]) == [(2.0, 2.0)]
+
+
+def test_reclaims_follow_the_spot_node_type_hosting_the_pods() -> None:
+    from builders import make_assignment, make_offer, make_plan
+
+    from placement.simulate.interruptions import hourly_probability
+    from pricing import Catalog
+
+    # spot m5 sizes with different interruption rates; 3 spot replicas of 1 CPU pack onto one m5.xlarge
+    # (3.72 allocatable CPU, $0.072) although the fluid price's type is the m5.2xlarge (0.144/7.71 < 0.072/3.72)
+    rates = {"large": 0.05, "xlarge": 0.2, "2xlarge": 0.3}
+    catalog = Catalog([make_offer(instance_type=f"m5.{size}", capacity_type=CapacityType.SPOT, vcpus=float(v),
+                                  memory_gib=float(4 * v), interruption_rate=rates[size])
+                       for size, v in (("large", 2), ("xlarge", 4), ("2xlarge", 8))])
+    scenario_ = make_scenario([IE], [make_workload("web", replicas=3, spot_max_fraction=1.0)])
+    plan = make_plan(make_assignment("shop/web", "ie", 0, 3, instance_types={"spot": "m5.xlarge"}))
+    point = whatif.evaluate(scenario_, catalog, plan)
+    assert point.reclaims_per_day == pytest.approx(3 * hourly_probability(0.2) * 24)
+    assert point.spot_share == 1.0
