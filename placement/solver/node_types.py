@@ -20,6 +20,7 @@ from pricing.nodes import allocatable, launchable, max_pods
 #: reclaimed in a month, taken as the middle of the AWS Spot Instance Advisor's most common
 #: bucket ("<5%" → 0.05 is its upper edge; we use it as a conservative default for every cloud).
 DEFAULT_INTERRUPTION_RATE = 0.05
+_SHARED_CATALOGS = 8  # catalogs whose node types are kept (a simulation's price versions, a sweep's shocks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,23 @@ class NodeType:
 
 
 class NodeTypes:
-    """Memoised `NodeType` lists per cluster and capacity type, from one catalog."""
+    """Memoised `NodeType` lists per cluster and capacity type, from one catalog.
+
+    `NodeTypes.of_catalog(catalog)` shares one instance per live catalog, so repeated solves on the
+    same prices (simulations, what-if sweeps, re-solves) compute node facts once."""
+
+    _shared: dict[int, tuple[Catalog, NodeTypes]] = {}  # id(catalog) -> (the catalog, its node types), last few
+
+    @classmethod
+    def of_catalog(cls, catalog: Catalog) -> NodeTypes:
+        found = cls._shared.get(id(catalog))
+        if found is not None and found[0] is catalog:
+            return found[1]
+        types = cls(catalog)
+        if len(cls._shared) >= _SHARED_CATALOGS:
+            cls._shared.pop(next(iter(cls._shared)))
+        cls._shared[id(catalog)] = (catalog, types)
+        return types
 
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog

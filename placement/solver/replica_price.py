@@ -54,7 +54,7 @@ class ReplicaPricer:
     def __init__(self, catalog: Catalog, *, overhead_factor: float = 1.0) -> None:
         self._catalog = catalog
         self._overhead = overhead_factor
-        self.node_types = NodeTypes(catalog)
+        self.node_types = NodeTypes.of_catalog(catalog)
         self._arrays: dict[tuple[NodeType, ...], _TypeArrays] = {}
         self._memo: dict[tuple[object, ...], ReplicaPrice | None] = {}
 
