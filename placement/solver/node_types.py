@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from placement.scenario import Cluster
 from pricing import CapacityType, Catalog
@@ -55,7 +56,7 @@ class NodeTypes:
     `NodeTypes.of_catalog(catalog)` shares one instance per live catalog, so repeated solves on the
     same prices (simulations, what-if sweeps, re-solves) compute node facts once."""
 
-    _shared: dict[int, tuple[Catalog, NodeTypes]] = {}  # id(catalog) -> (the catalog, its node types), last few
+    _shared: ClassVar[dict[int, tuple[Catalog, NodeTypes]]] = {}  # id(catalog) -> (the catalog, its node types), last few
 
     @classmethod
     def of_catalog(cls, catalog: Catalog) -> NodeTypes:
