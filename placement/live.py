@@ -39,6 +39,7 @@ class LiveCluster:
     context: str | None = None
     workloads: Mapping[str, LiveWorkload] = field(default_factory=dict)  # "namespace/name" -> facts
     node_count: int = 0
+    nodes: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (instance type, capacity type) -> count
     kubernetes_version: tuple[int, int] | None = None  # (major, minor) the API server reports; None: unknown
 
 

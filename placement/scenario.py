@@ -123,6 +123,8 @@ class Cluster:
     egress_usd_per_gb: float | None = None  # internet egress price override; None = the cloud's embedded price
     max_pods_per_node: int | None = None  # pod slots per node; None = the platform's default per type
     daemonsets: DaemonsetOverhead = DEFAULT_DAEMONSET  # requests every node's daemonset pods take
+    # today's nodes, when known: (instance type, capacity type) -> count; prices `hourlyUsd.before`
+    current_nodes: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from placement.patches.labels import (
     DEPRECATED_REGION,
     EKS_CAPACITY_TYPE,
     GKE_NODEPOOL,
+    INSTANCE_TYPE,
     REGION,
     SPOT,
     capacity_of_node,
@@ -67,8 +68,22 @@ def read_cluster(
         key: _workload(api, deployment, hpas, pdbs, capacity_by_node) for key, deployment in deployments.items()
     }
     live = LiveCluster(api.cluster, cloud, region, autoscaler, context, workloads, node_count=len(nodes),
-                       kubernetes_version=api.server_version())
+                       kubernetes_version=api.server_version(), nodes=node_types_of(nodes))
     return ObservedCluster(live, deployments)
+
+
+def node_types_of(nodes: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], int]:
+    """Today's nodes by (`node.kubernetes.io/instance-type`, capacity type): what the fleet pays now.
+    Nodes without the label (kind, on-premises) are left out; the plan then prices `before` from
+    today's replicas instead and says so."""
+    counts: dict[tuple[str, str], int] = {}
+    for node in nodes:
+        labels = _labels(node)
+        instance_type = labels.get(INSTANCE_TYPE)
+        if instance_type and not (node.get("metadata") or {}).get("deletionTimestamp"):
+            key = (instance_type, capacity_of_node(labels))
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def cluster_location(nodes: Iterable[Mapping[str, Any]]) -> tuple[str, str]:

@@ -73,13 +73,16 @@ def scenario_document(observed: Sequence[ObservedCluster], *, base: Mapping[str,
 
 
 def with_live_current(scenario: Scenario, live: Mapping[str, LiveCluster]) -> Scenario:
-    """The scenario with each workload's `current` replaced by what the clusters run today."""
+    """The scenario with each workload's `current` replaced by what the clusters run today, and each
+    cluster's `current_nodes` by the nodes it runs (instance-type labels), which price `before`."""
     workloads = []
     for workload in scenario.workloads:
         current = {name: (w.running if w.running.total else Replicas(w.replicas, 0))
                    for name, cluster in live.items() if (w := cluster.workloads.get(workload.key))}
         workloads.append(replace(workload, current=current))
-    return replace(scenario, workloads=tuple(workloads))
+    clusters = tuple(replace(c, current_nodes=dict(live[c.name].nodes)) if c.name in live and live[c.name].nodes else c
+                     for c in scenario.clusters)
+    return replace(scenario, workloads=tuple(workloads), clusters=clusters)
 
 
 def build(document: Mapping[str, Any], *, base_dir: Path | None = None, source: str = "live clusters") -> Scenario:

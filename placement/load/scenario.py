@@ -51,7 +51,7 @@ MAX_SLOTS = 168  # a week of hourly slots
 _PRICES_KEYS = ("source", "file", "extra", "adjustments", "interruptionRates", "spotAdvisor", "egress")
 _USER_KEYS = ("name", "lat", "lon", "country")
 _CLUSTER_KEYS = ("name", "cloud", "region", "country", "context", "autoscaler", "capacity", "instanceFamilies",
-                 "maxPodsPerNode", "daemonsets")
+                 "maxPodsPerNode", "daemonsets", "currentNodes")
 
 
 def demo_scenario_path() -> Path:
@@ -334,6 +334,7 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
                 families = tuple(seq)
         max_pods = reader.integer(data, "maxPodsPerNode", path, minimum=1, maximum=limits.MAX_PODS_PER_NODE)
         daemonsets = _daemonsets(reader, data.get("daemonsets"), f"{path}.daemonsets")
+        current_nodes = _current_nodes(reader, data.get("currentNodes"), f"{path}.currentNodes")
         context = data.get("context")
         if name and cloud and region and country:
             clusters.append(Cluster(
@@ -341,9 +342,28 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
                 context=context if isinstance(context, str) else None,
                 autoscaler=autoscaler,
                 capacity_cpu=capacity_cpu, instance_families=families,
-                max_pods_per_node=max_pods, daemonsets=daemonsets,
+                max_pods_per_node=max_pods, daemonsets=daemonsets, current_nodes=current_nodes,
             ))
     return clusters
+
+
+def _current_nodes(reader: FieldReader, raw: object, path: str) -> dict[tuple[str, str], int]:
+    """`currentNodes: [{instanceType: m5.xlarge, capacityType: on-demand, count: 3}]`: the nodes the
+    cluster runs today, which price `hourlyUsd.before` (else today's replicas on the node model)."""
+    nodes: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(reader.sequence(raw, path)):
+        where = f"{path}[{index}]"
+        entry = reader.mapping(item, where)
+        reader.known_keys(entry, where, ("instanceType", "capacityType", "count"))
+        name = reader.string(entry, "instanceType", where)
+        kind = entry.get("capacityType", "on-demand")
+        if kind not in ("on-demand", "spot"):
+            reader.problem(f"{where}.capacityType", kind, "must be on-demand or spot")
+            continue
+        count = reader.integer(entry, "count", where, minimum=0, maximum=limits.MAX_REPLICAS)
+        if name and count is not None:
+            nodes[(name, kind)] = nodes.get((name, kind), 0) + count
+    return nodes
 
 
 def _daemonsets(reader: FieldReader, raw: object, path: str) -> DaemonsetOverhead:

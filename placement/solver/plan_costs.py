@@ -56,18 +56,20 @@ def price_placement(
     return CostParts(compute, egress, risk)
 
 
-#: What `hourlyUsd.before` means when the scenario declares no current nodes (the report says it).
+#: What `hourlyUsd.before` means when no cluster declares its current nodes (the report says it).
 BEFORE_BASIS = "today's replicas packed on the same node model"
 
 
-def price_current(scenario: Scenario, pricer: ReplicaPricer, *, quick: bool = False) -> tuple[float, list[str]]:
-    """Today's $/h in the plan's currency: today's replicas packed onto whole nodes of the types the
-    clusters' autoscalers launch (compute), plus egress and risk priced like the plan; and warnings
-    for replicas that cannot be priced."""
+def price_current(scenario: Scenario, pricer: ReplicaPricer, *, quick: bool = False) -> tuple[float, list[str], str]:
+    """Today's $/h in the plan's currency, warnings, and its basis: the nodes each cluster runs today
+    where known (`Cluster.current_nodes`: the scenario's `currentNodes`, or Node labels read by the
+    fleet reader), else today's replicas packed onto whole nodes of the types the autoscaler
+    launches; plus egress and risk priced like the plan."""
     from placement.solver.node_plan import plan_nodes
 
     assignments: list[Assignment] = []
     warnings: list[str] = []
+    known = {c.name for c in scenario.clusters if c.current_nodes}
     for workload in scenario.workloads:
         for name, today in workload.current.items():
             if today.total == 0:
@@ -75,15 +77,32 @@ def price_current(scenario: Scenario, pricer: ReplicaPricer, *, quick: bool = Fa
             cluster = scenario.cluster(name)
             od = pricer.price(workload, cluster, CapacityType.ON_DEMAND)
             sp = pricer.price(workload, cluster, CapacityType.SPOT)
-            if (today.on_demand and od is None) or (today.spot and sp is None):
+            if name not in known and ((today.on_demand and od is None) or (today.spot and sp is None)):
                 warnings.append(f"current replicas of {workload.key} in {name} have no price in the catalog; "
                                 "they are left out of the 'before' cost")
                 continue
             assignments.append(Assignment(workload.key, name, cluster.cloud, cluster.region, today.on_demand,
                                           today.spot, {}, 0.0))
-    nodes = plan_nodes(scenario, assignments, pricer.node_types, quick=quick)
-    priced = [replace(a, hourly_usd=nodes.shares[(a.workload, a.cluster)][0]) for a in assignments]
-    return price_placement(scenario, pricer, priced, ()).total, warnings
+    packed = [a for a in assignments if a.cluster not in known]
+    nodes = plan_nodes(scenario, packed, pricer.node_types, quick=quick)
+    priced = [replace(a, hourly_usd=nodes.shares[(a.workload, a.cluster)][0]) for a in packed]
+    compute = sum(a.hourly_usd for a in priced)
+    for cluster in (c for c in scenario.clusters if c.name in known):
+        for (instance_type, kind), count in sorted(cluster.current_nodes.items()):
+            offer = pricer.catalog.in_region(cluster.cloud, cluster.region).of(kind).where(instance_type=instance_type).cheapest()
+            if offer is None:
+                warnings.append(f"today's {kind} nodes {instance_type} in {cluster.name} have no price in the catalog; "
+                                "they are left out of the 'before' cost")
+                continue
+            compute += count * offer.hourly_usd
+    rest = price_placement(scenario, pricer, [replace(a, hourly_usd=0.0) for a in assignments], ())
+    if not known:
+        basis = BEFORE_BASIS
+    elif known >= {a.cluster for a in assignments}:
+        basis = "today's nodes (" + ", ".join(sorted(known)) + ")"
+    else:
+        basis = f"today's nodes in {', '.join(sorted(known))}; elsewhere {BEFORE_BASIS}"
+    return compute + rest.egress + rest.risk, warnings, basis
 
 
 def count_moves(scenario: Scenario, assignments: Iterable[Assignment]) -> int:

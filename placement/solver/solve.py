@@ -55,7 +55,7 @@ from placement.solver.greedy import greedy, keep_current
 from placement.solver.independent import Solved, solve_independent
 from placement.solver.milp import DEFAULT_BACKEND
 from placement.solver.node_plan import dual_options, node_bound_usd, plan_nodes, pool_demand
-from placement.solver.plan_costs import BEFORE_BASIS, count_moves, price_current, price_placement
+from placement.solver.plan_costs import count_moves, price_current, price_placement
 from placement.solver.replica_price import ReplicaPricer
 from pricing import Catalog
 
@@ -298,7 +298,7 @@ def _plan(
     assignments = [replace(a, hourly_usd=nodes.shares[(a.workload, a.cluster)][0],
                            instance_types=nodes.shares[(a.workload, a.cluster)][1]) for a in fluid]
     after = price_placement(scenario, pricer, assignments, routing)
-    before, warnings = price_current(scenario, pricer, quick=status == "time_limit")
+    before, warnings, before_basis = price_current(scenario, pricer, quick=status == "time_limit")
     pending = nodes.pending
     if pending:
         warnings.append("pods no launchable node type can hold: " + ", ".join(f"{k} ({n})" for k, n in sorted(pending.items())))
@@ -323,5 +323,5 @@ def _plan(
         warnings=tuple(warnings) + tuple(w.demand.warning for w in scenario.workloads if w.demand.warning),
         demand={w.key: w.demand.source or f"replicas: {w.replicas}" for w in scenario.workloads},
         nodes=nodes.groups,
-        before_basis=BEFORE_BASIS,
+        before_basis=before_basis,
     )

@@ -184,3 +184,20 @@ def test_terminating_pods_are_not_running(tmp_path) -> None:
         w.a.seed(leaving)
         web = read_cluster(w.apis()["a"]).live.workloads["shop/web"]
     assert web.running == Replicas(on_demand=2, spot=2)
+
+
+def test_todays_nodes_are_counted_by_instance_type_and_capacity_type() -> None:
+    from placement.kube.read import node_types_of
+
+    def node(name: str, labels: dict[str, str], deleting: bool = False) -> dict:
+        meta: dict = {"name": name, "labels": labels}
+        if deleting:
+            meta["deletionTimestamp"] = "2026-12-07T00:00:00Z"
+        return {"metadata": meta}
+
+    nodes = [node("a", {"node.kubernetes.io/instance-type": "m5.xlarge", "karpenter.sh/capacity-type": "spot"}),
+             node("b", {"node.kubernetes.io/instance-type": "m5.xlarge", "karpenter.sh/capacity-type": "spot"}),
+             node("c", {"node.kubernetes.io/instance-type": "m5.xlarge"}),
+             node("d", {"node.kubernetes.io/instance-type": "m5.large"}, deleting=True),
+             node("e", {})]
+    assert node_types_of(nodes) == {("m5.xlarge", "spot"): 2, ("m5.xlarge", "on-demand"): 1}

@@ -157,3 +157,21 @@ def test_demo_scenario_is_valid_and_rich_enough() -> None:
     assert any(w.spot_max_fraction == 0 for w in demo.workloads) and any(w.spot_max_fraction > 0 for w in demo.workloads)
     assert any(c.capacity_cpu is not None for c in demo.clusters)
     assert all(r.spot == 0 for w in demo.workloads for r in w.current.values())
+
+
+def test_clusters_read_daemonsets_and_current_nodes() -> None:
+    from placement.load.scenario import build_scenario
+
+    doc = {"apiVersion": "placement.dev/v1alpha1", "kind": "Scenario", "metadata": {"name": "t"},
+           "spec": {"clusters": [{"name": "ie", "cloud": "aws", "region": "eu-west-1",
+                                  "daemonsets": {"cpu": "300m", "memory": "1Gi", "pods": 6},
+                                  "currentNodes": [{"instanceType": "m5.xlarge", "count": 3},
+                                                   {"instanceType": "m5.large", "capacityType": "spot", "count": 2}]}],
+                    "workloads": [{"name": "web", "namespace": "shop", "resources": {"cpu": "500m", "memory": "1Gi"},
+                                   "demand": {"replicas": 2}}]}}
+    cluster = build_scenario(doc).clusters[0]
+    assert (cluster.daemonsets.cpu, cluster.daemonsets.memory_gib, cluster.daemonsets.pods) == (0.3, 1.0, 6)
+    assert cluster.current_nodes == {("m5.xlarge", "on-demand"): 3, ("m5.large", "spot"): 2}
+    doc["spec"]["clusters"][0]["currentNodes"] = [{"instanceType": "m5.xlarge", "capacityType": "reserved", "count": 1}]
+    with pytest.raises(InvalidScenario, match=r"currentNodes\[0\].capacityType: must be on-demand or spot"):
+        build_scenario(doc)

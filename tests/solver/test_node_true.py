@@ -115,3 +115,20 @@ def test_the_check_reports_a_nodepool_that_admits_a_dearer_type() -> None:
                     requirement["values"] = ["m5.large", "m5.24xlarge"]
     report = check_provisioning(plan, scenario, catalog, patches)
     assert any("admits types dearer than planned: m5.24xlarge" in v for v in report.violations)
+
+
+def test_before_is_priced_from_todays_nodes_when_the_cluster_declares_them() -> None:
+    from dataclasses import replace
+
+    catalog = Catalog([make_offer(instance_type="m5.xlarge", vcpus=4.0, memory_gib=16.0, hourly_usd=0.192),
+                       make_offer(instance_type="m5.4xlarge", vcpus=16.0, memory_gib=64.0, hourly_usd=0.768)],
+                      fetched_at=AS_OF)
+    web = make_workload(cpu=1.0, memory_gib=2.0, replicas=3, current={"ie": (3, 0)})
+    packed = solve(make_scenario([make_cluster("ie")], [web]), catalog)
+    assert packed.hourly_usd.before == pytest.approx(0.192)  # today's 3 pods fit one m5.xlarge
+    assert "replicas packed" in packed.before_basis
+    # the fleet says it runs two m5.4xlarge today: that is what it pays
+    running = replace(make_cluster("ie"), current_nodes={("m5.4xlarge", "on-demand"): 2})
+    declared = solve(make_scenario([running], [web]), catalog)
+    assert declared.hourly_usd.before == pytest.approx(2 * 0.768)
+    assert declared.before_basis == "today's nodes (ie)"
