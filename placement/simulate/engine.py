@@ -74,7 +74,7 @@ from placement.scenario import Replicas, Scenario
 from placement.simulate.fleet import Fleet, WorkloadGeo
 from placement.simulate.interruptions import InterruptionDraws, InterruptionModel
 from placement.simulate.price_history import PriceHistory
-from placement.simulate.protocol import Placement, SlotView, Strategy
+from placement.simulate.protocol import Behaviour, Placement, SlotView, Strategy
 from placement.simulate.results import LatencySamples, SimulationResult, StrategyResult
 from placement.simulate.routing import Served, autoscale, route
 from placement.simulate.trace import TrafficEvent, WorkloadTraffic, with_events
@@ -232,47 +232,25 @@ class _Tally:
 
 
 def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> StrategyResult:
+    """Replay every hour for one strategy: decide, realize, serve, account (module docstring)."""
     scenario, behaviour = ctx.scenario, strategy.behaviour
     clairvoyant = behaviour.clairvoyant
     tally = _Tally(np.zeros(ctx.hours), np.zeros(ctx.hours), np.zeros(ctx.hours), np.zeros(ctx.hours))
-    prev_target: dict[str, dict[str, Replicas]] = {}
-    prev_running: dict[str, dict[str, int]] = {}
-    extras_prev: dict[str, dict[str, int]] = {}
-    fallback: dict[tuple[str, str], int] = {}
-    deployed: dict[str, dict[str, Replicas]] = {}
+    state = _State()
     for t in range(ctx.hours):
         version, catalog = ctx.history.version_at(t), ctx.history.catalog_at(t)
         pricer = ctx.pricer(version, catalog)
         disrupted = frozenset() if clairvoyant else frozenset(c.name for c in scenario.clusters if ctx.draws.disrupted(t, c.name))
-        view = SlotView(t, scenario, ctx.fleet, catalog, version, deployed, disrupted, ctx.events, pricer, ctx.traffic,
-                        ctx.replicas, ctx.peaks, clairvoyant)  # fmt: skip
+        view = SlotView(t, scenario, ctx.fleet, catalog, version, state.deployed, disrupted, ctx.events, pricer,
+                        ctx.traffic, ctx.replicas, ctx.peaks, clairvoyant)
         target = _capped(scenario, _checked(scenario, strategy.decide(view), strategy.name), ctx.caps)
         room = _room(scenario, target, ctx.caps)
-        new_fallback: dict[tuple[str, str], int] = {}
-        running: dict[str, dict[str, int]] = {}
-        extras_now: dict[str, dict[str, int]] = {}
-        now: dict[str, dict[str, Replicas]] = {}
+        hour = _State()
         pools: dict[_Pool, list[tuple[str, int]]] = {}  # the hour's running replicas per pool, in workload order
         for w in scenario.workloads:
             key, geo, demand = w.key, ctx.fleet[w.key], float(ctx.demand[w.key][t])
             tgt = target.get(key, {})
-            ready: dict[str, float] = {}
-            reclaimed_here: dict[str, int] = {}
-            for c, r in tgt.items():
-                fb = rec = 0
-                if c in disrupted and r.spot:
-                    before = prev_target.get(key, {}).get(c, Replicas()).spot if t else r.spot
-                    fb = min(r.spot, fallback.get((key, c), 0) + max(0, r.spot - before))
-                    if ctx.draws.event(t, c):
-                        rec = ctx.draws.reclaimed(t, c, key, r.spot - fb)
-                        fb = min(r.spot, fb + rec)
-                new_fallback[(key, c)] = fb
-                reclaimed_here[c] = rec
-                carried = extras_prev.get(key, {}).get(c, 0)
-                if clairvoyant or behaviour.pre_provisioned or t == 0:  # the run starts with its first decision running
-                    ready[c] = r.total + (0 if clairvoyant else carried)
-                else:
-                    ready[c] = min(prev_running.get(key, {}).get(c, 0), r.total + carried)
+            ready, reclaimed_here = _realize(ctx, behaviour, t, key, tgt, disrupted, state, hour)
             base = {c: float(r.total) for c, r in tgt.items()}
             extras: dict[str, int] = {}
             if behaviour.autoscaling_headroom is not None and not clairvoyant:
@@ -283,52 +261,105 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
                         room[c] -= n * w.cpu
             full = {c: base.get(c, 0.0) + extras.get(c, 0) for c in {*base, *extras}}
             phases = _phases(geo, demand, ready, reclaimed_here, full, 0.0 if clairvoyant else ctx.delay, ctx.back_after)
-            unserved_rh = sum(weight * served.unserved for weight, served in phases)
-            # accounting
-            realized = {c: Replicas(r.on_demand + new_fallback[(key, c)] + extras.get(c, 0), r.spot - new_fallback[(key, c)])
-                        for c, r in tgt.items()}  # fmt: skip
+            realized = {c: Replicas(r.on_demand + hour.fallback[(key, c)] + extras.get(c, 0),
+                                    r.spot - hour.fallback[(key, c)]) for c, r in tgt.items()}
             realized.update({c: Replicas(n, 0) for c, n in extras.items() if c not in tgt})
-            for c, r in sorted(realized.items()):
-                for kind, count in ((CapacityType.ON_DEMAND, r.on_demand), (CapacityType.SPOT, r.spot)):
-                    if count:
-                        pools.setdefault((c, kind), []).append((key, count))
-                        tally.fluid[t] += count * ctx.price(pricer, key, c, kind)
-            tally.residency += any(r.total and c not in geo.allowed for c, r in realized.items())
-            tally.unserved[t] += unserved_rh * (ctx.penalty(version, pricer, key) if unserved_rh > 0 else 0.0)
-            for weight, served in phases:
-                for (user, c), amount in served.flows.items():
-                    price = cluster_egress_usd_per_gb(scenario.cluster(c))
-                    tally.egress[t] += weight * amount * geo.egress_gb_per_replica_hour * price
-                    if user is not None:
-                        tally.rtt.append(geo.rtt_ms[(user, c)])
-                        tally.weight.append(weight * amount)
-                        tally.user.append(user)
-                        tally.beyond.append(not geo.within_latency(user, c))
-            if unserved_rh > 0:
-                tally.short.setdefault(key, np.zeros(ctx.hours))[t] = unserved_rh
-            tally.slots += 1
-            tally.served_slots += unserved_rh <= 1e-6
-            tally.demand_rh += demand
-            tally.unserved_rh += unserved_rh
-            tally.reclaimed += sum(reclaimed_here.values())
-            before_total = {c: r.total for c, r in deployed.get(key, {}).items()}
-            tally.launched += sum(max(0, r.total - before_total.get(c, 0)) for c, r in realized.items())
-            tally.launched += sum(reclaimed_here.values())
-            tally.replica_h += sum(r.total for r in realized.values())
-            tally.spot_h += sum(r.spot for r in realized.values())
-            running[key] = {c: r.total for c, r in realized.items()}
-            extras_now[key] = extras
-            now[key] = {c: r for c, r in realized.items() if r.total}
-        for pool, pods in sorted(pools.items(), key=lambda item: (item[0][0], item[0][1].value)):
-            packing = ctx.packing(version, pricer, pool, tuple(pods))
-            tally.compute[t] += packing.hourly_usd
-            tally.node_h += len(packing.nodes)
-        prev_target = {k: dict(v) for k, v in target.items()}
-        prev_running, extras_prev, fallback, deployed = running, extras_now, new_fallback, now
+            _account(tally, ctx, t, version, pricer, key, demand, phases, realized, reclaimed_here, state, pools)
+            hour.running[key] = {c: r.total for c, r in realized.items()}
+            hour.extras[key] = extras
+            hour.deployed[key] = {c: r for c, r in realized.items() if r.total}
+        _bill(tally, ctx, t, version, pricer, pools)
+        state = _State({k: dict(v) for k, v in target.items()}, hour.running, hour.extras, hour.fallback, hour.deployed)
         if ctx.config.keep_placements:
-            tally.placements.append(now)
+            tally.placements.append(state.deployed)
         if progress is not None:
             progress(strategy.name, t)
+    return _result(strategy, ctx, tally)
+
+
+@dataclass
+class _State:
+    """What one hour leaves the next: targets, running replicas, autoscaled extras, spot fallbacks, deployed."""
+
+    target: dict[str, dict[str, Replicas]] = field(default_factory=dict)
+    running: dict[str, dict[str, int]] = field(default_factory=dict)
+    extras: dict[str, dict[str, int]] = field(default_factory=dict)
+    fallback: dict[tuple[str, str], int] = field(default_factory=dict)
+    deployed: dict[str, dict[str, Replicas]] = field(default_factory=dict)
+
+
+def _realize(ctx: _Context, behaviour: Behaviour, t: int, key: str, tgt: Mapping[str, Replicas],
+             disrupted: frozenset[str], previous: _State, hour: _State) -> tuple[dict[str, float], dict[str, int]]:
+    """Per cluster: replicas ready from the start of the hour and spot replicas reclaimed in it; records
+    this hour's on-demand fallbacks for reclaimed or disrupted spot in `hour.fallback`."""
+    clairvoyant = behaviour.clairvoyant
+    ready: dict[str, float] = {}
+    reclaimed_here: dict[str, int] = {}
+    for c, r in tgt.items():
+        fb = rec = 0
+        if c in disrupted and r.spot:
+            before = previous.target.get(key, {}).get(c, Replicas()).spot if t else r.spot
+            fb = min(r.spot, previous.fallback.get((key, c), 0) + max(0, r.spot - before))
+            if ctx.draws.event(t, c):
+                rec = ctx.draws.reclaimed(t, c, key, r.spot - fb)
+                fb = min(r.spot, fb + rec)
+        hour.fallback[(key, c)] = fb
+        reclaimed_here[c] = rec
+        carried = previous.extras.get(key, {}).get(c, 0)
+        if clairvoyant or behaviour.pre_provisioned or t == 0:  # the run starts with its first decision running
+            ready[c] = r.total + (0 if clairvoyant else carried)
+        else:
+            ready[c] = min(previous.running.get(key, {}).get(c, 0), r.total + carried)
+    return ready, reclaimed_here
+
+
+def _account(tally: _Tally, ctx: _Context, t: int, version: int, pricer: ReplicaPricer, key: str, demand: float,
+             phases: Sequence[tuple[float, Served]], realized: Mapping[str, Replicas], reclaimed_here: Mapping[str, int],
+             previous: _State, pools: dict[_Pool, list[tuple[str, int]]]) -> None:
+    """One workload's hour in the tally (identical for every strategy): pods per pool, unserved penalty,
+    egress and latency samples, served slots, launches and replica-hours."""
+    geo = ctx.fleet[key]
+    unserved_rh = sum(weight * served.unserved for weight, served in phases)
+    for c, r in sorted(realized.items()):
+        for kind, count in ((CapacityType.ON_DEMAND, r.on_demand), (CapacityType.SPOT, r.spot)):
+            if count:
+                pools.setdefault((c, kind), []).append((key, count))
+                tally.fluid[t] += count * ctx.price(pricer, key, c, kind)
+    tally.residency += any(r.total and c not in geo.allowed for c, r in realized.items())
+    tally.unserved[t] += unserved_rh * (ctx.penalty(version, pricer, key) if unserved_rh > 0 else 0.0)
+    for weight, served in phases:
+        for (user, c), amount in served.flows.items():
+            price = cluster_egress_usd_per_gb(ctx.scenario.cluster(c))
+            tally.egress[t] += weight * amount * geo.egress_gb_per_replica_hour * price
+            if user is not None:
+                tally.rtt.append(geo.rtt_ms[(user, c)])
+                tally.weight.append(weight * amount)
+                tally.user.append(user)
+                tally.beyond.append(not geo.within_latency(user, c))
+    if unserved_rh > 0:
+        tally.short.setdefault(key, np.zeros(ctx.hours))[t] = unserved_rh
+    tally.slots += 1
+    tally.served_slots += unserved_rh <= 1e-6
+    tally.demand_rh += demand
+    tally.unserved_rh += unserved_rh
+    tally.reclaimed += sum(reclaimed_here.values())
+    before_total = {c: r.total for c, r in previous.deployed.get(key, {}).items()}
+    tally.launched += sum(max(0, r.total - before_total.get(c, 0)) for c, r in realized.items())
+    tally.launched += sum(reclaimed_here.values())
+    tally.replica_h += sum(r.total for r in realized.values())
+    tally.spot_h += sum(r.spot for r in realized.values())
+
+
+def _bill(tally: _Tally, ctx: _Context, t: int, version: int, pricer: ReplicaPricer,
+          pools: Mapping[_Pool, list[tuple[str, int]]]) -> None:
+    """The hour's compute: every pool's running replicas on whole nodes, one node-hour each."""
+    for pool, pods in sorted(pools.items(), key=lambda item: (item[0][0], item[0][1].value)):
+        packing = ctx.packing(version, pricer, pool, tuple(pods))
+        tally.compute[t] += packing.hourly_usd
+        tally.node_h += len(packing.nodes)
+
+
+def _result(strategy: Strategy, ctx: _Context, tally: _Tally) -> StrategyResult:
     latency = LatencySamples(np.asarray(tally.rtt, dtype=float), np.asarray(tally.weight, dtype=float),
                              np.asarray(tally.user, dtype=object), np.asarray(tally.beyond, dtype=bool))
     return StrategyResult(
@@ -339,7 +370,7 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
         spot_replica_hours=tally.spot_h, solves=int(getattr(strategy, "solves", 0)), placements=tuple(tally.placements),
         unserved_by_workload={k: tally.short.get(k, np.zeros(ctx.hours)) for k in ctx.demand},
         node_hours=tally.node_h, fluid_compute_usd=tally.fluid,
-    )  # fmt: skip
+    )
 
 
 def _phases(
