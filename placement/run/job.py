@@ -236,7 +236,7 @@ def _act(options: RunOptions, deps: RunDeps, fleet: Fleet, progress: _Progress, 
 
             report = diff_patches(patches, fleet.apis, plan_id=identity, force=options.force_conflicts, live=live)
         else:
-            from placement.kube.client_diff import client_diff
+            from placement.kube.diff import client_diff
 
             report = client_diff(patches, fleet.apis, plan_id=identity, live=live)
         for text in report.diffs:
