@@ -11,12 +11,12 @@ Residency helpers live in `placement.geo.jurisdictions` and are re-exported here
 from __future__ import annotations
 
 import csv
-import difflib
 import functools
 import io
 from dataclasses import dataclass
 from importlib import resources
 
+from placement.errors import close_matches
 from placement.geo.jurisdictions import (
     GROUP_NAMES,
     GROUPS,
@@ -95,7 +95,7 @@ def clouds() -> tuple[str, ...]:
 def suggest_region(cloud: str, region: str) -> str | None:
     """The closest listed region name of `cloud` (``eu-west1`` → ``eu-west-1``), or None."""
     names = [r.name for r in regions_of(cloud)]
-    matches = difflib.get_close_matches(region, names, n=1, cutoff=0.6)
+    matches = close_matches(region, names)
     return matches[0] if matches else None
 
 

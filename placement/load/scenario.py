@@ -14,12 +14,12 @@ from typing import Any
 
 import yaml
 
-from placement.errors import InvalidScenario, Problem, ServiceFailed, missing
+from placement.errors import InvalidScenario, Problem, ServiceFailed, did_you_mean, missing
 from placement.geo import jurisdictions
 from placement.geo import regions as region_table
 from placement.geo.egress import apply_egress_overrides
 from placement.load import limits
-from placement.load.fields import FieldReader, did_you_mean
+from placement.load.fields import FieldReader
 from placement.load.k8s_names import LABEL_MAX, subdomain_problem
 from placement.load.price_settings import read_egress, read_interruption_rates, read_spot_advisor
 from placement.load.quantity import parse_cpu, parse_memory_gib

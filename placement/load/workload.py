@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from placement.errors import missing
+from placement.errors import did_you_mean, missing
 from placement.geo import jurisdictions
 from placement.load import limits
-from placement.load.fields import FieldReader, did_you_mean
+from placement.load.fields import FieldReader
 from placement.load.k8s_names import label_problem, subdomain_problem
 from placement.load.quantity import parse_cpu, parse_memory_gib
 from placement.scenario import DemandSpec, Replicas, Workload

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
+from pricing.errors import did_you_mean
 
 #: Public regions with Linux compute list prices (names as each API writes them).
 KNOWN_REGIONS: dict[str, tuple[str, ...]] = {
@@ -54,7 +54,7 @@ def region_hint(cloud: str, region: str) -> str:
     known = KNOWN_REGIONS.get(cloud, ())
     if region in known:
         return ""
-    close = difflib.get_close_matches(region, known, n=2, cutoff=0.75)
+    close = did_you_mean(region, known, n=2, cutoff=0.75)
     if close:
-        return f" (did you mean {' or '.join(close)}?)"
+        return f" ({close})"
     return f" ({region!r} is not a {cloud} region this tool knows)"
