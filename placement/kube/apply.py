@@ -93,13 +93,18 @@ class ApplyFailed(ApplyError):
         super().__init__("\n".join(report.lines()))
 
 
-def count_moves(patches: Sequence[Patch]) -> int:
-    """Replicas added where they were not before (the DESIGN churn measure)."""
+def deployment_replicas_added(patches: Sequence[Patch]) -> int:
+    """How many replicas the Deployments grow by, summed over (cluster, workload) patches: a shrink
+    counts 0 and a change of the spot/on-demand mix inside one Deployment counts nothing.
+
+    This is what `--max-moves` bounds at apply time and the `placement_moves` metric reports. It is
+    not the solver's `placement.solver.plan_costs.replicas_added`, which counts per capacity type
+    (an on-demand replica turned spot in the same cluster is one replica added there)."""
     return sum(max(0, (p.replicas_after or 0) - (p.replicas_before or 0)) for p in patches if p.role == WORKLOAD)
 
 
 def check_churn(patches: Sequence[Patch], max_moves: int | None) -> int:
-    moves = count_moves(patches)
+    moves = deployment_replicas_added(patches)
     if max_moves is not None and moves > max_moves:
         raise ChurnLimitExceeded(
             f"the plan adds {moves} replicas, more than --max-moves {max_moves} allows; nothing was changed. "
