@@ -52,6 +52,9 @@ _PRICES_KEYS = ("source", "file", "extra", "adjustments", "interruptionRates", "
 _USER_KEYS = ("name", "lat", "lon", "country")
 _CLUSTER_KEYS = ("name", "cloud", "region", "country", "context", "autoscaler", "capacity", "instanceFamilies",
                  "maxPodsPerNode", "daemonsets")
+_CAPACITY_KEYS = ("cpu",)
+_DAEMONSET_KEYS = ("cpu", "memory", "pods")
+_LATENCY_KEYS = ("matrixMs",)
 
 
 def demo_scenario_path() -> Path:
@@ -319,7 +322,7 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
                 reader.problem(f"{path}.region", region, f"unknown {cloud} region" + did_you_mean(region, names))
         autoscaler = _autoscaler(reader, data, path, cloud)
         capacity = reader.mapping(data.get("capacity"), f"{path}.capacity")
-        reader.known_keys(capacity, f"{path}.capacity", ("cpu",))
+        reader.known_keys(capacity, f"{path}.capacity", _CAPACITY_KEYS)
         capacity_cpu = None
         if capacity.get("cpu") is not None:
             capacity_cpu = reader.quantity(capacity, "cpu", f"{path}.capacity", parse_cpu, example="400 or 1500m",
@@ -352,7 +355,7 @@ def _daemonsets(reader: FieldReader, raw: object, path: str) -> DaemonsetOverhea
     data = reader.mapping(raw, path)
     if not data:
         return DEFAULT_DAEMONSET
-    reader.known_keys(data, path, ("cpu", "memory", "pods"))
+    reader.known_keys(data, path, _DAEMONSET_KEYS)
     cpu = memory = None
     if data.get("cpu") is not None:
         cpu = reader.quantity(data, "cpu", path, parse_cpu, example="200m")
@@ -385,7 +388,7 @@ def _autoscaler(reader: FieldReader, data: Mapping[str, Any], path: str, cloud: 
 def _latency(
     reader: FieldReader, data: Mapping[str, Any], user_names: list[str], cluster_names: list[str]
 ) -> dict[str, dict[str, float]]:
-    reader.known_keys(data, "spec.latency", ("matrixMs",))
+    reader.known_keys(data, "spec.latency", _LATENCY_KEYS)
     matrix = reader.mapping(data.get("matrixMs"), "spec.latency.matrixMs")
     result: dict[str, dict[str, float]] = {}
     for user, row in matrix.items():
