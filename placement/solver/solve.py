@@ -75,11 +75,39 @@ def solve(
     relative_gap: float = 1e-3,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Plan:
-    """Plan the scenario on the catalog's prices. Pure: no I/O, no printing.
+    """Plan the scenario on the catalog's prices. Pure: no I/O, no printing (the steps are in the
+    module docstring).
 
-    `time_limit_s` (default: the scenario's `planning.timeLimitSeconds`) bounds the whole call;
-    `backend` runs the MIPs (highs | scip | cp-sat; LP relaxations always run on HiGHS);
-    `relative_gap` is the gap below which the plan counts as optimal; `clock` is injectable for tests.
+    Args:
+        scenario: The planning input, with demand already sized: a forecast-driven workload needs
+            `placement.load.demand.resolve_demand` first (unsized, it has 0 replicas and is skipped).
+            Its `planning` gives the time limit, churn budget (`maxMoves`), risk aversion and
+            overhead factor.
+        catalog: The offers to price replicas and nodes from (`placement.load.catalog.catalog_for`,
+            or any `pricing.Catalog`). A cluster whose region has no launchable offer fitting a
+            workload is simply not a candidate for it.
+        time_limit_s: Wall-clock seconds for the whole call, plan assembly included. Default: the
+            scenario's `planning.timeLimitSeconds`. When it runs out, what is unsolved keeps the
+            greedy plan and the status is `time_limit`; a plan is always returned.
+        backend: The MIP backend, one of `placement.solver.milp.BACKENDS` (highs | scip | cp-sat;
+            default `DEFAULT_BACKEND`); LP relaxations always run on HiGHS. The CLI's `--backend`
+            restricts it to those names; another name fails (KeyError) when a MIP runs.
+        relative_gap: The allocation model's relative gap, (objective − bound) / objective, at or
+            below which the plan's status is `optimal` (above it: `feasible`).
+        clock: Seconds as `time.perf_counter` counts them, for the time limit and the reported solver
+            time; injectable so tests can make time run out.
+
+    Returns:
+        A `Plan`: assignments (replicas per workload, cluster and capacity type), routes of each
+        user region's traffic, whole node groups per pool, hourly costs before and after, `moves`
+        (replicas added per cluster and capacity type), unplaced workloads with the rules that
+        left them nowhere (data, not exceptions), price freshness, and `SolverStats` with status,
+        objective, bound and gap.
+
+    Raises:
+        Nothing for an input it cannot place: an unplaceable workload is `Plan.unplaced`, and a
+        scenario with nothing placeable is a plan with status `infeasible`. Broken inputs are
+        refused earlier, by the loader (`InvalidScenario`).
     """
     started = clock()
     planning = scenario.planning
