@@ -6,7 +6,7 @@ PIP    := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.
 # Debian packages the tests run for real: a Prometheus server (+ promtool), a Pushgateway, and etcd
 # (for the real Kubernetes control plane the e2e tests start from ../shared/k8s).
 
-.PHONY: demo test lint bench bench-solve bench-pricing bench-refresh bench-forecast bench-cases e2e system-packages clean
+.PHONY: demo test lint schema bench bench-solve bench-pricing bench-refresh bench-forecast bench-cases e2e system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ system-packages:
 test: $(VENV)/.installed-test system-packages
 	$(BIN)/ruff check placement pricing forecasting tests e2e bench
 	$(BIN)/pytest
+
+# Regenerate the shipped Scenario JSON Schema from its description in code (placement/load/schema.py).
+schema: $(VENV)/.installed
+	$(BIN)/placement scenario schema --write placement/data/scenario.schema.json
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check placement pricing forecasting tests e2e bench

@@ -43,7 +43,7 @@ class Case:
 def cluster(name: str, cloud: str, region: str, **kw: Any) -> Cluster:
     known = lookup_region(cloud, region)
     if known is None:
-        raise ValueError(f"{cloud}/{region} is not in placement/data/regions.csv")
+        raise ValueError(f"{cloud}/{region} is not in pricing/data/regions.csv")
     return Cluster(name=name, cloud=cloud, region=region, country=known.country, lat=known.lat, lon=known.lon,
                    autoscaler=kw.pop("autoscaler", "karpenter/v1"), **kw)
 

@@ -12,7 +12,7 @@ Data (read from ../shared/data/latency, never copied):
 Fit: rtt = base + distance_km × 2 × inflation / 200, minimising the mean absolute error (for each
 slope on a grid the best base is the median residual). Prints the fitted constants, the error of
 the fit and of the constants shipped in `placement.geo.latency`, and the same errors when the distance
-comes from our own `placement/data/regions.csv` instead.
+comes from our own `pricing/data/regions.csv` instead.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"shipped: PATH_INFLATION = {latency.PATH_INFLATION:.3f}   BASE_RTT_MS = {latency.BASE_RTT_MS:.2f}")
     print(f"         {errors(km, rtt, latency.PATH_INFLATION, latency.BASE_RTT_MS)}")
     ours = pairs.dropna(subset=["our_km"])
-    print(f"shipped constants, distances from placement/data/regions.csv ({len(ours):,} pairs):")
+    print(f"shipped constants, distances from pricing/data/regions.csv ({len(ours):,} pairs):")
     shipped = (latency.PATH_INFLATION, latency.BASE_RTT_MS)
     print(f"         {errors(ours['our_km'].to_numpy(), ours['rtt_ms'].to_numpy(), *shipped)}")
     for lo, hi in ((0, 1000), (1000, 3000), (3000, 8000), (8000, 21000)):

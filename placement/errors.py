@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -31,6 +32,25 @@ _MISSING = object()
 def missing() -> object:
     """The value to put in a `Problem` for a field that is absent."""
     return _MISSING
+
+
+def close_matches(value: str, choices: Iterable[str], *, n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """Up to `n` choices closest to `value`, best first (difflib's similarity ratio ≥ `cutoff`).
+
+    The one fuzzy match behind every "did you mean" in `placement`; callers that word the hint
+    their own way (the CLI's filters, the geo lookups) use it directly."""
+    return difflib.get_close_matches(value, sorted(set(choices)), n=n, cutoff=cutoff)
+
+
+def did_you_mean(value: str, choices: Iterable[str], *, n: int = 1, cutoff: float = 0.6) -> str:
+    """`; did you mean "x"?` for the closest choice(s), or a list of the choices when there are few."""
+    options = sorted(set(choices))
+    close = close_matches(value, options, n=n, cutoff=cutoff)
+    if close:
+        return "; did you mean " + " or ".join(f'"{c}"' for c in close) + "?"
+    if options and len(options) <= 8:
+        return "; expected one of: " + ", ".join(options)
+    return ""
 
 
 class InvalidScenario(PlacementError):

@@ -21,13 +21,12 @@ Examples::
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from pricing.catalog import Catalog
-from pricing.errors import AdjustmentError
+from pricing.errors import AdjustmentError, did_you_mean
 from pricing.offer import CapacityType, Offer
 
 PRIVATE_SOURCE = "adjustment:private"
@@ -164,8 +163,8 @@ def _parse_rule(item: object, at: str, problems: list[str]) -> Rule | None:
         return None
     for key in item:
         if key not in _FIELDS:
-            close = difflib.get_close_matches(str(key), _FIELDS, n=1)
-            hint = f"; did you mean {close[0]}?" if close else f"; known fields: {', '.join(_FIELDS)}"
+            close = did_you_mean(str(key), _FIELDS)
+            hint = f"; {close}" if close else f"; known fields: {', '.join(_FIELDS)}"
             problems.append(f"{at}.{key}: unknown field{hint}")
     actions = [a for a in _ACTIONS if a in item]
     if "gibHourlyUsd" in item and "vcpuHourlyUsd" not in item:

@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
+
+def close_matches(value: str, choices: Iterable[str], *, n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """Up to `n` choices closest to `value`, best first (difflib's similarity ratio ≥ `cutoff`): the
+    one fuzzy match behind every "did you mean" in `pricing`."""
+    return difflib.get_close_matches(value, sorted(set(choices)), n=n, cutoff=cutoff)
+
+
+def did_you_mean(value: str, choices: Iterable[str], *, n: int = 1, cutoff: float = 0.6) -> str:
+    """`did you mean x?` (or `x or y?` with n > 1) for the closest choices, else an empty string;
+    the caller adds the separator its message uses."""
+    close = close_matches(value, choices, n=n, cutoff=cutoff)
+    return f"did you mean {' or '.join(close)}?" if close else ""
+
 
 class PricingError(Exception):
     """Base class of every error raised by `pricing`."""

@@ -13,7 +13,6 @@ A bad file raises `PriceFileError` listing every problem, one per line, as
 from __future__ import annotations
 
 import csv
-import difflib
 import functools
 import io
 import math
@@ -23,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pricing.catalog import CSV_COLUMNS, PRICE_FILE_OPTIONAL, PRICE_FILE_REQUIRED, Catalog
-from pricing.errors import PriceFileError
+from pricing.errors import PriceFileError, close_matches, did_you_mean
 from pricing.offer import CapacityType, Offer
 
 ACCEPTED_COLUMNS = (*PRICE_FILE_REQUIRED, *PRICE_FILE_OPTIONAL, "source")
@@ -167,7 +166,8 @@ def _check_header(columns: list[str], line: int) -> list[_Problem]:
     problems = []
     for column in columns:
         if column not in ACCEPTED_COLUMNS:
-            hint = _did_you_mean(column, ACCEPTED_COLUMNS)
+            hint = did_you_mean(column, ACCEPTED_COLUMNS)
+            hint = f", {hint}" if hint else ""
             problems.append(_Problem(line, column or "(empty)", f"unknown column{hint}; columns are "
                                      f"{','.join(PRICE_FILE_REQUIRED)} and optional {','.join(PRICE_FILE_OPTIONAL)}"))
     for column in sorted({c for c in columns if columns.count(c) > 1}):
@@ -221,7 +221,7 @@ def _capacity(value: str, bad: _Bad) -> CapacityType | None:
     if not value:
         bad("capacity_type", "is empty; write on-demand or spot")
         return None
-    alias = _CAPACITY_ALIASES.get(value.lower().replace(" ", "")) or _closest(value.lower(), _CAPACITY_TYPES)
+    alias = _CAPACITY_ALIASES.get(value.lower().replace(" ", "")) or "".join(close_matches(value.lower(), _CAPACITY_TYPES))
     bad("capacity_type", "must be on-demand or spot; " + (f"did you mean {alias}?" if alias else "write one of them"))
     return None
 
@@ -276,16 +276,6 @@ def _as_of(text: str, bad: _Bad, default: datetime) -> datetime:
         bad("as_of", "is not an ISO 8601 date or time; write e.g. 2025-03-02 or 2025-03-02T00:00:00Z")
         return default
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _closest(value: str, choices: Iterable[str]) -> str | None:
-    matches = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
-    return matches[0] if matches else None
-
-
-def _did_you_mean(value: str, choices: Iterable[str]) -> str:
-    match = _closest(value, choices)
-    return f", did you mean {match}?" if match else ""
 
 
 def _error(name: str, problems: list[_Problem]) -> PriceFileError:

@@ -24,10 +24,9 @@ from dataclasses import dataclass, replace
 
 from placement.analysis.conflicts import ConflictFinder, find_conflict
 from placement.analysis.isolate import isolate
-from placement.errors import PlacementError
+from placement.errors import PlacementError, did_you_mean
 from placement.geo.egress import cluster_egress_usd_per_gb
 from placement.geo.jurisdictions import residency_allows
-from placement.load.fields import did_you_mean
 from placement.plan import Assignment, Plan
 from placement.scenario import Cluster, Scenario, Workload
 from placement.solver.candidates import ClusterOption, rtt_ms, workload_options

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from placement.plan import Assignment, Plan
 from placement.scenario import Scenario
-from placement.solver.plan_costs import count_moves
+from placement.solver.plan_costs import replicas_added
 
 
 def isolate(scenario: Scenario, plan: Plan, workload_key: str) -> Scenario:
@@ -27,7 +27,7 @@ def isolate(scenario: Scenario, plan: Plan, workload_key: str) -> Scenario:
     )
     planning = scenario.planning
     if planning.max_moves is not None:
-        planning = replace(planning, max_moves=max(planning.max_moves - count_moves(scenario, others), 0))
+        planning = replace(planning, max_moves=max(planning.max_moves - replicas_added(scenario, others), 0))
     return replace(scenario, workloads=(workload,), clusters=clusters, planning=planning)
 
 

@@ -21,8 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from placement.errors import PlacementError
-from placement.load.fields import did_you_mean
+from placement.errors import PlacementError, did_you_mean
 from placement.scenario import Scenario, Workload
 
 FAMILIES = ("residency", "latency", "instanceFamilies", "capacity", "spot", "minClusters", "maxMoves")

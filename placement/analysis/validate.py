@@ -12,18 +12,21 @@ an empty list means the plan is valid.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from placement.geo.egress import cluster_egress_usd_per_gb, egress_usd_per_gb
 from placement.geo.jurisdictions import residency_allows
 from placement.geo.latency import estimate_rtt_ms
-from placement.plan import Plan
+from placement.plan import Assignment, Plan, Route
 from placement.scenario import Cluster, Scenario, Workload
 from pricing import CapacityType, Catalog
 from pricing.nodes import allocatable, launchable, max_pods
 
 _DEFAULT_RATE = 0.05  # same documented default as the pricing model (see placement.solver.replica_price)
 _TOLERANCE = 1e-6
+
+Add = Callable[[str, str, str], None]  # records one violation: rule, workload, message
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +77,7 @@ def _cheapest(catalog: Catalog, workload: Workload, cluster: Cluster, kind: Capa
     return best
 
 
-def _check_nodes(add, plan: Plan, scenario: Scenario, catalog: Catalog, clusters: dict[str, Cluster],
+def _check_nodes(add: Add, plan: Plan, scenario: Scenario, catalog: Catalog, clusters: dict[str, Cluster],
                  workloads: dict[str, Workload]) -> float:
     """The node bill: each planned node group's type, price and launchability, and every pool's pods
     placed on exactly its planned nodes (first fit, largest pods first). Returns Σ nodes × price."""
@@ -135,46 +138,97 @@ def _rtt(scenario: Scenario, user: str, cluster: Cluster) -> float:
 
 
 def check(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[Violation]:
-    """All violations of the scenario's rules and all cost mismatches in `plan`."""
+    """All violations of the scenario's rules and all cost mismatches in `plan`.
+
+    In a fixed order, one function per rule family: the plan's scenario; each assignment (references,
+    replica signs, residency, a launchable price); the node bill; each workload (unplaced, the
+    on-demand floor, spot, spread, demand and routes); cluster capacity; churn; the reported costs."""
     out: list[Violation] = []
-    add = lambda rule, wl, msg: out.append(Violation(rule, wl, msg))  # noqa: E731
-    overhead = scenario.planning.overhead_factor
-    if plan.scenario != scenario.name:
-        add("scenario", "-", f"plan is for scenario {plan.scenario!r}, not {scenario.name!r}")
+
+    def add(rule: str, workload: str, message: str) -> None:
+        out.append(Violation(rule, workload, message))
+
     clusters = {c.name: c for c in scenario.clusters}
     workloads = {w.key: w for w in scenario.workloads}
-    unplaced = {u.workload for u in plan.unplaced}
-    by_workload: dict[str, list] = {}
+    _check_scenario(add, plan, scenario)
+    by_workload, used_cpu, risk = _check_assignments(add, plan, scenario, catalog, clusters, workloads)
+    compute = _check_nodes(add, plan, scenario, catalog, clusters, workloads)
+    _check_bill(add, plan, compute)
+    egress = _check_workloads(add, plan, scenario, clusters, workloads, by_workload)
+    _check_capacity(add, used_cpu, clusters)
+    _check_churn(add, plan, scenario, workloads)
+    _check_costs(add, plan, compute=compute, risk=risk, egress=egress)
+    return out
+
+
+def _check_scenario(add: Add, plan: Plan, scenario: Scenario) -> None:
+    if plan.scenario != scenario.name:
+        add("scenario", "-", f"plan is for scenario {plan.scenario!r}, not {scenario.name!r}")
+
+
+def _check_assignments(add: Add, plan: Plan, scenario: Scenario, catalog: Catalog, clusters: dict[str, Cluster],
+                       workloads: dict[str, Workload]) -> tuple[dict[str, list[Assignment]], dict[str, float], float]:
+    """Each assignment on its own, in plan order. Returns the assignments of each workload, the CPU
+    used in each cluster and the spot risk ($/h) of the whole plan."""
+    by_workload: dict[str, list[Assignment]] = {}
     used_cpu: dict[str, float] = {}
-    risk = egress = 0.0
+    risk = 0.0
     for a in plan.assignments:
         w, c = workloads.get(a.workload), clusters.get(a.cluster)
         if w is None or c is None:
             add("reference", a.workload, f"unknown workload or cluster {a.cluster!r}")
             continue
         by_workload.setdefault(a.workload, []).append(a)
-        if (a.cloud, a.region) != (c.cloud, c.region):
-            add("reference", a.workload, f"{a.cluster} is {c.cloud}/{c.region}, plan says {a.cloud}/{a.region}")
-        if a.on_demand < 0 or a.spot < 0:
-            add("replicas", a.workload, f"negative replicas in {a.cluster}")
-        if w.residency is not None and not residency_allows(c.country, w.residency):
-            add("residency", a.workload, f"{a.cluster} is in {c.country}, outside [{', '.join(w.residency)}]")
+        _check_reference(add, a, c)
+        _check_residency(add, a, w, c)
         used_cpu[a.cluster] = used_cpu.get(a.cluster, 0.0) + w.cpu * (a.on_demand + a.spot)
-        for count, kind in ((a.on_demand, CapacityType.ON_DEMAND), (a.spot, CapacityType.SPOT)):
-            if not count:
-                continue
-            best = _cheapest(catalog, w, c, kind)
-            if best is None:
-                add("price", a.workload, f"no launchable {kind.value} instance type holds it in {a.cluster}")
-            elif kind is CapacityType.SPOT:
-                risk += scenario.planning.risk_aversion * best[2] * best[0] * overhead * count
-    compute = _check_nodes(add, plan, scenario, catalog, clusters, workloads)
+        risk += _spot_risk(add, a, w, c, catalog, scenario)
+    return by_workload, used_cpu, risk
+
+
+def _check_reference(add: Add, a: Assignment, c: Cluster) -> None:
+    """The assignment names its cluster's cloud and region, and no negative replicas."""
+    if (a.cloud, a.region) != (c.cloud, c.region):
+        add("reference", a.workload, f"{a.cluster} is {c.cloud}/{c.region}, plan says {a.cloud}/{a.region}")
+    if a.on_demand < 0 or a.spot < 0:
+        add("replicas", a.workload, f"negative replicas in {a.cluster}")
+
+
+def _check_residency(add: Add, a: Assignment, w: Workload, c: Cluster) -> None:
+    if w.residency is not None and not residency_allows(c.country, w.residency):
+        add("residency", a.workload, f"{a.cluster} is in {c.country}, outside [{', '.join(w.residency)}]")
+
+
+def _spot_risk(add: Add, a: Assignment, w: Workload, c: Cluster, catalog: Catalog, scenario: Scenario) -> float:
+    """Each capacity type the assignment uses has a launchable instance type that holds a replica;
+    returns the spot risk ($/h) of its spot replicas."""
+    risk = 0.0
+    for count, kind in ((a.on_demand, CapacityType.ON_DEMAND), (a.spot, CapacityType.SPOT)):
+        if not count:
+            continue
+        best = _cheapest(catalog, w, c, kind)
+        if best is None:
+            add("price", a.workload, f"no launchable {kind.value} instance type holds it in {a.cluster}")
+        elif kind is CapacityType.SPOT:
+            risk += scenario.planning.risk_aversion * best[2] * best[0] * scenario.planning.overhead_factor * count
+    return risk
+
+
+def _check_bill(add: Add, plan: Plan, compute: float) -> None:
+    """The assignments' cost shares add up to the node bill."""
     shares = sum(a.hourly_usd for a in plan.assignments)
     if not math.isclose(shares, compute, rel_tol=1e-4, abs_tol=1e-4):
         add("cost", "-", f"assignments add up to {shares:.6f} $/h, the node bill is {compute:.6f}")
-    routes: dict[str, list] = {}
+
+
+def _check_workloads(add: Add, plan: Plan, scenario: Scenario, clusters: dict[str, Cluster],
+                     workloads: dict[str, Workload], by_workload: dict[str, list[Assignment]]) -> float:
+    """Each workload's rules, in scenario order. Returns the plan's egress ($/h)."""
+    unplaced = {u.workload for u in plan.unplaced}
+    routes: dict[str, list[Route]] = {}
     for r in plan.routing:
         routes.setdefault(r.workload, []).append(r)
+    egress = 0.0
     for key, w in workloads.items():
         mine = by_workload.get(key, [])
         if key in unplaced:
@@ -186,52 +240,88 @@ def check(plan: Plan, scenario: Scenario, catalog: Catalog) -> list[Violation]:
         if not mine:
             add("demand", key, f"needs {w.replicas} replicas but has no assignment and is not listed as unplaced")
             continue
-        total = sum(a.on_demand + a.spot for a in mine)
-        on_demand = sum(a.on_demand for a in mine)
-        spot = sum(a.spot for a in mine)
-        if on_demand < w.min_available:
-            add("minAvailable", key, f"{on_demand} on-demand replicas < minAvailable {w.min_available}")
-        if spot > w.spot_max_fraction * total + _TOLERANCE:
-            add("spot", key, f"{spot} of {total} replicas on spot > maxFraction {w.spot_max_fraction:g}")
-        if w.spot_max_cluster_share is not None:
-            for a in mine:
-                if a.spot > w.spot_max_cluster_share * spot + _TOLERANCE:
-                    add("spot", key, f"{a.spot} of its {spot} spot replicas in {a.cluster} > maxClusterShare "
-                        f"{w.spot_max_cluster_share:g}")
-        present = {a.cluster for a in mine if a.on_demand + a.spot > 0}
-        if len(present) < w.min_clusters:
-            add("minClusters", key, f"present in {len(present)} cluster(s) < minClusters {w.min_clusters}")
-        if w.latency_ms is None:
-            if total < w.replicas:
-                add("demand", key, f"{total} replicas < demand {w.replicas}")
-        else:
-            egress += _check_routes(add, scenario, w, mine, routes.get(key, []), clusters)
-        if w.egress_gb_per_hour and w.latency_ms is None:
-            egress += sum(w.egress_gb_per_hour * (a.on_demand + a.spot) / total * _egress_price(clusters, a.cluster, a.cloud) for a in mine)
+        _check_floor(add, w, mine)
+        _check_spot(add, w, mine)
+        _check_spread(add, w, mine)
+        egress += _check_demand(add, scenario, w, mine, routes.get(key, []), clusters)
+    return egress
+
+
+def _check_floor(add: Add, w: Workload, mine: list[Assignment]) -> None:
+    """minAvailable: the on-demand floor."""
+    on_demand = sum(a.on_demand for a in mine)
+    if on_demand < w.min_available:
+        add("minAvailable", w.key, f"{on_demand} on-demand replicas < minAvailable {w.min_available}")
+
+
+def _check_spot(add: Add, w: Workload, mine: list[Assignment]) -> None:
+    """spot.maxFraction over the workload, spot.maxClusterShare per cluster."""
+    total = sum(a.on_demand + a.spot for a in mine)
+    spot = sum(a.spot for a in mine)
+    if spot > w.spot_max_fraction * total + _TOLERANCE:
+        add("spot", w.key, f"{spot} of {total} replicas on spot > maxFraction {w.spot_max_fraction:g}")
+    if w.spot_max_cluster_share is not None:
+        for a in mine:
+            if a.spot > w.spot_max_cluster_share * spot + _TOLERANCE:
+                add("spot", w.key, f"{a.spot} of its {spot} spot replicas in {a.cluster} > maxClusterShare "
+                    f"{w.spot_max_cluster_share:g}")
+
+
+def _check_spread(add: Add, w: Workload, mine: list[Assignment]) -> None:
+    """minClusters: present (with replicas) in enough clusters."""
+    present = {a.cluster for a in mine if a.on_demand + a.spot > 0}
+    if len(present) < w.min_clusters:
+        add("minClusters", w.key, f"present in {len(present)} cluster(s) < minClusters {w.min_clusters}")
+
+
+def _check_demand(add: Add, scenario: Scenario, w: Workload, mine: list[Assignment], routes: list[Route],
+                  clusters: dict[str, Cluster]) -> float:
+    """Demand: enough replicas, or (with a latency rule) every user served within latencyMs by routes.
+    Returns the workload's egress ($/h)."""
+    if w.latency_ms is not None:
+        return _check_routes(add, scenario, w, mine, routes, clusters)
+    total = sum(a.on_demand + a.spot for a in mine)
+    if total < w.replicas:
+        add("demand", w.key, f"{total} replicas < demand {w.replicas}")
+    if w.egress_gb_per_hour:
+        return sum(w.egress_gb_per_hour * (a.on_demand + a.spot) / total * _egress_price(clusters, a.cluster, a.cloud)
+                   for a in mine)
+    return 0.0
+
+
+def _check_capacity(add: Add, used_cpu: dict[str, float], clusters: dict[str, Cluster]) -> None:
     for name, used in used_cpu.items():
         cap = clusters[name].capacity_cpu if name in clusters else None
         if cap is not None and used > cap + _TOLERANCE:
             add("capacity", "-", f"{name} uses {used:g} CPU > capacity.cpu {cap:g}")
+
+
+def _check_churn(add: Add, plan: Plan, scenario: Scenario, workloads: dict[str, Workload]) -> None:
+    """The plan's `moves` recomputed (replicas added per cluster and capacity type), and maxMoves."""
     moves = sum(max(a.on_demand - _today(workloads, a, "on_demand"), 0) + max(a.spot - _today(workloads, a, "spot"), 0)
                 for a in plan.assignments if a.workload in workloads)
     if moves != plan.moves:
         add("moves", "-", f"plan reports {plan.moves} moves, recomputed {moves}")
     if scenario.planning.max_moves is not None and moves > scenario.planning.max_moves:
         add("maxMoves", "-", f"{moves} moves > maxMoves {scenario.planning.max_moves}")
+
+
+def _check_costs(add: Add, plan: Plan, *, compute: float, risk: float, egress: float) -> None:
+    """The plan's reported hourly costs against the recomputed ones."""
     cost = plan.hourly_usd
-    for label, mine_, theirs in (("compute", compute, cost.compute), ("risk", risk, cost.risk),
-                                 ("egress", egress, cost.egress), ("after", compute + risk + egress, cost.after)):
-        if not math.isclose(mine_, theirs, rel_tol=1e-4, abs_tol=1e-4):
-            add("cost", "-", f"hourlyUsd.{label} is {theirs:.6f}, recomputed {mine_:.6f}")
-    return out
+    for label, ours, theirs in (("compute", compute, cost.compute), ("risk", risk, cost.risk),
+                                ("egress", egress, cost.egress), ("after", compute + risk + egress, cost.after)):
+        if not math.isclose(ours, theirs, rel_tol=1e-4, abs_tol=1e-4):
+            add("cost", "-", f"hourlyUsd.{label} is {theirs:.6f}, recomputed {ours:.6f}")
 
 
-def _today(workloads: dict[str, Workload], a, kind: str) -> int:
+def _today(workloads: dict[str, Workload], a: Assignment, kind: str) -> int:
     today = workloads[a.workload].current.get(a.cluster)
     return 0 if today is None else getattr(today, kind)
 
 
-def _check_routes(add, scenario: Scenario, w: Workload, mine, routes, clusters) -> float:
+def _check_routes(add: Add, scenario: Scenario, w: Workload, mine: list[Assignment], routes: list[Route],
+                  clusters: dict[str, Cluster]) -> float:
     """Latency routing: every user's share is served within latencyMs, by clusters with the replicas."""
     served_by: dict[str, float] = {}
     per_user: dict[str, float] = {}

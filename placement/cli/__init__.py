@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "placement.cli.validate",
     "placement.cli.prices",
     "placement.cli.kube",
+    "placement.cli.scenario",
     "placement.cli.forecast",
     "placement.cli.run",
     "placement.cli.simulate",

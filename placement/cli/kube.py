@@ -53,8 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     rollback.add_argument("--dry-run", choices=("none", "server"), default="none")
     rollback.set_defaults(func=run_rollback)
 
-    scenario = sub.add_parser("scenario", help="scenario tools").add_subparsers(dest="scenario_command",
-                                                                                 metavar="COMMAND", required=True)
+
+def register_export(scenario: argparse._SubParsersAction) -> None:
+    """`placement scenario export` (the `scenario` group itself is `placement.cli.scenario`)."""
     export = scenario.add_parser("export", help="read the fleet from clusters and write it as a scenario",
                                  description="Read clusters (nodes, Karpenter CRDs, Deployments with placement.dev/ "
                                  "annotations, HPAs, PDBs, pods) and print the scenario YAML. --scenario FILE "

@@ -11,7 +11,6 @@ Extending this group:
 from __future__ import annotations
 
 import argparse
-import difflib
 import io
 import json
 import shutil
@@ -22,7 +21,7 @@ from pathlib import Path
 from placement.cli import prices_diff, prices_refresh
 from placement.cli.flags import add_output_flag
 from placement.cli.prices_refresh import add_cache_dir_flag
-from placement.errors import PlacementError
+from placement.errors import PlacementError, close_matches
 from placement.report.console import plain_console
 from pricing.catalog import Catalog, offer_to_row
 from pricing.offer import CapacityType, Offer
@@ -194,7 +193,7 @@ def _scope(cloud: str | None, region: str | None, field: str) -> str:
 
 
 def _hint(value: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(value, known, n=3, cutoff=0.6)
+    close = close_matches(value, known, n=3)
     if close:
         return f"; did you mean {' or '.join(close)}?"
     if len(known) <= 12:

@@ -6,9 +6,10 @@ listed countries or belongs to one of the listed groups. Codes are case-insensit
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
+
+from placement.errors import close_matches
 
 
 def _codes(text: str) -> frozenset[str]:
@@ -83,7 +84,7 @@ def residency_codes() -> tuple[str, ...]:
 def suggest_residency_code(code: str, candidates: Iterable[str] | None = None) -> str | None:
     """The closest known code to a mistyped one (``"EUR"`` → ``"EU"``), for "did you mean" messages."""
     pool = list(candidates) if candidates is not None else list(residency_codes())
-    matches = difflib.get_close_matches(code.strip().upper(), pool, n=1, cutoff=0.5)
+    matches = close_matches(code.strip().upper(), pool, cutoff=0.5)
     return matches[0] if matches else None
 
 

@@ -1,7 +1,9 @@
 """Cloud regions: where each one is (country, coordinates) and which jurisdiction groups it is in.
 
-The table is `placement/data/regions.csv`, written by hand from the providers' public region pages
-(sources in `placement/data/REGIONS.md`). It covers every region of the embedded price catalog;
+The table is `pricing/data/regions.csv` (read by `pricing.regions`), written by hand from the
+providers' public region pages (sources in `pricing/data/REGIONS.md`). `pricing` owns it so the live
+price sources derive their known region names from the same rows (`pricing.sources.regions.KNOWN_REGIONS`).
+It covers every region of the embedded price catalog and every region a live source knows;
 `tests/placement/test_regions.py` keeps it that way. A cluster's `country` in a scenario overrides it
 (required for custom/private regions, which the table cannot know).
 
@@ -10,13 +12,10 @@ Residency helpers live in `placement.geo.jurisdictions` and are re-exported here
 
 from __future__ import annotations
 
-import csv
-import difflib
 import functools
-import io
 from dataclasses import dataclass
-from importlib import resources
 
+from placement.errors import close_matches
 from placement.geo.jurisdictions import (
     GROUP_NAMES,
     GROUPS,
@@ -26,8 +25,7 @@ from placement.geo.jurisdictions import (
     residency_allows,
     suggest_residency_code,
 )
-
-_TABLE = "regions.csv"
+from pricing.regions import TABLE, RegionRow, parse_region_table, region_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,29 +44,21 @@ class Region:
 @functools.cache
 def all_regions() -> tuple[Region, ...]:
     """Every region of the packaged table, in file order."""
-    text = resources.files("placement").joinpath("data", _TABLE).read_text(encoding="utf-8")
-    return parse_regions_csv(text)
+    return _regions(region_table())
 
 
 def parse_regions_csv(text: str) -> tuple[Region, ...]:
     """Regions from CSV text ``cloud,region,country,lat,lon,city`` (``#`` lines are comments)."""
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return _regions(parse_region_table(text))
+
+
+def _regions(rows: tuple[RegionRow, ...]) -> tuple[Region, ...]:
     regions = []
-    for row in csv.DictReader(io.StringIO("\n".join(lines))):
-        country = row["country"].strip().upper()
-        if country not in ISO_COUNTRIES:
-            raise ValueError(f"{_TABLE}: {row['cloud']}/{row['region']}: country {country!r} is not ISO 3166-1 alpha-2")
-        regions.append(
-            Region(
-                cloud=row["cloud"].strip(),
-                name=row["region"].strip(),
-                country=country,
-                lat=float(row["lat"]),
-                lon=float(row["lon"]),
-                groups=groups_of(country),
-                city=row.get("city", "").strip(),
-            )
-        )
+    for row in rows:
+        if row.country not in ISO_COUNTRIES:
+            raise ValueError(f"{TABLE}: {row.cloud}/{row.name}: country {row.country!r} is not ISO 3166-1 alpha-2")
+        regions.append(Region(cloud=row.cloud, name=row.name, country=row.country, lat=row.lat, lon=row.lon,
+                              groups=groups_of(row.country), city=row.city))
     return tuple(regions)
 
 
@@ -95,7 +85,7 @@ def clouds() -> tuple[str, ...]:
 def suggest_region(cloud: str, region: str) -> str | None:
     """The closest listed region name of `cloud` (``eu-west1`` → ``eu-west-1``), or None."""
     names = [r.name for r in regions_of(cloud)]
-    matches = difflib.get_close_matches(region, names, n=1, cutoff=0.6)
+    matches = close_matches(region, names)
     return matches[0] if matches else None
 
 

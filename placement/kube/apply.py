@@ -93,13 +93,18 @@ class ApplyFailed(ApplyError):
         super().__init__("\n".join(report.lines()))
 
 
-def count_moves(patches: Sequence[Patch]) -> int:
-    """Replicas added where they were not before (the DESIGN churn measure)."""
+def deployment_replicas_added(patches: Sequence[Patch]) -> int:
+    """How many replicas the Deployments grow by, summed over (cluster, workload) patches: a shrink
+    counts 0 and a change of the spot/on-demand mix inside one Deployment counts nothing.
+
+    This is what `--max-moves` bounds at apply time and the `placement_moves` metric reports. It is
+    not the solver's `placement.solver.plan_costs.replicas_added`, which counts per capacity type
+    (an on-demand replica turned spot in the same cluster is one replica added there)."""
     return sum(max(0, (p.replicas_after or 0) - (p.replicas_before or 0)) for p in patches if p.role == WORKLOAD)
 
 
 def check_churn(patches: Sequence[Patch], max_moves: int | None) -> int:
-    moves = count_moves(patches)
+    moves = deployment_replicas_added(patches)
     if max_moves is not None and moves > max_moves:
         raise ChurnLimitExceeded(
             f"the plan adds {moves} replicas, more than --max-moves {max_moves} allows; nothing was changed. "
@@ -130,8 +135,48 @@ def apply_patches(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> ApplyReport:
-    """Apply every patch or none (see the module docstring). Raises `ChurnLimitExceeded`,
-    `ApplyError` (preflight) or `ApplyFailed` (after reverting)."""
+    """Apply every patch or none: churn guard, preflight, capacity and scale-ups, wait, scale-downs,
+    and a revert of this run's changes on any failure (the steps are in the module docstring).
+
+    Args:
+        patches: The changes to make, from `placement.patches.build.to_patches` (or a plan file):
+            one per object, each naming its cluster, object and body. Applied capacity first, then
+            scale-ups and in-place changes, then scale-downs; their own order is kept within each step.
+        apis: Cluster name → the `ClusterApi` to talk to it (`placement.kube.client.KubeClient`, or
+            a fake in tests). Every patch's cluster must be here, else `ApplyError` before any write.
+        plan_id: The plan's identity (`placement.patches.build.plan_id`), written on every object
+            with the rollback record so `placement rollback --plan-id` can find this run's changes.
+        dry_run: Send every apply with `dryRun=All`: the server validates, admits and merges but
+            stores nothing; no waiting and no revert. The report then says "would apply".
+        force: Take over fields another field manager owns (server-side apply `force=true`). Off by
+            default: a conflict fails the run (and reverts it) naming the fields and their owner.
+        max_moves: Churn budget: refuse, before any read, a run whose Deployments grow by more than
+            this many replicas in total (`deployment_replicas_added`). None: no limit.
+        live: What `placement.kube.read` learnt of each cluster (PodDisruptionBudgets per
+            workload). With it the preflight refuses a scale-down that would leave a PDB
+            unsatisfiable; None skips that check.
+        wait_timeout_s: How long to wait, after the scale-ups, for their replicas to be available
+            before the scale-downs start. When it runs out nothing is scaled down and the run is
+            reverted (`ApplyFailed`).
+        poll_s: Seconds between two reads of the scaled-up Deployments while waiting.
+        sleep: Called to wait `poll_s` seconds; injectable so tests do not sleep.
+        clock: Monotonic seconds, for the wait's deadline; injectable for tests.
+
+    Returns:
+        An `ApplyReport`: the plan id, whether it was a dry run, the replicas the Deployments grow
+        by (`moves`) and the patches applied, in the order they were sent.
+
+    Raises:
+        ChurnLimitExceeded: The patches add more replicas than `max_moves` (exit 2); nothing was read
+            or changed.
+        ApplyError: The preflight refused the run (no connection for a cluster, an object that
+            does not exist, a PDB a scale-down would break) or could not read a cluster
+            (`ClusterError`, `ClusterUnreachable`); nothing was changed (exit 4).
+        ApplyFailed: A step failed after some changes were made (a conflict, a rejected body, an
+            unreachable server, the wait timing out, Ctrl-C): they were reverted in reverse order;
+            `.report` lists what was applied, reverted and could not be reverted, `.cause` the first
+            error (exit 4).
+    """
     moves = check_churn(patches, max_moves)
     before = preflight(patches, apis, live)
     report = ApplyReport(plan_id, dry_run, moves)

@@ -1,11 +1,22 @@
 """`placement diff`: what an apply would change, per object, in kubectl diff's format.
 
-For each patch the live object is read and the same body `apply` would send (with its record
-annotations) is applied as a server-side dry run; the two are dumped as YAML and compared with a
+For each patch the live object is read (the same preflight as apply) and merged with the body
+`apply` would send (with its record annotations); the two are dumped as YAML and compared with a
 unified diff whose file names follow kubectl (`<group.>version.Kind.namespace.name` under
 `LIVE-<cluster>` / `MERGED-<cluster>`). `managedFields` are stripped as kubectl does, and the long
 rollback record is masked like a Secret value. Exit convention (kubectl): 0 no differences,
 1 differences, > 1 error.
+
+One diff loop (`diff_with`), two merge strategies:
+
+- `server_dry_run` asks the API server for the merged object with a server-side dry run
+  (`diff_patches`). It needs the same RBAC verbs as a real change (`patch`, REFERENCE §3), and it
+  drops fields placement set before and no longer sends, runs admission and reports conflicts with
+  other field managers.
+- `client_merge` merges locally and sends no write request, not even a dry run (`client_diff`), for
+  a read-only deployment (the `dry-run` overlay): maps merge key by key, lists and scalars are
+  replaced whole — what server-side apply does for the fields placement sets (its lists are
+  atomic). It does none of the server's extra work above; use `--dry-run=server` for that.
 """
 
 from __future__ import annotations
@@ -14,7 +25,7 @@ import copy
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -48,6 +59,66 @@ class DiffReport:
         return "".join(self.diffs)
 
 
+class Merge(Protocol):
+    """How the object after the change is obtained: `api` is the patch's cluster, `live` the object
+    read by the preflight (None when absent), `body` what apply would send."""
+
+    def __call__(self, api: ClusterApi, live: Mapping[str, Any] | None, body: Mapping[str, Any]) -> Mapping[str, Any] | None: ...
+
+
+def server_dry_run(*, force: bool = False) -> Merge:
+    """The API server merges: a server-side apply with `dryRun=All` (needs the `patch` verb)."""
+
+    def merge(api: ClusterApi, live: Mapping[str, Any] | None, body: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        return api.apply(body, force=force, dry_run=True)
+
+    return merge
+
+
+def client_merge(api: ClusterApi, live: Mapping[str, Any] | None, body: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """Merge on this machine (read access only); `api` is not called."""
+    return merged_locally(live, body)
+
+
+def merged_locally(live: Mapping[str, Any] | None, body: Mapping[str, Any]) -> dict[str, Any]:
+    """`body` merged onto a copy of `live` (maps merge, everything else replaces)."""
+    result: dict[str, Any] = copy.deepcopy(dict(live)) if live else {}
+    for key, value in body.items():
+        current = result.get(key)
+        if isinstance(value, Mapping) and isinstance(current, Mapping):
+            result[key] = merged_locally(current, value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def diff_with(patches: Sequence[Patch], apis: Mapping[str, ClusterApi], *, plan_id: str, merge: Merge,
+              live: Mapping[str, LiveCluster] | None = None) -> DiffReport:
+    """Read every object a patch touches, merge the body apply would send with `merge`, and diff."""
+    before = preflight(patches, apis, live)
+    report = DiffReport()
+    for patch in patches:
+        current = before[(patch.cluster, patch.ref.file_name())]
+        merged = merge(apis[patch.cluster], current, with_record(patch.body, current, plan_id))
+        report.compared += 1
+        text = object_diff(patch.cluster, patch.ref, current, merged)
+        if text:
+            report.diffs.append(text)
+    return report
+
+
+def diff_patches(patches: Sequence[Patch], apis: Mapping[str, ClusterApi], *, plan_id: str, force: bool = False,
+                 live: Mapping[str, LiveCluster] | None = None) -> DiffReport:
+    """Dry-run every patch on the server and diff the result against the live object."""
+    return diff_with(patches, apis, plan_id=plan_id, merge=server_dry_run(force=force), live=live)
+
+
+def client_diff(patches: Sequence[Patch], apis: Mapping[str, ClusterApi], *, plan_id: str,
+                live: Mapping[str, LiveCluster] | None = None) -> DiffReport:
+    """Merge every patch locally and diff the result against the live object; sends no write request."""
+    return diff_with(patches, apis, plan_id=plan_id, merge=client_merge, live=live)
+
+
 def object_diff(cluster: str, ref: ObjectRef, live: Mapping[str, Any] | None, merged: Mapping[str, Any] | None) -> str:
     """A unified diff of one object (empty when nothing changes); None sides are absent objects."""
     name = ref.file_name()
@@ -58,22 +129,6 @@ def object_diff(cluster: str, ref: ObjectRef, live: Mapping[str, Any] | None, me
                                  fromfile=f"LIVE-{cluster}/{name}", tofile=f"MERGED-{cluster}/{name}")
     header = f"diff -u -N LIVE-{cluster}/{name} MERGED-{cluster}/{name}\n"
     return header + "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-
-
-def diff_patches(patches: Sequence[Patch], apis: Mapping[str, ClusterApi], *, plan_id: str, force: bool = False,
-                 live: Mapping[str, LiveCluster] | None = None) -> DiffReport:
-    """Dry-run every patch and diff the result against the live object."""
-    before = preflight(patches, apis, live)
-    report = DiffReport()
-    for patch in patches:
-        current = before[(patch.cluster, patch.ref.file_name())]
-        body = with_record(patch.body, current, plan_id)
-        merged = apis[patch.cluster].apply(body, force=force, dry_run=True)
-        report.compared += 1
-        text = object_diff(patch.cluster, patch.ref, current, merged)
-        if text:
-            report.diffs.append(text)
-    return report
 
 
 def _dump(obj: Mapping[str, Any] | None) -> str:

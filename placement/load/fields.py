@@ -7,26 +7,14 @@ value and the fix, and returns a default so reading goes on and all problems are
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from placement.errors import Problem, missing
+from placement.errors import Problem, did_you_mean, missing
 from placement.load.quantity import QuantityError
 
 T = TypeVar("T")
-
-
-def did_you_mean(value: str, choices: Iterable[str]) -> str:
-    """`; did you mean "x"?` for the closest choice, or a list of the choices when there are few."""
-    options = sorted(set(choices))
-    close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
-    if close:
-        return f'; did you mean "{close[0]}"?'
-    if options and len(options) <= 8:
-        return "; expected one of: " + ", ".join(options)
-    return ""
 
 
 class FieldReader:

@@ -17,10 +17,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from placement.errors import missing
+from placement.errors import did_you_mean, missing
 from placement.geo import regions as region_table
 from placement.geo.egress import OVERRIDE_KEYS, with_overrides
-from placement.load.fields import FieldReader, did_you_mean
+from placement.load.fields import FieldReader
 from placement.load.spot_rates import monthly_from_hourly
 from placement.scenario import EgressPrices, InterruptionRate
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import yaml
 
-from placement.errors import InvalidScenario, Problem, ServiceFailed, missing
+from placement.errors import InvalidScenario, Problem, ServiceFailed, did_you_mean, missing
 from placement.geo import jurisdictions
 from placement.geo import regions as region_table
 from placement.geo.egress import apply_egress_overrides
 from placement.load import limits
-from placement.load.fields import FieldReader, did_you_mean
+from placement.load.fields import FieldReader
 from placement.load.k8s_names import LABEL_MAX, subdomain_problem
 from placement.load.price_settings import read_egress, read_interruption_rates, read_spot_advisor
 from placement.load.quantity import parse_cpu, parse_memory_gib
@@ -52,6 +52,10 @@ _PRICES_KEYS = ("source", "file", "extra", "adjustments", "interruptionRates", "
 _USER_KEYS = ("name", "lat", "lon", "country")
 _CLUSTER_KEYS = ("name", "cloud", "region", "country", "context", "autoscaler", "capacity", "instanceFamilies",
                  "maxPodsPerNode", "daemonsets", "currentNodes")
+_CAPACITY_KEYS = ("cpu",)
+_DAEMONSET_KEYS = ("cpu", "memory", "pods")
+_LATENCY_KEYS = ("matrixMs",)
+_CURRENT_NODE_KEYS = ("instanceType", "capacityType", "count")
 
 
 def demo_scenario_path() -> Path:
@@ -319,7 +323,7 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
                 reader.problem(f"{path}.region", region, f"unknown {cloud} region" + did_you_mean(region, names))
         autoscaler = _autoscaler(reader, data, path, cloud)
         capacity = reader.mapping(data.get("capacity"), f"{path}.capacity")
-        reader.known_keys(capacity, f"{path}.capacity", ("cpu",))
+        reader.known_keys(capacity, f"{path}.capacity", _CAPACITY_KEYS)
         capacity_cpu = None
         if capacity.get("cpu") is not None:
             capacity_cpu = reader.quantity(capacity, "cpu", f"{path}.capacity", parse_cpu, example="400 or 1500m",
@@ -354,7 +358,7 @@ def _current_nodes(reader: FieldReader, raw: object, path: str) -> dict[tuple[st
     for index, item in enumerate(reader.sequence(raw, path)):
         where = f"{path}[{index}]"
         entry = reader.mapping(item, where)
-        reader.known_keys(entry, where, ("instanceType", "capacityType", "count"))
+        reader.known_keys(entry, where, _CURRENT_NODE_KEYS)
         name = reader.string(entry, "instanceType", where)
         kind = entry.get("capacityType", "on-demand")
         if kind not in ("on-demand", "spot"):
@@ -372,7 +376,7 @@ def _daemonsets(reader: FieldReader, raw: object, path: str) -> DaemonsetOverhea
     data = reader.mapping(raw, path)
     if not data:
         return DEFAULT_DAEMONSET
-    reader.known_keys(data, path, ("cpu", "memory", "pods"))
+    reader.known_keys(data, path, _DAEMONSET_KEYS)
     cpu = memory = None
     if data.get("cpu") is not None:
         cpu = reader.quantity(data, "cpu", path, parse_cpu, example="200m")
@@ -405,7 +409,7 @@ def _autoscaler(reader: FieldReader, data: Mapping[str, Any], path: str, cloud: 
 def _latency(
     reader: FieldReader, data: Mapping[str, Any], user_names: list[str], cluster_names: list[str]
 ) -> dict[str, dict[str, float]]:
-    reader.known_keys(data, "spec.latency", ("matrixMs",))
+    reader.known_keys(data, "spec.latency", _LATENCY_KEYS)
     matrix = reader.mapping(data.get("matrixMs"), "spec.latency.matrixMs")
     result: dict[str, dict[str, float]] = {}
     for user, row in matrix.items():

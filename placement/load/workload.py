@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from placement.errors import missing
+from placement.errors import did_you_mean, missing
 from placement.geo import jurisdictions
 from placement.load import limits
-from placement.load.fields import FieldReader, did_you_mean
+from placement.load.fields import FieldReader
 from placement.load.k8s_names import label_problem, subdomain_problem
 from placement.load.quantity import parse_cpu, parse_memory_gib
 from placement.scenario import DemandSpec, Replicas, Workload
@@ -19,6 +19,9 @@ WORKLOAD_KEYS = (
     "minAvailable", "minClusters", "current", "egressGbPerHour", "architectures",
 )
 DEMAND_KEYS = ("replicas", "series", "promql", "prometheus", "perReplica", "headroom")
+RESOURCES_KEYS = ("cpu", "memory")
+SPOT_KEYS = ("maxFraction", "maxClusterShare")
+CURRENT_KEYS = ("onDemand", "spot")
 _SHARE_TOLERANCE = 1e-6
 
 
@@ -49,7 +52,7 @@ def read_workload(
         reader.problem(f"{path}.namespace", namespace, problem)
         namespace = None
     resources = reader.mapping(data.get("resources"), f"{path}.resources", required=True)
-    reader.known_keys(resources, f"{path}.resources", ("cpu", "memory"))
+    reader.known_keys(resources, f"{path}.resources", RESOURCES_KEYS)
     cpu = reader.quantity(resources, "cpu", f"{path}.resources", parse_cpu, example="500m",
                           maximum=limits.MAX_CPU_PER_REPLICA, unit=" cores per replica") if resources else None
     memory = reader.quantity(resources, "memory", f"{path}.resources", parse_memory_gib, example="1Gi",
@@ -65,7 +68,7 @@ def read_workload(
         reader.problem(f"{path}.latencyMs", latency, "needs `users` (traffic shares per user region) to measure from")
     residency = _residency(reader, data.get("residency"), f"{path}.residency")
     spot = reader.mapping(data.get("spot"), f"{path}.spot")
-    reader.known_keys(spot, f"{path}.spot", ("maxFraction", "maxClusterShare"))
+    reader.known_keys(spot, f"{path}.spot", SPOT_KEYS)
     max_fraction = reader.number(spot, "maxFraction", f"{path}.spot", default=0.0, minimum=0.0, maximum=1.0,
                                  hint="(a share of replicas between 0 and 1)")
     cluster_share = reader.number(spot, "maxClusterShare", f"{path}.spot", minimum=0.0, exclusive_minimum=True,
@@ -176,7 +179,7 @@ def _current(reader: FieldReader, raw: object, path: str, cluster_names: Sequenc
             reader.problem(where, cluster, "unknown cluster" + did_you_mean(str(cluster), cluster_names))
             continue
         counts = reader.mapping(counts, where)
-        reader.known_keys(counts, where, ("onDemand", "spot"))
+        reader.known_keys(counts, where, CURRENT_KEYS)
         on_demand = reader.integer(counts, "onDemand", where, default=0, minimum=0, maximum=limits.MAX_REPLICAS)
         spot = reader.integer(counts, "spot", where, default=0, minimum=0, maximum=limits.MAX_REPLICAS)
         current[str(cluster)] = Replicas(on_demand=on_demand or 0, spot=spot or 0)

@@ -125,10 +125,41 @@ def to_patches(
     options: PatchOptions | None = None,
 ) -> list[Patch]:
     """Every change the plan needs, cluster by cluster (scenario order), workloads then capacity.
+    Pure: nothing is read or sent (the module docstring says what each kind of patch sets).
 
-    `live` (from the cluster reader) tells which workloads have an HPA and what runs today;
-    without it, no workload is assumed to have an HPA and today's replicas come from the
-    scenario's `current`.
+    Args:
+        plan: The plan to carry out (`placement.solver.solve`, or `Plan.from_json` of a plan file).
+            Its assignments give each workload's replicas per cluster and capacity type and the
+            instance types they were priced on; its `nodes`, when present (node-true plans), size
+            the Karpenter pools in whole nodes. Unplaced workloads are not touched anywhere.
+        scenario: The scenario the plan was made from: its clusters (autoscaler, cloud's label
+            vocabulary, `maxPodsPerNode`) and workloads (names, namespaces, architectures,
+            `current`). Patches come in its cluster order, and within a cluster in its workload order.
+        live: Cluster name → what `placement.kube.read` found there (`placement.live.LiveCluster`).
+            It decides, per Deployment, whether an HPA owns the replica count (then its
+            `minReplicas` is set instead of `spec.replicas`), what runs today (`replicas_before`,
+            and which clusters a workload leaves), and the Kubernetes version the scheduling fields
+            are written for. None: no workload has an HPA, today is the scenario's `current`, and
+            the newest field forms are used (what `placement plan -o patches` shows offline).
+        options: Knobs for the capacity patches and the spot/on-demand split (`PatchOptions`):
+            `headroom_fraction` of pool limits above the plan (default 0.25), `max_slots` for a
+            ratio split by topology spread (default 8), `instance_sizes` (type → vCPUs, GiB) for
+            sizing pools of plans without nodes, and `node_classes` (cluster → the NodeClass its
+            NodePools reference). None: the defaults.
+
+    Returns:
+        One `Patch` per object to change, each placement's whole server-side-apply intent for it:
+        a `workload` patch per Deployment (scheduling, and `spec.replicas` unless an HPA scales
+        it; 0 where a workload leaves), an `autoscaler` patch per HPA floor, and on Karpenter
+        clusters a `capacity` patch per pool (spot, then on-demand). Each carries the plan id
+        (`plan_id(plan)`), `replicas_before`/`replicas_after` for the churn guard and the apply
+        order, and `notes` (e.g. an HPA `maxReplicas` that caps the plan). Empty when nothing changes.
+
+    Raises:
+        InvalidPlan: The plan does not belong to the scenario (a cluster or workload it does not
+            have) or has negative replica counts (exit 2).
+        ValueError: A Karpenter cluster's `autoscaler` names no Karpenter version the patches know,
+            or `options.headroom_fraction` is negative.
     """
     options = options or PatchOptions()
     wanted = _wanted_by_cluster(plan, scenario)

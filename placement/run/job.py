@@ -167,7 +167,7 @@ def run(options: RunOptions, deps: RunDeps) -> RunResult:
 
 
 def _steps(options: RunOptions, deps: RunDeps, progress: _Progress) -> None:
-    from placement.kube.apply import count_moves
+    from placement.kube.apply import deployment_replicas_added
     from placement.patches.build import PatchOptions, plan_id, to_patches
     from placement.patches.nodepools import instance_sizes
     from placement.solver.solve import solve
@@ -202,7 +202,7 @@ def _steps(options: RunOptions, deps: RunDeps, progress: _Progress) -> None:
     if fleet.apis:
         patches = [p for p in patches if p.cluster in fleet.apis]
     progress.plan, progress.plan_id, progress.patches = plan, plan_id(plan), tuple(patches)
-    progress.moves = count_moves(patches)
+    progress.moves = deployment_replicas_added(patches)
     cost = plan.hourly_usd
     log.info("plan.solved", planId=progress.plan_id, status=plan.solver.status, gap=plan.solver.gap,
              solverSeconds=round(plan.solver.seconds, 3), currentHourlyUsd=round(cost.before, 4),
@@ -236,7 +236,7 @@ def _act(options: RunOptions, deps: RunDeps, fleet: Fleet, progress: _Progress, 
 
             report = diff_patches(patches, fleet.apis, plan_id=identity, force=options.force_conflicts, live=live)
         else:
-            from placement.kube.client_diff import client_diff
+            from placement.kube.diff import client_diff
 
             report = client_diff(patches, fleet.apis, plan_id=identity, live=live)
         for text in report.diffs:

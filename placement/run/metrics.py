@@ -20,7 +20,7 @@ placement_current_hourly_usd                   $/h of today's placement at the r
 placement_planned_hourly_usd                   $/h of the plan
 placement_savings_hourly_usd                   current − planned $/h
 placement_savings_ratio                        savings as a fraction of current $/h
-placement_moves                                replicas the changes add where they were not before
+placement_moves                                replicas the Deployment changes add (per cluster; spot/on-demand mix ignored)
 placement_changes                              objects applied (apply), differing (dry run) or files written (gitops)
 placement_unplaced_workloads                   workloads the plan could not place
 placement_solver_gap_ratio                     the solver's relative optimality gap

@@ -46,8 +46,9 @@ def placement_cost(wo: WorkloadOptions, placement: Placement | None, planning: P
     return total
 
 
-def placement_moves(wo: WorkloadOptions, placement: Placement | None) -> int:
-    """Replicas added where they were not before (the churn measure of `maxMoves`)."""
+def placement_replicas_added(wo: WorkloadOptions, placement: Placement | None) -> int:
+    """Replicas added where they were not before, per cluster and capacity type (the churn measure of
+    `maxMoves`, as `placement.solver.plan_costs.replicas_added` counts it on a plan's assignments)."""
     if placement is None:
         return 0
     moves = 0

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from placement.scenario import Planning
-from placement.solver.allocation import Placement, capped_cpu, placement_cost, placement_moves
+from placement.solver.allocation import Placement, capped_cpu, placement_cost, placement_replicas_added
 from placement.solver.candidates import WorkloadOptions
 from placement.solver.deadline import Budget
 from placement.solver.formulation import build_group, is_integral, read_placement, unplaced_penalty
@@ -208,7 +208,7 @@ def _left(group: Sequence[WorkloadOptions], placements: list[Placement | None], 
         for name, cpu in capped_cpu(group[index], placement, capacity_cpu).items():
             caps[name] -= cpu
         if moves is not None:
-            moves -= placement_moves(group[index], placement)
+            moves -= placement_replicas_added(group[index], placement)
     return {k: max(v, 0.0) for k, v in caps.items()}, None if moves is None else max(moves, 0)
 
 
@@ -221,7 +221,7 @@ def _neighbours(group: Sequence[WorkloadOptions], placements: list[Placement | N
         if index in taken or placement is None:
             continue
         if wanted & set(capped_cpu(group[index], placement, capacity_cpu)) or (
-                churn and placement_moves(group[index], placement) > 0):
+                churn and placement_replicas_added(group[index], placement) > 0):
             freed.append(index)
             if len(freed) >= MAX_FREED_WORKLOADS:
                 break

@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 
 from placement.scenario import Planning
-from placement.solver.allocation import Placement, placement_moves, replica_costs
+from placement.solver.allocation import Placement, placement_replicas_added, replica_costs
 from placement.solver.candidates import ClusterOption, WorkloadOptions
 
 GreedyPlacement = Placement  # the name this module has always exported
@@ -89,13 +89,13 @@ def _place(
         return None
     placement = Placement(split, routes)
     if moves_left[0] is not None:
-        moves = placement_moves(wo, placement)
+        moves = placement_replicas_added(wo, placement)
         if moves > moves_left[0]:  # the churn budget is spent: today's placement, if valid, moves nothing
             placement = keep_current(wo)
             if placement is None or any(w.cpu * (od + sp) > remaining.get(name, math.inf) + 1e-9
                                         for name, (od, sp) in placement.replicas.items()):
                 return None
-        moves_left[0] -= placement_moves(wo, placement)
+        moves_left[0] -= placement_replicas_added(wo, placement)
     for name, (od, sp) in placement.replicas.items():
         if name in remaining:
             remaining[name] -= (od + sp) * w.cpu

@@ -105,8 +105,12 @@ def price_current(scenario: Scenario, pricer: ReplicaPricer, *, quick: bool = Fa
     return compute + rest.egress + rest.risk, warnings, basis
 
 
-def count_moves(scenario: Scenario, assignments: Iterable[Assignment]) -> int:
-    """Replicas added where they were not before, counted per cluster and capacity type."""
+def replicas_added(scenario: Scenario, assignments: Iterable[Assignment]) -> int:
+    """Replicas added where they were not before, counted per cluster and capacity type: the churn
+    measure of `spec.planning.maxMoves` and `Plan.moves` (an on-demand replica turned spot in the same
+    cluster counts as one). `placement.solver.allocation.placement_replicas_added` is the same measure
+    on one workload's `Placement`; `placement.kube.apply.deployment_replicas_added` is the apply-time
+    count on Deployments, blind to capacity type."""
     total = 0
     for a in assignments:
         today = scenario.workload(a.workload).current.get(a.cluster)

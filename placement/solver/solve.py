@@ -45,7 +45,7 @@ from dataclasses import replace
 
 from placement.plan import Assignment, HourlyCost, Plan, Route, SolverStats, Unplaced
 from placement.scenario import Planning, Scenario
-from placement.solver.allocation import Placement, capped_cpu, placement_cost, placement_moves
+from placement.solver.allocation import Placement, capped_cpu, placement_cost, placement_replicas_added
 from placement.solver.candidates import WorkloadOptions, all_options
 from placement.solver.closed_form import lower_bound_usd
 from placement.solver.coupled import solve_coupled
@@ -55,7 +55,7 @@ from placement.solver.greedy import greedy, keep_current
 from placement.solver.independent import Solved, solve_independent
 from placement.solver.milp import DEFAULT_BACKEND
 from placement.solver.node_plan import dual_options, node_bound_usd, plan_nodes, pool_demand
-from placement.solver.plan_costs import count_moves, price_current, price_placement
+from placement.solver.plan_costs import price_current, price_placement, replicas_added
 from placement.solver.replica_price import ReplicaPricer
 from pricing import Catalog
 
@@ -75,11 +75,39 @@ def solve(
     relative_gap: float = 1e-3,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Plan:
-    """Plan the scenario on the catalog's prices. Pure: no I/O, no printing.
+    """Plan the scenario on the catalog's prices. Pure: no I/O, no printing (the steps are in the
+    module docstring).
 
-    `time_limit_s` (default: the scenario's `planning.timeLimitSeconds`) bounds the whole call;
-    `backend` runs the MIPs (highs | scip | cp-sat; LP relaxations always run on HiGHS);
-    `relative_gap` is the gap below which the plan counts as optimal; `clock` is injectable for tests.
+    Args:
+        scenario: The planning input, with demand already sized: a forecast-driven workload needs
+            `placement.load.demand.resolve_demand` first (unsized, it has 0 replicas and is skipped).
+            Its `planning` gives the time limit, churn budget (`maxMoves`), risk aversion and
+            overhead factor.
+        catalog: The offers to price replicas and nodes from (`placement.load.catalog.catalog_for`,
+            or any `pricing.Catalog`). A cluster whose region has no launchable offer fitting a
+            workload is simply not a candidate for it.
+        time_limit_s: Wall-clock seconds for the whole call, plan assembly included. Default: the
+            scenario's `planning.timeLimitSeconds`. When it runs out, what is unsolved keeps the
+            greedy plan and the status is `time_limit`; a plan is always returned.
+        backend: The MIP backend, one of `placement.solver.milp.BACKENDS` (highs | scip | cp-sat;
+            default `DEFAULT_BACKEND`); LP relaxations always run on HiGHS. The CLI's `--backend`
+            restricts it to those names; another name fails (KeyError) when a MIP runs.
+        relative_gap: The allocation model's relative gap, (objective − bound) / objective, at or
+            below which the plan's status is `optimal` (above it: `feasible`).
+        clock: Seconds as `time.perf_counter` counts them, for the time limit and the reported solver
+            time; injectable so tests can make time run out.
+
+    Returns:
+        A `Plan`: assignments (replicas per workload, cluster and capacity type), routes of each
+        user region's traffic, whole node groups per pool, hourly costs before and after, `moves`
+        (replicas added per cluster and capacity type), unplaced workloads with the rules that
+        left them nowhere (data, not exceptions), price freshness, and `SolverStats` with status,
+        objective, bound and gap.
+
+    Raises:
+        Nothing for an input it cannot place: an unplaceable workload is `Plan.unplaced`, and a
+        scenario with nothing placeable is a plan with status `infeasible`. Broken inputs are
+        refused earlier, by the loader (`InvalidScenario`).
     """
     started = clock()
     planning = scenario.planning
@@ -151,7 +179,7 @@ def _solve_all(
         if own is None:
             for name, cpu in capped_cpu(wo, fallback[index], capacity).items():
                 caps[name] -= cpu
-            moves_left = None if moves_left is None else moves_left - placement_moves(wo, fallback[index])
+            moves_left = None if moves_left is None else moves_left - placement_replicas_added(wo, fallback[index])
             bound += lower_bound_usd(wo, planning) if fallback[index] is not None else 0.0
         elif _takes_shared(wo, own.placement, capacity, churn):
             coupled.append(index)
@@ -212,7 +240,7 @@ def _free_cost(wo: WorkloadOptions, fallback: Placement | None, caps: dict[str, 
 
 def _takes_shared(wo: WorkloadOptions, placement: Placement | None, capacity: dict[str, float], churn: bool) -> bool:
     """Whether a placement takes CPU in a capped cluster, or adds replicas under a churn budget."""
-    return bool(capped_cpu(wo, placement, capacity)) or (churn and placement_moves(wo, placement) > 0)
+    return bool(capped_cpu(wo, placement, capacity)) or (churn and placement_replicas_added(wo, placement) > 0)
 
 
 def _cheaper(wo: WorkloadOptions, own: Solved, greedy_placement: Placement | None, capacity: dict[str, float],
@@ -220,7 +248,7 @@ def _cheaper(wo: WorkloadOptions, own: Solved, greedy_placement: Placement | Non
     """The model's placement, or the greedy one when that is cheaper and takes no shared resource either."""
     if own.proved or greedy_placement is None or own.placement is None:
         return own.placement
-    if capped_cpu(wo, greedy_placement, capacity) or (churn and placement_moves(wo, greedy_placement) > 0):
+    if capped_cpu(wo, greedy_placement, capacity) or (churn and placement_replicas_added(wo, greedy_placement) > 0):
         return own.placement
     if placement_cost(wo, greedy_placement, planning) < own.cost - 1e-12:
         return greedy_placement
@@ -235,7 +263,7 @@ def _fits(group: Sequence[WorkloadOptions], placements: Sequence[Placement | Non
     for wo, placement in zip(group, placements, strict=True):
         for name, cpu in capped_cpu(wo, placement, caps).items():
             used[name] = used.get(name, 0.0) + cpu
-        moves += placement_moves(wo, placement)
+        moves += placement_replicas_added(wo, placement)
     return all(cpu <= caps[name] + 1e-9 for name, cpu in used.items()) and (moves_left is None or moves <= moves_left)
 
 
@@ -309,7 +337,7 @@ def _plan(
     resolved = dual_bound(lower)
     bound = min(max(bound, resolved or 0.0), objective)
     gap = 0.0 if objective <= 0 else max(objective - bound, 0.0) / max(abs(objective), 1e-9)
-    moves = count_moves(scenario, assignments)
+    moves = replicas_added(scenario, assignments)
     return Plan(
         scenario=scenario.name,
         prices_as_of={cloud: moment.strftime("%Y-%m-%dT%H:%M:%SZ") for cloud, moment in sorted(catalog.as_of().items())},

@@ -25,7 +25,7 @@ from kube_world import (
 )
 
 from placement.errors import ApplyError
-from placement.kube.apply import ApplyFailed, ChurnLimitExceeded, apply_patches, count_moves
+from placement.kube.apply import ApplyFailed, ChurnLimitExceeded, apply_patches, deployment_replicas_added
 from placement.kube.client import connect
 from placement.kube.scenario_export import read_live
 from placement.patches.build import plan_id, to_patches
@@ -46,7 +46,7 @@ def test_capacity_first_then_scale_ups_then_scale_downs(tmp_path) -> None:
         (api_write,) = [r for r, _ in writes(w) if r.path == DEPLOYMENT_API]
         assert "replicas" not in api_write.body["spec"]  # the HPA's field: placement never sends it
         assert w.a.get(DEPLOYMENT_API)["spec"]["replicas"] == 4  # the HPA raised it to the new floor
-    assert report.moves == count_moves(report.applied) == 2 + 1  # web +2 in a, api +1 (3 → 4) in a
+    assert report.moves == deployment_replicas_added(report.applied) == 2 + 1  # web +2 in a, api +1 (3 → 4) in a
     assert report.clean and not report.error
 
 
