@@ -60,7 +60,7 @@ class RayRunner:
         local = self.address is None and not os.environ.get("RAY_ADDRESS")
         try:
             ray.init(address=self.address, num_cpus=self.num_cpus if local else None, include_dashboard=False,
-                     log_to_driver=False, logging_level=logging.WARNING, configure_logging=True)  # fmt: skip
+                     log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)  # fmt: skip
         except (ConnectionError, RuntimeError, ValueError) as error:
             where = self.address or os.environ.get("RAY_ADDRESS") or "a local Ray"
             failure = PlacementError(f"could not start or join Ray at {where}: {error}; check the address "

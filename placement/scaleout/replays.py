@@ -35,6 +35,7 @@ class SeededReplay:
 
     hours: int = 72
     history_h: int = 7 * 24
+    traffic_hours: int | None = None  # hours of synthetic traffic to draw (default `hours`; the CLI adds its offset)
     traffic: Mapping[str, WorkloadTraffic] | None = None
     prices: str | PriceHistory = "constant"
     provision_delay_min: float = 5.0
@@ -45,7 +46,7 @@ class SeededReplay:
     def inputs(self, scenario: Scenario, catalog: Catalog, seed: int
                ) -> tuple[Mapping[str, WorkloadTraffic], PriceHistory, SimulationConfig]:
         traffic = self.traffic if self.traffic is not None else synthetic_traffic(
-            scenario, hours=self.hours, history_h=self.history_h, seed=seed)
+            scenario, hours=self.traffic_hours or self.hours, history_h=self.history_h, seed=seed)
         if isinstance(self.prices, PriceHistory):
             prices = self.prices
         elif self.prices == "synthetic":
