@@ -3,10 +3,11 @@
     with RayRunner() as runner:                      # a local Ray on this machine (ray.init())
         fanout = runner.map(fn, items, shared=(scenario, catalog), labels=names, progress=tick)
 
-`shared` goes into the object store once (`ray.put`) and every task gets the reference; each item
-is one task (`num_cpus=1`). Tasks run `runner.run_task`, so an exception inside a task comes back as
-a failed `Outcome`; a task Ray itself loses (a worker killed, a node gone) becomes one too. Progress
-is reported as tasks finish (`ray.wait`); outcomes are returned in item order.
+`shared` goes into the object store once (`ray.put`) and every task gets the reference; a worker
+fetches it once and keeps it for its next tasks (`_shared`). Each item is one task (`num_cpus=1`).
+Tasks run `runner.run_task`, so an exception inside a task comes back as a failed `Outcome`; a
+task Ray itself loses (a worker killed, a node gone) becomes one too. Progress is reported as
+tasks finish (`ray.wait`); outcomes are returned in item order.
 
 `RayRunner(address=...)` joins a running cluster (`ray://HOST:10001`, or `auto` inside one); with
 no address `ray.init()` honours `RAY_ADDRESS`, and otherwise starts Ray here with `num_cpus`
@@ -33,9 +34,27 @@ R = TypeVar("R")
 S = TypeVar("S")
 
 
+#: Per worker process: the shared inputs it has already fetched, by object id (the few most recent).
+_SHARED: dict[str, Any] = {}
+_SHARED_KEPT = 2
+
+
+def _shared(boxed: list[Any]) -> Any:
+    """The shared input, fetched and unpickled once per worker, not once per task: the ref travels
+    boxed (so Ray does not resolve it per task), and what the first task builds on it (a catalog's
+    indexes) stays warm for the worker's next tasks, as it does on the sequential path."""
+    (ref,) = boxed
+    key = ref.hex()
+    if key not in _SHARED:
+        while len(_SHARED) >= _SHARED_KEPT:
+            _SHARED.pop(next(iter(_SHARED)))
+        _SHARED[key] = ray.get(ref)
+    return _SHARED[key]
+
+
 @ray.remote(num_cpus=1, max_retries=1)
-def _task(fn: Callable[[Any, Any], Any], shared: Any, item: Any, label: str) -> Outcome[Any]:
-    return run_task(fn, shared, item, label)
+def _task(fn: Callable[[Any, Any], Any], boxed: list[Any], item: Any, label: str) -> Outcome[Any]:
+    return run_task(fn, _shared(boxed), item, label)
 
 
 class RayRunner:
@@ -85,7 +104,7 @@ class RayRunner:
         self.connect()
         shared_ref = ray.put(shared)  # once, however many tasks read it
         task = _task.options(num_cpus=self.task_cpus)
-        refs = [task.remote(fn, shared_ref, item, label) for item, label in zip(items, labels, strict=True)]
+        refs = [task.remote(fn, [shared_ref], item, label) for item, label in zip(items, labels, strict=True)]
         where = {ref: i for i, ref in enumerate(refs)}
         outcomes: list[Outcome[R] | None] = [None] * len(refs)
         pending = list(refs)
