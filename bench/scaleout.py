@@ -10,7 +10,8 @@ Prints figures; never run by the unit tests.
    a lighter Forecaster than the default: 60 boosting rounds, 30,000 training rows per partition).
 
 For each: wall seconds sequential and on Ray (`ray.init` and worker start-up shown apart), the
-speed-up (target ≥ 1.7× on 2 cores), peak resident memory (this process and, on Ray, every Ray
+speed-up (target ≥ 1.7× on 2 cores; the sequential forecast runs with one OpenMP thread, as each
+Ray worker does — with two threads on a busy 2-core machine it measured 3.4× slower), peak resident memory (this process and, on Ray, every Ray
 process it started, sampled every 0.2 s), whether the results are identical, and per-task figures
 (seconds inside the task, pickled sizes of the shared input, an item and a result) that the README's
 plan for a 100-node cluster is computed from. The machine may be shared: figures vary run to run.
@@ -141,8 +142,11 @@ def bench_forecast(runner: Any, n: int, per_task: int, days: int) -> tuple[dict[
     parts = scaleout.partition_series(history, per_task)
     print(f"\n== forecast: {n:,} series × {days} days of 30 min ({len(history):,} rows), {len(parts)} partitions of "
           f"{per_task:,} series, one day ahead")
-    sequential, seq_s, seq_mib = timed(lambda: scaleout.forecast_series(history, forecaster=model, series_per_task=per_task),
-                                      children=False)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # one OpenMP thread, as each Ray worker has: on a busy machine more threads thrash
+        sequential, seq_s, seq_mib = timed(lambda: scaleout.forecast_series(history, forecaster=model, series_per_task=per_task),
+                                          children=False)
     print(f"  sequential: {seq_s:.1f} s, peak RSS {seq_mib:,.0f} MiB (this process)")
     on_ray, ray_s, ray_mib = timed(lambda: scaleout.forecast_series(history, forecaster=model, series_per_task=per_task,
                                                                     runner=runner))
