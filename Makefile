@@ -6,7 +6,7 @@ PIP    := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.
 # Debian packages the tests run for real: a Prometheus server (+ promtool), a Pushgateway, and etcd
 # (for the real Kubernetes control plane the e2e tests start from ../shared/k8s).
 
-.PHONY: demo test lint schema bench bench-solve bench-pricing bench-refresh bench-forecast bench-cases e2e system-packages clean
+.PHONY: demo test lint schema bench bench-solve bench-pricing bench-refresh bench-forecast bench-cases bench-scaleout e2e system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed
-	$(PIP) -e '.[test,notebooks]'
+	$(PIP) -e '.[test,notebooks,ray]'
 	$(BIN)/python -m ipykernel install --user --name python3 >/dev/null 2>&1 || true
 	touch $@
 
@@ -49,10 +49,10 @@ lint: $(VENV)/.installed-test
 
 # Benchmarks print their figures and compare against peers/baselines in the same run (see bench/).
 $(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-test
-	$(PIP) -e '.[test,notebooks,bench]'
+	$(PIP) -e '.[test,notebooks,ray,bench]'
 	touch $@
 
-bench: bench-solve bench-pricing bench-refresh bench-forecast bench-cases
+bench: bench-solve bench-pricing bench-refresh bench-forecast bench-cases bench-scaleout
 
 bench-solve: $(VENV)/.installed-bench
 	$(BIN)/python bench/solve.py
@@ -68,6 +68,9 @@ bench-forecast: $(VENV)/.installed-bench
 
 bench-cases: $(VENV)/.installed-bench
 	$(BIN)/python bench/casestudies.py
+
+bench-scaleout: $(VENV)/.installed-bench
+	$(BIN)/python bench/scaleout.py
 
 # The e2e suite alone: on the local control plane (../shared/k8s + etcd), or on the cluster
 # PLACEMENT_E2E_KUBECONFIG names (see e2e/README.md). `make test` runs it too.

@@ -6,7 +6,8 @@ Public surface, loaded lazily so `import placement` stays light (no solver, no K
 - the verbs, in the order a plan is made: `load_scenario` (parse only), `resolve_demand` (run the
   forecasts a scenario asks for), `catalog_for` (the prices it needs), `solve` (pure), `to_patches`
   (pure), `apply_patches` (the only verb that changes clusters);
-- the notebook facades `simulate` and `whatif`.
+- the notebook facades `simulate` and `whatif`, and `scaleout` (the same sweeps, replays and forecasts
+  fanned out over Ray tasks, sequential by default).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ _EXPORTS: dict[str, str] = {
     "to_patches": "placement.patches.build",
     "apply_patches": "placement.kube.apply",
 }
-_MODULES: dict[str, str] = {"simulate": "placement.simulate", "whatif": "placement.simulate.whatif"}
+_MODULES: dict[str, str] = {"scaleout": "placement.scaleout", "simulate": "placement.simulate", "whatif": "placement.simulate.whatif"}
 
 __all__ = sorted([*_EXPORTS, *_MODULES])
 

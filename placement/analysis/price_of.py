@@ -98,29 +98,45 @@ def price_of_rules(
     if base is None:
         base = solve(scenario, catalog, time_limit_s=time_limit_s, backend=backend)
     base_costs = workload_costs(scenario, catalog, base)
+    return tuple(price_of_family(scenario, catalog, family, base, base_costs=base_costs, time_limit_s=time_limit_s,
+                                 backend=backend, top=top) for family in families)
+
+
+def price_of_family(
+    scenario: Scenario,
+    catalog: Catalog,
+    family: str,
+    base: Plan,
+    *,
+    base_costs: Mapping[str, float] | None = None,
+    time_limit_s: float | None = None,
+    backend: str = DEFAULT_BACKEND,
+    top: int = 5,
+) -> RulePrice:
+    """One family's price: re-solve with it relaxed and compare with `base` (pure; one task of a fan-out)."""
+    from placement.solver.solve import solve
+
+    if base_costs is None:
+        base_costs = workload_costs(scenario, catalog, base)
     base_total = sum(base_costs.values())
-    results: list[RulePrice] = []
-    for family in families:
-        if not uses(scenario, family):
-            results.append(RulePrice(family, 0.0, base_total, base_total, used=False))
-            continue
-        relaxed_scenario = relax(scenario, family)
-        relaxed = solve(relaxed_scenario, catalog, time_limit_s=time_limit_s, backend=backend)
-        relaxed_costs = workload_costs(relaxed_scenario, catalog, relaxed)
-        common = base_costs.keys() & relaxed_costs.keys()
-        deltas = sorted((WorkloadPrice(k, base_costs[k] - relaxed_costs[k]) for k in common),
-                        key=lambda p: (-p.hourly_usd, p.workload))
-        results.append(RulePrice(
-            family=family,
-            hourly_usd=sum(p.hourly_usd for p in deltas),
-            base_hourly_usd=base_total,
-            relaxed_hourly_usd=sum(relaxed_costs.values()),
-            used=True,
-            workloads=tuple(p for p in deltas[:top] if p.hourly_usd > 1e-9),
-            newly_placed=tuple(sorted(relaxed_costs.keys() - base_costs.keys())),
-            gap=max((g for g in (base.solver.gap, relaxed.solver.gap) if math.isfinite(g)), default=0.0),
-        ))
-    return tuple(results)
+    if not uses(scenario, family):
+        return RulePrice(family, 0.0, base_total, base_total, used=False)
+    relaxed_scenario = relax(scenario, family)
+    relaxed = solve(relaxed_scenario, catalog, time_limit_s=time_limit_s, backend=backend)
+    relaxed_costs = workload_costs(relaxed_scenario, catalog, relaxed)
+    common = base_costs.keys() & relaxed_costs.keys()
+    deltas = sorted((WorkloadPrice(k, base_costs[k] - relaxed_costs[k]) for k in common),
+                    key=lambda p: (-p.hourly_usd, p.workload))
+    return RulePrice(
+        family=family,
+        hourly_usd=sum(p.hourly_usd for p in deltas),
+        base_hourly_usd=base_total,
+        relaxed_hourly_usd=sum(relaxed_costs.values()),
+        used=True,
+        workloads=tuple(p for p in deltas[:top] if p.hourly_usd > 1e-9),
+        newly_placed=tuple(sorted(relaxed_costs.keys() - base_costs.keys())),
+        gap=max((g for g in (base.solver.gap, relaxed.solver.gap) if math.isfinite(g)), default=0.0),
+    )
 
 
 def price_of_json(prices: Sequence[RulePrice]) -> dict[str, Any]:

@@ -52,3 +52,12 @@ def time_limit_problem(args: argparse.Namespace) -> str | None:
     if limit is not None and not (math.isfinite(limit) and limit > 0):
         return f"--time-limit must be a finite number of seconds greater than 0 (got {limit:g}); e.g. --time-limit 30"
     return None
+
+
+def add_ray_flags(parser: Parser) -> None:
+    """`--ray` / `--ray-address`: run the command's tasks on Ray (`placement.scaleout`); sequential without."""
+    parser.add_argument("--ray", action="store_true",
+                        help="run the tasks on Ray: a local Ray on this machine, or the cluster RAY_ADDRESS names "
+                        "(needs pip install 'placement[ray]'); same results as without")
+    parser.add_argument("--ray-address", metavar="ADDRESS",
+                        help="join this Ray cluster, e.g. ray://head:10001 or auto (implies --ray)")

@@ -2,7 +2,11 @@
 
     placement forecast backtest --input FILE.csv [--freq 30min] --horizon 48 --windows 7 --quantiles 0.5,0.95 -o json|table
     placement forecast predict  (--prometheus URL --query Q | --input FILE.csv) --horizon 48 [--per-replica N] -o json|table
+                                [--series-per-task 1000] [--ray | --ray-address ADDRESS]
 
+`predict` fits one model per partition of `--series-per-task` series (sorted by id), sequentially or
+as Ray tasks (`placement.scaleout`); the forecasts are the same either way, and a failed partition
+prints which series it held and why while the others' rows still print.
 Rows carry one column per quantile, named `q<quantile>` (`q0.5`, `q0.95`). Errors from `forecasting`
 print one `error: ...` line and exit 2 (bad input, bad or empty query) or 4 (Prometheus down, slow, failing).
 """
@@ -19,7 +23,8 @@ from typing import Any
 
 import pandas as pd
 
-from placement.cli.flags import add_output_flag
+from placement.cli.fanout import report_failures, runner_from_args, task_progress
+from placement.cli.flags import add_output_flag, add_ray_flags
 from placement.exit_codes import ExitCode
 
 OUTPUTS = ("table", "json")
@@ -51,6 +56,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     predict.add_argument("--timeout", type=float, default=30.0, help="seconds per Prometheus request (default 30)")
     predict.add_argument("--per-replica", type=float, default=None, help="load one replica handles: also size replicas")
     predict.add_argument("--headroom", type=float, default=0.0, help="extra fraction over the forecast (0.1 = 10%%)")
+    predict.add_argument("--series-per-task", type=int, default=None, metavar="N",
+                         help="series per model fit, one task each (default 1000; fewer series: one global model)")
+    add_ray_flags(predict)
     _common(predict)
     predict.set_defaults(func=run_predict)
 
@@ -112,10 +120,10 @@ def run_predict(args: argparse.Namespace) -> int:
             history = fc.load_csv(args.input)
             label = f"series file {args.input}"
         model = fc.Forecaster(freq=args.freq, horizon=args.horizon, quantiles=quantiles, events=_events(args))
-        forecast = model.fit(history).predict(args.horizon)
+        forecast, fallback_ids, failed = _partitioned(history, model, args)
         payload: dict[str, Any] = {"rows": _rows(forecast, model.alias, quantiles, with_cutoff=False)}
-        if model.fallback_ids:
-            print(f"note: seasonal-naive for short histories: {', '.join(model.fallback_ids)}", file=sys.stderr)
+        if fallback_ids:
+            print(f"note: seasonal-naive for short histories: {', '.join(fallback_ids)}", file=sys.stderr)
         if args.per_replica is not None:
             demands = fc.to_demand(forecast, max(quantiles), args.per_replica, args.headroom, alias=model.alias,
                                    label=label)  # fmt: skip
@@ -131,9 +139,29 @@ def run_predict(args: argparse.Namespace) -> int:
             _table(f"forecast, next {args.horizon} slots of {args.freq}", payload["rows"])
             if "demand" in payload:
                 _table("replicas", [{k: v for k, v in d.items() if k != "replicasBySlot"} for d in payload["demand"]])
-        return 0
+        return report_failures(failed)
 
     return _guarded(work)
+
+
+def _partitioned(history: pd.DataFrame, model: Any, args: argparse.Namespace) -> tuple[pd.DataFrame, list[str], tuple[Any, ...]]:
+    """Fit and predict per partition of series (`placement.scaleout.forecast_series`): the forecast
+    of the partitions that finished, their seasonal-naive series, and the failed partitions."""
+    import forecasting as fc
+    from placement import scaleout
+
+    per_task = scaleout.SERIES_PER_TASK if args.series_per_task is None else args.series_per_task
+    if per_task < 1:
+        raise fc.ForecastError(f"--series-per-task {per_task}: use 1 or more series per task")
+    parts = scaleout.partition_series(history, per_task)
+    with runner_from_args(args) as runner, task_progress(len(parts), f"forecasting {len(parts)} partitions") as tick:
+        fanout = scaleout.forecast_series(history, forecaster=model, h=args.horizon, series_per_task=per_task, runner=runner,
+                                          progress=tick)  # fmt: skip
+    done = fanout.succeeded
+    if not done:
+        report_failures(fanout.failed)
+        raise fc.ForecastError(f"every partition failed ({fanout.failed[0].error})")
+    return scaleout.frame_of(done), [i for p in done for i in p.fallback_ids], fanout.failed
 
 
 def _guarded(work: Any) -> int:

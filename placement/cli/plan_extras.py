@@ -1,5 +1,8 @@
 """`placement plan` extras: `--price-of FAMILIES` and `--slots H` (additive fields of Plan JSON).
 
+`--price-of` re-solves one scenario per family through `placement.scaleout` (sequentially, or as Ray
+tasks with `--ray` / `--ray-address`; the same prices either way).
+
 Kept apart from `placement.cli.plan` so the plan command stays a thin parse → solve → print.
 """
 
@@ -12,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from placement.analysis.rules import FAMILIES, parse_families
+from placement.cli.flags import add_ray_flags
 from placement.errors import PlacementError
 
 if TYPE_CHECKING:  # the solver-side modules load only when an extra is asked for
@@ -31,6 +35,7 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
                         help="also plan H hourly slots of forecast demand as a schedule (default: planning.slots)")
     parser.add_argument("--max-moves-per-slot", type=int, metavar="N",
                         help="churn limit between slots of the schedule (default: planning.maxMovesPerSlot)")
+    add_ray_flags(parser)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,8 @@ class PlanExtras:
     price_of: tuple[RulePrice, ...] = ()
     schedule: Schedule | None = None
     provisioning: ProvisioningReport | None = None
+    ray: bool = False
+    ray_address: str | None = None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, scenario: Scenario) -> PlanExtras:
@@ -53,17 +60,21 @@ class PlanExtras:
         per_slot = getattr(args, "max_moves_per_slot", None)
         if per_slot is not None and per_slot < 0:
             raise PlacementError(f"--max-moves-per-slot must be 0 or more (got {per_slot})")
-        return cls(families, slots or scenario.planning.slots, per_slot)
+        ray, address = bool(getattr(args, "ray", False)), getattr(args, "ray_address", None)
+        if (ray or address) and not families:
+            raise PlacementError("--ray runs the --price-of re-solves: add --price-of RULES")
+        return cls(families, slots or scenario.planning.slots, per_slot, ray=ray, ray_address=address)
 
     def computed(self, scenario: Scenario, catalog: Catalog, plan: Plan, *, time_limit_s: float | None,
                  backend: str, now: datetime | None = None) -> PlanExtras:
         price_of: tuple[RulePrice, ...] = ()
         schedule = None
         if self.families:
-            from placement.analysis.price_of import price_of_rules
+            from placement import scaleout
 
-            price_of = price_of_rules(scenario, catalog, self.families, base=plan, time_limit_s=time_limit_s,
-                                      backend=backend)
+            with scaleout.runner_for(self.ray, address=self.ray_address) as runner:
+                price_of = tuple(scaleout.price_of_rules(scenario, catalog, self.families, base=plan, time_limit_s=time_limit_s,
+                                                         backend=backend, runner=runner).values())
         if self.slots:
             from placement.analysis.time_slots import plan_schedule, schedule_start
 
@@ -71,7 +82,8 @@ class PlanExtras:
             schedule = plan_schedule(scenario, catalog, start=start, slots=self.slots,
                                      max_moves_per_slot=self.max_moves_per_slot, time_limit_s=time_limit_s,
                                      backend=backend)
-        return PlanExtras(self.families, self.slots, self.max_moves_per_slot, price_of, schedule, self.provisioning)
+        return PlanExtras(self.families, self.slots, self.max_moves_per_slot, price_of, schedule, self.provisioning,
+                          self.ray, self.ray_address)
 
     @property
     def unplaced(self) -> bool:

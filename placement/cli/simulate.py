@@ -3,11 +3,15 @@
     placement simulate [--scenario FILE] [--traces DIR|CSV] [--assign WORKLOAD=SERIES ...] --hours N --seed S
                        [--prices synthetic|constant|FILE.csv] [--replan-every H] [--event START:HOURS:Nx]
                        [--time-limit S] [--backend highs|scip|cp-sat] [-o table|json]
+    placement simulate --seeds 0-7 [--ray | --ray-address ADDRESS] ...    # many seeds, one task per seed × strategy
 
 Without --traces every workload gets seeded synthetic diurnal traffic (offline demo). A traces CSV
 or directory is read with `forecasting.load_csv` (`timestamp,value` per file, or `unique_id,ds,y`);
 series are matched to workloads by name (`namespace__name`, `name`) or by --assign. A prices CSV
 has columns time,cloud,region,instance_type,capacity_type,hourly_usd (step changes of offers).
+With --seeds every seed draws its own synthetic traffic (unless --traces), spot walk (--prices
+synthetic) and interruptions; the runs fan out over `placement.scaleout` (on Ray with --ray) and
+give the same figures as running each seed alone. A failed task prints which seed and strategy.
 Exit 0; 2 on invalid input; 1 if a strategy beat the oracle (the accounting would be inconsistent).
 """
 
@@ -21,7 +25,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from placement.cli.flags import add_output_flag, add_scenario_flag, add_solver_flags, load_from_args, time_limit_problem
+from placement.cli.flags import add_output_flag, add_ray_flags, add_scenario_flag, add_solver_flags, load_from_args, time_limit_problem
 from placement.errors import PlacementError
 
 STRATEGIES = ("placement", "static", "reactive", "spot-first", "oracle")
@@ -40,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--history-hours", type=int, default=7 * 24, help="history before the run, for forecasts (168)")
     parser.add_argument("--offset-hours", type=int, default=0, help="skip this many hours at the start of the traces")
     parser.add_argument("--seed", type=int, default=0, help="seed for synthetic traffic/prices and interruptions")
+    parser.add_argument("--seeds", metavar="LIST", help="replay many seeds instead, e.g. 0-7 or 1,5,9 (see --ray)")
     parser.add_argument("--prices", default="constant", metavar="constant|synthetic|FILE.csv",
                         help="price history: constant (the scenario's catalog), synthetic (seeded spot walk) or a CSV")
     parser.add_argument("--price-start", default=None, metavar="TIME", help="history time of hour 0 (default: first row)")
@@ -51,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--event", action="append", default=[], metavar="START:HOURS:Nx",
                         help="declared traffic event, e.g. 30:6:20x (hours 30–35 at 20×); add :surprise if undeclared")
     parser.add_argument("--strategies", default=",".join(STRATEGIES), help=f"comma-separated subset of {', '.join(STRATEGIES)}")
+    add_ray_flags(parser)
     add_output_flag(parser, ("table", "json"))
     parser.set_defaults(func=run)
 
@@ -62,12 +68,20 @@ def run(args: argparse.Namespace) -> int:
     problem = time_limit_problem(args) or _count_problem(args)
     if problem:
         raise PlacementError(problem)
+    seeds = parse_seeds(args.seeds) if args.seeds is not None else None
+    if seeds is None and (args.ray or args.ray_address):
+        raise PlacementError("--ray replays many seeds: add --seeds, e.g. --seeds 0-7")
     scenario = load_from_args(args)
     catalog = catalog_for(scenario).catalog
-    traffic = _traffic(args, scenario)
+    traffic = _traffic(args, scenario) if seeds is None or args.traces is not None else None
     prices = _prices(args, catalog)
     events = [parse_event(spec) for spec in args.event]
     strategies = _strategies(args)
+    if seeds is not None:
+        from placement.cli.simulate_seeds import run_seeds
+
+        return run_seeds(scenario, catalog, seeds, strategies, args, traffic=traffic,
+                         prices=prices if args.prices not in ("constant", "synthetic") else args.prices, events=events)
     config = sim.SimulationConfig(
         hours=args.hours, provision_delay_min=args.provision_delay,
         interruptions=sim.InterruptionModel(seed=args.seed, rate_multiplier=args.interruption_multiplier),
@@ -167,6 +181,23 @@ def _strategies(args: argparse.Namespace) -> list[Any]:
         raise PlacementError(f"--strategies {args.strategies!r}: choose from {', '.join(STRATEGIES)}")
     every = sim.default_strategies(replan_every_h=args.replan_every, time_limit_s=args.time_limit, backend=args.backend)
     return [s for s in every if s.name in wanted]
+
+
+def parse_seeds(text: str) -> list[int]:
+    """`0-7` or `1,5,9` (or both, `0-3,10`) → the seeds, in the order given, without repeats."""
+    seeds: list[int] = []
+    try:
+        for part in (p.strip() for p in text.split(",")):
+            if not part:
+                continue
+            low, dash, high = part.partition("-")
+            span = range(int(low), int(high) + 1) if dash else [int(part)]
+            seeds.extend(s for s in span if s not in seeds)
+    except ValueError:
+        raise PlacementError(f"--seeds {text!r}: write a range or a list of whole numbers, e.g. 0-7 or 1,5,9") from None
+    if not seeds or min(seeds) < 0 or len(seeds) > 10_000:
+        raise PlacementError(f"--seeds {text!r}: give 1 to 10000 seeds ≥ 0, e.g. 0-7")
+    return seeds
 
 
 def parse_event(spec: str) -> Any:

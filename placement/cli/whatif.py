@@ -4,21 +4,33 @@
     placement whatif --outage gcp:europe-west4                   # a region (or a whole cloud, or a cluster name)
     placement whatif --traffic 20x [--traffic 2x:shop/*]         # demand × N, optionally for a workload glob
     placement whatif --residency 'payments/*=DE'                 # a new residency rule (=any removes it)
+    placement whatif --sweep risk=0,1,10 --sweep shock=-20,0,30   # a grid of plans (9), with Pareto marks
+                     [--ray | --ray-address ADDRESS]              # ... as Ray tasks (placement.scaleout)
 
-Transforms apply in the order: traffic, residency, outage, shock. Exit 0 (2 on invalid input).
+Transforms apply in the order: traffic, residency, outage, shock; a sweep starts from the result.
+Exit 0 (2 on invalid input; with --sweep, a failed point prints its reason and exits 2 or 4).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from placement.cli.flags import add_output_flag, add_prices_flag, add_scenario_flag, add_solver_flags, load_from_args, time_limit_problem
+from placement.cli.flags import (
+    add_output_flag,
+    add_prices_flag,
+    add_ray_flags,
+    add_scenario_flag,
+    add_solver_flags,
+    load_from_args,
+    time_limit_problem,
+)
 from placement.errors import PlacementError
 
 _PERCENT = re.compile(r"^([+-]?\d+(?:\.\d+)?)%$")
@@ -38,8 +50,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         help="demand multiplier, e.g. 20x or 1.5x:shop/*")
     parser.add_argument("--residency", action="append", default=[], metavar="GLOB=CODES",
                         help="new residency rule, e.g. 'payments/*=DE' or 'shop/*=EU,CH' ('=any' removes it)")
+    parser.add_argument("--sweep", action="append", default=[], metavar="PARAM=V1,V2,...",
+                        help="solve a grid instead of one change: latency (× latencyMs), risk (riskAversion), "
+                        "shock (%% on every price), traffic (× replicas); repeat for a grid, e.g. risk=0,1,10")
     add_prices_flag(parser)
     add_solver_flags(parser, time_limit_help="solver time limit per plan (10 s)", time_limit_default_s=10.0)
+    add_ray_flags(parser)
     add_output_flag(parser, ("table", "json"))
     parser.set_defaults(func=run)
 
@@ -48,14 +64,21 @@ def run(args: argparse.Namespace) -> int:
     from placement.load.catalog import catalog_for
     from placement.simulate import whatif
 
-    if not (args.shock or args.outage or args.traffic or args.residency):
-        raise PlacementError("nothing to compare: give at least one of --shock, --outage, --traffic, --residency")
+    if not (args.shock or args.outage or args.traffic or args.residency or args.sweep):
+        raise PlacementError("nothing to compare: give at least one of --shock, --outage, --traffic, --residency, --sweep")
     problem = time_limit_problem(args)
     if problem:
         raise PlacementError(problem)
+    axes = [parse_sweep(spec) for spec in args.sweep]
+    if (args.ray or args.ray_address) and not axes:
+        raise PlacementError("--ray runs sweeps: add --sweep PARAM=V1,V2,... (one comparison is two solves)")
     scenario = load_from_args(args)
     catalog = catalog_for(scenario, source=args.prices).catalog
     changed, changed_catalog, applied = apply_specs(scenario, catalog, args)
+    if axes:
+        from placement.cli.whatif_sweep import run_sweep
+
+        return run_sweep(changed, changed_catalog, axes, applied, args)
     before = whatif.plan(scenario, catalog, time_limit_s=args.time_limit, backend=args.backend)
     after = whatif.plan(changed, changed_catalog, time_limit_s=args.time_limit, backend=args.backend)
     comparison = whatif.compare(before, after)
@@ -126,6 +149,24 @@ def parse_shock(spec: str) -> tuple[float, dict[str, str]]:
     if family:
         selector["family"] = family
     return float(match.group(1)), selector
+
+
+def parse_sweep(spec: str) -> tuple[str, list[float]]:
+    """`PARAM=V1,V2,...` → (parameter, values); PARAM is one of `whatif.PARAMETERS`."""
+    from placement.simulate.whatif import PARAMETERS
+
+    name, sep, text = spec.partition("=")
+    name = name.strip()
+    if not sep or name not in PARAMETERS:
+        raise PlacementError(f"--sweep {spec!r}: write PARAM=V1,V2,... with PARAM one of {', '.join(PARAMETERS)}, "
+                             "e.g. risk=0,1,10 or shock=-20,0,30")
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise PlacementError(f"--sweep {spec!r}: values must be numbers, e.g. {name}=0.5,1,2") from None
+    if not values or not all(math.isfinite(v) for v in values):
+        raise PlacementError(f"--sweep {spec!r}: give one or more finite numbers, e.g. {name}=0.5,1,2")
+    return name, values
 
 
 def parse_traffic(spec: str) -> tuple[float, str | None]:

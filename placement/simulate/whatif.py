@@ -230,12 +230,15 @@ class SweepPoint:
 
 def sweep(scenario: Scenario, catalog: Catalog, values: Iterable[Any], transform: Transform, *,
           time_limit_s: float | None = 10.0, backend: str = DEFAULT_BACKEND) -> list[SweepPoint]:
-    """Solve `transform(scenario, catalog, value)` for each value."""
-    points = []
-    for value in values:
-        s, c = transform(scenario, catalog, value)
-        points.append(evaluate(s, c, plan(s, c, time_limit_s=time_limit_s, backend=backend), value))
-    return points
+    """Solve `transform(scenario, catalog, value)` for each value (`placement.scaleout.sweep` fans this out)."""
+    return [sweep_point(scenario, catalog, value, transform, time_limit_s=time_limit_s, backend=backend) for value in values]
+
+
+def sweep_point(scenario: Scenario, catalog: Catalog, value: Any, transform: Transform, *,
+                time_limit_s: float | None = 10.0, backend: str = DEFAULT_BACKEND) -> SweepPoint:
+    """One point of a sweep: `transform(scenario, catalog, value)`, solved and evaluated (pure)."""
+    s, c = transform(scenario, catalog, value)
+    return evaluate(s, c, plan(s, c, time_limit_s=time_limit_s, backend=backend), value)
 
 
 def evaluate(scenario: Scenario, catalog: Catalog, solved: Plan, value: Any = None) -> SweepPoint:
@@ -285,6 +288,52 @@ def set_risk_aversion(scenario: Scenario, catalog: Catalog, value: float) -> tup
     return replace(scenario, planning=replace(scenario.planning, risk_aversion=float(value))), catalog
 
 
+def shock_prices(scenario: Scenario, catalog: Catalog, percent: float) -> tuple[Scenario, Catalog]:
+    """Every price × (1 + percent/100) (a `Transform` for `sweep`; −100 % or less is an error)."""
+    return scenario, price_shock(catalog, float(percent))
+
+
+def scale_traffic(scenario: Scenario, catalog: Catalog, factor: float) -> tuple[Scenario, Catalog]:
+    """Every workload's replicas × factor, rounded up (a `Transform` for `sweep`)."""
+    return traffic_multiplier(scenario, float(factor)), catalog
+
+
+#: The named sweep parameters (`Grid`, `placement whatif --sweep NAME=V1,V2,...`).
+PARAMETERS: dict[str, Transform] = {
+    "latency": scale_latency,
+    "risk": set_risk_aversion,
+    "shock": shock_prices,
+    "traffic": scale_traffic,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """A `Transform` over several named parameters at once: its values are tuples, one entry per
+    parameter, applied in order (`grid_values` builds their Cartesian product)."""
+
+    names: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        unknown = [n for n in self.names if n not in PARAMETERS]
+        if unknown or not self.names:
+            raise PlacementError(f"sweep parameter(s) {unknown or '[]'}: choose from {', '.join(PARAMETERS)}")
+
+    def __call__(self, scenario: Scenario, catalog: Catalog, value: Sequence[Any]) -> tuple[Scenario, Catalog]:
+        if len(value) != len(self.names):
+            raise PlacementError(f"grid value {value!r}: needs one entry per parameter {list(self.names)}")
+        for name, v in zip(self.names, value, strict=True):
+            scenario, catalog = PARAMETERS[name](scenario, catalog, v)
+        return scenario, catalog
+
+
+def grid_values(axes: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """The Cartesian product of the axes, first axis slowest (the order results come back in)."""
+    import itertools
+
+    return [tuple(v) for v in itertools.product(*axes)]
+
+
 def latency_frontier(scenario: Scenario, catalog: Catalog, factors: Iterable[float] = (0.6, 0.8, 1.0, 1.5, 2.0, 3.0),
                      **kwargs: Any) -> list[SweepPoint]:
     """Cost vs latency: plans with every latency rule scaled by each factor."""
@@ -323,8 +372,10 @@ def assignment_table(solved: Plan) -> list[dict[str, Any]]:
 
 
 __all__ = [
+    "PARAMETERS",
     "Change",
     "Comparison",
+    "Grid",
     "SweepPoint",
     "Transform",
     "add_provider",
@@ -333,6 +384,7 @@ __all__ = [
     "demo_scenario",
     "demo_scenario_path",
     "evaluate",
+    "grid_values",
     "latency_frontier",
     "load_scenario",
     "outage",
@@ -343,8 +395,11 @@ __all__ = [
     "residency_change",
     "risk_frontier",
     "scale_latency",
+    "scale_traffic",
     "scenario_catalog",
     "set_risk_aversion",
+    "shock_prices",
     "sweep",
+    "sweep_point",
     "traffic_multiplier",
 ]

@@ -67,3 +67,28 @@ def test_the_checker_fails_on_a_core_module_that_imports_the_cluster_client(tmp_
         "placement.solver.sneaky -> placement.kube.apply.apply_patches",
         "placement.solver.sneaky -> rich.table",
     ]
+
+
+# -- placement.scaleout: the fan-out layer (DESIGN "Scale out on Ray") ------------------------------------
+BELOW_SCALEOUT = ("pricing", "forecasting", *(f"placement/{p}" for p in ("geo", "load", "solver", "patches", "analysis",
+                                                                        "simulate", "kube", "run", "report")))
+
+
+@pytest.mark.parametrize("package", BELOW_SCALEOUT)
+def test_nothing_below_scaleout_imports_it_or_ray(package: str) -> None:
+    assert violations(package, ("placement.scaleout", "ray")) == []
+
+
+def test_scaleout_imports_the_pure_layers_only_and_ray_only_in_its_runner() -> None:
+    assert violations("placement/scaleout", ("kubernetes", "rich", "placement.kube", "placement.run", "placement.cli",
+                                             "placement.report")) == []
+    importers = sorted({v.split(" -> ")[0] for p in ("placement", "pricing", "forecasting") for v in violations(p, ("ray",))})
+    assert importers == ["placement.scaleout.ray_runner"]
+
+
+def test_loading_scaleout_or_the_cli_loads_no_ray() -> None:
+    probe = ("import sys, placement.scaleout, placement.cli\n"
+             "placement.cli.build_parser()\n"
+             "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'ray')))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert result.stdout.strip() == ""

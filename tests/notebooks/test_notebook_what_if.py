@@ -23,6 +23,7 @@ def test_what_if_notebook_runs_and_shows_its_figures(tmp_path: Path) -> None:
     for strategy in ("placement", "static", "reactive", "spot-first", "oracle"):
         assert strategy in text
     assert "assignments change" in text and "notebook ran in" in text
+    assert "fanned-out frontier equals the sequential one: True" in text and "cannot fall by 100%" in text
     figures = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(figures) == 4  # cost over time, savings waterfall, Pareto frontiers, placement map
 
@@ -31,5 +32,5 @@ def test_what_if_notebook_imports_only_the_public_api() -> None:
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     source = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
     ours = set(re.findall(r"^\s*(?:from|import)\s+((?:placement|pricing|forecasting)[\w.]*)", source, flags=re.M))
-    assert ours == {"placement"}  # `from placement import simulate, whatif`: the packages' public surface
-    assert set(re.findall(r"^from placement import (\w+)", source, flags=re.M)) == {"simulate", "whatif"}
+    assert ours == {"placement"}  # `from placement import scaleout, simulate, whatif`: the packages' public surface
+    assert set(re.findall(r"^from placement import (\w+)", source, flags=re.M)) == {"scaleout", "simulate", "whatif"}
