@@ -38,6 +38,7 @@ system-packages:
 
 test: $(VENV)/.installed-test system-packages
 	$(BIN)/ruff check placement pricing forecasting tests e2e bench
+	$(BIN)/ruff format --check placement pricing forecasting tests e2e bench
 	$(BIN)/pytest
 
 # Regenerate the shipped Scenario JSON Schema from its description in code (placement/load/schema.py).
@@ -46,6 +47,7 @@ schema: $(VENV)/.installed
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check placement pricing forecasting tests e2e bench
+	$(BIN)/ruff format --check placement pricing forecasting tests e2e bench
 
 # Benchmarks print their figures and compare against peers/baselines in the same run (see bench/).
 $(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-test

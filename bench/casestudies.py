@@ -94,8 +94,10 @@ def node_line(result: SimulationResult, oracle_bound_usd: float) -> str:
         fluid = 0.0 if r.fluid_compute_usd is None else float(r.fluid_compute_usd.sum())
         ratio = f"{compute / fluid:.3f}×" if fluid > 0 else "—"
         parts.append(f"{name} {r.node_hours:,.0f} node-h ${compute:,.2f} vs fluid ${fluid:,.2f} ({ratio})")
-    return (f"compute, node bill vs fluid: {'; '.join(parts)}. Oracle's proven bound ${oracle_bound_usd:,.2f} "
-            f"(oracle ${result['oracle'].cost_usd:,.2f})")
+    return (
+        f"compute, node bill vs fluid: {'; '.join(parts)}. Oracle's proven bound ${oracle_bound_usd:,.2f} "
+        f"(oracle ${result['oracle'].cost_usd:,.2f})"
+    )
 
 
 def seed_sweep(case: fleets.Case, seeds: int, hours: int) -> str:
@@ -103,15 +105,23 @@ def seed_sweep(case: fleets.Case, seeds: int, hours: int) -> str:
     short, costs = [], []
     for seed in range(seeds):
         config = SimulationConfig(hours=hours, interruptions=InterruptionModel(seed=seed))
-        run = simulate(case.scenario, case.traffic, case.prices, [PlannerStrategy(replan_every_h=6, time_limit_s=5.0)],
-                       config=config, events=case.events)["placement"]
+        run = simulate(
+            case.scenario,
+            case.traffic,
+            case.prices,
+            [PlannerStrategy(replan_every_h=6, time_limit_s=5.0)],
+            config=config,
+            events=case.events,
+        )["placement"]
         short.append(run.slots - run.served_slots)
         costs.append(run.cost_usd)
     served = [1 - s / (len(case.scenario.workloads) * hours) for s in short]
     need = case.thresholds.get("served")
     held = "" if need is None else f"; served ≥ {need:.2%} in {sum(v >= need for v in served)}/{seeds} seeds"
-    return (f"planner over {seeds} interruption seeds: short workload-hours {short}, cost ${min(costs):,.2f}–"
-            f"${max(costs):,.2f}{held}")
+    return (
+        f"planner over {seeds} interruption seeds: short workload-hours {short}, cost ${min(costs):,.2f}–"
+        f"${max(costs):,.2f}{held}"
+    )
 
 
 def verdicts(case: fleets.Case, result: SimulationResult) -> list[tuple[str, bool | None]]:
@@ -125,24 +135,39 @@ def verdicts(case: fleets.Case, result: SimulationResult) -> list[tuple[str, boo
         checks.append((str(error), False))
     if "savings" in case.thresholds:
         saved = result.savings_vs("placement")
-        checks.append((f"savings vs static {saved:.1%} ≥ {case.thresholds['savings']:.0%}", saved >= case.thresholds["savings"]))
+        checks.append(
+            (f"savings vs static {saved:.1%} ≥ {case.thresholds['savings']:.0%}", saved >= case.thresholds["savings"])
+        )
     if "served" in case.thresholds:
         served = planner.served_share
         need = case.thresholds["served"]
-        checks.append((f"slots fully served {served:.3%} ≥ {need:.2%} ({planner.slots - planner.served_slots} of "
-                       f"{planner.slots} workload-hours short)", served >= need))
+        checks.append(
+            (
+                f"slots fully served {served:.3%} ≥ {need:.2%} ({planner.slots - planner.served_slots} of "
+                f"{planner.slots} workload-hours short)",
+                served >= need,
+            )
+        )
     if "latency_ms" in case.thresholds:
         limit = case.thresholds["latency_ms"]
         users = sorted(set(planner.latency.user))
         p99 = {u: planner.latency.percentile(99, u) for u in users}
         text = ", ".join(f"{u} {ms:.0f}" for u, ms in p99.items())
-        checks.append((f"every user population within {limit:.0f} ms at p99 (p99 RTT: {text})",
-                       all(ms <= limit for ms in p99.values())))
+        checks.append(
+            (
+                f"every user population within {limit:.0f} ms at p99 (p99 RTT: {text})",
+                all(ms <= limit for ms in p99.values()),
+            )
+        )
         worst = {u: _max_rtt(planner, u) for u in users}
         over = {u: f"{ms:.0f} ms" for u, ms in worst.items() if ms > limit}
-        checks.append((f"traffic beyond its latency rule: {planner.latency_violation_share:.4%} (spill-over while a "
-                       f"pool is reclaimed); worst RTT {', '.join(f'{u} {v}' for u, v in over.items()) or 'within the limit'}",
-                       None))
+        checks.append(
+            (
+                f"traffic beyond its latency rule: {planner.latency_violation_share:.4%} (spill-over while a "
+                f"pool is reclaimed); worst RTT {', '.join(f'{u} {v}' for u, v in over.items()) or 'within the limit'}",
+                None,
+            )
+        )
     if "violations" in case.thresholds:
         checks.append((f"residency violations {planner.residency_violations} = 0", planner.residency_violations == 0))
     return checks
@@ -160,11 +185,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default="a,b,c", help="comma-separated subset of a,b,c")
     parser.add_argument("--seed", type=int, default=7, help="interruption draws (default 7)")
     parser.add_argument("--hours", type=int, default=fleets.HOURS, help=f"replayed hours (default {fleets.HOURS})")
-    parser.add_argument("--seeds", type=int, default=0, help="also replay the planner over this many interruption seeds")
+    parser.add_argument(
+        "--seeds", type=int, default=0, help="also replay the planner over this many interruption seeds"
+    )
     args = parser.parse_args(argv)
     if not data.available():
-        print(f"../shared/data not found at {data.SHARED}: the case studies replay its traces and price histories",
-              file=sys.stderr)
+        print(
+            f"../shared/data not found at {data.SHARED}: the case studies replay its traces and price histories",
+            file=sys.stderr,
+        )
         return 2
     embedded = load_embedded_catalog()
     rows: list[dict[str, object]] = []
@@ -180,15 +209,20 @@ def main(argv: list[str] | None = None) -> int:
         failed |= any(ok is False for _, ok in checks)
         out = sys.stderr if args.json else sys.stdout
         if not args.json:
-            title = (f"({key}) {case.title} — {result.hours} h, seed {args.seed}, "
-                     f"{len(result.interruption_events)} spot reclaim events, {seconds:.0f} s")
+            title = (
+                f"({key}) {case.title} — {result.hours} h, seed {args.seed}, "
+                f"{len(result.interruption_events)} spot reclaim events, {seconds:.0f} s"
+            )
             print(render_table(case_rows, title), file=out)
         for note in case.notes:
             print(f"  note: {note}", file=out)
         planner = result["placement"]
-        print(f"  planner: {planner.spot_share:.0%} of replica-hours on spot, {planner.reclaimed_replicas} replicas reclaimed, "
-              f"{planner.solves} plans; {result.savings_vs('placement', 'reactive'):.1%} cheaper than reactive autoscaling; "
-              f"oracle plans within {oracle_gap:.2%} of their node-aware bounds", file=out)
+        print(
+            f"  planner: {planner.spot_share:.0%} of replica-hours on spot, {planner.reclaimed_replicas} replicas reclaimed, "
+            f"{planner.solves} plans; {result.savings_vs('placement', 'reactive'):.1%} cheaper than reactive autoscaling; "
+            f"oracle plans within {oracle_gap:.2%} of their node-aware bounds",
+            file=out,
+        )
         print(f"  {node_line(result, oracle_bound)}", file=out)
         for text, ok in checks:
             print(f"  {'info' if ok is None else 'PASS' if ok else 'FAIL'}  {text}", file=out)

@@ -63,39 +63,64 @@ def from_date(series: HourlySeries, when: str) -> HourlySeries:
     skip = int((pd.Timestamp(when, tz="UTC") - pd.Timestamp(series.start)) / pd.Timedelta(hours=1))
     if skip < 0 or skip >= len(series.values):
         raise ValueError(f"{series.source} does not cover {when}")
-    return HourlySeries((pd.Timestamp(series.start) + pd.Timedelta(hours=skip)).to_pydatetime(), series.values[skip:],
-                        f"{series.source} from {when}")
+    return HourlySeries(
+        (pd.Timestamp(series.start) + pd.Timedelta(hours=skip)).to_pydatetime(),
+        series.values[skip:],
+        f"{series.source} from {when}",
+    )
 
 
 # -- prices ------------------------------------------------------------------------------------------
-def gcp_history(regions: set[str], *, start: str, hours: int, time_scale: float) -> tuple[list[Offer], list[PriceChange]]:
+def gcp_history(
+    regions: set[str], *, start: str, hours: int, time_scale: float
+) -> tuple[list[Offer], list[PriceChange]]:
     """Opening GCP offers (history machine types) in `regions` and their price steps."""
     history = pd.read_csv(_need(PRICES / "gcp_spot_ondemand_price_history_weekly.csv.gz"))
     history = history[history["region"].isin(regions)]
-    shapes = pd.read_csv(_need(PRICES / "gcp_compute_instance_prices_2026-07-30.csv.gz"),
-                         usecols=["machine_type", "vcpus", "memory_gib"]).drop_duplicates("machine_type")
+    shapes = pd.read_csv(
+        _need(PRICES / "gcp_compute_instance_prices_2026-07-30.csv.gz"), usecols=["machine_type", "vcpus", "memory_gib"]
+    ).drop_duplicates("machine_type")
     frame = _long(history.rename(columns={"machine_type": "instance_type", "snapshot_date": "time"}), "gcp")
-    return _offers_and_changes(frame, shapes.set_index("machine_type"), "gcp:pricing.yml-history", start, hours, time_scale)
+    return _offers_and_changes(
+        frame, shapes.set_index("machine_type"), "gcp:pricing.yml-history", start, hours, time_scale
+    )
 
 
-def azure_history(regions: set[str], *, start: str, hours: int, time_scale: float) -> tuple[list[Offer], list[PriceChange]]:
+def azure_history(
+    regions: set[str], *, start: str, hours: int, time_scale: float
+) -> tuple[list[Offer], list[PriceChange]]:
     """Opening Azure offers (history SKUs) in `regions` and their price steps."""
     history = pd.read_csv(_need(PRICES / "azure_spot_ondemand_price_history_daily.csv.gz"))
     history = history[history["region"].isin(regions)]
-    shapes = pd.read_csv(_need(PRICES / "azure_vm_prices_2026-05-20.csv.gz"), usecols=["InstanceType", "vCPUs", "MemoryGiB"])
+    shapes = pd.read_csv(
+        _need(PRICES / "azure_vm_prices_2026-05-20.csv.gz"), usecols=["InstanceType", "vCPUs", "MemoryGiB"]
+    )
     shapes = shapes.drop_duplicates("InstanceType").rename(columns={"vCPUs": "vcpus", "MemoryGiB": "memory_gib"})
     frame = _long(history.rename(columns={"snapshot_time": "time"}).drop(columns=["snapshot_date"]), "azure")
-    return _offers_and_changes(frame, shapes.set_index("InstanceType"), "azure:anycloud-history", start, hours, time_scale)
+    return _offers_and_changes(
+        frame, shapes.set_index("InstanceType"), "azure:anycloud-history", start, hours, time_scale
+    )
 
 
 def aws_spot_index(*, region: str, start: str, hours: int, time_scale: float) -> list[PriceChange]:
     """Spot index steps for one AWS region from the m5.large us-east-1 price history (AZ median / first)."""
-    raw = json.loads(_need(PRICES / "aws_api_samples" / "DescribeSpotPriceHistory_m5.large_us-east-1_2021-01.json").read_text())
+    raw = json.loads(
+        _need(PRICES / "aws_api_samples" / "DescribeSpotPriceHistory_m5.large_us-east-1_2021-01.json").read_text()
+    )
     frame = pd.DataFrame(raw["SpotPriceHistory"])
     frame["time"] = pd.to_datetime(frame["Timestamp"], utc=True)
     frame["price"] = frame["SpotPrice"].astype(float)
-    hourly = (frame.set_index("time").groupby("AvailabilityZone")["price"].resample("h").last()
-              .groupby("AvailabilityZone").ffill().groupby(level="time").median().sort_index())  # fmt: skip
+    hourly = (
+        frame.set_index("time")
+        .groupby("AvailabilityZone")["price"]
+        .resample("h")
+        .last()
+        .groupby("AvailabilityZone")
+        .ffill()
+        .groupby(level="time")
+        .median()
+        .sort_index()
+    )
     origin = pd.Timestamp(start, tz="UTC")
     opening = hourly[hourly.index <= origin]
     base = float(opening.iloc[-1]) if len(opening) else float(hourly.iloc[0])
@@ -118,8 +143,9 @@ def _long(history: pd.DataFrame, cloud: str) -> pd.DataFrame:
     return out[out["hourly_usd"].notna() & (out["hourly_usd"] > 0)]
 
 
-def _offers_and_changes(frame: pd.DataFrame, shapes: pd.DataFrame, source: str, start: str, hours: int,
-                        time_scale: float) -> tuple[list[Offer], list[PriceChange]]:
+def _offers_and_changes(
+    frame: pd.DataFrame, shapes: pd.DataFrame, source: str, start: str, hours: int, time_scale: float
+) -> tuple[list[Offer], list[PriceChange]]:
     frame = frame[frame["instance_type"].isin(shapes.index)]
     origin = pd.Timestamp(start, tz="UTC")
     times = pd.to_datetime(frame["time"], utc=True, format="mixed")
@@ -127,14 +153,25 @@ def _offers_and_changes(frame: pd.DataFrame, shapes: pd.DataFrame, source: str, 
     opening = opening.groupby(["region", "instance_type", "capacity_type"], as_index=False).last()
     as_of = datetime.fromisoformat(start).replace(tzinfo=UTC)
     offers = [
-        Offer(cloud=r.cloud, region=r.region, instance_type=r.instance_type, capacity_type=CapacityType(r.capacity_type),
-              vcpus=float(shapes.loc[r.instance_type, "vcpus"]), memory_gib=float(shapes.loc[r.instance_type, "memory_gib"]),
-              hourly_usd=float(r.hourly_usd), source=source, as_of=as_of,
-              interruption_rate=DEFAULT_SPOT_MODEL.interruption_rate(r.cloud, r.instance_type)
-              if r.capacity_type == "spot" else None)
+        Offer(
+            cloud=r.cloud,
+            region=r.region,
+            instance_type=r.instance_type,
+            capacity_type=CapacityType(r.capacity_type),
+            vcpus=float(shapes.loc[r.instance_type, "vcpus"]),
+            memory_gib=float(shapes.loc[r.instance_type, "memory_gib"]),
+            hourly_usd=float(r.hourly_usd),
+            source=source,
+            as_of=as_of,
+            interruption_rate=DEFAULT_SPOT_MODEL.interruption_rate(r.cloud, r.instance_type)
+            if r.capacity_type == "spot"
+            else None,
+        )
         for r in opening.itertuples(index=False)
-    ]  # fmt: skip
-    steps = PriceHistory.from_frame(Catalog(offers), frame, start=origin.to_pydatetime(), hours=hours, time_scale=time_scale)
+    ]
+    steps = PriceHistory.from_frame(
+        Catalog(offers), frame, start=origin.to_pydatetime(), hours=hours, time_scale=time_scale
+    )
     return offers, list(steps.changes)
 
 

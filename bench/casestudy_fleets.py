@@ -44,18 +44,40 @@ def cluster(name: str, cloud: str, region: str, **kw: Any) -> Cluster:
     known = lookup_region(cloud, region)
     if known is None:
         raise ValueError(f"{cloud}/{region} is not in pricing/data/regions.csv")
-    return Cluster(name=name, cloud=cloud, region=region, country=known.country, lat=known.lat, lon=known.lon,
-                   autoscaler=kw.pop("autoscaler", "karpenter/v1"), **kw)
+    return Cluster(
+        name=name,
+        cloud=cloud,
+        region=region,
+        country=known.country,
+        lat=known.lat,
+        lon=known.lon,
+        autoscaler=kw.pop("autoscaler", "karpenter/v1"),
+        **kw,
+    )
 
 
 def workload(key: str, cpu: float, memory_gib: float, replicas: int, home: str, **kw: Any) -> Workload:
     namespace, name = key.split("/")
-    return Workload(name=name, namespace=namespace, cpu=cpu, memory_gib=memory_gib, replicas=replicas,
-                    current={home: Replicas(replicas, 0)}, **kw)
+    return Workload(
+        name=name,
+        namespace=namespace,
+        cpu=cpu,
+        memory_gib=memory_gib,
+        replicas=replicas,
+        current={home: Replicas(replicas, 0)},
+        **kw,
+    )
 
 
-def _prices(embedded: Catalog, clusters: list[Cluster], *, gcp_start: str, azure_start: str, aws_start: str,
-            private: list[dict[str, Any]]) -> PriceHistory:
+def _prices(
+    embedded: Catalog,
+    clusters: list[Cluster],
+    *,
+    gcp_start: str,
+    azure_start: str,
+    aws_start: str,
+    private: list[dict[str, Any]],
+) -> PriceHistory:
     gcp_regions = {c.region for c in clusters if c.cloud == "gcp"}
     azure_regions = {c.region for c in clusters if c.cloud == "azure"}
     gcp_offers, gcp_changes = data.gcp_history(gcp_regions, start=gcp_start, hours=HOURS, time_scale=7)
@@ -64,8 +86,11 @@ def _prices(embedded: Catalog, clusters: list[Cluster], *, gcp_start: str, azure
     if any(c.cloud == "aws" and c.region == "us-east-1" for c in clusters):
         aws_changes = data.aws_spot_index(region="us-east-1", start=aws_start, hours=HOURS, time_scale=1)
     replaced = {("gcp", r) for r in gcp_regions} | {("azure", r) for r in azure_regions}
-    base = adjust(data.case_catalog(embedded, replaced, [*gcp_offers, *az_offers]), private) if private else \
-        data.case_catalog(embedded, replaced, [*gcp_offers, *az_offers])
+    base = (
+        adjust(data.case_catalog(embedded, replaced, [*gcp_offers, *az_offers]), private)
+        if private
+        else data.case_catalog(embedded, replaced, [*gcp_offers, *az_offers])
+    )
     return PriceHistory(base, [*gcp_changes, *az_changes, *aws_changes])
 
 
@@ -75,9 +100,14 @@ def _traffic(scenario: Scenario, series: dict[str, HourlySeries]) -> dict[str, A
 
 # -- (a) spot with fallback and PDB floors, non-critical workloads --------------------------------------
 def spot_batch(embedded: Catalog) -> Case:
-    clusters = [cluster("aws-us-east-1", "aws", "us-east-1"), cluster("aws-us-west-2", "aws", "us-west-2"),
-                cluster("gcp-us-central1", "gcp", "us-central1"), cluster("gcp-us-east4", "gcp", "us-east4"),
-                cluster("azure-eastus", "azure", "eastus"), cluster("azure-eastus2", "azure", "eastus2")]
+    clusters = [
+        cluster("aws-us-east-1", "aws", "us-east-1"),
+        cluster("aws-us-west-2", "aws", "us-west-2"),
+        cluster("gcp-us-central1", "gcp", "us-central1"),
+        cluster("gcp-us-east4", "gcp", "us-east4"),
+        cluster("azure-eastus", "azure", "eastus"),
+        cluster("azure-eastus2", "azure", "eastus2"),
+    ]
     home = "aws-us-east-1"
     workloads = [
         workload("analytics/etl-workers", 2, 8, 24, home, spot_max_fraction=1.0, min_available=2),
@@ -87,7 +117,9 @@ def spot_batch(embedded: Catalog) -> Case:
         workload("crawl/fetchers", 1, 2, 20, home, spot_max_fraction=1.0, min_available=2, min_clusters=2),
         workload("notify/senders", 0.5, 1, 30, home, spot_max_fraction=0.8, min_available=3, min_clusters=2),
     ]
-    scenario = Scenario("case-a-spot-batch", tuple(clusters), tuple(workloads), planning=Planning(quantile=0.99, time_limit_s=5))
+    scenario = Scenario(
+        "case-a-spot-batch", tuple(clusters), tuple(workloads), planning=Planning(quantile=0.99, time_limit_s=5)
+    )
     taxi = data.trace("nab_nyc_taxi_30min")
     series = {
         "analytics/etl-workers": data.from_date(taxi, "2014-09-01"),
@@ -97,23 +129,50 @@ def spot_batch(embedded: Catalog) -> Case:
         "crawl/fetchers": data.from_date(taxi, "2014-10-06"),
         "notify/senders": data.from_date(taxi, "2014-07-07"),
     }
-    prices = _prices(embedded, clusters, gcp_start="2026-01-01", azure_start="2026-04-22", aws_start="2021-01-10", private=[])
-    return Case("a", "spot with fallback and PDB floors (non-critical workloads)", scenario, prices,
-                _traffic(scenario, series), thresholds={"savings": 0.60, "served": 0.999},
-                notes=["6 batch/queue workloads, no latency rules; home aws-us-east-1 (all on-demand today)"])
+    prices = _prices(
+        embedded, clusters, gcp_start="2026-01-01", azure_start="2026-04-22", aws_start="2021-01-10", private=[]
+    )
+    return Case(
+        "a",
+        "spot with fallback and PDB floors (non-critical workloads)",
+        scenario,
+        prices,
+        _traffic(scenario, series),
+        thresholds={"savings": 0.60, "served": 0.999},
+        notes=["6 batch/queue workloads, no latency rules; home aws-us-east-1 (all on-demand today)"],
+    )
 
 
 # -- (b) e-commerce: private base capacity + multi-cloud spot burst through a 20× event ------------------
 def ecommerce(embedded: Catalog) -> Case:
-    private = {"cloud": "private", "region": "fra-dc1", "vcpuHourlyUsd": PRIVATE_VCPU_USD, "gibHourlyUsd": PRIVATE_GIB_USD}
+    private = {
+        "cloud": "private",
+        "region": "fra-dc1",
+        "vcpuHourlyUsd": PRIVATE_VCPU_USD,
+        "gibHourlyUsd": PRIVATE_GIB_USD,
+    }
     clusters = [
-        Cluster(name="private-fra", cloud="private", region="fra-dc1", country="DE", lat=50.11, lon=8.68,
-                autoscaler="none", capacity_cpu=160),
-        cluster("aws-eu-central-1", "aws", "eu-central-1"), cluster("gcp-europe-west3", "gcp", "europe-west3"),
-        cluster("gcp-europe-west4", "gcp", "europe-west4"), cluster("azure-westeurope", "azure", "westeurope"),
+        Cluster(
+            name="private-fra",
+            cloud="private",
+            region="fra-dc1",
+            country="DE",
+            lat=50.11,
+            lon=8.68,
+            autoscaler="none",
+            capacity_cpu=160,
+        ),
+        cluster("aws-eu-central-1", "aws", "eu-central-1"),
+        cluster("gcp-europe-west3", "gcp", "europe-west3"),
+        cluster("gcp-europe-west4", "gcp", "europe-west4"),
+        cluster("azure-westeurope", "azure", "westeurope"),
         cluster("azure-germanywestcentral", "azure", "germanywestcentral"),
     ]
-    users = (UserRegion("eu-central", 50.1, 8.7), UserRegion("eu-west", 51.5, -0.1), UserRegion("eu-south", 45.46, 9.19))
+    users = (
+        UserRegion("eu-central", 50.1, 8.7),
+        UserRegion("eu-west", 51.5, -0.1),
+        UserRegion("eu-south", 45.46, 9.19),
+    )
     shares = {"eu-central": 0.5, "eu-west": 0.3, "eu-south": 0.2}
     home = "aws-eu-central-1"
     # Critical services: at most half of a workload's spot replicas in any one pool (spot.maxClusterShare),
@@ -126,32 +185,63 @@ def ecommerce(embedded: Catalog) -> Case:
         workload("shop/checkout", 1, 2, 8, home, spot_max_fraction=0.3, min_available=4, residency=("EU",), **web),
         workload("shop/search", 2, 8, 10, home, spot_max_fraction=0.7, min_available=2, **web),
         workload("shop/images", 2, 4, 6, home, spot_max_fraction=1.0, min_available=1, spot_max_cluster_share=0.5),
-        workload("shop/recommendations", 2, 8, 8, home, spot_max_fraction=0.9, min_available=1, spot_max_cluster_share=0.5),
+        workload(
+            "shop/recommendations", 2, 8, 8, home, spot_max_fraction=0.9, min_available=1, spot_max_cluster_share=0.5
+        ),
         workload("payments/ledger", 1, 4, 4, home, spot_max_fraction=0.0, min_available=4, residency=("DE",)),
     ]
-    scenario = Scenario("case-b-ecommerce", tuple(clusters), tuple(workloads), users,
-                        planning=Planning(quantile=0.99, time_limit_s=5))
+    scenario = Scenario(
+        "case-b-ecommerce", tuple(clusters), tuple(workloads), users, planning=Planning(quantile=0.99, time_limit_s=5)
+    )
     nasa = data.from_date(data.trace("nasa_http_requests_5min"), "1995-08-03 04:00")  # local midnight (UTC−4)
     taxi = data.trace("nab_nyc_taxi_30min")
-    series = {"shop/storefront": nasa, "shop/catalog-api": nasa, "shop/search": nasa, "shop/images": nasa,
-              "shop/cart": data.from_date(taxi, "2014-09-01"), "shop/checkout": data.from_date(taxi, "2014-09-01"),
-              "shop/recommendations": data.from_date(taxi, "2014-09-15"), "payments/ledger": data.from_date(taxi, "2014-09-01")}
-    prices = _prices(embedded, clusters, gcp_start="2026-01-01", azure_start="2026-04-22", aws_start="2021-01-10",
-                     private=[private])
-    sale = TrafficEvent(start_h=8 * 24 + 17, hours=6, multiplier=20.0, ramp_h=1, name="flash sale",
-                        workloads=("shop/storefront", "shop/catalog-api", "shop/cart", "shop/checkout", "shop/search",
-                                   "shop/images"))
-    return Case("b", "e-commerce: private base + multi-cloud spot burst, 20× flash sale", scenario, prices,
-                _traffic(scenario, series), [sale], thresholds={"savings": 0.42, "served": 0.9999},
-                notes=["private DC fra-dc1 capped at 160 vCPU at chargeback prices; declared 20× sale day 9 17:00–23:00"])
+    series = {
+        "shop/storefront": nasa,
+        "shop/catalog-api": nasa,
+        "shop/search": nasa,
+        "shop/images": nasa,
+        "shop/cart": data.from_date(taxi, "2014-09-01"),
+        "shop/checkout": data.from_date(taxi, "2014-09-01"),
+        "shop/recommendations": data.from_date(taxi, "2014-09-15"),
+        "payments/ledger": data.from_date(taxi, "2014-09-01"),
+    }
+    prices = _prices(
+        embedded, clusters, gcp_start="2026-01-01", azure_start="2026-04-22", aws_start="2021-01-10", private=[private]
+    )
+    sale = TrafficEvent(
+        start_h=8 * 24 + 17,
+        hours=6,
+        multiplier=20.0,
+        ramp_h=1,
+        name="flash sale",
+        workloads=("shop/storefront", "shop/catalog-api", "shop/cart", "shop/checkout", "shop/search", "shop/images"),
+    )
+    return Case(
+        "b",
+        "e-commerce: private base + multi-cloud spot burst, 20× flash sale",
+        scenario,
+        prices,
+        _traffic(scenario, series),
+        [sale],
+        thresholds={"savings": 0.42, "served": 0.9999},
+        notes=["private DC fra-dc1 capped at 160 vCPU at chargeback prices; declared 20× sale day 9 17:00–23:00"],
+    )
 
 
 # -- (c) residency: 12 regions over 5 providers ----------------------------------------------------------
 POPULATIONS = {  # name: (lat, lon, UTC offset in hours, share of global traffic)
-    "us-east": (40.71, -74.01, -5, 0.16), "us-west": (37.77, -122.42, -8, 0.10), "canada": (43.65, -79.38, -5, 0.05),
-    "brazil": (-23.55, -46.63, -3, 0.07), "uk": (51.51, -0.13, 0, 0.09), "germany": (50.11, 8.68, 1, 0.10),
-    "france": (48.86, 2.35, 1, 0.07), "switzerland": (47.37, 8.54, 1, 0.03), "india": (19.08, 72.88, 5, 0.11),
-    "singapore": (1.35, 103.82, 8, 0.06), "japan": (35.68, 139.69, 9, 0.10), "australia": (-33.87, 151.21, 10, 0.06),
+    "us-east": (40.71, -74.01, -5, 0.16),
+    "us-west": (37.77, -122.42, -8, 0.10),
+    "canada": (43.65, -79.38, -5, 0.05),
+    "brazil": (-23.55, -46.63, -3, 0.07),
+    "uk": (51.51, -0.13, 0, 0.09),
+    "germany": (50.11, 8.68, 1, 0.10),
+    "france": (48.86, 2.35, 1, 0.07),
+    "switzerland": (47.37, 8.54, 1, 0.03),
+    "india": (19.08, 72.88, 5, 0.11),
+    "singapore": (1.35, 103.82, 8, 0.06),
+    "japan": (35.68, 139.69, 9, 0.10),
+    "australia": (-33.87, 151.21, 10, 0.06),
 }
 JURISDICTIONS = {  # workload: (residency, users, compliant cluster)
     "accounts/us": (("US",), {"us-east": 0.6, "us-west": 0.4}, "aws-us-east-1"),
@@ -168,42 +258,113 @@ JURISDICTIONS = {  # workload: (residency, users, compliant cluster)
 
 
 def residency(embedded: Catalog) -> Case:
-    private = {"cloud": "private", "region": "zrh-dc1", "vcpuHourlyUsd": PRIVATE_VCPU_USD * 1.3, "gibHourlyUsd": PRIVATE_GIB_USD * 1.3}
-    sovereign = {"cloud": "sovcloud", "region": "par1", "vcpuHourlyUsd": SOVEREIGN_VCPU_USD, "gibHourlyUsd": SOVEREIGN_GIB_USD}
+    private = {
+        "cloud": "private",
+        "region": "zrh-dc1",
+        "vcpuHourlyUsd": PRIVATE_VCPU_USD * 1.3,
+        "gibHourlyUsd": PRIVATE_GIB_USD * 1.3,
+    }
+    sovereign = {
+        "cloud": "sovcloud",
+        "region": "par1",
+        "vcpuHourlyUsd": SOVEREIGN_VCPU_USD,
+        "gibHourlyUsd": SOVEREIGN_GIB_USD,
+    }
     clusters = [
-        cluster("aws-us-east-1", "aws", "us-east-1"), cluster("aws-eu-central-1", "aws", "eu-central-1"),
-        cluster("aws-ap-southeast-2", "aws", "ap-southeast-2"), cluster("aws-sa-east-1", "aws", "sa-east-1"),
-        cluster("gcp-us-west2", "gcp", "us-west2"), cluster("gcp-asia-northeast1", "gcp", "asia-northeast1"),
-        cluster("gcp-asia-south1", "gcp", "asia-south1"), cluster("azure-uksouth", "azure", "uksouth"),
-        cluster("azure-southeastasia", "azure", "southeastasia"), cluster("azure-canadacentral", "azure", "canadacentral"),
-        Cluster(name="sovcloud-par1", cloud="sovcloud", region="par1", country="FR", lat=48.86, lon=2.35, autoscaler="none"),
-        Cluster(name="private-zrh", cloud="private", region="zrh-dc1", country="CH", lat=47.37, lon=8.54, autoscaler="none",
-                capacity_cpu=48),
+        cluster("aws-us-east-1", "aws", "us-east-1"),
+        cluster("aws-eu-central-1", "aws", "eu-central-1"),
+        cluster("aws-ap-southeast-2", "aws", "ap-southeast-2"),
+        cluster("aws-sa-east-1", "aws", "sa-east-1"),
+        cluster("gcp-us-west2", "gcp", "us-west2"),
+        cluster("gcp-asia-northeast1", "gcp", "asia-northeast1"),
+        cluster("gcp-asia-south1", "gcp", "asia-south1"),
+        cluster("azure-uksouth", "azure", "uksouth"),
+        cluster("azure-southeastasia", "azure", "southeastasia"),
+        cluster("azure-canadacentral", "azure", "canadacentral"),
+        Cluster(
+            name="sovcloud-par1", cloud="sovcloud", region="par1", country="FR", lat=48.86, lon=2.35, autoscaler="none"
+        ),
+        Cluster(
+            name="private-zrh",
+            cloud="private",
+            region="zrh-dc1",
+            country="CH",
+            lat=47.37,
+            lon=8.54,
+            autoscaler="none",
+            capacity_cpu=48,
+        ),
     ]
     users = tuple(UserRegion(n, lat, lon) for n, (lat, lon, _, _) in POPULATIONS.items())
     everyone = {n: share for n, (_, _, _, share) in POPULATIONS.items()}
     workloads = [
-        workload("platform/api-gateway", 1, 2, 60, "aws-us-east-1", users=everyone, latency_ms=100, spot_max_fraction=0.5,
-                 min_available=12),
-        workload("content/search", 2, 8, 24, "aws-us-east-1", users=everyone, latency_ms=100, spot_max_fraction=0.7,
-                 min_available=4),
+        workload(
+            "platform/api-gateway",
+            1,
+            2,
+            60,
+            "aws-us-east-1",
+            users=everyone,
+            latency_ms=100,
+            spot_max_fraction=0.5,
+            min_available=12,
+        ),
+        workload(
+            "content/search",
+            2,
+            8,
+            24,
+            "aws-us-east-1",
+            users=everyone,
+            latency_ms=100,
+            spot_max_fraction=0.7,
+            min_available=4,
+        ),
     ]
     for key, (codes, who, home) in JURISDICTIONS.items():
-        workloads.append(workload(key, 1, 4, 8 if key in ("accounts/us", "accounts/eu") else 4, home, users=who,
-                                  latency_ms=100, residency=codes, spot_max_fraction=0.5, min_available=2))
-    scenario = Scenario("case-c-residency", tuple(clusters), tuple(workloads), users, planning=Planning(quantile=0.99, time_limit_s=5))
+        workloads.append(
+            workload(
+                key,
+                1,
+                4,
+                8 if key in ("accounts/us", "accounts/eu") else 4,
+                home,
+                users=who,
+                latency_ms=100,
+                residency=codes,
+                spot_max_fraction=0.5,
+                min_available=2,
+            )
+        )
+    scenario = Scenario(
+        "case-c-residency", tuple(clusters), tuple(workloads), users, planning=Planning(quantile=0.99, time_limit_s=5)
+    )
     taxi = data.trace("nab_nyc_taxi_30min")
     # The run's clock is US Eastern (the traces' own local time); each population's trace is moved to its local time.
-    series: dict[str, HourlySeries] = {"platform/api-gateway": data.from_date(data.trace("nasa_http_requests_5min"), "1995-08-03 04:00"),
-                                       "content/search": data.from_date(taxi, "2014-10-06")}
+    series: dict[str, HourlySeries] = {
+        "platform/api-gateway": data.from_date(data.trace("nasa_http_requests_5min"), "1995-08-03 04:00"),
+        "content/search": data.from_date(taxi, "2014-10-06"),
+    }
     for key, (_, who, _) in JURISDICTIONS.items():
         offset = round(sum(POPULATIONS[u][2] * s for u, s in who.items()))
         series[key] = data.shifted(data.from_date(taxi, "2014-09-01"), (offset + 5) % 24)
-    prices = _prices(embedded, clusters, gcp_start="2026-01-01", azure_start="2026-04-22", aws_start="2021-01-10",
-                     private=[private, sovereign])
-    return Case("c", "residency: 12 regions over 5 providers", scenario, prices, _traffic(scenario, series),
-                thresholds={"latency_ms": 100, "violations": 0},
-                notes=["accounts/ch runs in aws-eu-central-1 (DE) today; a new rule requires CH (private Zurich DC)"])
+    prices = _prices(
+        embedded,
+        clusters,
+        gcp_start="2026-01-01",
+        azure_start="2026-04-22",
+        aws_start="2021-01-10",
+        private=[private, sovereign],
+    )
+    return Case(
+        "c",
+        "residency: 12 regions over 5 providers",
+        scenario,
+        prices,
+        _traffic(scenario, series),
+        thresholds={"latency_ms": 100, "violations": 0},
+        notes=["accounts/ch runs in aws-eu-central-1 (DE) today; a new rule requires CH (private Zurich DC)"],
+    )
 
 
 def with_planning(case: Case, **changes: Any) -> Case:

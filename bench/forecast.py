@@ -50,8 +50,11 @@ def run_peers(history: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float]]:
     from statsforecast import StatsForecast
     from statsforecast.models import MSTL, AutoETS, SeasonalNaive
 
-    models = {"SeasonalNaive": SeasonalNaive(season_length=7 * SEASON), "MSTL": MSTL(season_length=[SEASON, 7 * SEASON]),
-              "AutoETS": AutoETS(season_length=SEASON)}  # fmt: skip
+    models = {
+        "SeasonalNaive": SeasonalNaive(season_length=7 * SEASON),
+        "MSTL": MSTL(season_length=[SEASON, 7 * SEASON]),
+        "AutoETS": AutoETS(season_length=SEASON),
+    }
     merged, seconds = None, {}
     for name, model in models.items():
         started = time.perf_counter()
@@ -89,8 +92,10 @@ def accuracy(history: pd.DataFrame, with_peers: bool) -> bool:
         best = means.loc[list(PEERS), "mase"].idxmin()
         ratio = ours_mase / means.loc[best, "mase"]
         ok_ratio = ratio <= 0.85
-        print(f"   target mean MASE ≤ 0.85 × best peer ({best} {means.loc[best, 'mase']:.3f}): "
-              f"{ours_mase:.3f} = {ratio:.3f} × -> {'OK' if ok_ratio else 'MISSED'}")  # fmt: skip
+        print(
+            f"   target mean MASE ≤ 0.85 × best peer ({best} {means.loc[best, 'mase']:.3f}): "
+            f"{ours_mase:.3f} = {ratio:.3f} × -> {'OK' if ok_ratio else 'MISSED'}"
+        )
         ok &= ok_ratio
     return bool(ok)
 
@@ -115,17 +120,27 @@ def synthetic(n_series: int, days: int, seed: int = 0) -> pd.DataFrame:
     level = 10 ** rng.uniform(0.5, 4.0, size=(n_series, 1))
     daily = 1.0 + 0.6 * np.sin(2 * np.pi * day[None, :] + rng.uniform(0, 2 * np.pi, size=(n_series, 1)))
     weekly = np.where(np.asarray(ds.day_of_week >= 5)[None, :], rng.uniform(0.5, 1.0, size=(n_series, 1)), 1.0)
-    shift = np.where((rng.random((n_series, 1)) < 0.1) & (np.arange(ds.size)[None, :] > rng.integers(0, ds.size, (n_series, 1))),
-                     rng.uniform(0.5, 2.0, size=(n_series, 1)), 1.0)  # fmt: skip
+    shift = np.where(
+        (rng.random((n_series, 1)) < 0.1) & (np.arange(ds.size)[None, :] > rng.integers(0, ds.size, (n_series, 1))),
+        rng.uniform(0.5, 2.0, size=(n_series, 1)),
+        1.0,
+    )
     y = level * daily * weekly * shift * rng.lognormal(0.0, 0.15, size=(n_series, ds.size))
-    return pd.DataFrame({"unique_id": np.repeat([f"s{i:04d}" for i in range(n_series)], ds.size),
-                         "ds": np.tile(ds.to_numpy(), n_series), "y": y.ravel()})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "unique_id": np.repeat([f"s{i:04d}" for i in range(n_series)], ds.size),
+            "ds": np.tile(ds.to_numpy(), n_series),
+            "y": y.ravel(),
+        }
+    )
 
 
 def timing(n_series: int, repeats: int) -> bool:
     frame = synthetic(n_series, days=28)
-    print(f"\n2. timing: fit + predict, {n_series} series × 28 days of {FREQ} ({len(frame):,} rows), "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(
+        f"\n2. timing: fit + predict, {n_series} series × 28 days of {FREQ} ({len(frame):,} rows), "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    )
     walls = []
     for _ in range(repeats):
         started, cpu = time.perf_counter(), time.process_time()

@@ -57,8 +57,10 @@ def _matched(ours: pd.DataFrame, real: pd.DataFrame) -> pd.DataFrame:
 
 def _line(name: str, predicted: pd.Series, real: pd.Series) -> str:
     error = predicted.to_numpy() / real.to_numpy() - 1
-    return (f"{name:<34} rows {len(error):>5,}  median error {100 * np.median(error):+6.1f} %  "
-            f"median |error| {100 * np.median(np.abs(error)):5.1f} %  within ±10 % {100 * np.mean(np.abs(error) <= 0.1):5.1f} %")
+    return (
+        f"{name:<34} rows {len(error):>5,}  median error {100 * np.median(error):+6.1f} %  "
+        f"median |error| {100 * np.median(np.abs(error)):5.1f} %  within ±10 % {100 * np.mean(np.abs(error) <= 0.1):5.1f} %"
+    )
 
 
 def _fit(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
@@ -72,8 +74,10 @@ def _predict(frame: pd.DataFrame, factors: pd.Series, keys: list[str]) -> pd.Ser
 
 def calibration_report(real: pd.DataFrame) -> pd.DataFrame:
     raw = _matched(_spot_frame(calibrated=False), real)
-    print(f"Google price list 2026-07-30 vs embedded GCP spot ({len(raw):,} matched machine type × region rows, "
-          f"{raw.groupby(['family', 'region']).ngroups} family × region pairs)")
+    print(
+        f"Google price list 2026-07-30 vs embedded GCP spot ({len(raw):,} matched machine type × region rows, "
+        f"{raw.groupby(['family', 'region']).ngroups} family × region pairs)"
+    )
     print(_line("before: libcloud preemptible", raw["hourly_usd"], raw["spot_usd_per_hour"]))
     print(_line("global factor", raw["hourly_usd"] * raw["ratio"].median(), raw["spot_usd_per_hour"]))
     for keys in (["family"], ["region"], ["family", "region"]):
@@ -87,36 +91,53 @@ def ageing_report(history: pd.DataFrame) -> None:
     raw = _spot_frame(calibrated=False)
     frame = raw.merge(history.rename(columns={"machine_type": "instance_type"}), on=KEYS)
     frame = frame[frame["spot_usd_per_hour"] > 0].dropna(subset=["spot_usd_per_hour"])
-    frame = frame.assign(ratio=frame["spot_usd_per_hour"] / frame["hourly_usd"],
-                         snapshot_date=pd.to_datetime(frame["snapshot_date"]))
+    frame = frame.assign(
+        ratio=frame["spot_usd_per_hour"] / frame["hourly_usd"], snapshot_date=pd.to_datetime(frame["snapshot_date"])
+    )
     newest_date = frame["snapshot_date"].max()
     newest = frame[frame["snapshot_date"] == newest_date]
-    print(f"\nageing: factors fitted at an older weekly snapshot, scored on {newest_date:%Y-%m-%d} "
-          f"({newest['instance_type'].nunique()} machine types, {len(newest):,} rows)")
+    print(
+        f"\nageing: factors fitted at an older weekly snapshot, scored on {newest_date:%Y-%m-%d} "
+        f"({newest['instance_type'].nunique()} machine types, {len(newest):,} rows)"
+    )
     for months in (0, 1, 3, 6, 12):
-        fitted_at = frame.loc[frame["snapshot_date"] <= newest_date - pd.DateOffset(months=months), "snapshot_date"].max()
+        fitted_at = frame.loc[
+            frame["snapshot_date"] <= newest_date - pd.DateOffset(months=months), "snapshot_date"
+        ].max()
         train = frame[frame["snapshot_date"] == fitted_at]
         for keys in (["family"], ["family", "region"]):
             predicted = _predict(newest, _fit(train, keys), keys)
             usable = predicted.notna()
-            print(_line(f"{months:>2} months ({fitted_at:%Y-%m-%d}) per {' × '.join(keys)}",
-                        predicted[usable], newest.loc[usable, "spot_usd_per_hour"]))
+            print(
+                _line(
+                    f"{months:>2} months ({fitted_at:%Y-%m-%d}) per {' × '.join(keys)}",
+                    predicted[usable],
+                    newest.loc[usable, "spot_usd_per_hour"],
+                )
+            )
     by_quarter = frame.groupby(frame["snapshot_date"].dt.to_period("Q"))["ratio"].median()
-    print("median real spot / libcloud preemptible by quarter:",
-          ", ".join(f"{quarter} {ratio:.2f}" for quarter, ratio in by_quarter.items()))
+    print(
+        "median real spot / libcloud preemptible by quarter:",
+        ", ".join(f"{quarter} {ratio:.2f}" for quarter, ratio in by_quarter.items()),
+    )
 
 
 def compare_with_code(raw: pd.DataFrame, *, literal: bool) -> int:
     fitted = _fit(raw, ["family", "region"]).round(4)
     code = DEFAULT_GCE_SPOT_CALIBRATION
-    differing = [(f, r, v, code.by_family_region.get(f, {}).get(r)) for (f, r), v in fitted.items()
-                 if code.by_family_region.get(f, {}).get(r) != v]
+    differing = [
+        (f, r, v, code.by_family_region.get(f, {}).get(r))
+        for (f, r), v in fitted.items()
+        if code.by_family_region.get(f, {}).get(r) != v
+    ]
     family = _fit(raw, ["family"]).round(4).to_dict()
     overall = round(float(raw["ratio"].median()), 4)
-    print(f"\ncode: {sum(len(v) for v in code.by_family_region.values())} family × region factors, calibrated "
-          f"{code.calibrated_on}, {code.rows:,} rows; fresh fit: {len(fitted)} factors, {len(raw):,} rows; "
-          f"differing: {len(differing)}; per family {family} (code {dict(code.by_family)}); overall {overall} "
-          f"(code {code.overall})")
+    print(
+        f"\ncode: {sum(len(v) for v in code.by_family_region.values())} family × region factors, calibrated "
+        f"{code.calibrated_on}, {code.rows:,} rows; fresh fit: {len(fitted)} factors, {len(raw):,} rows; "
+        f"differing: {len(differing)}; per family {family} (code {dict(code.by_family)}); overall {overall} "
+        f"(code {code.overall})"
+    )
     for row in differing[:10]:
         print("  differs:", row)
     if literal:

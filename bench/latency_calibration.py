@@ -95,10 +95,14 @@ def main(argv: list[str] | None = None) -> int:
     pairs = load_pairs(args.tier, args.column)
     km, rtt = pairs["km"].to_numpy(), pairs["rtt_ms"].to_numpy()
     inflation, base = fit(km, rtt)
-    print(f"pairs: {len(pairs):,} directed ({args.tier} tier, {args.column}), "
-          f"{pairs['km'].min():.0f}–{pairs['km'].max():.0f} km")
-    print(f"fit:     PATH_INFLATION = {inflation:.3f}   BASE_RTT_MS = {base:.2f}   "
-          f"(fibre {latency.FIBRE_KM_PER_MS:.0f} km/ms one way)")
+    print(
+        f"pairs: {len(pairs):,} directed ({args.tier} tier, {args.column}), "
+        f"{pairs['km'].min():.0f}–{pairs['km'].max():.0f} km"
+    )
+    print(
+        f"fit:     PATH_INFLATION = {inflation:.3f}   BASE_RTT_MS = {base:.2f}   "
+        f"(fibre {latency.FIBRE_KM_PER_MS:.0f} km/ms one way)"
+    )
     print(f"         {errors(km, rtt, inflation, base)}")
     print(f"shipped: PATH_INFLATION = {latency.PATH_INFLATION:.3f}   BASE_RTT_MS = {latency.BASE_RTT_MS:.2f}")
     print(f"         {errors(km, rtt, latency.PATH_INFLATION, latency.BASE_RTT_MS)}")
@@ -109,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     for lo, hi in ((0, 1000), (1000, 3000), (3000, 8000), (8000, 21000)):
         band = pairs[(pairs["km"] >= lo) & (pairs["km"] < hi)]
         if len(band):
-            print(f"  {lo:>5}–{hi:<5} km: {len(band):>5} pairs, "
-                  f"{errors(band['km'].to_numpy(), band['rtt_ms'].to_numpy(), *shipped)}")
+            print(
+                f"  {lo:>5}–{hi:<5} km: {len(band):>5} pairs, "
+                f"{errors(band['km'].to_numpy(), band['rtt_ms'].to_numpy(), *shipped)}"
+            )
     return 0
 
 

@@ -33,28 +33,35 @@ DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "prices"
 def _real_aws() -> pd.DataFrame:
     rows = pd.read_csv(DATA / "aws_ec2_us-east-2_catalog_2025-09.csv")
     rows["region"] = "us-east-2"
-    return pd.concat([
-        rows.assign(capacity_type="on-demand", real=rows["linux_ondemand_usd_per_hour"]),
-        rows.assign(capacity_type="spot", real=rows["linux_spot_min_usd_per_hour"]),
-    ])[["instance_type", "region", "capacity_type", "real"]]
+    return pd.concat(
+        [
+            rows.assign(capacity_type="on-demand", real=rows["linux_ondemand_usd_per_hour"]),
+            rows.assign(capacity_type="spot", real=rows["linux_spot_min_usd_per_hour"]),
+        ]
+    )[["instance_type", "region", "capacity_type", "real"]]
 
 
 def _real_gcp() -> pd.DataFrame:
     rows = pd.read_csv(DATA / "gcp_compute_instance_prices_2026-07-30.csv.gz")
     rows = rows.rename(columns={"machine_type": "instance_type"})
-    return pd.concat([
-        rows.assign(capacity_type="on-demand", real=rows["ondemand_usd_per_hour"]),
-        rows.assign(capacity_type="spot", real=rows["spot_usd_per_hour"]),
-    ])[["instance_type", "region", "capacity_type", "real"]]
+    return pd.concat(
+        [
+            rows.assign(capacity_type="on-demand", real=rows["ondemand_usd_per_hour"]),
+            rows.assign(capacity_type="spot", real=rows["spot_usd_per_hour"]),
+        ]
+    )[["instance_type", "region", "capacity_type", "real"]]
 
 
 def _real_azure() -> pd.DataFrame:
     rows = pd.read_csv(DATA / "azure_vm_prices_2026-05-20.csv.gz").rename(
-        columns={"InstanceType": "instance_type", "Region": "region"})
-    return pd.concat([
-        rows.assign(capacity_type="on-demand", real=rows["Price"]),
-        rows.assign(capacity_type="spot", real=rows["SpotPrice"]),
-    ])[["instance_type", "region", "capacity_type", "real"]]
+        columns={"InstanceType": "instance_type", "Region": "region"}
+    )
+    return pd.concat(
+        [
+            rows.assign(capacity_type="on-demand", real=rows["Price"]),
+            rows.assign(capacity_type="spot", real=rows["SpotPrice"]),
+        ]
+    )[["instance_type", "region", "capacity_type", "real"]]
 
 
 def compare(cloud: str, real: pd.DataFrame, ours: pd.DataFrame) -> None:
@@ -68,10 +75,12 @@ def compare(cloud: str, real: pd.DataFrame, ours: pd.DataFrame) -> None:
         matched = group.dropna(subset=["real"])
         ratio = matched["hourly_usd"] / matched["real"] - 1
         sources = ", ".join(sorted(group["source"].unique()))
-        print(f"{cloud:>6} {capacity_type:>10}: {len(matched):>6,}/{len(group):<6,} matched "
-              f"({100 * len(matched) / max(len(group), 1):5.1f} %), median embedded/real − 1 = "
-              f"{100 * np.median(ratio) if len(ratio) else float('nan'):+6.1f} %, within ±10 %: "
-              f"{100 * np.mean(np.abs(ratio) <= 0.10) if len(ratio) else float('nan'):5.1f} %   [{sources}]")
+        print(
+            f"{cloud:>6} {capacity_type:>10}: {len(matched):>6,}/{len(group):<6,} matched "
+            f"({100 * len(matched) / max(len(group), 1):5.1f} %), median embedded/real − 1 = "
+            f"{100 * np.median(ratio) if len(ratio) else float('nan'):+6.1f} %, within ±10 %: "
+            f"{100 * np.mean(np.abs(ratio) <= 0.10) if len(ratio) else float('nan'):5.1f} %   [{sources}]"
+        )
 
 
 def main() -> int:

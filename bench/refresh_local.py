@@ -41,26 +41,90 @@ from pytest_httpserver import HTTPServer  # noqa: E402
 
 from pricing.catalog import Catalog  # noqa: E402
 
-AWS_FAMILIES = ("m5", "c5", "r5", "m6i", "c6i", "r6i", "m7i", "c7i", "r7i", "t3", "m6g", "c6g", "r6g", "m7g",
-                "c7g", "r7g", "m6a", "c6a", "r6a", "m7a", "c7a", "r7a", "i4i", "x2idn", "z1d")
-AWS_SIZES = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge",
-             "48xlarge", "metal", "medium", "small", "micro", "nano", "3xlarge")
-GCP_FAMILIES = {"n2": "N2", "n2d": "N2D AMD", "e2": "E2", "c2": "Compute optimized", "n1": "N1 Predefined",
-                "c3": "C3", "c3d": "C3D", "c4": "C4", "t2d": "T2D AMD", "t2a": "T2A Arm", "n4": "N4", "c2d": "C2D AMD"}
+AWS_FAMILIES = (
+    "m5",
+    "c5",
+    "r5",
+    "m6i",
+    "c6i",
+    "r6i",
+    "m7i",
+    "c7i",
+    "r7i",
+    "t3",
+    "m6g",
+    "c6g",
+    "r6g",
+    "m7g",
+    "c7g",
+    "r7g",
+    "m6a",
+    "c6a",
+    "r6a",
+    "m7a",
+    "c7a",
+    "r7a",
+    "i4i",
+    "x2idn",
+    "z1d",
+)
+AWS_SIZES = (
+    "large",
+    "xlarge",
+    "2xlarge",
+    "4xlarge",
+    "8xlarge",
+    "12xlarge",
+    "16xlarge",
+    "24xlarge",
+    "32xlarge",
+    "48xlarge",
+    "metal",
+    "medium",
+    "small",
+    "micro",
+    "nano",
+    "3xlarge",
+)
+GCP_FAMILIES = {
+    "n2": "N2",
+    "n2d": "N2D AMD",
+    "e2": "E2",
+    "c2": "Compute optimized",
+    "n1": "N1 Predefined",
+    "c3": "C3",
+    "c3d": "C3D",
+    "c4": "C4",
+    "t2d": "T2D AMD",
+    "t2a": "T2A Arm",
+    "n4": "N4",
+    "c2d": "C2D AMD",
+}
 FAULT_REGION, FAULT_PAGE, ATTEMPTS = "japaneast", 3, 2
 
 
 def _azure_sizes(count: int) -> list[str]:
-    sizes = [f"Standard_{series}{n}{features}_v{version}" for version in (5, 6, 4, 3) for series in ("D", "E")
-             for features in ("s", "ds", "as", "ads", "ls", "lds", "ps", "pds") for n in (2, 4, 8, 16, 32, 48, 64, 96)]
+    sizes = [
+        f"Standard_{series}{n}{features}_v{version}"
+        for version in (5, 6, 4, 3)
+        for series in ("D", "E")
+        for features in ("s", "ds", "as", "ads", "ls", "lds", "ps", "pds")
+        for n in (2, 4, 8, 16, 32, 48, 64, 96)
+    ]
     return sizes[:count]
 
 
 def _refresh(env: dict[str, str]) -> tuple[int, str, str, float]:
     """(exit code, stdout, stderr, seconds) of ``placement prices refresh --progress``; stderr is also
     echoed as it comes, so the progress bar shows live in a terminal."""
-    command = [str(Path(sys.executable).parent / "placement"), "prices", "refresh", "--progress",
-               "--attempts", str(ATTEMPTS)]
+    command = [
+        str(Path(sys.executable).parent / "placement"),
+        "prices",
+        "refresh",
+        "--progress",
+        "--attempts",
+        str(ATTEMPTS),
+    ]
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     err_lines = []
@@ -91,11 +155,20 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     checks: list[tuple[str, bool]] = []
     try:
-        local = LocalClouds(server, aws_types=aws_types, azure_sizes=_azure_sizes(args.azure_sizes),
-                            gcp_families=families, aws_per_page=100, azure_per_page=100, gcp_per_page=150)
+        local = LocalClouds(
+            server,
+            aws_types=aws_types,
+            azure_sizes=_azure_sizes(args.azure_sizes),
+            gcp_families=families,
+            aws_per_page=100,
+            azure_per_page=100,
+            gcp_per_page=150,
+        )
         pages = local.pages
-        print(f"== local endpoints on {server.url_for('/')}: 3 clouds × 10 regions; pages per refresh: "
-              f"AWS {pages['aws']} per region, Azure {pages['azure']} per region, GCP {pages['gcp']} in all ==")
+        print(
+            f"== local endpoints on {server.url_for('/')}: 3 clouds × 10 regions; pages per refresh: "
+            f"AWS {pages['aws']} per region, Azure {pages['azure']} per region, GCP {pages['gcp']} in all =="
+        )
         with tempfile.TemporaryDirectory() as tmp:
             cache = Path(tmp) / "catalog.json"
             env = {**os.environ, **local.env(tmp)}

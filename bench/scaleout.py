@@ -87,7 +87,9 @@ def synthetic_series(n: int, days: int, seed: int = 0) -> pd.DataFrame:
     base = rng.lognormal(3.0, 1.0, size=(n, 1))
     daily = 1 + 0.5 * np.sin(2 * np.pi * (t[None, :] / 48) + rng.uniform(0, 2 * np.pi, (n, 1)))
     weekly = 1 + 0.2 * np.sin(2 * np.pi * (t[None, :] / (48 * 7)))
-    shift = np.where(t[None, :] >= rng.integers(steps // 2, steps, (n, 1)), rng.choice([1.0, 1.5], (n, 1), p=[0.8, 0.2]), 1.0)
+    shift = np.where(
+        t[None, :] >= rng.integers(steps // 2, steps, (n, 1)), rng.choice([1.0, 1.5], (n, 1), p=[0.8, 0.2]), 1.0
+    )
     y = base * daily * weekly * shift * rng.lognormal(0, 0.1, (n, steps))
     ds = pd.date_range("2025-01-01", periods=steps, freq="30min")
     ids = np.array([f"ns-{i // 50:04d}/svc-{i:05d}" for i in range(n)], dtype=object)
@@ -101,37 +103,60 @@ def pickled_kib(value: Any) -> float:
 def describe_tasks(name: str, fanout: Any, shared: Any, item: Any) -> dict[str, Any]:
     seconds = fanout.task_seconds
     result = next(o.value for o in fanout.outcomes if o.ok)
-    row = {"bench": name, "tasks": len(seconds), "task_s_mean": statistics.fmean(seconds), "task_s_max": max(seconds),
-           "shared_kib": pickled_kib(shared), "item_kib": pickled_kib(item), "result_kib": pickled_kib(result)}
-    print(f"  per task: {row['task_s_mean']:.2f} s mean, {row['task_s_max']:.2f} s max (inside the task); pickled: "
-          f"shared input {row['shared_kib']:,.0f} KiB (once), item {row['item_kib']:,.1f} KiB, result {row['result_kib']:,.1f} KiB")
+    row = {
+        "bench": name,
+        "tasks": len(seconds),
+        "task_s_mean": statistics.fmean(seconds),
+        "task_s_max": max(seconds),
+        "shared_kib": pickled_kib(shared),
+        "item_kib": pickled_kib(item),
+        "result_kib": pickled_kib(result),
+    }
+    print(
+        f"  per task: {row['task_s_mean']:.2f} s mean, {row['task_s_max']:.2f} s max (inside the task); pickled: "
+        f"shared input {row['shared_kib']:,.0f} KiB (once), item {row['item_kib']:,.1f} KiB, result {row['result_kib']:,.1f} KiB"
+    )
     return row
 
 
 def plan_figure(row: dict[str, Any], cpus_per_node: int = 16, nodes: int = 100) -> str:
     cpus = cpus_per_node * nodes
     per_cpu_tasks = row["tasks"] / cpus
-    return (f"  on {nodes} nodes × {cpus_per_node} CPUs: ≈ {row['task_s_mean'] * max(1.0, per_cpu_tasks):.1f} s of task time "
-            f"for these {row['tasks']} tasks (one wave); 100× as many tasks ≈ {row['task_s_mean'] * 100 * row['tasks'] / cpus:.0f} s")
+    return (
+        f"  on {nodes} nodes × {cpus_per_node} CPUs: ≈ {row['task_s_mean'] * max(1.0, per_cpu_tasks):.1f} s of task time "
+        f"for these {row['tasks']} tasks (one wave); 100× as many tasks ≈ {row['task_s_mean'] * 100 * row['tasks'] / cpus:.0f} s"
+    )
 
 
 def bench_sweep(runner: Any) -> tuple[dict[str, Any], float, float]:
     scenario = whatif.demo_scenario()
     catalog = whatif.scenario_catalog(scenario)
     n = int(np.prod([len(v) for _, v in AXES]))
-    print(f"\n== what-if sweep: {n} scenarios on the demo fleet ({len(scenario.workloads)} workloads, "
-          f"{len(scenario.clusters)} clusters, {len(catalog):,} offers)")
-    sequential, seq_s, seq_mib = timed(lambda: scaleout.grid_sweep(scenario, catalog, AXES, time_limit_s=10), children=False)
+    print(
+        f"\n== what-if sweep: {n} scenarios on the demo fleet ({len(scenario.workloads)} workloads, "
+        f"{len(scenario.clusters)} clusters, {len(catalog):,} offers)"
+    )
+    sequential, seq_s, seq_mib = timed(
+        lambda: scaleout.grid_sweep(scenario, catalog, AXES, time_limit_s=10), children=False
+    )
     print(f"  sequential: {seq_s:.1f} s, peak RSS {seq_mib:,.0f} MiB (this process)")
     on_ray, ray_s, ray_mib = timed(lambda: scaleout.grid_sweep(scenario, catalog, AXES, time_limit_s=10, runner=runner))
-    print(f"  Ray (cold workers: includes their start and imports): {ray_s:.1f} s, peak RSS {ray_mib:,.0f} MiB (all Ray processes)")
+    print(
+        f"  Ray (cold workers: includes their start and imports): {ray_s:.1f} s, peak RSS {ray_mib:,.0f} MiB (all Ray processes)"
+    )
     warm, warm_s, _ = timed(lambda: scaleout.grid_sweep(scenario, catalog, AXES, time_limit_s=10, runner=runner))
     print(f"  Ray (warm workers): {warm_s:.1f} s")
     print(f"  speed-up: {seq_s / ray_s:.2f}× cold, {seq_s / warm_s:.2f}× warm")
-    same = [_key(p) for p in sequential.values()] == [_key(p) for p in on_ray.values()] == [_key(p) for p in warm.values()]
+    same = (
+        [_key(p) for p in sequential.values()] == [_key(p) for p in on_ray.values()] == [_key(p) for p in warm.values()]
+    )
     print(f"  identical results (every plan, in order): {same}")
-    row = describe_tasks("sweep", on_ray, scaleout.sweeps.SweepInputs(scenario, catalog, whatif.Grid(("risk",)), 10.0, "x"),
-                         (0.0, 0.0, 1.0))
+    row = describe_tasks(
+        "sweep",
+        on_ray,
+        scaleout.sweeps.SweepInputs(scenario, catalog, whatif.Grid(("risk",)), 10.0, "x"),
+        (0.0, 0.0, 1.0),
+    )
     print(plan_figure(row))
     return row, seq_s / ray_s, seq_s / warm_s
 
@@ -140,16 +165,20 @@ def bench_forecast(runner: Any, n: int, per_task: int, days: int) -> tuple[dict[
     history = synthetic_series(n, days)
     model = Forecaster(freq="30min", horizon=48, quantiles=(0.5, 0.95), max_iter=60, max_train_rows=30_000)
     parts = scaleout.partition_series(history, per_task)
-    print(f"\n== forecast: {n:,} series × {days} days of 30 min ({len(history):,} rows), {len(parts)} partitions of "
-          f"{per_task:,} series, one day ahead")
+    print(
+        f"\n== forecast: {n:,} series × {days} days of 30 min ({len(history):,} rows), {len(parts)} partitions of "
+        f"{per_task:,} series, one day ahead"
+    )
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):  # one OpenMP thread, as each Ray worker has: on a busy machine more threads thrash
-        sequential, seq_s, seq_mib = timed(lambda: scaleout.forecast_series(history, forecaster=model, series_per_task=per_task),
-                                          children=False)
+        sequential, seq_s, seq_mib = timed(
+            lambda: scaleout.forecast_series(history, forecaster=model, series_per_task=per_task), children=False
+        )
     print(f"  sequential: {seq_s:.1f} s, peak RSS {seq_mib:,.0f} MiB (this process)")
-    on_ray, ray_s, ray_mib = timed(lambda: scaleout.forecast_series(history, forecaster=model, series_per_task=per_task,
-                                                                    runner=runner))
+    on_ray, ray_s, ray_mib = timed(
+        lambda: scaleout.forecast_series(history, forecaster=model, series_per_task=per_task, runner=runner)
+    )
     print(f"  Ray: {ray_s:.1f} s, peak RSS {ray_mib:,.0f} MiB (all Ray processes)")
     print(f"  speed-up: {seq_s / ray_s:.2f}×")
     same = scaleout.frame_of(sequential.values()).equals(scaleout.frame_of(on_ray.values()))
@@ -173,7 +202,9 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--skip-forecast", action="store_true")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} (shared: figures vary)")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} (shared: figures vary)"
+    )
     started = time.perf_counter()
     with scaleout.runner_for(ray=True, num_cpus=args.cpus) as runner:
         runner.connect()

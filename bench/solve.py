@@ -80,23 +80,46 @@ def generate(directory: Path, workloads: int, clusters: int, seed: int, cap_shar
         matrix[user] = {}
         for name, *_ in names:
             clat, clon = coords[name]
-            km = 6371 * math.acos(min(1, max(-1, math.sin(math.radians(lat)) * math.sin(math.radians(clat))
-                                             + math.cos(math.radians(lat)) * math.cos(math.radians(clat))
-                                             * math.cos(math.radians(lon - clon)))))
+            km = 6371 * math.acos(
+                min(
+                    1,
+                    max(
+                        -1,
+                        math.sin(math.radians(lat)) * math.sin(math.radians(clat))
+                        + math.cos(math.radians(lat))
+                        * math.cos(math.radians(clat))
+                        * math.cos(math.radians(lon - clon)),
+                    ),
+                )
+            )
             matrix[user][name] = round(5 + km / 100 * 1.6, 1)
     capped = set(rng.sample([n for n, *_ in names], max(1, int(cap_share * clusters)))) if cap_share else set()
-    cluster_docs = [{"name": n, "cloud": c, "region": r, "country": k, "autoscaler": "none",
-                     **({"capacity": {"cpu": rng.choice([200, 400, 800])}} if n in capped else {})}
-                    for n, c, r, k in names]
+    cluster_docs = [
+        {
+            "name": n,
+            "cloud": c,
+            "region": r,
+            "country": k,
+            "autoscaler": "none",
+            **({"capacity": {"cpu": rng.choice([200, 400, 800])}} if n in capped else {}),
+        }
+        for n, c, r, k in names
+    ]
     workload_docs = []
     for index in range(workloads):
         cpu, memory = rng.choice(SHAPES)
         replicas = rng.randint(1, 30)
         rule = rng.random()
-        doc = {"name": f"w{index}", "namespace": f"ns{index % 50}", "resources": {"cpu": cpu, "memory": f"{memory}Gi"},
-               "demand": {"replicas": replicas}, "spot": {"maxFraction": rng.choice([0, 0.5, 0.8, 1.0])},
-               "minAvailable": rng.randint(0, max(replicas // 3, 0)), "minClusters": rng.choice([1, 1, 2, 3]),
-               "current": {rng.choice(names)[0]: {"onDemand": replicas}}}
+        doc = {
+            "name": f"w{index}",
+            "namespace": f"ns{index % 50}",
+            "resources": {"cpu": cpu, "memory": f"{memory}Gi"},
+            "demand": {"replicas": replicas},
+            "spot": {"maxFraction": rng.choice([0, 0.5, 0.8, 1.0])},
+            "minAvailable": rng.randint(0, max(replicas // 3, 0)),
+            "minClusters": rng.choice([1, 1, 2, 3]),
+            "current": {rng.choice(names)[0]: {"onDemand": replicas}},
+        }
         if rule < 0.3:
             doc["residency"] = ["EU"]
         elif rule < 0.5:
@@ -109,10 +132,19 @@ def generate(directory: Path, workloads: int, clusters: int, seed: int, cap_shar
             doc["users"] = dict(zip(chosen, [*rounded, round(1 - sum(rounded), 6)], strict=True))
             doc["latencyMs"] = rng.choice([80, 120, 200])
         workload_docs.append(doc)
-    scenario = {"apiVersion": "placement.dev/v1alpha1", "kind": "Scenario", "metadata": {"name": f"gen-{workloads}"},
-                "spec": {"planning": {"timeLimitSeconds": 60}, "prices": {"source": "file", "file": "offers.csv"},
-                         "userRegions": [{"name": u, "lat": lat, "lon": lon} for u, lat, lon in USERS],
-                         "latency": {"matrixMs": matrix}, "clusters": cluster_docs, "workloads": workload_docs}}
+    scenario = {
+        "apiVersion": "placement.dev/v1alpha1",
+        "kind": "Scenario",
+        "metadata": {"name": f"gen-{workloads}"},
+        "spec": {
+            "planning": {"timeLimitSeconds": 60},
+            "prices": {"source": "file", "file": "offers.csv"},
+            "userRegions": [{"name": u, "lat": lat, "lon": lon} for u, lat, lon in USERS],
+            "latency": {"matrixMs": matrix},
+            "clusters": cluster_docs,
+            "workloads": workload_docs,
+        },
+    }
     path = directory / "scenario.yaml"
     path.write_text(yaml.safe_dump(scenario, sort_keys=False))
     return path
@@ -156,12 +188,26 @@ def run_size(size: str, seed: int, caps: float, backend: str, time_limit_s: floa
         violations = [str(v) for v in check(plan, scenario, catalog)] if validate else []
     s = plan.solver
     model_gap = 0.0 if not s.model_objective else (s.model_objective - (s.model_bound or 0.0)) / s.model_objective
-    return {"built": built, "seconds": seconds, "cpu_s": cpu_s, "objective": s.objective, "bound": s.bound, "gap": s.gap,
-            "model_gap": model_gap, "compute": plan.hourly_usd.compute, "nodes": sum(n.count for n in plan.nodes),
-            "status": s.status, "greedy": baseline, "greedy_lost": baseline_lost,
-            "unplaced": len(plan.unplaced), "violations": violations + list(report.violations),
-            "pods": report.pods, "landed": report.landed, "bill_ratio": report.bill_ratio,
-            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "built": built,
+        "seconds": seconds,
+        "cpu_s": cpu_s,
+        "objective": s.objective,
+        "bound": s.bound,
+        "gap": s.gap,
+        "model_gap": model_gap,
+        "compute": plan.hourly_usd.compute,
+        "nodes": sum(n.count for n in plan.nodes),
+        "status": s.status,
+        "greedy": baseline,
+        "greedy_lost": baseline_lost,
+        "unplaced": len(plan.unplaced),
+        "violations": violations + list(report.violations),
+        "pods": report.pods,
+        "landed": report.landed,
+        "bill_ratio": report.bill_ratio,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def main() -> int:
@@ -174,35 +220,52 @@ def main() -> int:
     parser.add_argument("--validate", action="store_true", help="also run the independent validator on each plan")
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
-    print(f"backend {args.backend}, time limit {args.time_limit:g} s, {cores} cores, load average "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print("plan $/h: node-true objective (node bill + egress + spot risk); bound: node-aware; gap against it "
-          "(packing loss + allocation gap); model gap: the allocation model's own; greedy: its replicas on whole nodes;\n"
-          "provisioning: the Karpenter simulation on the written NodePools (pods landed, node bill / plan compute)")
-    print(f"{'size':>9} {'gen s':>6} {'solve s':>8} {'cpu s':>7} {'plan $/h':>11} {'bound':>11} {'gap':>8} {'model gap':>9} "
-          f"{'status':>9} {'nodes':>6} {'compute':>10} {'greedy':>10} {'greedy/plan':>11} {'unplaced':>8} {'landed/pods':>13} "
-          f"{'bill/plan':>9} {'peak MiB':>8}  target")
+    print(
+        f"backend {args.backend}, time limit {args.time_limit:g} s, {cores} cores, load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    print(
+        "plan $/h: node-true objective (node bill + egress + spot risk); bound: node-aware; gap against it "
+        "(packing loss + allocation gap); model gap: the allocation model's own; greedy: its replicas on whole nodes;\n"
+        "provisioning: the Karpenter simulation on the written NodePools (pods landed, node bill / plan compute)"
+    )
+    print(
+        f"{'size':>9} {'gen s':>6} {'solve s':>8} {'cpu s':>7} {'plan $/h':>11} {'bound':>11} {'gap':>8} {'model gap':>9} "
+        f"{'status':>9} {'nodes':>6} {'compute':>10} {'greedy':>10} {'greedy/plan':>11} {'unplaced':>8} {'landed/pods':>13} "
+        f"{'bill/plan':>9} {'peak MiB':>8}  target"
+    )
     failed = False
     context = multiprocessing.get_context("fork")
     for size in args.sizes.split(","):
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            row = pool.submit(run_size, size, args.seed, args.caps, args.backend, args.time_limit, args.validate).result()
+            row = pool.submit(
+                run_size, size, args.seed, args.caps, args.backend, args.time_limit, args.validate
+            ).result()
         if row["violations"]:
             print(f"  {len(row['violations'])} violations, first: {row['violations'][0]}")
             failed = True
         verdict = ""
         if size in TARGETS:
             limit_s, limit_gap, limit_mib = TARGETS[size]
-            ok = (row["seconds"] <= limit_s and row["gap"] <= limit_gap and (limit_mib is None or row["peak_mib"] <= limit_mib)
-                  and row["landed"] == row["pods"] and abs(row["bill_ratio"] - 1) <= 0.05)
+            ok = (
+                row["seconds"] <= limit_s
+                and row["gap"] <= limit_gap
+                and (limit_mib is None or row["peak_mib"] <= limit_mib)
+                and row["landed"] == row["pods"]
+                and abs(row["bill_ratio"] - 1) <= 0.05
+            )
             failed |= not ok
             memory = "" if limit_mib is None else f", ≤ {limit_mib / 1024:g} GiB"
-            verdict = f"{'ok' if ok else 'MISSED'} (≤ {limit_s:g} s, gap ≤ {limit_gap:.1%}{memory}, all pods land, bill ±5 %)"
-        print(f"{size:>9} {row['built']:6.1f} {row['seconds']:8.2f} {row['cpu_s']:7.2f} {row['objective']:11.4f} "
-              f"{row['bound']:11.4f} {row['gap']:8.3%} {row['model_gap']:9.3%} {row['status']:>9} {row['nodes']:6d} "
-              f"{row['compute']:10.2f} {row['greedy']:10.2f} {row['greedy'] / max(row['compute'], 1e-9):11.3f} "
-              f"{row['unplaced']:8d} {row['landed']:6d}/{row['pods']:<6d} {row['bill_ratio']:9.3f} {row['peak_mib']:8.0f}  {verdict}",
-              flush=True)
+            verdict = (
+                f"{'ok' if ok else 'MISSED'} (≤ {limit_s:g} s, gap ≤ {limit_gap:.1%}{memory}, all pods land, bill ±5 %)"
+            )
+        print(
+            f"{size:>9} {row['built']:6.1f} {row['seconds']:8.2f} {row['cpu_s']:7.2f} {row['objective']:11.4f} "
+            f"{row['bound']:11.4f} {row['gap']:8.3%} {row['model_gap']:9.3%} {row['status']:>9} {row['nodes']:6d} "
+            f"{row['compute']:10.2f} {row['greedy']:10.2f} {row['greedy'] / max(row['compute'], 1e-9):11.3f} "
+            f"{row['unplaced']:8d} {row['landed']:6d}/{row['pods']:<6d} {row['bill_ratio']:9.3f} {row['peak_mib']:8.0f}  {verdict}",
+            flush=True,
+        )
     return 1 if failed else 0
 
 

@@ -32,9 +32,11 @@ def main() -> int:
     rows = pd.read_csv(ADVISOR)
     rows = rows[rows["os"] == "Linux"].copy()
     rows["category"] = rows["instance_type"].map(instance_category)
-    print(f"AWS Spot Advisor 2025-06-28, Linux: {len(rows):,} rows; overall median savings "
-          f"{rows['savings_vs_ondemand_pct'].median():.1f} %, "
-          f"median bucket {rows['interruption_range_index'].median():.0f}")
+    print(
+        f"AWS Spot Advisor 2025-06-28, Linux: {len(rows):,} rows; overall median savings "
+        f"{rows['savings_vs_ondemand_pct'].median():.1f} %, "
+        f"median bucket {rows['interruption_range_index'].median():.0f}"
+    )
     stats = rows.groupby("category").agg(
         rows=("savings_vs_ondemand_pct", "size"),
         savings_pct=("savings_vs_ondemand_pct", "median"),
@@ -45,8 +47,10 @@ def main() -> int:
         probe = f"{category}9.large"
         model_pct = 100 * DEFAULT_SPOT_MODEL.discount("aws", probe)
         model_rate = DEFAULT_SPOT_MODEL.interruption_rate("aws", probe)
-        print(f"{category:>8} {int(row['rows']):>6} {row['savings_pct']:>10.1f} {model_pct:>8.1f} "
-              f"{row['bucket']:>7.1f} {model_rate:>10.3f}")
+        print(
+            f"{category:>8} {int(row['rows']):>6} {row['savings_pct']:>10.1f} {model_pct:>8.1f} "
+            f"{row['bucket']:>7.1f} {model_rate:>10.3f}"
+        )
     print("bucket midpoints:", ADVISOR_BUCKET_RATE)
     return 0
 

@@ -54,12 +54,22 @@ class Cluster:
     def ssa(self, body: dict[str, Any], manager: str = SETUP_MANAGER) -> dict[str, Any]:
         """Create/update as the setup manager (so placement meets a real field-ownership conflict)."""
         group, _, version = body["apiVersion"].rpartition("/")
-        plural = {"Deployment": "deployments", "HorizontalPodAutoscaler": "horizontalpodautoscalers",
-                  "PodDisruptionBudget": "poddisruptionbudgets"}[body["kind"]]
-        return self.custom.patch_namespaced_custom_object(group or "core", version, body["metadata"]["namespace"],
-                                                          plural, body["metadata"]["name"], body,
-                                                          field_manager=manager, force=True,
-                                                          _content_type="application/apply-patch+yaml")
+        plural = {
+            "Deployment": "deployments",
+            "HorizontalPodAutoscaler": "horizontalpodautoscalers",
+            "PodDisruptionBudget": "poddisruptionbudgets",
+        }[body["kind"]]
+        return self.custom.patch_namespaced_custom_object(
+            group or "core",
+            version,
+            body["metadata"]["namespace"],
+            plural,
+            body["metadata"]["name"],
+            body,
+            field_manager=manager,
+            force=True,
+            _content_type="application/apply-patch+yaml",
+        )
 
     def version(self) -> tuple[int, int]:
         from kubernetes import client

@@ -25,13 +25,19 @@ class Raw:
 
     api_client: Any
 
-    def call(self, method: str, path: str, body: Any = None, *, query: str = "",
-             content_type: str = APPLY) -> tuple[int, Any]:
+    def call(
+        self, method: str, path: str, body: Any = None, *, query: str = "", content_type: str = APPLY
+    ) -> tuple[int, Any]:
         params = [tuple(pair.split("=", 1)) for pair in query.split("&") if pair]
         headers = {"Accept": "application/json", **({"Content-Type": content_type} if body is not None else {})}
         method, url, headers, data, _ = self.api_client.param_serialize(
-            method, path, query_params=params, header_params=headers, auth_settings=["BearerToken"],
-            body=json.dumps(body) if body is not None else None)
+            method,
+            path,
+            query_params=params,
+            header_params=headers,
+            auth_settings=["BearerToken"],
+            body=json.dumps(body) if body is not None else None,
+        )
         response = self.api_client.call_api(method, url, headers, data, _request_timeout=10)
         return int(response.status), json.loads(response.read() or b"null")
 
@@ -76,7 +82,11 @@ def test_apply_creates_with_201_then_updates_with_200_and_records_the_manager(se
     assert status == 201
     (entry,) = created["metadata"]["managedFields"]
     assert (entry["manager"], entry["operation"], entry["apiVersion"], entry["fieldsType"]) == (
-        "placement", "Apply", "apps/v1", "FieldsV1")
+        "placement",
+        "Apply",
+        "apps/v1",
+        "FieldsV1",
+    )
     assert entry["fieldsV1"]["f:spec"]["f:replicas"] == {}  # the field set names what it applied
     status, updated = raw.apply(deployment(ns, "web", 2))
     assert status == 200 and updated["spec"]["replicas"] == 2
@@ -84,8 +94,14 @@ def test_apply_creates_with_201_then_updates_with_200_and_records_the_manager(se
 
 def test_apply_creating_a_deployment_without_its_required_fields_is_422(server) -> None:
     raw, ns = server
-    status, body = raw.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "bare", "namespace": ns},
-                              "spec": {"replicas": 2}})
+    status, body = raw.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "bare", "namespace": ns},
+            "spec": {"replicas": 2},
+        }
+    )
     assert status == 422 and body["reason"] == "Invalid" and body["kind"] == "Status"
 
 
@@ -109,8 +125,10 @@ def test_a_field_another_manager_owns_is_a_409_conflict_until_forced(server) -> 
     assert status == 409 and body["reason"] == "Conflict"
     fields = {c["field"] for c in body["details"]["causes"]}
     assert ".spec.replicas" in fields
-    assert all(c["reason"] == "FieldManagerConflict" and 'conflict with "helm"' in c["message"]
-               for c in body["details"]["causes"])
+    assert all(
+        c["reason"] == "FieldManagerConflict" and 'conflict with "helm"' in c["message"]
+        for c in body["details"]["causes"]
+    )
     status, body = raw.apply(deployment(ns, "web", 3), extra="&force=true")
     assert status == 200 and body["spec"]["replicas"] == 3
     assert {m["manager"] for m in body["metadata"]["managedFields"]} >= {"placement", "helm"}

@@ -47,12 +47,22 @@ def installed(cluster: Any, local_fleet: Any, tmp_path_factory: pytest.TempPathF
     dynamic = DynamicClient(cluster.api_client)
     for document in documents:
         resource = dynamic.resources.get(api_version=document["apiVersion"], kind=document["kind"])
-        resource.server_side_apply(body=document, name=document["metadata"]["name"],
-                                   namespace=document["metadata"].get("namespace"), field_manager=MANAGER,
-                                   force_conflicts=True)
+        resource.server_side_apply(
+            body=document,
+            name=document["metadata"]["name"],
+            namespace=document["metadata"].get("namespace"),
+            field_manager=MANAGER,
+            force_conflicts=True,
+        )
     cluster.core.create_namespace({"metadata": {"name": WORKLOADS}})
-    cluster.ssa(deployment(WORKLOADS, "web", 1, {"placement.dev/replicas": "2", "placement.dev/min-clusters": "1",
-                                                 "placement.dev/spot-max-fraction": "0"}))
+    cluster.ssa(
+        deployment(
+            WORKLOADS,
+            "web",
+            1,
+            {"placement.dev/replicas": "2", "placement.dev/min-clusters": "1", "placement.dev/spot-max-fraction": "0"},
+        )
+    )
     plane = local_fleet.clusters["e2e"]
     token = plane.service_account_token("placement", "placement")
     kubeconfig = plane.kubeconfig_for(tmp_path / "placement-sa.kubeconfig", token, context="placement-sa")
@@ -69,8 +79,9 @@ def installed(cluster: Any, local_fleet: Any, tmp_path_factory: pytest.TempPathF
 
 def test_the_cronjob_identity_runs_rolls_back_and_exports(installed, cluster, karpenter, capsys) -> None:
     sa = ["--policy", str(installed["policy"]), "--kubeconfig", str(installed["kubeconfig"])]
-    code = main(["run", *sa, "--force-conflicts", "--prices", "embedded", "--max-cost-increase", "off",
-                 "--wait-timeout", "120"])
+    code = main(
+        ["run", *sa, "--force-conflicts", "--prices", "embedded", "--max-cost-increase", "off", "--wait-timeout", "120"]
+    )
     out, err = capsys.readouterr()
     assert code == 0, out + err
     assert "403" not in out + err and "metrics.skipped" in out + err  # no Pushgateway by default: no exit 7
@@ -99,10 +110,12 @@ def test_the_cronjob_role_is_limited_to_placements_own_pools(installed, karpente
     context = ssl.create_default_context(cafile=str(plane.ca_file))
 
     def call(method: str, path: str, body: Any = None, content_type: str = "application/json") -> int:
-        request = urllib.request.Request(f"{plane.server}{path}", method=method,
-                                         data=json.dumps(body).encode() if body is not None else None,
-                                         headers={"Authorization": f"Bearer {installed['token']}",
-                                                  "Content-Type": content_type})
+        request = urllib.request.Request(
+            f"{plane.server}{path}",
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Authorization": f"Bearer {installed['token']}", "Content-Type": content_type},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10, context=context) as response:
                 return int(response.status)
@@ -113,11 +126,25 @@ def test_the_cronjob_role_is_limited_to_placements_own_pools(installed, karpente
     body = yaml.safe_load(Path(__file__).with_name("e2e_nodepool.yaml").read_text())
     apply = "application/apply-patch+yaml"
     assert call("GET", pools) == 403  # no list: rollback reads placement's pools by name
-    assert call("PATCH", f"{pools}/someone-elses?fieldManager=placement", {**body, "metadata": {
-        "name": "someone-elses"}}, apply) == 403  # SSA create of another name: create is limited by name
+    assert (
+        call(
+            "PATCH",
+            f"{pools}/someone-elses?fieldManager=placement",
+            {**body, "metadata": {"name": "someone-elses"}},
+            apply,
+        )
+        == 403
+    )  # SSA create of another name: create is limited by name
     assert call("POST", pools, {**body, "metadata": {"name": "placement-spot"}}) == 403  # POST carries no name
-    assert call("PATCH", f"{pools}/placement-spot?fieldManager=placement&dryRun=All", {
-        **body, "metadata": {"name": "placement-spot"}}, apply) == 201  # its own pool: created by name
+    assert (
+        call(
+            "PATCH",
+            f"{pools}/placement-spot?fieldManager=placement&dryRun=All",
+            {**body, "metadata": {"name": "placement-spot"}},
+            apply,
+        )
+        == 201
+    )  # its own pool: created by name
 
 
 def test_the_cronjobs_pod_is_admitted_under_the_restricted_profile(installed, cluster) -> None:
@@ -130,13 +157,22 @@ def test_the_cronjobs_pod_is_admitted_under_the_restricted_profile(installed, cl
     from kubernetes.client.exceptions import ApiException
 
     with pytest.raises(ApiException) as refused:  # the admission is live: a plain pod is refused there
-        cluster.core.create_namespaced_pod("placement", {"metadata": {"name": "plain"}, "spec": {
-            "containers": [{"name": "c", "image": "registry.k8s.io/pause:3.9"}]}})
+        cluster.core.create_namespaced_pod(
+            "placement",
+            {
+                "metadata": {"name": "plain"},
+                "spec": {"containers": [{"name": "c", "image": "registry.k8s.io/pause:3.9"}]},
+            },
+        )
     assert refused.value.status == 403 and "violates PodSecurity" in str(refused.value.body)
     batch = client.BatchV1Api(cluster.api_client)
     cronjob = batch.read_namespaced_cron_job("placement", "placement")
-    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "placement-manual", "namespace": "placement"},
-           "spec": cluster.api_client.sanitize_for_serialization(cronjob.spec.job_template.spec)}
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "placement-manual", "namespace": "placement"},
+        "spec": cluster.api_client.sanitize_for_serialization(cronjob.spec.job_template.spec),
+    }
     batch.create_namespaced_job("placement", job)
     try:
         for _ in range(120):
@@ -149,8 +185,10 @@ def test_the_cronjobs_pod_is_admitted_under_the_restricted_profile(installed, cl
             raise AssertionError("no pod: " + "; ".join(e.message or "" for e in events))
         (pod,) = pods
         assert pod.spec.service_account_name == "placement"
-        assert pod.spec.security_context.run_as_non_root and pod.spec.security_context.seccomp_profile.type == \
-            "RuntimeDefault"
+        assert (
+            pod.spec.security_context.run_as_non_root
+            and pod.spec.security_context.seccomp_profile.type == "RuntimeDefault"
+        )
         assert any(v.projected for v in pod.spec.volumes)  # the ServiceAccount token the run uses in-cluster
     finally:
         batch.delete_namespaced_job("placement-manual", "placement", propagation_policy="Background")
@@ -161,12 +199,25 @@ def test_the_dry_run_overlays_read_only_role_is_enough_for_a_dry_run(installed, 
 
     (read_only,) = [d for d in _render_overlay("dry-run") if d["kind"] == "ClusterRole"]
     (base,) = [d for d in installed["documents"] if d["kind"] == "ClusterRole"]
-    roles = DynamicClient(cluster.api_client).resources.get(api_version="rbac.authorization.k8s.io/v1",
-                                                             kind="ClusterRole")
+    roles = DynamicClient(cluster.api_client).resources.get(
+        api_version="rbac.authorization.k8s.io/v1", kind="ClusterRole"
+    )
     roles.server_side_apply(body=read_only, name="placement", field_manager=MANAGER, force_conflicts=True)
     try:
-        code = main(["run", "--policy", str(installed["policy"]), "--kubeconfig", str(installed["kubeconfig"]),
-                     "--dry-run", "--prices", "embedded", "--max-cost-increase", "off"])
+        code = main(
+            [
+                "run",
+                "--policy",
+                str(installed["policy"]),
+                "--kubeconfig",
+                str(installed["kubeconfig"]),
+                "--dry-run",
+                "--prices",
+                "embedded",
+                "--max-cost-increase",
+                "off",
+            ]
+        )
         out, err = capsys.readouterr()
         assert code == 0 and "403" not in out + err, out + err
         assert cluster.deployment(WORKLOADS, "web").spec.replicas == 1  # nothing changed

@@ -18,9 +18,18 @@ from placement.cli import main
 
 pytestmark = pytest.mark.e2e
 
-READ_ONLY = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "e2e-read-only"},
-             "rules": [{"apiGroups": ["", "apps", "autoscaling", "policy", "apiextensions.k8s.io", "karpenter.sh"],
-                        "resources": ["*"], "verbs": ["get", "list", "watch"]}]}
+READ_ONLY = {
+    "apiVersion": "rbac.authorization.k8s.io/v1",
+    "kind": "ClusterRole",
+    "metadata": {"name": "e2e-read-only"},
+    "rules": [
+        {
+            "apiGroups": ["", "apps", "autoscaling", "policy", "apiextensions.k8s.io", "karpenter.sh"],
+            "resources": ["*"],
+            "verbs": ["get", "list", "watch"],
+        }
+    ],
+}
 
 
 @pytest.fixture
@@ -32,14 +41,27 @@ def two(cluster: Any, cluster_b: Any, local_fleet: Any, karpenter: bool, tmp_pat
         target.ssa(deployment(namespace, "web", 1, {"placement.dev/min-clusters": "2"}))
     scenario, plan = write_inputs(
         tmp_path,
-        [cluster_entry("e2e", "e2e", autoscaler="karpenter/v1" if karpenter else "none"),
-         cluster_entry("e2e-b", "e2e-b", cloud="gcp", region="europe-west4", autoscaler="gke")],
+        [
+            cluster_entry("e2e", "e2e", autoscaler="karpenter/v1" if karpenter else "none"),
+            cluster_entry("e2e-b", "e2e-b", cloud="gcp", region="europe-west4", autoscaler="gke"),
+        ],
         [workload_entry(namespace, "web", 4, {"e2e": 1, "e2e-b": 1})],
-        [assignment(f"{namespace}/web", "e2e", on_demand=2),
-         assignment(f"{namespace}/web", "e2e-b", on_demand=2, cloud="gcp", region="europe-west4",
-                    instance_type="n2-standard-4")])
-    before = {name: target.apps.read_namespaced_deployment("web", namespace).to_dict()
-              for name, target in (("e2e", cluster), ("e2e-b", cluster_b))}
+        [
+            assignment(f"{namespace}/web", "e2e", on_demand=2),
+            assignment(
+                f"{namespace}/web",
+                "e2e-b",
+                on_demand=2,
+                cloud="gcp",
+                region="europe-west4",
+                instance_type="n2-standard-4",
+            ),
+        ],
+    )
+    before = {
+        name: target.apps.read_namespaced_deployment("web", namespace).to_dict()
+        for name, target in (("e2e", cluster), ("e2e-b", cluster_b))
+    }
     yield {"namespace": namespace, "scenario": scenario, "plan": plan, "before": before}
     for target in (cluster, cluster_b):
         target.core.delete_namespace(namespace)
@@ -60,8 +82,9 @@ def _assert_unchanged(target: Any, namespace: str, before: dict[str, Any]) -> No
 
 def test_apply_and_rollback_across_two_clusters(two, cluster, cluster_b, fleet_kubeconfig, capsys) -> None:
     ns = two["namespace"]
-    assert main(["apply", *_args(two, fleet_kubeconfig), "--force-conflicts", "--wait-timeout", "120"]) == 0, \
+    assert main(["apply", *_args(two, fleet_kubeconfig), "--force-conflicts", "--wait-timeout", "120"]) == 0, (
         capsys.readouterr().err
+    )
     for target in (cluster, cluster_b):
         web = target.deployment(ns, "web")
         assert web.spec.replicas == 2 and (web.status.available_replicas or 0) == 2
@@ -77,10 +100,13 @@ def test_second_cluster_forbidden_reverts_the_first(two, cluster, cluster_b, loc
     ns = two["namespace"]
     plane_b = local_fleet.clusters["e2e-b"]
     _ensure_read_only_role(cluster_b)
-    binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-               "metadata": {"name": f"e2e-read-only-{ns}"[:60]},
-               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "e2e-read-only"},
-               "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "restricted"}]}
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": f"e2e-read-only-{ns}"[:60]},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "e2e-read-only"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "restricted"}],
+    }
     cluster_b.rbac.create_cluster_role_binding(binding)
     try:
         config = yaml.safe_load(Path(cluster.kubeconfig).read_text())
@@ -99,8 +125,9 @@ def test_second_cluster_forbidden_reverts_the_first(two, cluster, cluster_b, loc
         _assert_unchanged(target, ns, two["before"][name])
 
 
-def test_second_api_server_stopping_midway_reverts_the_first(two, cluster, cluster_b, local_fleet,
-                                                             fleet_kubeconfig) -> None:
+def test_second_api_server_stopping_midway_reverts_the_first(
+    two, cluster, cluster_b, local_fleet, fleet_kubeconfig
+) -> None:
     from placement.kube.apply import ApplyFailed, apply_patches
     from placement.kube.client import connect_fleet
     from placement.kube.scenario_export import read_live
@@ -160,13 +187,33 @@ def _ensure_read_only_role(target: Any) -> None:
 
 
 def test_scenario_export_reads_both_clusters_from_their_nodes(two, fleet_kubeconfig, capsys) -> None:
-    assert main(["scenario", "export", "--kubeconfig", fleet_kubeconfig, "--context", "e2e", "--context", "e2e-b",
-                 "-n", two["namespace"], "-o", "json"]) == 0
+    assert (
+        main(
+            [
+                "scenario",
+                "export",
+                "--kubeconfig",
+                fleet_kubeconfig,
+                "--context",
+                "e2e",
+                "--context",
+                "e2e-b",
+                "-n",
+                two["namespace"],
+                "-o",
+                "json",
+            ]
+        )
+        == 0
+    )
     document = json.loads(capsys.readouterr().out)
     clusters = {c["name"]: c for c in document["spec"]["clusters"]}
     assert (clusters["e2e"]["cloud"], clusters["e2e"]["region"]) == ("aws", "eu-west-1")  # providerID, labels
     assert (clusters["e2e-b"]["cloud"], clusters["e2e-b"]["region"], clusters["e2e-b"]["autoscaler"]) == (
-        "gcp", "europe-west4", "gke")
+        "gcp",
+        "europe-west4",
+        "gke",
+    )
     (web,) = document["spec"]["workloads"]
     assert web["minClusters"] == 2 and web["demand"] == {"replicas": 2}  # annotation; today's replicas summed
     # one running pod per cluster, on whichever node (spot or not) the scheduler picked: the node's labels say which

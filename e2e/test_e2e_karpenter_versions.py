@@ -38,10 +38,21 @@ def test_older_karpenter_apis(served: str, cluster: Any, namespace: str, tmp_pat
     _, plural, kind = OLDER[served]
     cluster.ssa(deployment(namespace, "web", 1))
     scenario, plan = write_inputs(
-        tmp_path, [cluster_entry("e2e", cluster.context, autoscaler=f"karpenter/{served}")],
-        [workload_entry(namespace, "web", 2, {"e2e": 1})], [assignment(f"{namespace}/web", "e2e", on_demand=2)])
-    args = ["--scenario", str(scenario), "--plan", str(plan), "--kubeconfig", cluster.kubeconfig,
-            "--context", cluster.context]
+        tmp_path,
+        [cluster_entry("e2e", cluster.context, autoscaler=f"karpenter/{served}")],
+        [workload_entry(namespace, "web", 2, {"e2e": 1})],
+        [assignment(f"{namespace}/web", "e2e", on_demand=2)],
+    )
+    args = [
+        "--scenario",
+        str(scenario),
+        "--plan",
+        str(plan),
+        "--kubeconfig",
+        cluster.kubeconfig,
+        "--context",
+        cluster.context,
+    ]
 
     assert main(["diff", *args, "--force-conflicts"]) == 1
     assert f"MERGED-e2e/karpenter.sh.{served}.{kind}..placement-on-demand" in capsys.readouterr().out
@@ -58,8 +69,15 @@ def test_older_karpenter_apis(served: str, cluster: Any, namespace: str, tmp_pat
 
     assert main(["diff", *args]) == 0, capsys.readouterr().out
 
-    rollback = ["rollback", "--scenario", str(scenario), "--kubeconfig", cluster.kubeconfig,
-                "--context", cluster.context]
+    rollback = [
+        "rollback",
+        "--scenario",
+        str(scenario),
+        "--kubeconfig",
+        cluster.kubeconfig,
+        "--context",
+        cluster.context,
+    ]
     assert main(rollback) == 0, capsys.readouterr().err
     assert cluster.nodepool("placement-on-demand", served, plural) is None
     assert cluster.nodepool("placement-spot", served, plural) is None

@@ -21,11 +21,21 @@ def _setup(cluster, namespace: str, karpenter: bool, tmp_path: Path) -> tuple[li
     cluster.ssa(pdb(namespace, "web", 1))
     autoscaler = "karpenter/v1" if karpenter else "none"
     scenario, plan = write_inputs(
-        tmp_path, [cluster_entry("e2e", cluster.context, autoscaler=autoscaler)],
+        tmp_path,
+        [cluster_entry("e2e", cluster.context, autoscaler=autoscaler)],
         [workload_entry(namespace, n, 2, {"e2e": 1}) for n in ("web", "api")],
-        [assignment(f"{namespace}/{n}", "e2e", on_demand=2) for n in ("web", "api")])
-    args = ["--scenario", str(scenario), "--plan", str(plan),
-            "--kubeconfig", cluster.kubeconfig, "--context", cluster.context]
+        [assignment(f"{namespace}/{n}", "e2e", on_demand=2) for n in ("web", "api")],
+    )
+    args = [
+        "--scenario",
+        str(scenario),
+        "--plan",
+        str(plan),
+        "--kubeconfig",
+        cluster.kubeconfig,
+        "--context",
+        cluster.context,
+    ]
     return args, namespace
 
 
@@ -78,7 +88,8 @@ def test_forbidden_credentials_change_nothing(cluster, namespace, karpenter, tmp
     args, ns = _setup(cluster, namespace, karpenter, tmp_path)
     cluster.core.create_namespaced_service_account(ns, {"metadata": {"name": "nobody"}})
     token = cluster.core.create_namespaced_service_account_token(
-        "nobody", ns, {"spec": {"expirationSeconds": 600}}).status.token
+        "nobody", ns, {"spec": {"expirationSeconds": 600}}
+    ).status.token
     config = yaml.safe_load(Path(cluster.kubeconfig).read_text())
     context = next(c for c in config["contexts"] if c["name"] == cluster.context)["context"]
     config["users"].append({"name": "nobody", "user": {"token": token}})
@@ -98,8 +109,25 @@ def test_forbidden_credentials_change_nothing(cluster, namespace, karpenter, tmp
 def test_scenario_export_reads_the_fleet(cluster, namespace, karpenter, tmp_path, capsys) -> None:
     args, ns = _setup(cluster, namespace, karpenter, tmp_path)
     # the base scenario supplies cloud and region (kind nodes carry no cloud labels)
-    assert main(["scenario", "export", "--scenario", args[1], "--kubeconfig", cluster.kubeconfig,
-                 "--context", cluster.context, "-n", ns, "-o", "json"]) == 0
+    assert (
+        main(
+            [
+                "scenario",
+                "export",
+                "--scenario",
+                args[1],
+                "--kubeconfig",
+                cluster.kubeconfig,
+                "--context",
+                cluster.context,
+                "-n",
+                ns,
+                "-o",
+                "json",
+            ]
+        )
+        == 0
+    )
     document = json.loads(capsys.readouterr().out)
     (entry,) = document["spec"]["clusters"]
     assert entry["autoscaler"] == ("karpenter/v1" if karpenter else "none")
@@ -130,8 +158,9 @@ def test_terminating_pods_are_not_counted_as_running(cluster, namespace) -> None
         pod = cluster.core.read_namespaced_pod(leaving, namespace)
         # a real server keeps a finalized pod Terminating: deletionTimestamp set, still Running and Ready
         assert pod.metadata.deletion_timestamp is not None and pod.status.phase == "Running"
-        api = connect(ScenarioCluster("e2e", "aws", "eu-west-1", "IE", context=cluster.context),
-                      kubeconfig=cluster.kubeconfig)
+        api = connect(
+            ScenarioCluster("e2e", "aws", "eu-west-1", "IE", context=cluster.context), kubeconfig=cluster.kubeconfig
+        )
         for _ in range(120):  # the ReplicaSet replaces it
             web = read_cluster(api, keys=[f"{namespace}/web"], annotated=False).live.workloads[f"{namespace}/web"]
             if web.available_replicas == 2 and web.running.total == 2:

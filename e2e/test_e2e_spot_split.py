@@ -16,11 +16,22 @@ pytestmark = pytest.mark.e2e
 def test_a_spot_split_applies_on_the_servers_version(cluster, namespace, karpenter, tmp_path, capsys) -> None:
     cluster.ssa(deployment(namespace, "web", 1))
     scenario, plan = write_inputs(
-        tmp_path, [cluster_entry("e2e", cluster.context, autoscaler="karpenter/v1" if karpenter else "none")],
+        tmp_path,
+        [cluster_entry("e2e", cluster.context, autoscaler="karpenter/v1" if karpenter else "none")],
         [workload_entry(namespace, "web", 3, {"e2e": 1}) | {"spot": {"maxFraction": 0.7}}],
-        [assignment(f"{namespace}/web", "e2e", on_demand=1, spot=2)])
-    args = ["--scenario", str(scenario), "--plan", str(plan), "--kubeconfig", cluster.kubeconfig,
-            "--context", cluster.context, "--force-conflicts"]
+        [assignment(f"{namespace}/web", "e2e", on_demand=1, spot=2)],
+    )
+    args = [
+        "--scenario",
+        str(scenario),
+        "--plan",
+        str(plan),
+        "--kubeconfig",
+        cluster.kubeconfig,
+        "--context",
+        cluster.context,
+        "--force-conflicts",
+    ]
 
     version = cluster.version()
     assert main(["diff", *args]) == 1, capsys.readouterr().err
@@ -35,8 +46,9 @@ def test_a_spot_split_applies_on_the_servers_version(cluster, namespace, karpent
         assert spread.min_domains == 2
     else:  # pinned to on-demand: the floor holds without minDomains
         assert web.spec.template.spec.topology_spread_constraints is None
-        (term,) = web.spec.template.spec.affinity.node_affinity.required_during_scheduling_ignored_during_execution\
-            .node_selector_terms
+        (term,) = (
+            web.spec.template.spec.affinity.node_affinity.required_during_scheduling_ignored_during_execution.node_selector_terms
+        )
         assert term.match_expressions[0].values == ["on-demand"]
     capsys.readouterr()
     assert main(["diff", *args]) == 0, capsys.readouterr().out

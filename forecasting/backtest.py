@@ -70,9 +70,10 @@ def cross_validation(
         forecast = forecast[(forecast[DS] > forecast[CUTOFF]) & (forecast[DS] <= forecast[CUTOFF] + h * step)]
         results.append(forecast.assign(window=window))
     if not results:
-        raise ForecastError(f"no series is long enough for {n_windows} windows of h={h}: use fewer windows or a smaller h")
+        raise ForecastError(
+            f"no series is long enough for {n_windows} windows of h={h}: use fewer windows or a smaller h"
+        )
     out = pd.concat(results, ignore_index=True)
     out = out.merge(frame, on=[UNIQUE_ID, DS], how="left")
     columns = [c for c in out.columns if c not in (UNIQUE_ID, DS, CUTOFF, Y, "window")]
     return out[[UNIQUE_ID, DS, CUTOFF, Y, *columns]].sort_values([UNIQUE_ID, CUTOFF, DS], ignore_index=True)
-

@@ -102,10 +102,16 @@ def to_demand(
             f"/ {per_replica:g} per replica = {int(replicas.max())} replicas"
         )
         out[str(uid)] = Demand(
-            workload=str(uid), quantile=float(quantile), replicas_by_slot=tuple(int(r) for r in replicas),
-            slot_start=start, slot_seconds=slot_seconds, source=source, per_replica=float(per_replica),
-            headroom=float(headroom), peak_load=float(load[peak]),
-        )  # fmt: skip
+            workload=str(uid),
+            quantile=float(quantile),
+            replicas_by_slot=tuple(int(r) for r in replicas),
+            slot_start=start,
+            slot_seconds=slot_seconds,
+            source=source,
+            per_replica=float(per_replica),
+            headroom=float(headroom),
+            peak_load=float(load[peak]),
+        )
     return out
 
 

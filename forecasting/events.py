@@ -70,7 +70,9 @@ def events_from_records(records: Iterable[Mapping[str, Any]]) -> tuple[Event, ..
                 )
             )
         except KeyError as error:
-            raise ForecastError(f"event {number}: missing field {error.args[0]!r} (need start, end, multiplier)") from error
+            raise ForecastError(
+                f"event {number}: missing field {error.args[0]!r} (need start, end, multiplier)"
+            ) from error
         except (TypeError, ValueError) as error:
             raise ForecastError(f"event {number}: {error}") from error
     return tuple(events)

@@ -128,10 +128,23 @@ class FeatureBuilder:
     def names(self) -> list[str]:
         deltas = [f"delta_day{k}" for k in range(1, 8)] + ["delta_week2"]
         return [
-            "horizon", "slot_of_day", "day_of_week", *deltas, "delta_median", "delta_mean",
-            "level", "last", "mean_short", "mean_day", "std_day", "level_vs_day", "level_vs_week",
-            "week_trend", "error_seasonal", "error_level",
-        ]  # fmt: skip
+            "horizon",
+            "slot_of_day",
+            "day_of_week",
+            *deltas,
+            "delta_median",
+            "delta_mean",
+            "level",
+            "last",
+            "mean_short",
+            "mean_day",
+            "std_day",
+            "level_vs_day",
+            "level_vs_week",
+            "week_trend",
+            "error_seasonal",
+            "error_level",
+        ]
 
     def rows(self, rows: np.ndarray, origins: np.ndarray, horizons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Feature matrix (len(rows), len(names())) and the current level `L` of each row.
@@ -161,12 +174,23 @@ class FeatureBuilder:
         slot = (target_ns % _NS_PER_DAY) // int(self.panel.step.value)
         dow = (target_ns // _NS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
         columns = [
-            horizons.astype(float), slot.astype(float), dow.astype(float), *deltas, delta_median, delta_mean,
-            level, rel(v, o, level), rel(self._mean_short, o, level), rel(self._mean_day, o, level),
-            self._std_day[rows, o], level - recent[rows, o - d], level - recent[rows, o - w],
+            horizons.astype(float),
+            slot.astype(float),
+            dow.astype(float),
+            *deltas,
+            delta_median,
+            delta_mean,
+            level,
+            rel(v, o, level),
+            rel(self._mean_short, o, level),
+            rel(self._mean_day, o, level),
+            self._std_day[rows, o],
+            level - recent[rows, o - d],
+            level - recent[rows, o - w],
             self._mean_week[rows, o] - self._mean_week[rows, o - w],
-            self._error_seasonal[rows, o], self._error_level[rows, o],
-        ]  # fmt: skip
+            self._error_seasonal[rows, o],
+            self._error_level[rows, o],
+        ]
         return np.stack(columns, axis=1), level
 
     def _last_level(self, rows: np.ndarray, o: np.ndarray) -> np.ndarray:

@@ -61,7 +61,9 @@ def validate_frame(df: pd.DataFrame, *, what: str = "series frame") -> pd.DataFr
     datetimes (aware input is converted), `y` as float. Raises `ForecastError` naming the problem.
     """
     if not isinstance(df, pd.DataFrame):
-        raise ForecastError(f"{what}: expected a pandas DataFrame with columns {list(COLUMNS)}, got {type(df).__name__}")
+        raise ForecastError(
+            f"{what}: expected a pandas DataFrame with columns {list(COLUMNS)}, got {type(df).__name__}"
+        )
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise ForecastError(
@@ -135,7 +137,5 @@ def interpolate_gaps(df: pd.DataFrame) -> pd.DataFrame:
     For models that cannot take gaps (statsforecast's); `Forecaster` itself handles NaN directly.
     """
     frame = df.copy()
-    frame[Y] = frame.groupby(UNIQUE_ID, sort=False)[Y].transform(
-        lambda s: s.interpolate(limit_direction="both")
-    )
+    frame[Y] = frame.groupby(UNIQUE_ID, sort=False)[Y].transform(lambda s: s.interpolate(limit_direction="both"))
     return frame

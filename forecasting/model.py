@@ -111,7 +111,9 @@ class Forecaster:
         if frame.empty:
             raise ForecastError("no series with at least one sample to fit on")
         if self.events:
-            frame = frame.assign(**{Y: frame[Y] / multipliers(self.events, frame[UNIQUE_ID].to_numpy(), frame[DS].to_numpy())})
+            frame = frame.assign(
+                **{Y: frame[Y] / multipliers(self.events, frame[UNIQUE_ID].to_numpy(), frame[DS].to_numpy())}
+            )
         panel = to_panel(frame, self.step, max_steps=int(self.max_history_days * self.season))
         counts = np.isfinite(panel.values).sum(axis=1)
         nonzero = (np.nan_to_num(panel.values) != 0).any(axis=1)  # an idle series stays at zero
@@ -130,8 +132,10 @@ class Forecaster:
         state = self._state()
         h = self.horizon if h is None else int(h)
         if not 1 <= h <= self.horizon:
-            raise ForecastError(f"h={h} must be between 1 and the horizon this model was built for ({self.horizon}); "
-                                "create the Forecaster with a larger horizon")
+            raise ForecastError(
+                f"h={h} must be between 1 and the horizon this model was built for ({self.horizon}); "
+                "create the Forecaster with a larger horizon"
+            )
         panel: Panel = state["panel"]
         n = len(panel.ids)
         forecasts = np.empty((n, h, len(self.quantiles)))
@@ -175,10 +179,16 @@ class Forecaster:
         models = []
         for q in self.quantiles:
             model = HistGradientBoostingRegressor(
-                loss="quantile", quantile=q, max_iter=self.max_iter, learning_rate=self.learning_rate,
-                max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=40, l2_regularization=1.0,
-                early_stopping=False, random_state=self.random_state,
-            )  # fmt: skip
+                loss="quantile",
+                quantile=q,
+                max_iter=self.max_iter,
+                learning_rate=self.learning_rate,
+                max_leaf_nodes=self.max_leaf_nodes,
+                min_samples_leaf=40,
+                l2_regularization=1.0,
+                early_stopping=False,
+                random_state=self.random_state,
+            )
             models.append(model.fit(x_train, y_train))
         offsets = np.zeros(len(self.quantiles))
         weights = np.ones(len(panel.ids))
@@ -191,8 +201,14 @@ class Forecaster:
             preds += ((weights[calib[0]] - 1.0) * preds[:, self.quantiles.index(0.5)])[:, None]
             for k, q in enumerate(self.quantiles):
                 offsets[k] = np.quantile(y_cal - preds[:, k], q)
-        return {"models": models, "builder": builder, "offsets": offsets, "weights": weights, "size": size,
-                "logged": logged}
+        return {
+            "models": models,
+            "builder": builder,
+            "offsets": offsets,
+            "weights": weights,
+            "size": size,
+            "logged": logged,
+        }
 
     def _sample_rows(
         self, panel: Panel, rng: np.random.Generator, calibration_from: int
@@ -218,10 +234,12 @@ class Forecaster:
         series, origin, horizon, target = series[keep], origin[keep], horizon[keep], target[keep]
         weight = 1.0 / np.bincount(series, minlength=len(panel.ids))[series]
         in_train = target < calibration_from
-        train = _subsample((series[in_train], origin[in_train], horizon[in_train]), weight[in_train],
-                           self.max_train_rows, rng)
-        calib = _subsample((series[~in_train], origin[~in_train], horizon[~in_train]), weight[~in_train],
-                           self.max_train_rows // 3, rng)
+        train = _subsample(
+            (series[in_train], origin[in_train], horizon[in_train]), weight[in_train], self.max_train_rows, rng
+        )
+        calib = _subsample(
+            (series[~in_train], origin[~in_train], horizon[~in_train]), weight[~in_train], self.max_train_rows // 3, rng
+        )
         return train, calib
 
     def _predict_model(self, state: dict[str, Any], h: int) -> np.ndarray:
@@ -254,9 +272,11 @@ def _with_level_shifts(panel: Panel, rng: np.random.Generator, fraction: float, 
     shifted = np.where(after, panel.values[pick] * factor[:, None], panel.values[pick])
     return Panel(
         ids=np.concatenate([panel.ids, np.array([f"__shifted_{j}" for j in range(k)], dtype=object)]),
-        values=np.concatenate([panel.values, shifted]), end_ns=np.concatenate([panel.end_ns, panel.end_ns[pick]]),
-        first=np.concatenate([panel.first, panel.first[pick]]), step=panel.step,
-    )  # fmt: skip
+        values=np.concatenate([panel.values, shifted]),
+        end_ns=np.concatenate([panel.end_ns, panel.end_ns[pick]]),
+        first=np.concatenate([panel.first, panel.first[pick]]),
+        step=panel.step,
+    )
 
 
 def _persistence_weights(series: np.ndarray, actual: np.ndarray, median: np.ndarray, n: int) -> np.ndarray:
@@ -275,8 +295,13 @@ def _persistence_weights(series: np.ndarray, actual: np.ndarray, median: np.ndar
 
 
 def _subpanel(panel: Panel, keep: np.ndarray) -> Panel:
-    return Panel(ids=panel.ids[keep], values=panel.values[keep], end_ns=panel.end_ns[keep],
-                 first=panel.first[keep], step=panel.step)  # fmt: skip
+    return Panel(
+        ids=panel.ids[keep],
+        values=panel.values[keep],
+        end_ns=panel.end_ns[keep],
+        first=panel.first[keep],
+        step=panel.step,
+    )
 
 
 def _subsample(

@@ -100,18 +100,21 @@ def load_usage(
         chunk_start = chunk_end + timedelta(seconds=step_s)
     if not rows:
         raise PrometheusError(
-            query, url,
+            query,
+            url,
             f"returned no series between {begin:%Y-%m-%d %H:%M} and {finish:%Y-%m-%d %H:%M} UTC: "
             "check the metric name and label matchers (try the query in the Prometheus UI)",
             exit_code=2,
-        )  # fmt: skip
+        )
     raw = pd.concat(rows, ignore_index=True).drop_duplicates(["series", DS], keep="last")
     raw = raw.sort_values(["series", DS], kind="stable")
     if counter:
-        raw[Y] = np.concatenate([
-            counter_rate(g[Y].to_numpy(float), g[DS].to_numpy("datetime64[ns]").astype(np.int64) / 1e9)
-            for _, g in raw.groupby("series", sort=False)
-        ])  # fmt: skip
+        raw[Y] = np.concatenate(
+            [
+                counter_rate(g[Y].to_numpy(float), g[DS].to_numpy("datetime64[ns]").astype(np.int64) / 1e9)
+                for _, g in raw.groupby("series", sort=False)
+            ]
+        )
     summed = raw.groupby([UNIQUE_ID, DS], sort=True)[Y].sum(min_count=1).reset_index()
     return regularize(summed, step_td, how="sum")
 
@@ -124,8 +127,9 @@ def _query(prom: RangeQueryClient, url: str, query: str, start: datetime, end: d
         return prom.custom_query_range(query, start_time=start, end_time=end, step=f"{step_s}s")
     except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as error:
         if _timed_out(error):
-            raise PrometheusError(query, url, "timed out: the server is slow or overloaded; "
-                                  "narrow the range, or raise the timeout") from error  # fmt: skip
+            raise PrometheusError(
+                query, url, "timed out: the server is slow or overloaded; narrow the range, or raise the timeout"
+            ) from error
         raise PrometheusError(query, url, "cannot connect: is the server up and the URL right?") from error
     except requests.exceptions.RequestException as error:
         raise PrometheusError(query, url, f"request failed: {error}") from error
@@ -134,10 +138,11 @@ def _query(prom: RangeQueryClient, url: str, query: str, start: datetime, end: d
         bad_query = "400" in text.split("(")[0] or "bad_data" in text or "422" in text.split("(")[0]
         reason = _server_message(text)
         raise PrometheusError(
-            query, url,
+            query,
+            url,
             f"the server rejected the query: {reason}" if bad_query else f"the server answered with an error: {reason}",
             exit_code=2 if bad_query else 4,
-        ) from error  # fmt: skip
+        ) from error
     except ValueError as error:  # a non-JSON body (a proxy's HTML error page)
         raise PrometheusError(query, url, f"the answer is not Prometheus JSON ({error})") from error
 
@@ -175,13 +180,15 @@ def _parse(result: Any, query: str, url: str, id_labels: Sequence[str] | None) -
             raise PrometheusError(query, url, f"series {number} is not a range-query series ({error})") from error
         stamps = pd.to_datetime(values[:, 0].astype(float), unit="s")
         frames.append(
-            pd.DataFrame({
-                "series": series_id(labels, None, query),
-                UNIQUE_ID: series_id(labels, id_labels, query),
-                DS: stamps.astype("datetime64[ns]"),
-                Y: pd.to_numeric(pd.Series(values[:, 1].astype(str)), errors="coerce").to_numpy(float),
-            })
-        )  # fmt: skip
+            pd.DataFrame(
+                {
+                    "series": series_id(labels, None, query),
+                    UNIQUE_ID: series_id(labels, id_labels, query),
+                    DS: stamps.astype("datetime64[ns]"),
+                    Y: pd.to_numeric(pd.Series(values[:, 1].astype(str)), errors="coerce").to_numpy(float),
+                }
+            )
+        )
     return frames
 
 

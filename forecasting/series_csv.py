@@ -22,7 +22,9 @@ def load_csv(path: str | Path, *, unique_id: str | None = None) -> pd.DataFrame:
     """Load `path` as a validated long frame `unique_id, ds, y` (sorted; gaps are left as they are)."""
     file = Path(path)
     if not file.is_file():
-        raise ForecastError(f"series file {str(file)!r} does not exist: pass a CSV with 'timestamp,value' or 'unique_id,ds,y'")
+        raise ForecastError(
+            f"series file {str(file)!r} does not exist: pass a CSV with 'timestamp,value' or 'unique_id,ds,y'"
+        )
     try:
         raw = pd.read_csv(file)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:

@@ -49,7 +49,9 @@ def demand_from_series(
         frame, label, own = load_csv(source), f"series file {Path(source).name}", Path(source).stem
     frame = _select(frame, workload, label, own_name=own)
     model = forecaster or Forecaster(freq=freq, horizon=horizon, quantiles=(0.5, quantile), events=events)
-    demands = to_demand(model.fit(frame).predict(horizon), quantile, per_replica, headroom, alias=model.alias, label=label)
+    demands = to_demand(
+        model.fit(frame).predict(horizon), quantile, per_replica, headroom, alias=model.alias, label=label
+    )
     return _keyed(demands, workload)
 
 
@@ -80,12 +82,21 @@ def demand_from_prometheus(
     if client is None:
         client = connect(url or os.environ.get(PROMETHEUS_URL_ENV, ""), timeout_s=timeout_s)
     end = (now or datetime.now(UTC)).astimezone(UTC)
-    frame = load_usage(client, query, start=end - timedelta(days=history_days), end=end, step=freq,
-                       id_labels=id_labels, counter=counter)  # fmt: skip
+    frame = load_usage(
+        client,
+        query,
+        start=end - timedelta(days=history_days),
+        end=end,
+        step=freq,
+        id_labels=id_labels,
+        counter=counter,
+    )
     label = f"prometheus {client.url} {query!r}"
     frame = _select(frame, workload, label)
     model = forecaster or Forecaster(freq=freq, horizon=horizon, quantiles=(0.5, quantile), events=events)
-    demands = to_demand(model.fit(frame).predict(horizon), quantile, per_replica, headroom, alias=model.alias, label=label)
+    demands = to_demand(
+        model.fit(frame).predict(horizon), quantile, per_replica, headroom, alias=model.alias, label=label
+    )
     return _keyed(demands, workload)
 
 
@@ -103,8 +114,10 @@ def _select(frame: pd.DataFrame, workload: str | None, label: str, *, own_name: 
     if len(ids) == 1:
         only = str(ids[0])
         if own_name is not None and only not in (own_name, workload.rpartition("/")[2]):
-            raise ForecastError(f"{label} holds one series, {only!r}, named for something other than {workload!r}: "
-                                f"name it {workload} (unique_id) or point this workload at its own series")
+            raise ForecastError(
+                f"{label} holds one series, {only!r}, named for something other than {workload!r}: "
+                f"name it {workload} (unique_id) or point this workload at its own series"
+            )
         return frame.assign(**{UNIQUE_ID: workload})
     raise ForecastError(f"{label} has no series {workload!r} (it has {sorted(map(str, ids))[:10]}); name one of them")
 

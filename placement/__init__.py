@@ -43,20 +43,33 @@ _EXPORTS: dict[str, str] = {
     "to_patches": "placement.patches.build",
     "apply_patches": "placement.kube.apply",
 }
-_MODULES: dict[str, str] = {"scaleout": "placement.scaleout", "simulate": "placement.simulate", "whatif": "placement.simulate.whatif"}
+_MODULES: dict[str, str] = {
+    "scaleout": "placement.scaleout",
+    "simulate": "placement.simulate",
+    "whatif": "placement.simulate.whatif",
+}
 
 __all__ = sorted([*_EXPORTS, *_MODULES])
 
 if TYPE_CHECKING:
-    from placement.errors import ApplyError, InvalidPlan, InvalidScenario, PlacementError, Problem  # noqa: F401
-    from placement.kube.apply import apply_patches  # noqa: F401
-    from placement.load.catalog import catalog_for  # noqa: F401
-    from placement.load.demand import resolve_demand  # noqa: F401
-    from placement.load.scenario import load_scenario  # noqa: F401
-    from placement.patches.build import to_patches  # noqa: F401
-    from placement.plan import Assignment, HourlyCost, Plan, Route, SolverStats, Unplaced  # noqa: F401
-    from placement.scenario import Cluster, DemandSpec, Planning, PriceSettings, Replicas, Scenario, UserRegion, Workload  # noqa: F401
-    from placement.solver.solve import solve  # noqa: F401
+    from placement.errors import ApplyError, InvalidPlan, InvalidScenario, PlacementError, Problem
+    from placement.kube.apply import apply_patches
+    from placement.load.catalog import catalog_for
+    from placement.load.demand import resolve_demand
+    from placement.load.scenario import load_scenario
+    from placement.patches.build import to_patches
+    from placement.plan import Assignment, HourlyCost, Plan, Route, SolverStats, Unplaced
+    from placement.scenario import (
+        Cluster,
+        DemandSpec,
+        Planning,
+        PriceSettings,
+        Replicas,
+        Scenario,
+        UserRegion,
+        Workload,
+    )
+    from placement.solver.solve import solve
 
 
 def __getattr__(name: str) -> Any:

@@ -23,7 +23,11 @@ class Problem:
 
     def __str__(self) -> str:
         shown = self.value if isinstance(self.value, str) else repr(self.value)
-        return f"{self.path}: {self.message} (got {shown})" if self.value is not _MISSING else f"{self.path}: {self.message}"
+        return (
+            f"{self.path}: {self.message} (got {shown})"
+            if self.value is not _MISSING
+            else f"{self.path}: {self.message}"
+        )
 
 
 _MISSING = object()

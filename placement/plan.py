@@ -145,9 +145,16 @@ class Plan:
                 "objective": _money(self.solver.objective),
                 "bound": _money(self.solver.bound),
                 "gap": round(self.solver.gap, 6),
-                **({} if self.solver.model_objective is None else {"model": {
-                    "objective": _money(self.solver.model_objective),
-                    "bound": _money(self.solver.model_bound or 0.0)}}),
+                **(
+                    {}
+                    if self.solver.model_objective is None
+                    else {
+                        "model": {
+                            "objective": _money(self.solver.model_objective),
+                            "bound": _money(self.solver.model_bound or 0.0),
+                        }
+                    }
+                ),
             },
             "hourlyUsd": {
                 "before": _money(self.hourly_usd.before),
@@ -179,9 +186,7 @@ class Plan:
                 }
                 for r in self.routing
             ],
-            "unplaced": [
-                {"workload": u.workload, "reason": u.reason, "rules": list(u.rules)} for u in self.unplaced
-            ],
+            "unplaced": [{"workload": u.workload, "reason": u.reason, "rules": list(u.rules)} for u in self.unplaced],
             "moves": self.moves,
             "warnings": list(self.warnings),
             "demand": dict(self.demand),
@@ -194,8 +199,11 @@ class Plan:
                     "hourlyUsd": _money(n.hourly_usd),
                     "vcpus": n.vcpus,
                     "memoryGib": round(n.memory_gib, 3),
-                    "utilisation": {"cpu": round(n.cpu_utilisation, 4), "memory": round(n.memory_utilisation, 4),
-                                    "pods": round(n.pod_utilisation, 4)},
+                    "utilisation": {
+                        "cpu": round(n.cpu_utilisation, 4),
+                        "memory": round(n.memory_utilisation, 4),
+                        "pods": round(n.pod_utilisation, 4),
+                    },
                 }
                 for n in self.nodes
             ],
@@ -278,7 +286,9 @@ class Plan:
                 before_basis=str(data.get("beforeBasis") or ""),
             )
         except (KeyError, TypeError, ValueError) as error:
-            raise InvalidPlan(f"plan field missing or malformed: {error!r}; regenerate it with `placement plan`") from error
+            raise InvalidPlan(
+                f"plan field missing or malformed: {error!r}; regenerate it with `placement plan`"
+            ) from error
 
 
 def _money(value: float) -> float:

@@ -41,6 +41,8 @@ def autoscalers_for(cloud: str) -> tuple[str, ...]:
 
 def default_autoscaler(cloud: str) -> str:
     return DEFAULT_AUTOSCALERS.get(cloud, "none")
+
+
 PRICE_SOURCES = ("embedded", "cache", "live", "file")
 #: kubelet's default `maxPods`, for clouds without a platform default of their own. Unset
 #: `maxPodsPerNode` means each platform's default (`pricing.nodes.max_pods`: AWS's ENI limit per
@@ -160,6 +162,7 @@ class DemandSpec:
     def needs_forecast(self) -> bool:
         """A traffic series or query that `placement.load.demand.resolve_demand` has not sized yet."""
         return (self.series is not None or self.promql is not None) and not self.source
+
     warning: str = ""  # e.g. a forecast from a series that ended before now; the plan repeats it
 
 

@@ -102,10 +102,17 @@ class PrivateCapacity:
     def offers(self, as_of: Any) -> list[Offer]:
         return [
             Offer(
-                cloud=self.cloud, region=self.region, zone=self.zone, instance_type=s.name,
-                capacity_type=CapacityType.ON_DEMAND, vcpus=s.vcpus, memory_gib=s.memory_gib, gpus=s.gpus,
+                cloud=self.cloud,
+                region=self.region,
+                zone=self.zone,
+                instance_type=s.name,
+                capacity_type=CapacityType.ON_DEMAND,
+                vcpus=s.vcpus,
+                memory_gib=s.memory_gib,
+                gpus=s.gpus,
                 hourly_usd=round(self.price(s), 9),
-                source=PRIVATE_SOURCE, as_of=as_of,
+                source=PRIVATE_SOURCE,
+                as_of=as_of,
             )
             for s in self.shapes
         ]

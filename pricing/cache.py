@@ -167,7 +167,9 @@ def load_catalog(
                     "to plan with the cached prices"
                 ) from error
             return LoadedCatalog(
-                cached, where, stale=True,
+                cached,
+                where,
+                stale=True,
                 warnings=(f"{staleness}; refresh failed ({error}); using the last good catalog from {_iso(cached)}",),
             )
         save_catalog(fresh, where)

@@ -100,9 +100,7 @@ class Catalog:
             return None
         return min(self._offers, key=lambda o: (o.hourly_usd, o.instance_type))
 
-    def price(
-        self, instance_type: str, capacity_type: CapacityType | str, *, zone: str | None = None
-    ) -> float | None:
+    def price(self, instance_type: str, capacity_type: CapacityType | str, *, zone: str | None = None) -> float | None:
         """Hourly USD of an instance type (lowest across zones unless `zone` is given), or None."""
         wanted = CapacityType(capacity_type)
         prices = [
@@ -131,6 +129,7 @@ class Catalog:
 
     def merged(self, other: Catalog) -> Catalog:
         """This catalog plus `other`'s offers (an offer of `other` replaces the same key here)."""
+
         def key(o: Offer) -> tuple[str, str, str | None, str, str]:
             return (o.cloud, o.region, o.zone, o.instance_type, o.capacity_type.value)
 
@@ -226,4 +225,12 @@ def offer_from_row(row: dict[str, Any]) -> Offer:
     )
 
 
-__all__ = ["CSV_COLUMNS", "PRICE_FILE_OPTIONAL", "PRICE_FILE_REQUIRED", "SCHEMA_VERSION", "Catalog", "offer_from_row", "offer_to_row"]
+__all__ = [
+    "CSV_COLUMNS",
+    "PRICE_FILE_OPTIONAL",
+    "PRICE_FILE_REQUIRED",
+    "SCHEMA_VERSION",
+    "Catalog",
+    "offer_from_row",
+    "offer_to_row",
+]

@@ -163,7 +163,9 @@ def allocatable(
             f"allocatable: vcpus, memory_gib and max_pods must be >= 0, got {vcpus!r}, {memory_gib!r}, {max_pods!r}"
         )
     if not 0.0 <= vm_memory_overhead_fraction < 1.0:
-        raise ValueError(f"allocatable: vm_memory_overhead_fraction must be in [0, 1), got {vm_memory_overhead_fraction!r}")
+        raise ValueError(
+            f"allocatable: vm_memory_overhead_fraction must be in [0, 1), got {vm_memory_overhead_fraction!r}"
+        )
     if daemonset_cpu < 0 or daemonset_memory_gib < 0 or daemonset_pods < 0:
         raise ValueError("allocatable: daemonset overheads must be >= 0")
     capacity_gib = memory_gib

@@ -113,14 +113,25 @@ def _offer_builder() -> Callable[..., Offer]:
     names = [f.name for f in fields(Offer)]
     if names != list(Offer.__slots__):  # the unrolled setters below follow the field order
         raise AssertionError(f"Offer fields {names} no longer match its slots {Offer.__slots__}")
-    (cloud_, region_, type_, capacity_, vcpus_, memory_, hourly_, source_, as_of_, zone_, gpus_, gpu_type_,
-     rate_) = (getattr(Offer, name).__set__ for name in names)
+    (cloud_, region_, type_, capacity_, vcpus_, memory_, hourly_, source_, as_of_, zone_, gpus_, gpu_type_, rate_) = (
+        getattr(Offer, name).__set__ for name in names
+    )
     blank = object.__new__
 
     def new_offer(
-        cloud: str, region: str, instance_type: str, capacity_type: CapacityType, vcpus: float, memory_gib: float,
-        hourly_usd: float, source: str, as_of: datetime, zone: str | None = None, gpus: int = 0,
-        gpu_type: str | None = None, interruption_rate: float | None = None,
+        cloud: str,
+        region: str,
+        instance_type: str,
+        capacity_type: CapacityType,
+        vcpus: float,
+        memory_gib: float,
+        hourly_usd: float,
+        source: str,
+        as_of: datetime,
+        zone: str | None = None,
+        gpus: int = 0,
+        gpu_type: str | None = None,
+        interruption_rate: float | None = None,
     ) -> Offer:
         offer = blank(Offer)
         cloud_(offer, cloud)

@@ -28,8 +28,14 @@ from pricing.offer import CapacityType, Offer
 ACCEPTED_COLUMNS = (*PRICE_FILE_REQUIRED, *PRICE_FILE_OPTIONAL, "source")
 _CAPACITY_TYPES = tuple(c.value for c in CapacityType)
 _CAPACITY_ALIASES = {
-    "ondemand": "on-demand", "on_demand": "on-demand", "od": "on-demand", "regular": "on-demand",
-    "preemptible": "spot", "lowpriority": "spot", "low-priority": "spot", "spot-vm": "spot",
+    "ondemand": "on-demand",
+    "on_demand": "on-demand",
+    "od": "on-demand",
+    "regular": "on-demand",
+    "preemptible": "spot",
+    "lowpriority": "spot",
+    "low-priority": "spot",
+    "spot-vm": "spot",
 }
 
 
@@ -110,8 +116,14 @@ def parse_price_file(text: str, *, name: str, source: str, default_as_of: dateti
     seen: dict[tuple[str, str, str, str, str], int] = {}
     for line, fields in rows[1:]:
         if len(fields) != len(columns):
-            problems.append(_Problem(line, None, f"has {len(fields)} fields but the header has {len(columns)}; "
-                                     "give one value per header column (leave optional ones empty, not out)"))
+            problems.append(
+                _Problem(
+                    line,
+                    None,
+                    f"has {len(fields)} fields but the header has {len(columns)}; "
+                    "give one value per header column (leave optional ones empty, not out)",
+                )
+            )
             continue
         record = {column: value.strip() for column, value in zip(columns, fields, strict=True)}
         offer = _offer(record, line, problems, source=source, default_as_of=default_as_of)
@@ -119,15 +131,24 @@ def parse_price_file(text: str, *, name: str, source: str, default_as_of: dateti
             continue
         key = (offer.cloud, offer.region, offer.zone or "", offer.instance_type, offer.capacity_type.value)
         if key in seen:
-            problems.append(_Problem(line, None, f"duplicate offer {'/'.join(k for k in key if k)} (first on line "
-                                     f"{seen[key]}); keep one row per cloud, region, zone, instance type and "
-                                     "capacity type"))
+            problems.append(
+                _Problem(
+                    line,
+                    None,
+                    f"duplicate offer {'/'.join(k for k in key if k)} (first on line "
+                    f"{seen[key]}); keep one row per cloud, region, zone, instance type and "
+                    "capacity type",
+                )
+            )
             continue
         seen[key] = line
         offers.append(offer)
     if not offers and not problems:
-        problems.append(_Problem(header_line, None, "no offers after the header; add one row per instance type, "
-                                 "region and capacity type"))
+        problems.append(
+            _Problem(
+                header_line, None, "no offers after the header; add one row per instance type, region and capacity type"
+            )
+        )
     if problems:
         raise _error(name, problems)
     return Catalog(offers, fetched_at=min(o.as_of for o in offers))
@@ -168,14 +189,21 @@ def _check_header(columns: list[str], line: int) -> list[_Problem]:
         if column not in ACCEPTED_COLUMNS:
             hint = did_you_mean(column, ACCEPTED_COLUMNS)
             hint = f", {hint}" if hint else ""
-            problems.append(_Problem(line, column or "(empty)", f"unknown column{hint}; columns are "
-                                     f"{','.join(PRICE_FILE_REQUIRED)} and optional {','.join(PRICE_FILE_OPTIONAL)}"))
+            problems.append(
+                _Problem(
+                    line,
+                    column or "(empty)",
+                    f"unknown column{hint}; columns are "
+                    f"{','.join(PRICE_FILE_REQUIRED)} and optional {','.join(PRICE_FILE_OPTIONAL)}",
+                )
+            )
     for column in sorted({c for c in columns if columns.count(c) > 1}):
         problems.append(_Problem(line, column, "column appears twice in the header; keep one"))
     for column in PRICE_FILE_REQUIRED:
         if column not in columns:
-            problems.append(_Problem(line, column, f"required column missing; the header needs "
-                                     f"{','.join(PRICE_FILE_REQUIRED)}"))
+            problems.append(
+                _Problem(line, column, f"required column missing; the header needs {','.join(PRICE_FILE_REQUIRED)}")
+            )
     return problems
 
 
@@ -188,8 +216,11 @@ def _offer(
         problems.append(_Problem(line, column, message, record.get(column, "")))
 
     cloud, region, instance_type = record["cloud"], record["region"], record["instance_type"]
-    for column, value, example in (("cloud", cloud, "aws or onprem"), ("region", region, "eu-west-1 or dc1"),
-                                   ("instance_type", instance_type, "m7i.large")):
+    for column, value, example in (
+        ("cloud", cloud, "aws or onprem"),
+        ("region", region, "eu-west-1 or dc1"),
+        ("instance_type", instance_type, "m7i.large"),
+    ):
         if not value:
             bad(column, f"is empty; give a name, e.g. {example}")
         elif any(ch.isspace() for ch in value):
@@ -201,17 +232,27 @@ def _offer(
     memory_gib = _number(record, "memory_gib", bad, minimum=0.0, exclusive=True, example="16")
     hourly_usd = _number(record, "hourly_usd", bad, minimum=0.0, exclusive=False, example="0.192")
     gpus = _gpus(record, bad)
-    rate = _number(record, "interruption_rate", bad, minimum=0.0, exclusive=False, example="0.1", maximum=1.0,
-                   required=False)
+    rate = _number(
+        record, "interruption_rate", bad, minimum=0.0, exclusive=False, example="0.1", maximum=1.0, required=False
+    )
     if rate is not None and capacity is CapacityType.ON_DEMAND:
         bad("interruption_rate", "is only meaningful for spot rows; leave it empty on on-demand rows")
     as_of = _as_of(record.get("as_of", ""), bad, default_as_of)
     if len(problems) > before or capacity is None or vcpus is None or memory_gib is None or hourly_usd is None:
         return None
     return Offer(
-        cloud=cloud, region=region, instance_type=instance_type, capacity_type=capacity, vcpus=vcpus,
-        memory_gib=memory_gib, hourly_usd=hourly_usd, source=source, as_of=as_of,
-        zone=record.get("zone") or None, gpus=gpus or 0, interruption_rate=rate,
+        cloud=cloud,
+        region=region,
+        instance_type=instance_type,
+        capacity_type=capacity,
+        vcpus=vcpus,
+        memory_gib=memory_gib,
+        hourly_usd=hourly_usd,
+        source=source,
+        as_of=as_of,
+        zone=record.get("zone") or None,
+        gpus=gpus or 0,
+        interruption_rate=rate,
     )
 
 
@@ -221,14 +262,23 @@ def _capacity(value: str, bad: _Bad) -> CapacityType | None:
     if not value:
         bad("capacity_type", "is empty; write on-demand or spot")
         return None
-    alias = _CAPACITY_ALIASES.get(value.lower().replace(" ", "")) or "".join(close_matches(value.lower(), _CAPACITY_TYPES))
+    alias = _CAPACITY_ALIASES.get(value.lower().replace(" ", "")) or "".join(
+        close_matches(value.lower(), _CAPACITY_TYPES)
+    )
     bad("capacity_type", "must be on-demand or spot; " + (f"did you mean {alias}?" if alias else "write one of them"))
     return None
 
 
 def _number(
-    record: dict[str, str], column: str, bad: _Bad, *, minimum: float, exclusive: bool, example: str,
-    maximum: float | None = None, required: bool = True,
+    record: dict[str, str],
+    column: str,
+    bad: _Bad,
+    *,
+    minimum: float,
+    exclusive: bool,
+    example: str,
+    maximum: float | None = None,
+    required: bool = True,
 ) -> float | None:
     text = record.get(column, "")
     if not text:
@@ -286,5 +336,13 @@ def _error(name: str, problems: list[_Problem]) -> PriceFileError:
     return error
 
 
-__all__ = ["ACCEPTED_COLUMNS", "CSV_COLUMNS", "FILE_SOURCE_PREFIX", "load_price_file", "parse_price_file",
-           "price_file_text", "save_price_file", "source_for"]
+__all__ = [
+    "ACCEPTED_COLUMNS",
+    "CSV_COLUMNS",
+    "FILE_SOURCE_PREFIX",
+    "load_price_file",
+    "parse_price_file",
+    "price_file_text",
+    "save_price_file",
+    "source_for",
+]

@@ -56,7 +56,9 @@ def _spot_model_derivation(offer: Offer) -> str:
         discount = DEFAULT_SPOT_MODEL.discount(offer.cloud, offer.instance_type)
     except KeyError:  # a cloud the default model has no discount for
         return words
-    basis = {"aws": "AWS Spot Advisor 2025-06-28 median", "azure": "Azure low-priority median"}.get(offer.cloud, "model")
+    basis = {"aws": "AWS Spot Advisor 2025-06-28 median", "azure": "Azure low-priority median"}.get(
+        offer.cloud, "model"
+    )
     category = instance_category(offer.instance_type)
     return f"{words} ({category}: {100 * discount:.1f} % off, {basis})"
 

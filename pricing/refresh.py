@@ -201,8 +201,9 @@ def assign_regions(clouds: Sequence[str] | None, regions: Sequence[str] | None) 
     chosen = list(dict.fromkeys(clouds or FACTORIES))
     unknown = [c for c in chosen if c not in FACTORIES]
     if unknown:
-        raise SourceError(unknown[0], f"no live price source for cloud {unknown[0]!r}; choose from "
-                          f"{', '.join(sorted(FACTORIES))}")
+        raise SourceError(
+            unknown[0], f"no live price source for cloud {unknown[0]!r}; choose from {', '.join(sorted(FACTORIES))}"
+        )
     if not regions:
         return {c: DEFAULT_REGIONS[c] for c in chosen}
     wanted = list(dict.fromkeys(regions))
@@ -213,8 +214,9 @@ def assign_regions(clouds: Sequence[str] | None, regions: Sequence[str] | None) 
         owners = [c for c in chosen if region in KNOWN_REGIONS.get(c, ())]
         if not owners:
             raise SourceError(
-                "refresh", f"region {region!r} is not a known region of {', '.join(chosen)}: "
-                "name its cloud with --cloud to fetch it anyway"
+                "refresh",
+                f"region {region!r} is not a known region of {', '.join(chosen)}: "
+                "name its cloud with --cloud to fetch it anyway",
             )
         out[owners[0]].append(region)
     return {c: tuple(r) for c, r in out.items() if r}

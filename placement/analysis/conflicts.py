@@ -36,8 +36,16 @@ from pricing import Catalog
 _ALTERNATIVES_SHOWN = 2  # other minimum conflicts named in the reason (all are in `Conflict.alternatives`)
 _EXHAUSTIVE_MAX = 10  # 2^10 subsets at most; beyond, a deletion filter (linear in the rules)
 # Which rule's data the reason is told from, when several conflict (the most telling first).
-_FOCUS = ("latency", "minClusters", "capacity", "maxMoves", "minAvailable", "maxFraction", "instanceFamilies",
-          "residency")
+_FOCUS = (
+    "latency",
+    "minClusters",
+    "capacity",
+    "maxMoves",
+    "minAvailable",
+    "maxFraction",
+    "instanceFamilies",
+    "residency",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +72,15 @@ class Conflict:
 class ConflictFinder:
     """Feasibility checks of one workload's rule subsets (memoised) in its one-workload scenario."""
 
-    def __init__(self, alone: Scenario, catalog: Catalog, *, pricer: ReplicaPricer | None = None,
-                 time_limit_s: float = 5.0, backend: str = DEFAULT_BACKEND) -> None:
+    def __init__(
+        self,
+        alone: Scenario,
+        catalog: Catalog,
+        *,
+        pricer: ReplicaPricer | None = None,
+        time_limit_s: float = 5.0,
+        backend: str = DEFAULT_BACKEND,
+    ) -> None:
         if len(alone.workloads) != 1:
             raise ValueError("ConflictFinder needs a one-workload scenario (see placement.analysis.isolate)")
         self.alone = alone
@@ -125,14 +140,21 @@ class ConflictFinder:
         found = self.smallest_conflicts()
         key = self.workload.key
         if found is None:
-            return Conflict(key, (), "it fits in the capacity and churn budget the rest of the plan leaves, but the "
-                            "solver did not place it within its time limit: raise --time-limit", feasible_alone=True)
+            return Conflict(
+                key,
+                (),
+                "it fits in the capacity and churn budget the rest of the plan leaves, but the "
+                "solver did not place it within its time limit: raise --time-limit",
+                feasible_alone=True,
+            )
         rules, *alternatives = found
         if not rules:
             return Conflict(key, (), self._resources_reason())
         reason = self._reason(rules)
         if alternatives:
-            reason += "; so do " + "; ".join(_joined([r.label for r in alt]) for alt in alternatives[:_ALTERNATIVES_SHOWN])
+            reason += "; so do " + "; ".join(
+                _joined([r.label for r in alt]) for alt in alternatives[:_ALTERNATIVES_SHOWN]
+            )
             if len(alternatives) > _ALTERNATIVES_SHOWN:
                 reason += f" (and {len(alternatives) - _ALTERNATIVES_SHOWN} more sets)"
         return Conflict(key, rules, reason, alternatives=tuple(alternatives))
@@ -140,8 +162,10 @@ class ConflictFinder:
     # -- reasons --------------------------------------------------------------------------------
     def _resources_reason(self) -> str:
         w = self.workload
-        return (f"resources cpu={w.cpu:g} memory={w.memory_gib:g}Gi fit no priced instance type in any cluster of "
-                "the fleet, even with every rule relaxed (check the resources and the price source)")
+        return (
+            f"resources cpu={w.cpu:g} memory={w.memory_gib:g}Gi fit no priced instance type in any cluster of "
+            "the fleet, even with every rule relaxed (check the resources and the price source)"
+        )
 
     def _reason(self, rules: tuple[Rule, ...]) -> str:
         focus = min(rules, key=lambda r: _FOCUS.index(_focus_name(r)))
@@ -150,8 +174,11 @@ class ConflictFinder:
         labels = [r.label for r in others] + [focus.label]
         joined = _joined(labels)
         blocking = _focus_name(focus) in ("latency", "residency", "instanceFamilies", "maxFraction", "minAvailable")
-        verb = ("leaves no cluster" if len(labels) == 1 else "leave no cluster") if blocking else (
-            "cannot hold" if len(labels) == 1 else "cannot all hold")
+        verb = (
+            ("leaves no cluster" if len(labels) == 1 else "leave no cluster")
+            if blocking
+            else ("cannot hold" if len(labels) == 1 else "cannot all hold")
+        )
         return f"{joined} {verb}: {self._evidence(focus, others, candidates)}"
 
     def _evidence(self, focus: Rule, others: tuple[Rule, ...], candidates: Sequence[ClusterOption]) -> str:
@@ -175,20 +202,29 @@ class ConflictFinder:
         if name == "capacity":
             left = [self.alone.cluster(o.cluster.name) for o in candidates]
             free = ", ".join(f"{c.name} {c.capacity_cpu:g}" for c in left if c.capacity_cpu is not None) or "none"
-            return (f"it needs {w.replicas} × {w.cpu:g} = {w.cpu * w.replicas:g} CPU, and the capped clusters{meet} "
-                    f"have this much CPU left after the other workloads: {free}")
+            return (
+                f"it needs {w.replicas} × {w.cpu:g} = {w.cpu * w.replicas:g} CPU, and the capped clusters{meet} "
+                f"have this much CPU left after the other workloads: {free}"
+            )
         if name == "maxMoves":
             running = sum(r.total for r in w.current.values())
-            return (f"the churn budget has {self.alone.planning.max_moves} move(s) left after the other workloads, "
-                    f"and it needs {w.replicas} replicas of which {running} run today")
+            return (
+                f"the churn budget has {self.alone.planning.max_moves} move(s) left after the other workloads, "
+                f"and it needs {w.replicas} replicas of which {running} run today"
+            )
         if name in ("maxFraction", "minAvailable"):
             spot_only = [o.cluster.name for o in candidates if o.on_demand is None]
             return f"the clusters{meet} offer only spot capacity that fits it: {', '.join(spot_only) or names}"
         if name == "instanceFamilies":
-            lists = "; ".join(f"{c.name} [{', '.join(c.instance_families)}]" for c in self.alone.clusters
-                              if c.instance_families is not None)
-            return (f"no allowed family has an instance type with ≥ {w.cpu:g} vCPU and ≥ {w.memory_gib:g} GiB in the "
-                    f"clusters{meet} (allow-lists: {lists})")
+            lists = "; ".join(
+                f"{c.name} [{', '.join(c.instance_families)}]"
+                for c in self.alone.clusters
+                if c.instance_families is not None
+            )
+            return (
+                f"no allowed family has an instance type with ≥ {w.cpu:g} vCPU and ≥ {w.memory_gib:g} GiB in the "
+                f"clusters{meet} (allow-lists: {lists})"
+            )
         if not others:
             return f"the fleet has clusters only in {', '.join(sorted({c.country for c in self.alone.clusters}))}"
         return f"the clusters{meet} are in {', '.join(sorted({o.cluster.country for o in candidates}))}"
@@ -209,15 +245,31 @@ def _joined(labels: Sequence[str]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def find_conflict(scenario: Scenario, catalog: Catalog, plan: Plan, workload_key: str, *,
-                  pricer: ReplicaPricer | None = None, time_limit_s: float = 5.0, backend: str = DEFAULT_BACKEND) -> Conflict:
+def find_conflict(
+    scenario: Scenario,
+    catalog: Catalog,
+    plan: Plan,
+    workload_key: str,
+    *,
+    pricer: ReplicaPricer | None = None,
+    time_limit_s: float = 5.0,
+    backend: str = DEFAULT_BACKEND,
+) -> Conflict:
     """The smallest conflicting rule set of one workload, against the rest of `plan`."""
     alone = isolate(scenario, plan, workload_key)
     return ConflictFinder(alone, catalog, pricer=pricer, time_limit_s=time_limit_s, backend=backend).conflict()
 
 
-def explain_unplaced(scenario: Scenario, catalog: Catalog, plan: Plan, *, limit: int = 200, budget_s: float = 15.0,
-                     time_limit_s: float = 5.0, backend: str = DEFAULT_BACKEND) -> Plan:
+def explain_unplaced(
+    scenario: Scenario,
+    catalog: Catalog,
+    plan: Plan,
+    *,
+    limit: int = 200,
+    budget_s: float = 15.0,
+    time_limit_s: float = 5.0,
+    backend: str = DEFAULT_BACKEND,
+) -> Plan:
     """`plan` with each unplaced workload's reason and rules replaced by its smallest conflict.
 
     At most `limit` workloads are analysed, within about `budget_s` seconds in all; the rest keep the
@@ -234,11 +286,22 @@ def explain_unplaced(scenario: Scenario, catalog: Catalog, plan: Plan, *, limit:
             explained.append(u)
             continue
         left_s = max(budget_s - (time.perf_counter() - started), 0.1)
-        explained.append(find_conflict(scenario, catalog, plan, u.workload, pricer=pricer,
-                                       time_limit_s=min(time_limit_s, left_s), backend=backend).to_unplaced())
+        explained.append(
+            find_conflict(
+                scenario,
+                catalog,
+                plan,
+                u.workload,
+                pricer=pricer,
+                time_limit_s=min(time_limit_s, left_s),
+                backend=backend,
+            ).to_unplaced()
+        )
     analysed = sum(1 for old, new in zip(plan.unplaced, explained, strict=True) if old is not new)
     warnings = plan.warnings
     if analysed < len(plan.unplaced):
-        warnings += (f"{len(plan.unplaced) - analysed} unplaced workload(s) keep the solver's reason: the search "
-                     f"for conflicting rules stopped after {analysed} (limit {limit}, {budget_s:g} s)",)
+        warnings += (
+            f"{len(plan.unplaced) - analysed} unplaced workload(s) keep the solver's reason: the search "
+            f"for conflicting rules stopped after {analysed} (limit {limit}, {budget_s:g} s)",
+        )
     return replace(plan, unplaced=tuple(explained), warnings=warnings)

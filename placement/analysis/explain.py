@@ -113,10 +113,14 @@ def find_workload(scenario: Scenario, name: str) -> Workload:
         keys = [w.key for w in scenario.workloads]
         names = keys + [w.name for w in scenario.workloads]
         close = did_you_mean(name, names)
-        raise PlacementError(f"unknown workload {name!r}" + (close or f"; the scenario has: {', '.join(keys[:12])}")) from None
+        raise PlacementError(
+            f"unknown workload {name!r}" + (close or f"; the scenario has: {', '.join(keys[:12])}")
+        ) from None
 
 
-def replica_cost(scenario: Scenario, workload: Workload, option: ClusterOption, capacity_type: CapacityType) -> ReplicaCost | None:
+def replica_cost(
+    scenario: Scenario, workload: Workload, option: ClusterOption, capacity_type: CapacityType
+) -> ReplicaCost | None:
     price = option.on_demand if capacity_type is CapacityType.ON_DEMAND else option.spot
     if price is None:
         return None
@@ -127,7 +131,9 @@ def replica_cost(scenario: Scenario, workload: Workload, option: ClusterOption, 
     if capacity_type is CapacityType.SPOT:
         risk = scenario.planning.risk_aversion * price.interruption_rate * price.hourly_usd
     rtts = {u: rtt_ms(scenario, u, option.cluster) for u in workload.users}
-    return ReplicaCost(option.cluster.name, capacity_type.value, price.instance_type, price.hourly_usd, egress, risk, rtts)
+    return ReplicaCost(
+        option.cluster.name, capacity_type.value, price.instance_type, price.hourly_usd, egress, risk, rtts
+    )
 
 
 def explain_workload(
@@ -147,11 +153,19 @@ def explain_workload(
     assignments = plan.for_workload(workload.key)
     if not assignments:
         conflict = find_conflict(scenario, catalog, plan, workload.key, pricer=pricer, backend=backend)
-        return Explanation(workload.key, workload.replicas, 0.0, excluded=excluded, unplaced_reason=conflict.reason,
-                           unplaced_rules=conflict.families)
+        return Explanation(
+            workload.key,
+            workload.replicas,
+            0.0,
+            excluded=excluded,
+            unplaced_reason=conflict.reason,
+            unplaced_rules=conflict.families,
+        )
     options = {o.cluster.name: o for o in workload_options(alone, workload, pricer).options}
     chosen = {a.cluster for a in assignments}
-    costs = [c for o in options.values() for k in CapacityType if (c := replica_cost(alone, workload, o, k)) is not None]
+    costs = [
+        c for o in options.values() for k in CapacityType if (c := replica_cost(alone, workload, o, k)) is not None
+    ]
     unused = sorted((c for c in costs if c.cluster not in chosen), key=lambda c: (c.total, c.cluster))
     local = _regional(catalog, alone)
     searcher = _FlipSearch(alone, local, assignments, time_limit_s, backend, max_multiplier)
@@ -168,42 +182,72 @@ def explain_workload(
     return Explanation(workload.key, workload.replicas, hourly, tuple(choices), tuple(unused), excluded)
 
 
-def _why(scenario: Scenario, workload: Workload, mine: ReplicaCost, rival: ReplicaCost | None,
-         options: Mapping[str, ClusterOption]) -> str:
+def _why(
+    scenario: Scenario,
+    workload: Workload,
+    mine: ReplicaCost,
+    rival: ReplicaCost | None,
+    options: Mapping[str, ClusterOption],
+) -> str:
     if rival is None:
-        others = [name for name, o in options.items() if name != mine.cluster
-                  and (o.on_demand if mine.capacity_type == CapacityType.ON_DEMAND.value else o.spot) is not None]
+        others = [
+            name
+            for name, o in options.items()
+            if name != mine.cluster
+            and (o.on_demand if mine.capacity_type == CapacityType.ON_DEMAND.value else o.spot) is not None
+        ]
         if others:
-            return f"every other allowed cluster offering {mine.capacity_type} ({', '.join(sorted(others))}) is used too"
+            return (
+                f"every other allowed cluster offering {mine.capacity_type} ({', '.join(sorted(others))}) is used too"
+            )
         return f"no other allowed cluster offers {mine.capacity_type} capacity for it"
     delta = rival.total - mine.total
     if delta >= 0:
-        parts = ", ".join(f"{name} {getattr(rival, name) - getattr(mine, name):+.4f}" for name in ("compute", "egress", "risk")
-                          if abs(getattr(rival, name) - getattr(mine, name)) >= 5e-5)
+        parts = ", ".join(
+            f"{name} {getattr(rival, name) - getattr(mine, name):+.4f}"
+            for name in ("compute", "egress", "risk")
+            if abs(getattr(rival, name) - getattr(mine, name)) >= 5e-5
+        )
         return f"${delta:.4f}/replica-h cheaper than {rival.cluster} ({parts or 'same parts'})"
     lost = sorted(set(options[mine.cluster].serves) - set(options[rival.cluster].serves))
     if lost and workload.latency_ms is not None:
         user = lost[0]
-        return (f"{rival.cluster} is ${-delta:.4f}/replica-h cheaper but {rival.rtt_ms[user]:.0f} ms from {user} "
-                f"(latencyMs {workload.latency_ms:g}); {mine.cluster} is {mine.rtt_ms[user]:.0f} ms")
+        return (
+            f"{rival.cluster} is ${-delta:.4f}/replica-h cheaper but {rival.rtt_ms[user]:.0f} ms from {user} "
+            f"(latencyMs {workload.latency_ms:g}); {mine.cluster} is {mine.rtt_ms[user]:.0f} ms"
+        )
     rival_cluster = scenario.cluster(rival.cluster)
     if rival_cluster.capacity_cpu is not None and rival_cluster.capacity_cpu < workload.cpu * workload.replicas:
-        return (f"{rival.cluster} is ${-delta:.4f}/replica-h cheaper but has only {rival_cluster.capacity_cpu:g} CPU "
-                "left after the other workloads")
+        return (
+            f"{rival.cluster} is ${-delta:.4f}/replica-h cheaper but has only {rival_cluster.capacity_cpu:g} CPU "
+            "left after the other workloads"
+        )
     if scenario.planning.max_moves is not None:
         return f"{rival.cluster} is ${-delta:.4f}/replica-h cheaper but moving there would exceed the churn budget"
-    return (f"{rival.cluster} is ${-delta:.4f}/replica-h cheaper per replica, but the whole placement is cheaper "
-            f"this way (minClusters {workload.min_clusters}, spot share, routing)")
+    return (
+        f"{rival.cluster} is ${-delta:.4f}/replica-h cheaper per replica, but the whole placement is cheaper "
+        f"this way (minClusters {workload.min_clusters}, spot share, routing)"
+    )
 
 
 class _FlipSearch:
     """Finds the smallest price multiplier on a chosen (cluster, capacity type) that moves replicas away."""
 
-    def __init__(self, alone: Scenario, catalog: Catalog, assignments: tuple[Assignment, ...], time_limit_s: float,
-                 backend: str, max_multiplier: float) -> None:
+    def __init__(
+        self,
+        alone: Scenario,
+        catalog: Catalog,
+        assignments: tuple[Assignment, ...],
+        time_limit_s: float,
+        backend: str,
+        max_multiplier: float,
+    ) -> None:
         self.alone, self.catalog = alone, catalog
-        self.reference = {(a.cluster, k): n for a in assignments
-                          for k, n in ((CapacityType.ON_DEMAND.value, a.on_demand), (CapacityType.SPOT.value, a.spot))}
+        self.reference = {
+            (a.cluster, k): n
+            for a in assignments
+            for k, n in ((CapacityType.ON_DEMAND.value, a.on_demand), (CapacityType.SPOT.value, a.spot))
+        }
         self.time_limit_s, self.backend, self.max_multiplier = time_limit_s, backend, max_multiplier
 
     def _solve(self, cluster: Cluster, kind: CapacityType, multiplier: float) -> dict[tuple[str, str], int] | None:
@@ -213,8 +257,11 @@ class _FlipSearch:
         plan = solve(self.alone, scaled, time_limit_s=self.time_limit_s, backend=self.backend)
         if plan.unplaced:
             return None
-        return {(a.cluster, k): n for a in plan.assignments
-                for k, n in ((CapacityType.ON_DEMAND.value, a.on_demand), (CapacityType.SPOT.value, a.spot))}
+        return {
+            (a.cluster, k): n
+            for a in plan.assignments
+            for k, n in ((CapacityType.ON_DEMAND.value, a.on_demand), (CapacityType.SPOT.value, a.spot))
+        }
 
     def _moves(self, cluster: Cluster, kind: CapacityType, multiplier: float) -> dict[tuple[str, str], int] | None:
         """The re-solved counts when replicas leave (cluster, kind) at this multiplier, else None."""
@@ -244,16 +291,25 @@ class _FlipSearch:
         shown = _round_up(hi)
         if shown != hi and (found := self._moves(cluster, kind, shown)) is not None:
             hi, counts = shown, found
-        gains = tuple(sorted((c, k, n - self.reference.get((c, k), 0)) for (c, k), n in counts.items()
-                             if n > self.reference.get((c, k), 0)))
+        gains = tuple(
+            sorted(
+                (c, k, n - self.reference.get((c, k), 0))
+                for (c, k), n in counts.items()
+                if n > self.reference.get((c, k), 0)
+            )
+        )
         return Flip(name, kind.value, hi, compute * hi, gains)
 
     def _held_by(self, cluster: Cluster) -> str:
-        workloads = tuple(replace(w, current={k: v for k, v in w.current.items() if k != cluster.name})
-                          for w in self.alone.workloads)
-        without = replace(self.alone, workloads=workloads,
-                          clusters=tuple(c for c in self.alone.clusters if c.name != cluster.name))
-        conflict = ConflictFinder(without, self.catalog, time_limit_s=self.time_limit_s, backend=self.backend).conflict()
+        workloads = tuple(
+            replace(w, current={k: v for k, v in w.current.items() if k != cluster.name}) for w in self.alone.workloads
+        )
+        without = replace(
+            self.alone, workloads=workloads, clusters=tuple(c for c in self.alone.clusters if c.name != cluster.name)
+        )
+        conflict = ConflictFinder(
+            without, self.catalog, time_limit_s=self.time_limit_s, backend=self.backend
+        ).conflict()
         if conflict.feasible_alone:
             return f"no price rise up to {self.max_multiplier:g}× moves its replicas elsewhere"
         return f"it is needed: without {cluster.name}, {conflict.reason}"
@@ -268,8 +324,12 @@ def _round_up(multiplier: float) -> float:
 
 def scale_prices(catalog: Catalog, cloud: str, region: str, capacity_type: CapacityType, multiplier: float) -> Catalog:
     """The catalog with one region's offers of one capacity type priced × `multiplier` (pure)."""
-    offers = [replace(o, hourly_usd=o.hourly_usd * multiplier)
-              if o.cloud == cloud and o.region == region and o.capacity_type is capacity_type else o for o in catalog]
+    offers = [
+        replace(o, hourly_usd=o.hourly_usd * multiplier)
+        if o.cloud == cloud and o.region == region and o.capacity_type is capacity_type
+        else o
+        for o in catalog
+    ]
     return Catalog(offers, fetched_at=catalog.fetched_at, schema_version=catalog.schema_version)
 
 
@@ -293,18 +353,33 @@ def _exclusions(scenario: Scenario, workload: Workload, pricer: ReplicaPricer) -
         if od is None and spot is None:
             free = replace(cluster, instance_families=None)
             any_arch = replace(workload, architectures=ARCHITECTURES)
-            if cluster.instance_families is not None and pricer.price(workload, free, CapacityType.ON_DEMAND) is not None:
-                found.append(("instanceFamilies", f"instanceFamilies [{', '.join(cluster.instance_families)}] have no "
-                              f"instance type that fits {shape}"))
+            if (
+                cluster.instance_families is not None
+                and pricer.price(workload, free, CapacityType.ON_DEMAND) is not None
+            ):
+                found.append(
+                    (
+                        "instanceFamilies",
+                        f"instanceFamilies [{', '.join(cluster.instance_families)}] have no "
+                        f"instance type that fits {shape}",
+                    )
+                )
             elif any_arch != workload and pricer.price(any_arch, cluster, CapacityType.ON_DEMAND) is not None:
-                found.append(("architectures", f"no {'/'.join(workload.architectures)} instance type in "
-                              f"{cluster.cloud}/{cluster.region} fits {shape} (its images' architectures)"))
+                found.append(
+                    (
+                        "architectures",
+                        f"no {'/'.join(workload.architectures)} instance type in "
+                        f"{cluster.cloud}/{cluster.region} fits {shape} (its images' architectures)",
+                    )
+                )
             else:
                 found.append(("resources", f"no priced instance type in {cluster.cloud}/{cluster.region} fits {shape}"))
         elif od is None and (workload.min_available > 0 or workload.spot_max_fraction < 1):
             found.append(("spot", "only spot capacity fits it, and minAvailable / spot.maxFraction need on-demand"))
         if cluster.capacity_cpu is not None and cluster.capacity_cpu < workload.cpu:
-            found.append(("capacity", f"{cluster.capacity_cpu:g} CPU left of its capacity.cpu after the other workloads"))
+            found.append(
+                ("capacity", f"{cluster.capacity_cpu:g} CPU left of its capacity.cpu after the other workloads")
+            )
         if workload.latency_ms is not None:
             rtts = {u: rtt_ms(scenario, u, cluster) for u, share in workload.users.items() if share > 0}
             if all(ms > workload.latency_ms for ms in rtts.values()):

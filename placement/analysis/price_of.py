@@ -67,7 +67,11 @@ def workload_costs(scenario: Scenario, catalog: Catalog, plan: Plan) -> dict[str
     for a in plan.assignments:
         workload, cluster = scenario.workload(a.workload), scenario.cluster(a.cluster)
         cost = a.hourly_usd
-        if workload.egress_gb_per_hour and workload.replicas and not any(r.workload == a.workload for r in plan.routing):
+        if (
+            workload.egress_gb_per_hour
+            and workload.replicas
+            and not any(r.workload == a.workload for r in plan.routing)
+        ):
             cost += a.replicas * workload.egress_gb_per_hour * cluster_egress_usd_per_gb(cluster) / workload.replicas
         if a.spot:
             sp = pricer.price(workload, cluster, CapacityType.SPOT)
@@ -78,7 +82,11 @@ def workload_costs(scenario: Scenario, catalog: Catalog, plan: Plan) -> dict[str
         workload = scenario.workload(r.workload)
         if workload.egress_gb_per_hour and workload.replicas:
             costs[r.workload] = costs.get(r.workload, 0.0) + (
-                workload.egress_gb_per_hour * r.replicas / workload.replicas * cluster_egress_usd_per_gb(scenario.cluster(r.cluster)))
+                workload.egress_gb_per_hour
+                * r.replicas
+                / workload.replicas
+                * cluster_egress_usd_per_gb(scenario.cluster(r.cluster))
+            )
     return costs
 
 
@@ -98,8 +106,12 @@ def price_of_rules(
     if base is None:
         base = solve(scenario, catalog, time_limit_s=time_limit_s, backend=backend)
     base_costs = workload_costs(scenario, catalog, base)
-    return tuple(price_of_family(scenario, catalog, family, base, base_costs=base_costs, time_limit_s=time_limit_s,
-                                 backend=backend, top=top) for family in families)
+    return tuple(
+        price_of_family(
+            scenario, catalog, family, base, base_costs=base_costs, time_limit_s=time_limit_s, backend=backend, top=top
+        )
+        for family in families
+    )
 
 
 def price_of_family(
@@ -125,8 +137,9 @@ def price_of_family(
     relaxed = solve(relaxed_scenario, catalog, time_limit_s=time_limit_s, backend=backend)
     relaxed_costs = workload_costs(relaxed_scenario, catalog, relaxed)
     common = base_costs.keys() & relaxed_costs.keys()
-    deltas = sorted((WorkloadPrice(k, base_costs[k] - relaxed_costs[k]) for k in common),
-                    key=lambda p: (-p.hourly_usd, p.workload))
+    deltas = sorted(
+        (WorkloadPrice(k, base_costs[k] - relaxed_costs[k]) for k in common), key=lambda p: (-p.hourly_usd, p.workload)
+    )
     return RulePrice(
         family=family,
         hourly_usd=sum(p.hourly_usd for p in deltas),

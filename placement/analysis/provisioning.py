@@ -77,23 +77,47 @@ class ProvisioningReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "ok": self.ok, "pods": self.pods, "landed": self.landed,
-            "plannedComputeUsd": round(self.planned_usd, 6), "simulatedNodeBillUsd": round(self.simulated_usd, 6),
-            "ratio": round(self.bill_ratio, 6), "tolerance": self.tolerance,
-            "violations": list(self.violations), "notes": list(self.notes),
-            "pools": [{"cluster": p.cluster, "capacityType": p.capacity_type, "pods": p.pods, "landed": p.landed,
-                       "plannedUsd": round(p.planned_usd, 6), "simulatedUsd": round(p.simulated_usd, 6),
-                       "nodes": dict(p.nodes), "checked": p.checked} for p in self.pools],
+            "ok": self.ok,
+            "pods": self.pods,
+            "landed": self.landed,
+            "plannedComputeUsd": round(self.planned_usd, 6),
+            "simulatedNodeBillUsd": round(self.simulated_usd, 6),
+            "ratio": round(self.bill_ratio, 6),
+            "tolerance": self.tolerance,
+            "violations": list(self.violations),
+            "notes": list(self.notes),
+            "pools": [
+                {
+                    "cluster": p.cluster,
+                    "capacityType": p.capacity_type,
+                    "pods": p.pods,
+                    "landed": p.landed,
+                    "plannedUsd": round(p.planned_usd, 6),
+                    "simulatedUsd": round(p.simulated_usd, 6),
+                    "nodes": dict(p.nodes),
+                    "checked": p.checked,
+                }
+                for p in self.pools
+            ],
         }
 
     def summary(self) -> str:
         verdict = "ok" if self.ok else f"{len(self.violations)} violation(s)"
-        return (f"provisioning check: {self.landed}/{self.pods} pods land, node bill {self.simulated_usd:.4f} $/h vs plan "
-                f"compute {self.planned_usd:.4f} ({self.bill_ratio - 1:+.1%}) — {verdict}")
+        return (
+            f"provisioning check: {self.landed}/{self.pods} pods land, node bill {self.simulated_usd:.4f} $/h vs plan "
+            f"compute {self.planned_usd:.4f} ({self.bill_ratio - 1:+.1%}) — {verdict}"
+        )
 
 
-def check_provisioning(plan: Plan, scenario: Scenario, catalog: Catalog, patches: Sequence[Patch], *,
-                       tolerance: float = DEFAULT_TOLERANCE, node_types: NodeTypes | None = None) -> ProvisioningReport:
+def check_provisioning(
+    plan: Plan,
+    scenario: Scenario,
+    catalog: Catalog,
+    patches: Sequence[Patch],
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    node_types: NodeTypes | None = None,
+) -> ProvisioningReport:
     """Simulate the autoscaler on the written NodePools for the planned pods (module docstring)."""
     node_types = node_types or NodeTypes(catalog)
     pools_by_cluster = _nodepools(patches)
@@ -117,33 +141,56 @@ def check_provisioning(plan: Plan, scenario: Scenario, catalog: Catalog, patches
                 checks.append(PoolCheck(name, kind, count, 0, planned_usd, 0.0, {}))
                 continue
             # GKE / AKS / none: no NodePool of ours; a node pool of the planned machine types, unlimited
-            admitted = [t for t in node_types.of(cluster, kind) if t.instance_type in planned_types.get((name, kind), ())]
+            admitted = [
+                t for t in node_types.of(cluster, kind) if t.instance_type in planned_types.get((name, kind), ())
+            ]
             cpu_limit = memory_limit = None
         else:
             admitted, cpu_limit, memory_limit = _admitted(manifest, node_types.of(cluster, kind), cluster.cloud)
         packing = provision(pods, admitted, cpu_limit=cpu_limit, memory_limit_gib=memory_limit)
         landed = count - packing.pending_pods
-        checks.append(PoolCheck(name, kind, count, landed, planned_usd, packing.hourly_usd, packing.counts(),
-                                checked=manifest is not None))
+        checks.append(
+            PoolCheck(
+                name,
+                kind,
+                count,
+                landed,
+                planned_usd,
+                packing.hourly_usd,
+                packing.counts(),
+                checked=manifest is not None,
+            )
+        )
         if packing.pending:
-            violations.append(f"{name}/{kind}: {packing.pending_pods} of {count} planned pods stay Pending under the "
-                              f"NodePool ({', '.join(f'{k} {n}' for k, n in sorted(packing.pending.items()))})")
-        dearest = max((t.hourly_usd for t in admitted if t.instance_type in planned_types.get((name, kind), ())),
-                      default=0.0)
-        dearer = sorted(t.instance_type for t in admitted if t.hourly_usd > dearest + 1e-9
-                        and t.instance_type not in planned_types.get((name, kind), ()))
+            violations.append(
+                f"{name}/{kind}: {packing.pending_pods} of {count} planned pods stay Pending under the "
+                f"NodePool ({', '.join(f'{k} {n}' for k, n in sorted(packing.pending.items()))})"
+            )
+        dearest = max(
+            (t.hourly_usd for t in admitted if t.instance_type in planned_types.get((name, kind), ())), default=0.0
+        )
+        dearer = sorted(
+            t.instance_type
+            for t in admitted
+            if t.hourly_usd > dearest + 1e-9 and t.instance_type not in planned_types.get((name, kind), ())
+        )
         if dearer:
-            violations.append(f"{name}/{kind}: the NodePool admits types dearer than planned: {', '.join(dearer[:5])}"
-                              + (f" and {len(dearer) - 5} more" if len(dearer) > 5 else ""))
+            violations.append(
+                f"{name}/{kind}: the NodePool admits types dearer than planned: {', '.join(dearer[:5])}"
+                + (f" and {len(dearer) - 5} more" if len(dearer) > 5 else "")
+            )
     unchecked = sorted({c.cluster for c in checks if not c.checked})
     if unchecked:
-        notes.append("no Karpenter NodePool (node pools of the planned machine types simulated instead): "
-                     + ", ".join(unchecked))
+        notes.append(
+            "no Karpenter NodePool (node pools of the planned machine types simulated instead): " + ", ".join(unchecked)
+        )
     planned_total = sum(c.planned_usd for c in checks)
     simulated_total = sum(c.simulated_usd for c in checks)
     if planned_total > 0 and abs(simulated_total - planned_total) > tolerance * planned_total:
-        violations.append(f"the simulated node bill {simulated_total:.4f} $/h is {simulated_total / planned_total - 1:+.1%} "
-                          f"from the plan's compute {planned_total:.4f} $/h (tolerance {tolerance:.0%})")
+        violations.append(
+            f"the simulated node bill {simulated_total:.4f} $/h is {simulated_total / planned_total - 1:+.1%} "
+            f"from the plan's compute {planned_total:.4f} $/h (tolerance {tolerance:.0%})"
+        )
     return ProvisioningReport(tuple(checks), tuple(violations), planned_total, simulated_total, tolerance, tuple(notes))
 
 
@@ -167,8 +214,9 @@ def _nodepools(patches: Sequence[Patch]) -> dict[str, dict[str, Mapping[str, Any
     return out
 
 
-def _admitted(pool: Mapping[str, Any], types: Sequence[NodeType], cloud: str
-              ) -> tuple[list[NodeType], float | None, float | None]:
+def _admitted(
+    pool: Mapping[str, Any], types: Sequence[NodeType], cloud: str
+) -> tuple[list[NodeType], float | None, float | None]:
     from placement.load.quantity import parse_cpu, parse_memory_gib
 
     admitted = list(types)

@@ -31,7 +31,9 @@ def parse_families(text: str, *, flag: str = "--price-of") -> tuple[str, ...]:
     """``"residency,latency"`` → the families, in order, each once; unknown names are an error."""
     names = [part.strip() for part in text.split(",") if part.strip()]
     if not names:
-        raise PlacementError(f"{flag} needs rule families, e.g. {flag} residency,latency (known: {', '.join(FAMILIES)})")
+        raise PlacementError(
+            f"{flag} needs rule families, e.g. {flag} residency,latency (known: {', '.join(FAMILIES)})"
+        )
     for name in names:
         if name not in FAMILIES:
             raise PlacementError(f"{flag}: unknown rule family {name!r}" + did_you_mean(name, FAMILIES))
@@ -96,8 +98,11 @@ def workload_rules(scenario: Scenario, workload: Workload) -> tuple[Rule, ...]:
     if any(c.capacity_cpu is not None for c in scenario.clusters):
         rules.append(Rule("capacity", None, "capacity.cpu caps"))
     if workload.spot_max_fraction < 1.0:
-        what = "on-demand only (spot.maxFraction 0)" if workload.spot_max_fraction == 0 else \
-            f"spot.maxFraction {workload.spot_max_fraction:g}"
+        what = (
+            "on-demand only (spot.maxFraction 0)"
+            if workload.spot_max_fraction == 0
+            else f"spot.maxFraction {workload.spot_max_fraction:g}"
+        )
         rules.append(Rule("spot", "maxFraction", what))
     if workload.min_available > 0:
         rules.append(Rule("spot", "minAvailable", f"minAvailable {workload.min_available}"))

@@ -91,8 +91,10 @@ def carried_over(previous: Mapping[str, Replicas], before: int, after: int) -> d
     if after <= before or before <= 0:
         return dict(previous)
     factor = after / before
-    return {name: Replicas(math.ceil(r.on_demand * factor - 1e-9), math.ceil(r.spot * factor - 1e-9))
-            for name, r in previous.items()}
+    return {
+        name: Replicas(math.ceil(r.on_demand * factor - 1e-9), math.ceil(r.spot * factor - 1e-9))
+        for name, r in previous.items()
+    }
 
 
 def plan_schedule(
@@ -112,8 +114,11 @@ def plan_schedule(
     if not count or count < 1:
         raise ValueError("plan_schedule needs slots ≥ 1 (set planning.slots or pass slots=)")
     limit = scenario.planning.max_moves_per_slot if max_moves_per_slot is None else max_moves_per_slot
-    per_slot_s = time_limit_s if time_limit_s is not None else max(
-        scenario.planning.time_limit_s / count, _MIN_SLOT_TIME_LIMIT_S)
+    per_slot_s = (
+        time_limit_s
+        if time_limit_s is not None
+        else max(scenario.planning.time_limit_s / count, _MIN_SLOT_TIME_LIMIT_S)
+    )
     current = {w.key: dict(w.current) for w in scenario.workloads}
     previous_demand: dict[str, int] = {}
     planned: list[Slot] = []
@@ -124,18 +129,25 @@ def plan_schedule(
             current = {key: carried_over(current[key], previous_demand[key], demand[key]) for key in current}
         churn = scenario.planning.max_moves if index == 0 else limit
         workloads = tuple(
-            replace(w, replicas=demand[w.key], min_available=min(w.min_available, demand[w.key]), current=current[w.key])
+            replace(
+                w, replicas=demand[w.key], min_available=min(w.min_available, demand[w.key]), current=current[w.key]
+            )
             for w in scenario.workloads
         )
-        slot_scenario = replace(scenario, workloads=workloads,
-                                planning=replace(scenario.planning, max_moves=churn, time_limit_s=per_slot_s))
+        slot_scenario = replace(
+            scenario, workloads=workloads, planning=replace(scenario.planning, max_moves=churn, time_limit_s=per_slot_s)
+        )
         plan = solve(slot_scenario, catalog, time_limit_s=per_slot_s, backend=backend)
         if planned and demand == previous_demand and not _cheaper(plan, planned[-1].plan):
             plan = _unchanged(planned[-1].plan)  # same demand, no real saving: no churn for solver noise
         planned.append(Slot(index, starts_at, demand, plan, churn))
         placed = {a.workload for a in plan.assignments}
         current = {
-            key: ({a.cluster: Replicas(a.on_demand, a.spot) for a in plan.for_workload(key)} if key in placed else current[key])
+            key: (
+                {a.cluster: Replicas(a.on_demand, a.spot) for a in plan.for_workload(key)}
+                if key in placed
+                else current[key]
+            )
             for key in current
         }
         previous_demand = demand
@@ -156,7 +168,11 @@ def _noise(plan: Plan) -> float:
     stats = plan.solver
     if stats.model_objective is None or stats.model_bound is None:
         return stats.gap
-    return 0.0 if stats.model_objective <= 0 else max(stats.model_objective - stats.model_bound, 0.0) / stats.model_objective
+    return (
+        0.0
+        if stats.model_objective <= 0
+        else max(stats.model_objective - stats.model_bound, 0.0) / stats.model_objective
+    )
 
 
 def _unchanged(previous: Plan) -> Plan:
@@ -170,16 +186,18 @@ def schedule_json(schedule: Schedule) -> list[dict[str, Any]]:
     entries = []
     for slot in schedule.slots:
         document = slot.plan.to_json()
-        entries.append({
-            "slot": slot.index,
-            "startsAt": slot.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "demand": dict(slot.demand),
-            "hourlyUsd": document["hourlyUsd"]["after"],
-            "moves": slot.plan.moves,
-            "churnLimit": slot.churn_limit,
-            "assignments": document["assignments"],
-            "unplaced": document["unplaced"],
-        })
+        entries.append(
+            {
+                "slot": slot.index,
+                "startsAt": slot.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "demand": dict(slot.demand),
+                "hourlyUsd": document["hourlyUsd"]["after"],
+                "moves": slot.plan.moves,
+                "churnLimit": slot.churn_limit,
+                "assignments": document["assignments"],
+                "unplaced": document["unplaced"],
+            }
+        )
     return entries
 
 

@@ -46,8 +46,16 @@ def _allocatable(offer, cluster: Cluster):
         return None
     slots = max_pods(cluster.cloud, offer.instance_type, offer.vcpus, cluster_max_pods=cluster.max_pods_per_node)
     ds = cluster.daemonsets
-    room = allocatable(cluster.cloud, offer.instance_type, offer.vcpus, offer.memory_gib, max_pods=slots,
-                       daemonset_cpu=ds.cpu, daemonset_memory_gib=ds.memory_gib, daemonset_pods=ds.pods)
+    room = allocatable(
+        cluster.cloud,
+        offer.instance_type,
+        offer.vcpus,
+        offer.memory_gib,
+        max_pods=slots,
+        daemonset_cpu=ds.cpu,
+        daemonset_memory_gib=ds.memory_gib,
+        daemonset_pods=ds.pods,
+    )
     return room if room.cpu > 0 and room.memory_gib > 0 and room.pods > 0 else None
 
 
@@ -61,7 +69,9 @@ def _offers(catalog: Catalog, cluster: Cluster, kind: CapacityType):
             yield offer, room
 
 
-def _cheapest(catalog: Catalog, workload: Workload, cluster: Cluster, kind: CapacityType) -> tuple[float, str, float] | None:
+def _cheapest(
+    catalog: Catalog, workload: Workload, cluster: Cluster, kind: CapacityType
+) -> tuple[float, str, float] | None:
     """The fluid replica price on allocatable (the allocation model's currency, used for the risk term)."""
     best: tuple[float, str, float] | None = None
     for offer, room in _offers(catalog, cluster, kind):
@@ -77,8 +87,14 @@ def _cheapest(catalog: Catalog, workload: Workload, cluster: Cluster, kind: Capa
     return best
 
 
-def _check_nodes(add: Add, plan: Plan, scenario: Scenario, catalog: Catalog, clusters: dict[str, Cluster],
-                 workloads: dict[str, Workload]) -> float:
+def _check_nodes(
+    add: Add,
+    plan: Plan,
+    scenario: Scenario,
+    catalog: Catalog,
+    clusters: dict[str, Cluster],
+    workloads: dict[str, Workload],
+) -> float:
     """The node bill: each planned node group's type, price and launchability, and every pool's pods
     placed on exactly its planned nodes (first fit, largest pods first). Returns Σ nodes × price."""
     bill = 0.0
@@ -91,16 +107,26 @@ def _check_nodes(add: Add, plan: Plan, scenario: Scenario, catalog: Catalog, clu
         kind = CapacityType(n.capacity_type)
         found = [(o, room) for o, room in _offers(catalog, c, kind) if o.instance_type == n.instance_type]
         if not found:
-            add("nodes", "-", f"{n.cluster} {n.capacity_type}: {n.instance_type} is not a type the cluster's "
-                f"autoscaler {c.autoscaler} can launch there (or has no {n.capacity_type} price)")
+            add(
+                "nodes",
+                "-",
+                f"{n.cluster} {n.capacity_type}: {n.instance_type} is not a type the cluster's "
+                f"autoscaler {c.autoscaler} can launch there (or has no {n.capacity_type} price)",
+            )
             continue
         offer, room = found[0]
         bill += n.count * offer.hourly_usd
         if not math.isclose(n.count * offer.hourly_usd, n.hourly_usd, rel_tol=1e-5, abs_tol=1e-5):
-            add("cost", "-", f"{n.cluster} {n.count}× {n.instance_type} cost {n.count * offer.hourly_usd:.6f} $/h, "
-                f"plan says {n.hourly_usd:.6f}")
+            add(
+                "cost",
+                "-",
+                f"{n.cluster} {n.count}× {n.instance_type} cost {n.count * offer.hourly_usd:.6f} $/h, "
+                f"plan says {n.hourly_usd:.6f}",
+            )
         for _ in range(n.count):
-            nodes.setdefault((n.cluster, n.capacity_type), []).append((n.instance_type, offer.hourly_usd, room, offer.arch))
+            nodes.setdefault((n.cluster, n.capacity_type), []).append(
+                (n.instance_type, offer.hourly_usd, room, offer.arch)
+            )
     pods: dict[tuple[str, str], list[tuple[float, float, str, tuple[str, ...]]]] = {}
     for a in plan.assignments:
         w = workloads.get(a.workload)
@@ -110,8 +136,10 @@ def _check_nodes(add: Add, plan: Plan, scenario: Scenario, catalog: Catalog, clu
             pods.setdefault((a.cluster, kind), []).extend([(w.cpu, w.memory_gib, w.key, w.architectures)] * count)
     for pool, items in sorted(pods.items()):
         # the planned nodes, largest first (the order an autoscaler fills them: biggest claim first)
-        bins = sorted(([room.cpu, room.memory_gib, room.pods, arch] for _, _, room, arch in nodes.get(pool, [])),
-                      key=lambda b: (-b[0], -b[1]))
+        bins = sorted(
+            ([room.cpu, room.memory_gib, room.pods, arch] for _, _, room, arch in nodes.get(pool, [])),
+            key=lambda b: (-b[0], -b[1]),
+        )
         homeless = 0
         for cpu, memory, _key, arches in sorted(items, key=lambda p: (-p[0], -p[1])):
             for b in bins:
@@ -166,8 +194,14 @@ def _check_scenario(add: Add, plan: Plan, scenario: Scenario) -> None:
         add("scenario", "-", f"plan is for scenario {plan.scenario!r}, not {scenario.name!r}")
 
 
-def _check_assignments(add: Add, plan: Plan, scenario: Scenario, catalog: Catalog, clusters: dict[str, Cluster],
-                       workloads: dict[str, Workload]) -> tuple[dict[str, list[Assignment]], dict[str, float], float]:
+def _check_assignments(
+    add: Add,
+    plan: Plan,
+    scenario: Scenario,
+    catalog: Catalog,
+    clusters: dict[str, Cluster],
+    workloads: dict[str, Workload],
+) -> tuple[dict[str, list[Assignment]], dict[str, float], float]:
     """Each assignment on its own, in plan order. Returns the assignments of each workload, the CPU
     used in each cluster and the spot risk ($/h) of the whole plan."""
     by_workload: dict[str, list[Assignment]] = {}
@@ -221,8 +255,14 @@ def _check_bill(add: Add, plan: Plan, compute: float) -> None:
         add("cost", "-", f"assignments add up to {shares:.6f} $/h, the node bill is {compute:.6f}")
 
 
-def _check_workloads(add: Add, plan: Plan, scenario: Scenario, clusters: dict[str, Cluster],
-                     workloads: dict[str, Workload], by_workload: dict[str, list[Assignment]]) -> float:
+def _check_workloads(
+    add: Add,
+    plan: Plan,
+    scenario: Scenario,
+    clusters: dict[str, Cluster],
+    workloads: dict[str, Workload],
+    by_workload: dict[str, list[Assignment]],
+) -> float:
     """Each workload's rules, in scenario order. Returns the plan's egress ($/h)."""
     unplaced = {u.workload for u in plan.unplaced}
     routes: dict[str, list[Route]] = {}
@@ -263,8 +303,12 @@ def _check_spot(add: Add, w: Workload, mine: list[Assignment]) -> None:
     if w.spot_max_cluster_share is not None:
         for a in mine:
             if a.spot > w.spot_max_cluster_share * spot + _TOLERANCE:
-                add("spot", w.key, f"{a.spot} of its {spot} spot replicas in {a.cluster} > maxClusterShare "
-                    f"{w.spot_max_cluster_share:g}")
+                add(
+                    "spot",
+                    w.key,
+                    f"{a.spot} of its {spot} spot replicas in {a.cluster} > maxClusterShare "
+                    f"{w.spot_max_cluster_share:g}",
+                )
 
 
 def _check_spread(add: Add, w: Workload, mine: list[Assignment]) -> None:
@@ -274,8 +318,9 @@ def _check_spread(add: Add, w: Workload, mine: list[Assignment]) -> None:
         add("minClusters", w.key, f"present in {len(present)} cluster(s) < minClusters {w.min_clusters}")
 
 
-def _check_demand(add: Add, scenario: Scenario, w: Workload, mine: list[Assignment], routes: list[Route],
-                  clusters: dict[str, Cluster]) -> float:
+def _check_demand(
+    add: Add, scenario: Scenario, w: Workload, mine: list[Assignment], routes: list[Route], clusters: dict[str, Cluster]
+) -> float:
     """Demand: enough replicas, or (with a latency rule) every user served within latencyMs by routes.
     Returns the workload's egress ($/h)."""
     if w.latency_ms is not None:
@@ -284,8 +329,10 @@ def _check_demand(add: Add, scenario: Scenario, w: Workload, mine: list[Assignme
     if total < w.replicas:
         add("demand", w.key, f"{total} replicas < demand {w.replicas}")
     if w.egress_gb_per_hour:
-        return sum(w.egress_gb_per_hour * (a.on_demand + a.spot) / total * _egress_price(clusters, a.cluster, a.cloud)
-                   for a in mine)
+        return sum(
+            w.egress_gb_per_hour * (a.on_demand + a.spot) / total * _egress_price(clusters, a.cluster, a.cloud)
+            for a in mine
+        )
     return 0.0
 
 
@@ -298,8 +345,11 @@ def _check_capacity(add: Add, used_cpu: dict[str, float], clusters: dict[str, Cl
 
 def _check_churn(add: Add, plan: Plan, scenario: Scenario, workloads: dict[str, Workload]) -> None:
     """The plan's `moves` recomputed (replicas added per cluster and capacity type), and maxMoves."""
-    moves = sum(max(a.on_demand - _today(workloads, a, "on_demand"), 0) + max(a.spot - _today(workloads, a, "spot"), 0)
-                for a in plan.assignments if a.workload in workloads)
+    moves = sum(
+        max(a.on_demand - _today(workloads, a, "on_demand"), 0) + max(a.spot - _today(workloads, a, "spot"), 0)
+        for a in plan.assignments
+        if a.workload in workloads
+    )
     if moves != plan.moves:
         add("moves", "-", f"plan reports {plan.moves} moves, recomputed {moves}")
     if scenario.planning.max_moves is not None and moves > scenario.planning.max_moves:
@@ -309,8 +359,12 @@ def _check_churn(add: Add, plan: Plan, scenario: Scenario, workloads: dict[str, 
 def _check_costs(add: Add, plan: Plan, *, compute: float, risk: float, egress: float) -> None:
     """The plan's reported hourly costs against the recomputed ones."""
     cost = plan.hourly_usd
-    for label, ours, theirs in (("compute", compute, cost.compute), ("risk", risk, cost.risk),
-                                ("egress", egress, cost.egress), ("after", compute + risk + egress, cost.after)):
+    for label, ours, theirs in (
+        ("compute", compute, cost.compute),
+        ("risk", risk, cost.risk),
+        ("egress", egress, cost.egress),
+        ("after", compute + risk + egress, cost.after),
+    ):
         if not math.isclose(ours, theirs, rel_tol=1e-4, abs_tol=1e-4):
             add("cost", "-", f"hourlyUsd.{label} is {theirs:.6f}, recomputed {ours:.6f}")
 
@@ -320,8 +374,9 @@ def _today(workloads: dict[str, Workload], a: Assignment, kind: str) -> int:
     return 0 if today is None else getattr(today, kind)
 
 
-def _check_routes(add: Add, scenario: Scenario, w: Workload, mine: list[Assignment], routes: list[Route],
-                  clusters: dict[str, Cluster]) -> float:
+def _check_routes(
+    add: Add, scenario: Scenario, w: Workload, mine: list[Assignment], routes: list[Route], clusters: dict[str, Cluster]
+) -> float:
     """Latency routing: every user's share is served within latencyMs, by clusters with the replicas."""
     served_by: dict[str, float] = {}
     per_user: dict[str, float] = {}

@@ -6,16 +6,25 @@ import argparse
 import json
 import sys
 
-from placement.cli.flags import add_output_flag, add_prices_flag, add_scenario_flag, add_solver_flags, load_from_args, time_limit_problem
+from placement.cli.flags import (
+    add_output_flag,
+    add_prices_flag,
+    add_scenario_flag,
+    add_solver_flags,
+    load_from_args,
+    time_limit_problem,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "explain", help="explain one workload's placement: costs, alternatives, exclusions, price thresholds",
+        "explain",
+        help="explain one workload's placement: costs, alternatives, exclusions, price thresholds",
         description="Plan the scenario, then explain WORKLOAD: for each chosen cluster the per-replica cost it "
         "beat the next-cheapest allowed alternative by, the clusters its rules exclude and why, and the price "
         "rise that would move it. For an unplaced workload, the smallest set of its rules that conflict. "
-        "Exit 0 placed, 3 unplaced, 2 invalid input (e.g. an unknown workload).")
+        "Exit 0 placed, 3 unplaced, 2 invalid input (e.g. an unknown workload).",
+    )
     parser.add_argument("workload", metavar="WORKLOAD", help="namespace/name (or a unique name)")
     add_scenario_flag(parser)
     add_output_flag(parser, ("table", "json"))

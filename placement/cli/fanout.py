@@ -29,8 +29,14 @@ def task_progress(total: int, what: str) -> Iterator[Any]:
 
     from placement.report.console import plain_console
 
-    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=plain_console(stderr=True), transient=True) as progress:  # fmt: skip
+    with Progress(
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=plain_console(stderr=True),
+        transient=True,
+    ) as progress:
         task = progress.add_task(what, total=total)
 
         def tick(outcome: Any) -> None:

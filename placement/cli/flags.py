@@ -18,8 +18,13 @@ Parser = argparse.ArgumentParser | argparse._ArgumentGroup
 
 
 def add_scenario_flag(parser: Parser) -> None:
-    parser.add_argument("--scenario", "-f", metavar="FILE", type=Path,
-                        help="scenario YAML (placement.dev/v1alpha1); default: the packaged demo fleet")
+    parser.add_argument(
+        "--scenario",
+        "-f",
+        metavar="FILE",
+        type=Path,
+        help="scenario YAML (placement.dev/v1alpha1); default: the packaged demo fleet",
+    )
 
 
 def load_from_args(args: argparse.Namespace) -> Scenario:
@@ -35,15 +40,25 @@ def add_prices_flag(parser: Parser, *, help: str = "price source (overrides the 
 
 
 def add_output_flag(parser: Parser, choices: Sequence[str], *, default: str | None = None) -> None:
-    parser.add_argument("-o", "--output", choices=tuple(choices), default=default or choices[0],
-                        help=f"output format (default: {default or choices[0]})")
+    parser.add_argument(
+        "-o",
+        "--output",
+        choices=tuple(choices),
+        default=default or choices[0],
+        help=f"output format (default: {default or choices[0]})",
+    )
 
 
-def add_solver_flags(parser: Parser, *, time_limit_help: str = "solver time limit in seconds",
-                     time_limit_default_s: float | None = None) -> None:
+def add_solver_flags(
+    parser: Parser, *, time_limit_help: str = "solver time limit in seconds", time_limit_default_s: float | None = None
+) -> None:
     parser.add_argument("--time-limit", type=float, metavar="S", default=time_limit_default_s, help=time_limit_help)
-    parser.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND,
-                        help=f"MIP backend (default: {DEFAULT_BACKEND}; LPs always run on HiGHS — see docs/solver.md)")
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=DEFAULT_BACKEND,
+        help=f"MIP backend (default: {DEFAULT_BACKEND}; LPs always run on HiGHS — see docs/solver.md)",
+    )
 
 
 def time_limit_problem(args: argparse.Namespace) -> str | None:
@@ -56,8 +71,12 @@ def time_limit_problem(args: argparse.Namespace) -> str | None:
 
 def add_ray_flags(parser: Parser) -> None:
     """`--ray` / `--ray-address`: run the command's tasks on Ray (`placement.scaleout`); sequential without."""
-    parser.add_argument("--ray", action="store_true",
-                        help="run the tasks on Ray: a local Ray on this machine, or the cluster RAY_ADDRESS names "
-                        "(needs pip install 'placement[ray]'); same results as without")
-    parser.add_argument("--ray-address", metavar="ADDRESS",
-                        help="join this Ray cluster, e.g. ray://head:10001 or auto (implies --ray)")
+    parser.add_argument(
+        "--ray",
+        action="store_true",
+        help="run the tasks on Ray: a local Ray on this machine, or the cluster RAY_ADDRESS names "
+        "(needs pip install 'placement[ray]'); same results as without",
+    )
+    parser.add_argument(
+        "--ray-address", metavar="ADDRESS", help="join this Ray cluster, e.g. ray://head:10001 or auto (implies --ray)"
+    )

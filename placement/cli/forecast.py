@@ -32,9 +32,10 @@ OUTPUTS = ("table", "json")
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
-        "forecast", help="forecast traffic ahead of placement (backtest | predict)",
+        "forecast",
+        help="forecast traffic ahead of placement (backtest | predict)",
         description="Calibrated quantile forecasts of traffic series, and the replicas they need.",
-    )  # fmt: skip
+    )
     actions = parser.add_subparsers(dest="forecast_command", metavar="ACTION", required=True)
 
     backtest = actions.add_parser("backtest", help="rolling-origin backtest on a CSV: rows + MASE, pinball, coverage")
@@ -48,16 +49,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     source = predict.add_mutually_exclusive_group(required=True)
     source.add_argument("--prometheus", metavar="URL", help="Prometheus base URL, e.g. http://prometheus:9090")
     source.add_argument("--input", metavar="FILE.csv", help="'timestamp,value' or 'unique_id,ds,y'")
-    predict.add_argument("--query", metavar="PROMQL", help="range query, e.g. sum by (namespace,deployment) (rate(...))")
-    predict.add_argument("--history-days", type=float, default=28.0, help="history to read from Prometheus (default 28)")
+    predict.add_argument(
+        "--query", metavar="PROMQL", help="range query, e.g. sum by (namespace,deployment) (rate(...))"
+    )
+    predict.add_argument(
+        "--history-days", type=float, default=28.0, help="history to read from Prometheus (default 28)"
+    )
     predict.add_argument("--end", default=None, metavar="TIME", help="end of the history to read (default: now, UTC)")
     predict.add_argument("--id-labels", default=None, help="labels naming a series, e.g. namespace,deployment")
     predict.add_argument("--counter", action="store_true", help="the query returns raw counters: convert to rates")
     predict.add_argument("--timeout", type=float, default=30.0, help="seconds per Prometheus request (default 30)")
     predict.add_argument("--per-replica", type=float, default=None, help="load one replica handles: also size replicas")
     predict.add_argument("--headroom", type=float, default=0.0, help="extra fraction over the forecast (0.1 = 10%%)")
-    predict.add_argument("--series-per-task", type=int, default=None, metavar="N",
-                         help="series per model fit, one task each (default 1000; fewer series: one global model)")
+    predict.add_argument(
+        "--series-per-task",
+        type=int,
+        default=None,
+        metavar="N",
+        help="series per model fit, one task each (default 1000; fewer series: one global model)",
+    )
     add_ray_flags(predict)
     _common(predict)
     predict.set_defaults(func=run_predict)
@@ -80,14 +90,16 @@ def run_backtest(args: argparse.Namespace) -> int:
             raise fc.ForecastError(f"--windows {args.windows}: use 1 or more")
         history = fc.load_csv(args.input)
         model = fc.Forecaster(freq=args.freq, horizon=args.horizon, quantiles=quantiles, events=_events(args))
-        cv = fc.cross_validation(model, history, h=args.horizon, n_windows=args.windows, step_size=args.step_size,
-                                 freq=args.freq)  # fmt: skip
+        cv = fc.cross_validation(
+            model, history, h=args.horizon, n_windows=args.windows, step_size=args.step_size, freq=args.freq
+        )
         regular = fc.regularize(history, args.freq)
         from forecasting.frame import steps_per_day, to_step
 
         season = steps_per_day(to_step(args.freq))
-        scores = fc.evaluate(cv, regular, models=[model.alias], quantiles=quantiles, season=season,
-                             coverage_quantile=max(quantiles))  # fmt: skip
+        scores = fc.evaluate(
+            cv, regular, models=[model.alias], quantiles=quantiles, season=season, coverage_quantile=max(quantiles)
+        )
         rows = _rows(cv, model.alias, quantiles, with_cutoff=True)
         by_series = scores.drop(columns="model").to_dict("records")
         mean = {k: _number(v) for k, v in scores[["mase", "pinball", "coverage"]].mean().items()}
@@ -96,8 +108,11 @@ def run_backtest(args: argparse.Namespace) -> int:
             _write_json({"rows": rows, "metrics": metrics})
         else:
             _table(f"backtest {args.input}: {args.windows} windows × {args.horizon} slots", rows)
-            _table("metrics (MASE and pinball scaled by in-sample one-day seasonal-naive MAE; coverage of "
-                   f"q{max(quantiles):g})", [*_clean(by_series), {"unique_id": "mean", **mean}])  # fmt: skip
+            _table(
+                "metrics (MASE and pinball scaled by in-sample one-day seasonal-naive MAE; coverage of "
+                f"q{max(quantiles):g})",
+                [*_clean(by_series), {"unique_id": "mean", **mean}],
+            )
         return 0
 
     return _guarded(work)
@@ -113,8 +128,15 @@ def run_predict(args: argparse.Namespace) -> int:
                 raise fc.ForecastError("--prometheus needs --query PROMQL (the series to forecast)")
             client = fc.connect(args.prometheus, timeout_s=args.timeout)
             end = _end_time(args.end)
-            history = fc.load_usage(client, args.query, start=end - pd.Timedelta(days=args.history_days), end=end,
-                                    step=args.freq, id_labels=_labels(args.id_labels), counter=args.counter)  # fmt: skip
+            history = fc.load_usage(
+                client,
+                args.query,
+                start=end - pd.Timedelta(days=args.history_days),
+                end=end,
+                step=args.freq,
+                id_labels=_labels(args.id_labels),
+                counter=args.counter,
+            )
             label = f"prometheus {args.prometheus} {args.query!r}"
         else:
             history = fc.load_csv(args.input)
@@ -125,14 +147,21 @@ def run_predict(args: argparse.Namespace) -> int:
         if fallback_ids:
             print(f"note: seasonal-naive for short histories: {', '.join(fallback_ids)}", file=sys.stderr)
         if args.per_replica is not None:
-            demands = fc.to_demand(forecast, max(quantiles), args.per_replica, args.headroom, alias=model.alias,
-                                   label=label)  # fmt: skip
+            demands = fc.to_demand(
+                forecast, max(quantiles), args.per_replica, args.headroom, alias=model.alias, label=label
+            )
             payload["demand"] = [
-                {"workload": d.workload, "quantile": d.quantile, "peakReplicas": d.peak_replicas,
-                 "replicasBySlot": list(d.replicas_by_slot), "slotStart": d.slot_start.isoformat(),
-                 "slotSeconds": d.slot_seconds, "source": d.source}
+                {
+                    "workload": d.workload,
+                    "quantile": d.quantile,
+                    "peakReplicas": d.peak_replicas,
+                    "replicasBySlot": list(d.replicas_by_slot),
+                    "slotStart": d.slot_start.isoformat(),
+                    "slotSeconds": d.slot_seconds,
+                    "source": d.source,
+                }
                 for d in demands.values()
-            ]  # fmt: skip
+            ]
         if args.output == "json":
             _write_json(payload)
         else:
@@ -144,7 +173,9 @@ def run_predict(args: argparse.Namespace) -> int:
     return _guarded(work)
 
 
-def _partitioned(history: pd.DataFrame, model: Any, args: argparse.Namespace) -> tuple[pd.DataFrame, list[str], tuple[Any, ...]]:
+def _partitioned(
+    history: pd.DataFrame, model: Any, args: argparse.Namespace
+) -> tuple[pd.DataFrame, list[str], tuple[Any, ...]]:
     """Fit and predict per partition of series (`placement.scaleout.forecast_series`): the forecast
     of the partitions that finished, their seasonal-naive series, and the failed partitions."""
     import forecasting as fc
@@ -155,8 +186,9 @@ def _partitioned(history: pd.DataFrame, model: Any, args: argparse.Namespace) ->
         raise fc.ForecastError(f"--series-per-task {per_task}: use 1 or more series per task")
     parts = scaleout.partition_series(history, per_task)
     with runner_from_args(args) as runner, task_progress(len(parts), f"forecasting {len(parts)} partitions") as tick:
-        fanout = scaleout.forecast_series(history, forecaster=model, h=args.horizon, series_per_task=per_task, runner=runner,
-                                          progress=tick)  # fmt: skip
+        fanout = scaleout.forecast_series(
+            history, forecaster=model, h=args.horizon, series_per_task=per_task, runner=runner, progress=tick
+        )
     done = fanout.succeeded
     if not done:
         report_failures(fanout.failed)
@@ -247,6 +279,7 @@ def _table(title: str, rows: list[dict[str, Any]]) -> None:
     for column in columns:
         table.add_column(column, justify="right" if column not in ("unique_id", "workload", "source") else "left")
     for row in rows:
-        table.add_row(*("" if row[c] is None else f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c])
-                        for c in columns))  # fmt: skip
+        table.add_row(
+            *("" if row[c] is None else f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c]) for c in columns)
+        )
     plain_console(width=200).print(table)

@@ -19,30 +19,55 @@ from placement.exit_codes import ExitCode
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    diff = sub.add_parser("diff", help="show what apply would change (like kubectl diff)",
-                          description="Server-side dry-run every change and print a unified diff per object. "
-                          "Exit 0: no differences, 1: differences, >1: error.")
+    diff = sub.add_parser(
+        "diff",
+        help="show what apply would change (like kubectl diff)",
+        description="Server-side dry-run every change and print a unified diff per object. "
+        "Exit 0: no differences, 1: differences, >1: error.",
+    )
     _inputs(diff)
     _kube(diff)
     diff.add_argument("--force-conflicts", action="store_true", help="diff as if taking over conflicting fields")
     diff.set_defaults(func=run_diff)
 
-    apply = sub.add_parser("apply", help="apply a plan with server-side apply (or write GitOps overlays)",
-                           description="Apply the plan's changes: capacity first, scale-ups, then scale-downs; "
-                           "all or nothing (a failure reverts what this run applied).")
+    apply = sub.add_parser(
+        "apply",
+        help="apply a plan with server-side apply (or write GitOps overlays)",
+        description="Apply the plan's changes: capacity first, scale-ups, then scale-downs; "
+        "all or nothing (a failure reverts what this run applied).",
+    )
     _inputs(apply)
     _kube(apply)
-    apply.add_argument("--dry-run", choices=("none", "server", "client"), default="none",
-                       help="server: send with dryRun=All; client: print the patches only")
-    apply.add_argument("--force-conflicts", action="store_true",
-                       help="take over fields another field manager owns (server-side apply force)")
+    apply.add_argument(
+        "--dry-run",
+        choices=("none", "server", "client"),
+        default="none",
+        help="server: send with dryRun=All; client: print the patches only",
+    )
+    apply.add_argument(
+        "--force-conflicts",
+        action="store_true",
+        help="take over fields another field manager owns (server-side apply force)",
+    )
     apply.add_argument("--max-moves", type=int, metavar="N", help="refuse plans that add more than N replicas")
-    apply.add_argument("--output-dir", type=Path, metavar="DIR",
-                       help="write kustomize overlays DIR/<cluster>/ instead of touching clusters")
-    apply.add_argument("--base", metavar="PATH",
-                       help="with --output-dir: a kustomize base each overlay includes; {cluster} is replaced")
-    apply.add_argument("--wait-timeout", type=float, default=300.0, metavar="S",
-                       help="seconds to wait for scaled-up replicas before scaling down (default 300)")
+    apply.add_argument(
+        "--output-dir",
+        type=Path,
+        metavar="DIR",
+        help="write kustomize overlays DIR/<cluster>/ instead of touching clusters",
+    )
+    apply.add_argument(
+        "--base",
+        metavar="PATH",
+        help="with --output-dir: a kustomize base each overlay includes; {cluster} is replaced",
+    )
+    apply.add_argument(
+        "--wait-timeout",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="seconds to wait for scaled-up replicas before scaling down (default 300)",
+    )
     apply.add_argument("-o", "--output", choices=("text", "json"), default="text")
     apply.set_defaults(func=run_apply)
 
@@ -56,14 +81,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def register_export(scenario: argparse._SubParsersAction) -> None:
     """`placement scenario export` (the `scenario` group itself is `placement.cli.scenario`)."""
-    export = scenario.add_parser("export", help="read the fleet from clusters and write it as a scenario",
-                                 description="Read clusters (nodes, Karpenter CRDs, Deployments with placement.dev/ "
-                                 "annotations, HPAs, PDBs, pods) and print the scenario YAML. --scenario FILE "
-                                 "supplies user regions, prices, planning and the clusters' contexts.")
+    export = scenario.add_parser(
+        "export",
+        help="read the fleet from clusters and write it as a scenario",
+        description="Read clusters (nodes, Karpenter CRDs, Deployments with placement.dev/ "
+        "annotations, HPAs, PDBs, pods) and print the scenario YAML. --scenario FILE "
+        "supplies user regions, prices, planning and the clusters' contexts.",
+    )
     source = export.add_mutually_exclusive_group()
     source.add_argument("--scenario", "-f", metavar="FILE", type=Path, help="base scenario (optional)")
-    source.add_argument("--policy", metavar="FILE", type=Path,
-                        help="the CronJob's fleet policy as the base (what `placement run --policy` plans from)")
+    source.add_argument(
+        "--policy",
+        metavar="FILE",
+        type=Path,
+        help="the CronJob's fleet policy as the base (what `placement run --policy` plans from)",
+    )
     _kube(export)
     export.add_argument("-n", "--namespace", help="only this namespace")
     export.add_argument("-l", "--selector", help="only Deployments with these labels (k=v,k2=v2)")
@@ -73,22 +105,39 @@ def register_export(scenario: argparse._SubParsersAction) -> None:
 
 def _scenario_or_policy(parser: argparse.ArgumentParser, what: str) -> None:
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--scenario", "-f", metavar="FILE", type=Path,
-                        help=f"scenario YAML naming {what}; default: the packaged demo fleet")
-    source.add_argument("--policy", metavar="FILE", type=Path,
-                        help=f"the CronJob's fleet policy naming {what} (as `placement run --policy`)")
+    source.add_argument(
+        "--scenario",
+        "-f",
+        metavar="FILE",
+        type=Path,
+        help=f"scenario YAML naming {what}; default: the packaged demo fleet",
+    )
+    source.add_argument(
+        "--policy",
+        metavar="FILE",
+        type=Path,
+        help=f"the CronJob's fleet policy naming {what} (as `placement run --policy`)",
+    )
 
 
 def _inputs(parser: argparse.ArgumentParser) -> None:
     add_scenario_flag(parser)
-    parser.add_argument("--plan", type=Path, metavar="FILE", help="plan JSON from `placement plan -o json` "
-                        "(default: solve the scenario now)")
+    parser.add_argument(
+        "--plan",
+        type=Path,
+        metavar="FILE",
+        help="plan JSON from `placement plan -o json` (default: solve the scenario now)",
+    )
 
 
 def _kube(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
-    parser.add_argument("--context", action="append", metavar="NAME",
-                        help="kube context; repeat for several (default: each scenario cluster's context)")
+    parser.add_argument(
+        "--context",
+        action="append",
+        metavar="NAME",
+        help="kube context; repeat for several (default: each scenario cluster's context)",
+    )
     parser.add_argument("--request-timeout", type=float, default=10.0, metavar="S", help="per request (default 10)")
 
 
@@ -127,9 +176,16 @@ def run_apply(args: argparse.Namespace) -> int:
     apis = _connect(scenario, args)
     live = _live(apis, scenario)
     plan, patches, identity = _plan_and_patches(args, scenario, live, apis)
-    report = apply_patches(patches, apis, plan_id=identity, dry_run=args.dry_run == "server",
-                           force=args.force_conflicts, max_moves=args.max_moves, live=live,
-                           wait_timeout_s=args.wait_timeout)
+    report = apply_patches(
+        patches,
+        apis,
+        plan_id=identity,
+        dry_run=args.dry_run == "server",
+        force=args.force_conflicts,
+        max_moves=args.max_moves,
+        live=live,
+        wait_timeout_s=args.wait_timeout,
+    )
     if args.output == "json":
         print(json.dumps(report.to_json(), indent=2))
     else:
@@ -146,8 +202,12 @@ def run_rollback(args: argparse.Namespace) -> int:
         from placement.kube.client import connect_fleet
         from placement.run.fleet import policy_clusters, read_policy
 
-        apis = connect_fleet(policy_clusters(read_policy(args.policy)), kubeconfig=args.kubeconfig,
-                             contexts=args.context, timeout_s=args.request_timeout)
+        apis = connect_fleet(
+            policy_clusters(read_policy(args.policy)),
+            kubeconfig=args.kubeconfig,
+            contexts=args.context,
+            timeout_s=args.request_timeout,
+        )
     else:
         apis = _connect(load_from_args(args), args)
     report = rollback(apis, plan_id=args.plan_id, dry_run=args.dry_run == "server")
@@ -174,8 +234,9 @@ def run_export(args: argparse.Namespace) -> int:
         contexts = {c.name: c.context for c in scenario.clusters}
     else:
         names = args.context or [current_context(args.kubeconfig) or "in-cluster"]
-        clusters = [Cluster(name=n, cloud="", region="", country="", context=None if n == "in-cluster" else n)
-                    for n in names]
+        clusters = [
+            Cluster(name=n, cloud="", region="", country="", context=None if n == "in-cluster" else n) for n in names
+        ]
         apis = {c.name: connect(c, kubeconfig=args.kubeconfig, timeout_s=args.request_timeout) for c in clusters}
         contexts = {c.name: c.context for c in clusters}
     observed = read_fleet(apis, contexts=contexts, namespace=args.namespace, selector=args.selector, base=base)
@@ -199,8 +260,13 @@ def _export_policy(args: argparse.Namespace) -> int:
     policy = read_policy(args.policy)
     clusters = policy_clusters(policy)
     apis = connect_fleet(clusters, kubeconfig=args.kubeconfig, contexts=args.context, timeout_s=args.request_timeout)
-    observed = read_fleet(apis, contexts={c.name: c.context for c in clusters}, namespace=args.namespace,
-                          selector=args.selector, base=policy)
+    observed = read_fleet(
+        apis,
+        contexts={c.name: c.context for c in clusters},
+        namespace=args.namespace,
+        selector=args.selector,
+        base=policy,
+    )
     document, notes = merge_policy(scenario_document(observed, base=policy), policy)
     build(document, base_dir=args.policy.parent, source=f"{args.policy} + live clusters")
     for note in notes:
@@ -218,8 +284,9 @@ def _export_policy(args: argparse.Namespace) -> int:
 def _connect(scenario: Any, args: argparse.Namespace) -> dict[str, Any]:
     from placement.kube.client import connect_fleet
 
-    return connect_fleet(list(scenario.clusters), kubeconfig=args.kubeconfig, contexts=args.context,
-                         timeout_s=args.request_timeout)
+    return connect_fleet(
+        list(scenario.clusters), kubeconfig=args.kubeconfig, contexts=args.context, timeout_s=args.request_timeout
+    )
 
 
 def _live(apis: dict[str, Any], scenario: Any) -> dict[str, Any]:
@@ -229,10 +296,13 @@ def _live(apis: dict[str, Any], scenario: Any) -> dict[str, Any]:
     live = read_live(apis, scenario)
     for name, cluster in live.items():
         declared = scenario.cluster(name).autoscaler
-        if cluster.autoscaler != declared and (declared.startswith("karpenter/") or
-                                                cluster.autoscaler.startswith("karpenter/")):
-            raise ApplyError(f"cluster {name}: the scenario says autoscaler {declared} but the cluster serves "
-                             f"{cluster.autoscaler}; fix clusters[].autoscaler (see `placement scenario export`)")
+        if cluster.autoscaler != declared and (
+            declared.startswith("karpenter/") or cluster.autoscaler.startswith("karpenter/")
+        ):
+            raise ApplyError(
+                f"cluster {name}: the scenario says autoscaler {declared} but the cluster serves "
+                f"{cluster.autoscaler}; fix clusters[].autoscaler (see `placement scenario export`)"
+            )
     return live
 
 

@@ -7,22 +7,36 @@ import sys
 from contextlib import nullcontext
 from dataclasses import replace
 
-from placement.cli.flags import add_output_flag, add_prices_flag, add_scenario_flag, add_solver_flags, load_from_args, time_limit_problem
+from placement.cli.flags import (
+    add_output_flag,
+    add_prices_flag,
+    add_scenario_flag,
+    add_solver_flags,
+    load_from_args,
+    time_limit_problem,
+)
 from placement.cli.plan_extras import PlanExtras
 from placement.cli.plan_extras import add_flags as add_extra_flags
 from placement.exit_codes import ExitCode
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("plan", help="plan placements for a scenario (dry run: changes nothing)",
-                            description="Solve the scenario and print the plan. Exit 0 when every workload is "
-                            "placed, 3 when some are unplaced, 2 on invalid input.")
+    parser = sub.add_parser(
+        "plan",
+        help="plan placements for a scenario (dry run: changes nothing)",
+        description="Solve the scenario and print the plan. Exit 0 when every workload is "
+        "placed, 3 when some are unplaced, 2 on invalid input.",
+    )
     add_scenario_flag(parser)
     add_output_flag(parser, ("table", "json", "yaml", "patches"))
     add_prices_flag(parser)
     add_solver_flags(parser)
-    parser.add_argument("--max-price-age", type=float, metavar="HOURS",
-                        help="refuse cached prices older than this (with --prices cache|live)")
+    parser.add_argument(
+        "--max-price-age",
+        type=float,
+        metavar="HOURS",
+        help="refuse cached prices older than this (with --prices cache|live)",
+    )
     parser.add_argument("--allow-stale", action="store_true", help="plan with stale cached prices, with a warning")
     add_extra_flags(parser)
     parser.set_defaults(func=run)
@@ -57,6 +71,7 @@ def render(plan, scenario, output: str, *, catalog=None, extras: PlanExtras | No
     """The plan as text; `catalog` (the prices it was planned with) sizes the NodePool limits of patches;
     `extras` adds `priceOfRules` / `schedule` (JSON, YAML) or their tables."""
     from placement.report import plan as report
+
     extras = extras or PlanExtras()
     if output == "json":
         return extras.json_text(plan)

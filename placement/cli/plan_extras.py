@@ -28,13 +28,24 @@ if TYPE_CHECKING:  # the solver-side modules load only when an extra is asked fo
 
 
 def add_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--price-of", metavar="RULES",
-                        help="re-solve with each rule family relaxed and report what it costs, e.g. "
-                        f"residency,latency,minClusters,spot,capacity (known: {', '.join(FAMILIES)})")
-    parser.add_argument("--slots", type=int, metavar="H",
-                        help="also plan H hourly slots of forecast demand as a schedule (default: planning.slots)")
-    parser.add_argument("--max-moves-per-slot", type=int, metavar="N",
-                        help="churn limit between slots of the schedule (default: planning.maxMovesPerSlot)")
+    parser.add_argument(
+        "--price-of",
+        metavar="RULES",
+        help="re-solve with each rule family relaxed and report what it costs, e.g. "
+        f"residency,latency,minClusters,spot,capacity (known: {', '.join(FAMILIES)})",
+    )
+    parser.add_argument(
+        "--slots",
+        type=int,
+        metavar="H",
+        help="also plan H hourly slots of forecast demand as a schedule (default: planning.slots)",
+    )
+    parser.add_argument(
+        "--max-moves-per-slot",
+        type=int,
+        metavar="N",
+        help="churn limit between slots of the schedule (default: planning.maxMovesPerSlot)",
+    )
     add_ray_flags(parser)
 
 
@@ -65,25 +76,56 @@ class PlanExtras:
             raise PlacementError("--ray runs the --price-of re-solves: add --price-of RULES")
         return cls(families, slots or scenario.planning.slots, per_slot, ray=ray, ray_address=address)
 
-    def computed(self, scenario: Scenario, catalog: Catalog, plan: Plan, *, time_limit_s: float | None,
-                 backend: str, now: datetime | None = None) -> PlanExtras:
+    def computed(
+        self,
+        scenario: Scenario,
+        catalog: Catalog,
+        plan: Plan,
+        *,
+        time_limit_s: float | None,
+        backend: str,
+        now: datetime | None = None,
+    ) -> PlanExtras:
         price_of: tuple[RulePrice, ...] = ()
         schedule = None
         if self.families:
             from placement import scaleout
 
             with scaleout.runner_for(self.ray, address=self.ray_address) as runner:
-                price_of = tuple(scaleout.price_of_rules(scenario, catalog, self.families, base=plan, time_limit_s=time_limit_s,
-                                                         backend=backend, runner=runner).values())
+                price_of = tuple(
+                    scaleout.price_of_rules(
+                        scenario,
+                        catalog,
+                        self.families,
+                        base=plan,
+                        time_limit_s=time_limit_s,
+                        backend=backend,
+                        runner=runner,
+                    ).values()
+                )
         if self.slots:
             from placement.analysis.time_slots import plan_schedule, schedule_start
 
             start = schedule_start(scenario, now or datetime.now(UTC))
-            schedule = plan_schedule(scenario, catalog, start=start, slots=self.slots,
-                                     max_moves_per_slot=self.max_moves_per_slot, time_limit_s=time_limit_s,
-                                     backend=backend)
-        return PlanExtras(self.families, self.slots, self.max_moves_per_slot, price_of, schedule, self.provisioning,
-                          self.ray, self.ray_address)
+            schedule = plan_schedule(
+                scenario,
+                catalog,
+                start=start,
+                slots=self.slots,
+                max_moves_per_slot=self.max_moves_per_slot,
+                time_limit_s=time_limit_s,
+                backend=backend,
+            )
+        return PlanExtras(
+            self.families,
+            self.slots,
+            self.max_moves_per_slot,
+            price_of,
+            schedule,
+            self.provisioning,
+            self.ray,
+            self.ray_address,
+        )
 
     @property
     def unplaced(self) -> bool:

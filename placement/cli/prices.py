@@ -66,8 +66,9 @@ def _load_cached(args: argparse.Namespace, source: str) -> Catalog:
         regions = [args.region] if getattr(args, "region", None) else None
         progress = RichProgress(transient=True) if sys.stderr.isatty() else None
         refresh = live_refresher(assign_regions(clouds, regions), progress=progress)
-    loaded = load_for_plan(source, max_age_s=_max_age_s(args), allow_stale=getattr(args, "allow_stale", False),
-                           path=path, refresh=refresh)
+    loaded = load_for_plan(
+        source, max_age_s=_max_age_s(args), allow_stale=getattr(args, "allow_stale", False), path=path, refresh=refresh
+    )
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return loaded.catalog
@@ -92,25 +93,42 @@ def _register_show(sub: argparse._SubParsersAction) -> None:
         description="List offers of a price catalog. --file alone reads a price file; with --source "
         "embedded it adds the file's offers to the embedded catalog (as prices.extra does).",
     )
-    parser.add_argument("--source", choices=tuple(CATALOG_LOADERS),
-                        help="catalog to show (default: embedded, or file when --file is given)")
+    parser.add_argument(
+        "--source",
+        choices=tuple(CATALOG_LOADERS),
+        help="catalog to show (default: embedded, or file when --file is given)",
+    )
     parser.add_argument("--file", metavar="PATH", help="a price-file CSV (cloud,region,instance_type,...)")
     parser.add_argument("--cloud", help="only this cloud (aws, gcp, azure, or a custom provider)")
     parser.add_argument("--region", help="only this region, e.g. eu-west-1")
     parser.add_argument("--instance-type", metavar="TYPE", help="only this instance type, e.g. m7i.large")
     parser.add_argument("--capacity-type", choices=tuple(c.value for c in CapacityType), help="only on-demand or spot")
     add_output_flag(parser, OUTPUTS)
-    parser.add_argument("--limit", type=int, metavar="N",
-                        help=f"table rows to print (default {DEFAULT_TABLE_LIMIT}; 0 = all); json/csv print all")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help=f"table rows to print (default {DEFAULT_TABLE_LIMIT}; 0 = all); json/csv print all",
+    )
     add_cache_dir_flag(parser)
-    parser.add_argument("--max-price-age", type=float, metavar="HOURS",
-                        help="with --source cache|live: refuse cached prices older than this (default 7 days)")
-    parser.add_argument("--allow-stale", action="store_true",
-                        help="with --source cache|live: show stale cached prices, with a warning")
-    parser.add_argument("--adjust", action="append", metavar="RULE",
-                        help="a price adjustment, e.g. '{cloud: aws, discountPercent: 12}' (repeatable)")
-    parser.add_argument("--scenario", metavar="FILE", type=Path,
-                        help="apply this scenario's prices.adjustments (before any --adjust)")
+    parser.add_argument(
+        "--max-price-age",
+        type=float,
+        metavar="HOURS",
+        help="with --source cache|live: refuse cached prices older than this (default 7 days)",
+    )
+    parser.add_argument(
+        "--allow-stale", action="store_true", help="with --source cache|live: show stale cached prices, with a warning"
+    )
+    parser.add_argument(
+        "--adjust",
+        action="append",
+        metavar="RULE",
+        help="a price adjustment, e.g. '{cloud: aws, discountPercent: 12}' (repeatable)",
+    )
+    parser.add_argument(
+        "--scenario", metavar="FILE", type=Path, help="apply this scenario's prices.adjustments (before any --adjust)"
+    )
     parser.set_defaults(func=run_show)
 
 
@@ -126,8 +144,13 @@ def run_show(args: argparse.Namespace) -> int:
         from pricing.adjust import adjust
 
         catalog = adjust(catalog, rules)
-    shown = select(catalog, cloud=args.cloud, region=args.region, instance_type=args.instance_type,
-                   capacity_type=args.capacity_type)
+    shown = select(
+        catalog,
+        cloud=args.cloud,
+        region=args.region,
+        instance_type=args.instance_type,
+        capacity_type=args.capacity_type,
+    )
     if args.output == "json":
         sys.stdout.write(json.dumps(json_document(shown), indent=1) + "\n")
     elif args.output == "csv":
@@ -168,8 +191,11 @@ def select(
     """Offers matching every given filter, sorted by cloud, region, price. Each filter value must exist in
     the catalog narrowed by the ones before it; otherwise `PlacementError` with the closest names."""
     offers: Iterable[Offer] = catalog.offers
-    for field, value, flag in (("cloud", cloud, "--cloud"), ("region", region, "--region"),
-                               ("instance_type", instance_type, "--instance-type")):
+    for field, value, flag in (
+        ("cloud", cloud, "--cloud"),
+        ("region", region, "--region"),
+        ("instance_type", instance_type, "--instance-type"),
+    ):
         if value is None:
             continue
         pool = list(offers)
@@ -215,15 +241,31 @@ def table_text(catalog: Catalog, *, limit: int, color: bool) -> str:
 
     rows = catalog.offers if limit == 0 else catalog.offers[:limit]
     table = Table(title=_title(catalog), title_justify="left", header_style="bold")
-    for name, justify in (("cloud", "left"), ("region", "left"), ("instance type", "left"), ("capacity", "left"),
-                          ("vCPUs", "right"), ("memory GiB", "right"), ("GPUs", "right"), ("$/h", "right"),
-                          ("price derivation", "left"), ("as of", "left")):
+    for name, justify in (
+        ("cloud", "left"),
+        ("region", "left"),
+        ("instance type", "left"),
+        ("capacity", "left"),
+        ("vCPUs", "right"),
+        ("memory GiB", "right"),
+        ("GPUs", "right"),
+        ("$/h", "right"),
+        ("price derivation", "left"),
+        ("as of", "left"),
+    ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for offer in rows:
         row = offer_to_row(offer)
         table.add_row(
-            offer.cloud, offer.region, offer.instance_type, offer.capacity_type.value, f"{offer.vcpus:g}",
-            f"{offer.memory_gib:g}", str(offer.gpus or ""), f"{offer.hourly_usd:.4f}", derivation(offer),
+            offer.cloud,
+            offer.region,
+            offer.instance_type,
+            offer.capacity_type.value,
+            f"{offer.vcpus:g}",
+            f"{offer.memory_gib:g}",
+            str(offer.gpus or ""),
+            f"{offer.hourly_usd:.4f}",
+            derivation(offer),
             row["as_of"][:10],
         )
     buffer = io.StringIO()
@@ -234,8 +276,10 @@ def table_text(catalog: Catalog, *, limit: int, color: bool) -> str:
     else:
         console.print("no offers match")
     if len(rows) < len(catalog):
-        console.print(f"showing {len(rows):,} of {len(catalog):,} offers (cheapest first per region); narrow with "
-                      "--cloud/--region/--instance-type, use --limit 0 for all, or -o csv")
+        console.print(
+            f"showing {len(rows):,} of {len(catalog):,} offers (cheapest first per region); narrow with "
+            "--cloud/--region/--instance-type, use --limit 0 for all, or -o csv"
+        )
     return buffer.getvalue()
 
 
@@ -255,11 +299,14 @@ SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("prices", help="show, refresh and compare price catalogs",
-                            description="Look at the offers placement plans with, fetch live prices into the "
-                            "cache, and compare catalogs.")
-    prices_sub = parser.add_subparsers(dest="prices_command", title="subcommands", required=True,
-                                       metavar="{" + ",".join(SUBCOMMANDS) + "}")
+    parser = sub.add_parser(
+        "prices",
+        help="show, refresh and compare price catalogs",
+        description="Look at the offers placement plans with, fetch live prices into the cache, and compare catalogs.",
+    )
+    prices_sub = parser.add_subparsers(
+        dest="prices_command", title="subcommands", required=True, metavar="{" + ",".join(SUBCOMMANDS) + "}"
+    )
     for register_subcommand in SUBCOMMANDS.values():
         register_subcommand(prices_sub)
 

@@ -23,16 +23,27 @@ DEFAULT_LIMIT = 30
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "diff", help="compare two catalogs (what changed, by how much, by impact)",
+        "diff",
+        help="compare two catalogs (what changed, by how much, by impact)",
         description="Compare two catalogs offer by offer (cloud, region, zone, instance type, capacity type). "
         "OLD/NEW: a catalog JSON, a price-file CSV, `embedded` or `cache`. Exit 0 no change, 1 changes.",
     )
     parser.add_argument("old", metavar="OLD")
     parser.add_argument("new", metavar="NEW")
-    parser.add_argument("--min-change", type=float, default=0.0, metavar="PERCENT",
-                        help="ignore price changes smaller than this (default 0)")
-    parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT, metavar="N",
-                        help=f"changes to list in the table (default {DEFAULT_LIMIT}; 0 = all)")
+    parser.add_argument(
+        "--min-change",
+        type=float,
+        default=0.0,
+        metavar="PERCENT",
+        help="ignore price changes smaller than this (default 0)",
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help=f"changes to list in the table (default {DEFAULT_LIMIT}; 0 = all)",
+    )
     add_output_flag(parser, ("table", "json"))
     add_cache_dir_flag(parser)
     parser.set_defaults(func=run_diff)
@@ -72,22 +83,40 @@ def load_any(spec: str, cache_dir: Path | None) -> Catalog:
     try:
         return read_catalog(path)
     except CatalogUnavailable as error:  # a file the user named is input (exit 2), not the environment
-        raise PlacementError(f"{spec}: not a price catalog ({error}); give a catalog JSON (the cache file or "
-                             "`placement prices show -o json`), a price-file CSV (.csv), `embedded` or `cache`") from None
+        raise PlacementError(
+            f"{spec}: not a price catalog ({error}); give a catalog JSON (the cache file or "
+            "`placement prices show -o json`), a price-file CSV (.csv), `embedded` or `cache`"
+        ) from None
 
 
 def _as_json(diff: CatalogDiff) -> dict[str, object]:
     return {
         "unchanged": diff.unchanged,
         "clouds": [
-            {"cloud": s.cloud, "changed": s.changed, "up": s.up, "down": s.down, "added": s.added,
-             "removed": s.removed, "medianRelative": s.median_relative}
+            {
+                "cloud": s.cloud,
+                "changed": s.changed,
+                "up": s.up,
+                "down": s.down,
+                "added": s.added,
+                "removed": s.removed,
+                "medianRelative": s.median_relative,
+            }
             for s in diff.by_cloud()
         ],
         "changes": [
-            {"cloud": c.cloud, "region": c.region, "zone": c.zone, "instanceType": c.instance_type,
-             "capacityType": c.capacity_type, "kind": c.kind.value, "oldHourlyUsd": c.old_hourly_usd,
-             "newHourlyUsd": c.new_hourly_usd, "deltaUsd": round(c.delta_usd, 9), "relative": c.relative}
+            {
+                "cloud": c.cloud,
+                "region": c.region,
+                "zone": c.zone,
+                "instanceType": c.instance_type,
+                "capacityType": c.capacity_type,
+                "kind": c.kind.value,
+                "oldHourlyUsd": c.old_hourly_usd,
+                "newHourlyUsd": c.new_hourly_usd,
+                "deltaUsd": round(c.delta_usd, 9),
+                "relative": c.relative,
+            }
             for c in diff.changes
         ],
     }
@@ -99,19 +128,20 @@ def _table(diff: CatalogDiff, *, limit: int) -> str:
     lines = [f"{'cloud':<8} {'changed':>8} {'up':>6} {'down':>6} {'added':>7} {'removed':>8} {'median change':>14}"]
     for s in diff.by_cloud():
         median = "" if s.median_relative is None else f"{s.median_relative:+.1%}"
-        lines.append(
-            f"{s.cloud:<8} {s.changed:>8,} {s.up:>6,} {s.down:>6,} {s.added:>7,} {s.removed:>8,} {median:>14}"
-        )
+        lines.append(f"{s.cloud:<8} {s.changed:>8,} {s.up:>6,} {s.down:>6,} {s.added:>7,} {s.removed:>8,} {median:>14}")
     lines.append("")
     shown = diff.changes if limit == 0 else diff.changes[:limit]
-    lines.append(f"{'where':<34} {'instance type':<24} {'capacity':<9} {'old $/h':>10} {'new $/h':>10} "
-                 f"{'Δ $/h':>10} {'Δ':>8}")
+    lines.append(
+        f"{'where':<34} {'instance type':<24} {'capacity':<9} {'old $/h':>10} {'new $/h':>10} {'Δ $/h':>10} {'Δ':>8}"
+    )
     for c in shown:
         old = "-" if c.old_hourly_usd is None else f"{c.old_hourly_usd:.4f}"
         new = "-" if c.new_hourly_usd is None else f"{c.new_hourly_usd:.4f}"
         relative = c.kind.value if c.relative is None else f"{c.relative:+.1%}"
-        lines.append(f"{c.where:<34} {c.instance_type:<24} {c.capacity_type:<9} {old:>10} {new:>10} "
-                     f"{c.delta_usd:>+10.4f} {relative:>8}")
+        lines.append(
+            f"{c.where:<34} {c.instance_type:<24} {c.capacity_type:<9} {old:>10} {new:>10} "
+            f"{c.delta_usd:>+10.4f} {relative:>8}"
+        )
     if len(shown) < len(diff.changes):
         lines.append(f"… {len(diff.changes) - len(shown):,} more changes (--limit 0 for all, -o json for machines)")
     lines.append(f"{len(diff.changes):,} changes, {diff.unchanged:,} offers unchanged")

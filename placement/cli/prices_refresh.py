@@ -28,31 +28,57 @@ def split_list(values: list[str] | None) -> list[str] | None:
 
 
 def add_cache_dir_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--cache-dir", metavar="DIR", type=Path,
-                        help="where catalog.json lives (default: $PLACEMENT_CACHE_DIR, else "
-                        "$XDG_CACHE_HOME/placement, else ~/.cache/placement)")
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        type=Path,
+        help="where catalog.json lives (default: $PLACEMENT_CACHE_DIR, else "
+        "$XDG_CACHE_HOME/placement, else ~/.cache/placement)",
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "refresh", help="fetch live prices (AWS, Azure, GCP) into the cache",
+        "refresh",
+        help="fetch live prices (AWS, Azure, GCP) into the cache",
         description="Fetch live prices concurrently per region and write the cached catalog atomically. "
         "All or nothing: if any source/region fails, the cache is left unchanged and the command exits 4. "
         "Regions not fetched keep their cached offers.",
     )
-    parser.add_argument("--cloud", action="append", metavar="CLOUD",
-                        help="aws, azure and/or gcp (repeat or comma-separate; default: all three)")
-    parser.add_argument("--regions", action="append", metavar="REGION[,REGION…]",
-                        help="regions to fetch (default: ten busy regions per cloud)")
+    parser.add_argument(
+        "--cloud",
+        action="append",
+        metavar="CLOUD",
+        help="aws, azure and/or gcp (repeat or comma-separate; default: all three)",
+    )
+    parser.add_argument(
+        "--regions",
+        action="append",
+        metavar="REGION[,REGION…]",
+        help="regions to fetch (default: ten busy regions per cloud)",
+    )
     add_cache_dir_flag(parser)
-    parser.add_argument("--spot-advisor", metavar="FILE", type=Path,
-                        help="AWS Spot Instance Advisor JSON (.json/.json.gz) for interruption rates")
+    parser.add_argument(
+        "--spot-advisor",
+        metavar="FILE",
+        type=Path,
+        help="AWS Spot Instance Advisor JSON (.json/.json.gz) for interruption rates",
+    )
     parser.add_argument("--workers", type=int, default=8, metavar="N", help="concurrent requests (default 8)")
-    parser.add_argument("--attempts", type=int, default=5, metavar="N",
-                        help="tries per page on throttling, 5xx and timeouts, with backoff and jitter (default 5)")
+    parser.add_argument(
+        "--attempts",
+        type=int,
+        default=5,
+        metavar="N",
+        help="tries per page on throttling, 5xx and timeouts, with backoff and jitter (default 5)",
+    )
     parser.add_argument("--timeout", type=float, default=30.0, metavar="S", help="per-request timeout (default 30)")
-    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="show a progress bar (default: when stderr is a terminal)")
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar (default: when stderr is a terminal)",
+    )
     parser.set_defaults(func=run_refresh)
 
 
@@ -71,8 +97,9 @@ def run_refresh(args: argparse.Namespace) -> int:
         previous = read_catalog(path)
     except CatalogUnavailable:
         previous = None  # nothing cached yet, or unreadable: this refresh replaces it
-    settings = SourceSettings(retry=RetryPolicy(max_attempts=args.attempts), spot_advisor=args.spot_advisor,
-                              timeout_s=args.timeout)
+    settings = SourceSettings(
+        retry=RetryPolicy(max_attempts=args.attempts), spot_advisor=args.spot_advisor, timeout_s=args.timeout
+    )
     requests = [RefreshRequest(build_source(cloud, settings), regions) for cloud, regions in plan.items()]
     show_bar = sys.stderr.isatty() if args.progress is None else args.progress
     progress = RichProgress() if show_bar else None
@@ -119,8 +146,13 @@ class RichProgress:
 
         console = self._console or plain_console(stderr=True)
         self._bar = Progress(
-            TextColumn("prices", style="bold"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TextColumn("{task.description}", markup=False), console=console, transient=self._transient,
+            TextColumn("prices", style="bold"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}", markup=False),
+            console=console,
+            transient=self._transient,
         )
         self._bar.start()
         self._task = self._bar.add_task("starting", total=total)

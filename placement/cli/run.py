@@ -22,56 +22,112 @@ DEFAULT_MAX_COST_INCREASE_PCT = 10.0
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "run", help="the scheduled planner: load, refresh prices, plan, guard, apply (the CronJob)",
+        "run",
+        help="the scheduled planner: load, refresh prices, plan, guard, apply (the CronJob)",
         description="Load the fleet (--policy: a policy file plus the clusters' placement.dev/ annotations; "
         "--scenario: a scenario file; default: the demo), refresh stale prices, plan, check the guards, then "
         "apply, diff (--dry-run) or write GitOps overlays (--output-dir). Logs are JSON lines on stdout; metrics "
         "go to a Pushgateway. Exit codes: 0 ok, 1 internal error, 2 invalid input, 4 cluster or apply failure, "
-        "5 guard tripped, 6 stale prices, 7 metrics not pushed. A failed run changes nothing.")
+        "5 guard tripped, 6 stale prices, 7 metrics not pushed. A failed run changes nothing.",
+    )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--policy", metavar="FILE", type=Path,
-                        help="policy file (Scenario YAML: clusters, userRegions, prices, planning), e.g. the mounted "
-                        "ConfigMap /etc/placement/policy.yaml; workloads come from Deployment annotations")
-    source.add_argument("--scenario", "-f", metavar="FILE", type=Path,
-                        help="scenario file (local use); default: the packaged demo fleet")
+    source.add_argument(
+        "--policy",
+        metavar="FILE",
+        type=Path,
+        help="policy file (Scenario YAML: clusters, userRegions, prices, planning), e.g. the mounted "
+        "ConfigMap /etc/placement/policy.yaml; workloads come from Deployment annotations",
+    )
+    source.add_argument(
+        "--scenario",
+        "-f",
+        metavar="FILE",
+        type=Path,
+        help="scenario file (local use); default: the packaged demo fleet",
+    )
     kube = parser.add_argument_group("clusters")
-    kube.add_argument("--kubeconfig", metavar="FILE",
-                      help="kubeconfig with the fleet's contexts (default: $KUBECONFIG; in a pod, clusters without a "
-                      "context use the service account)")
+    kube.add_argument(
+        "--kubeconfig",
+        metavar="FILE",
+        help="kubeconfig with the fleet's contexts (default: $KUBECONFIG; in a pod, clusters without a "
+        "context use the service account)",
+    )
     kube.add_argument("--context", action="append", metavar="NAME", help="only clusters with this context (repeat)")
     kube.add_argument("--request-timeout", type=float, default=10.0, metavar="S", help="per request (default 10)")
     kube.add_argument("-n", "--namespace", help="with --policy: only Deployments in this namespace")
     kube.add_argument("-l", "--selector", help="with --policy: only Deployments with these labels (k=v,k2=v2)")
     act = parser.add_argument_group("what to do")
-    act.add_argument("--dry-run", nargs="?", const="client", choices=("client", "server"), metavar="client|server",
-                     help="plan and diff, change nothing: client (default) merges locally and needs only read RBAC; "
-                     "server asks the API server (dryRun=All, needs patch RBAC)")
-    act.add_argument("--output-dir", type=Path, metavar="DIR",
-                     help="GitOps: write kustomize overlays DIR/<cluster>/ instead of applying")
+    act.add_argument(
+        "--dry-run",
+        nargs="?",
+        const="client",
+        choices=("client", "server"),
+        metavar="client|server",
+        help="plan and diff, change nothing: client (default) merges locally and needs only read RBAC; "
+        "server asks the API server (dryRun=All, needs patch RBAC)",
+    )
+    act.add_argument(
+        "--output-dir",
+        type=Path,
+        metavar="DIR",
+        help="GitOps: write kustomize overlays DIR/<cluster>/ instead of applying",
+    )
     act.add_argument("--base", metavar="PATH", help="with --output-dir: a kustomize base per overlay ({cluster})")
     act.add_argument("--force-conflicts", action="store_true", help="take over fields other field managers own")
-    act.add_argument("--wait-timeout", type=float, default=300.0, metavar="S",
-                     help="seconds to wait for scaled-up replicas before scaling down (default 300)")
+    act.add_argument(
+        "--wait-timeout",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="seconds to wait for scaled-up replicas before scaling down (default 300)",
+    )
     guards = parser.add_argument_group("guards (a tripped guard changes nothing; 'off' disables one)")
-    guards.add_argument("--max-moves", type=_limit(int), metavar="N",
-                        help="plan within N replica moves and refuse changes adding more (default: planning.maxMoves)")
-    guards.add_argument("--max-cost-increase", type=_limit(float), default=DEFAULT_MAX_COST_INCREASE_PCT, metavar="PCT",
-                        help=f"refuse plans costing more than PCT%% above today (default {DEFAULT_MAX_COST_INCREASE_PCT:g})")
-    guards.add_argument("--max-price-age", type=_limit(float), default=DEFAULT_MAX_PRICE_AGE_H, metavar="HOURS",
-                        help=f"refresh prices older than this; refuse to plan if that fails (default "
-                        f"{DEFAULT_MAX_PRICE_AGE_H:g})")
-    guards.add_argument("--allow-stale", action="store_true",
-                        help="plan with stale prices rather than fail (same as --max-price-age off)")
-    guards.add_argument("--max-unplaced", type=_limit(int), default=0, metavar="N",
-                        help="refuse plans leaving more than N workloads unplaced (default 0)")
-    guards.add_argument("--max-gap", type=_limit(float), metavar="RATIO", help="refuse plans with a larger optimality gap")
+    guards.add_argument(
+        "--max-moves",
+        type=_limit(int),
+        metavar="N",
+        help="plan within N replica moves and refuse changes adding more (default: planning.maxMoves)",
+    )
+    guards.add_argument(
+        "--max-cost-increase",
+        type=_limit(float),
+        default=DEFAULT_MAX_COST_INCREASE_PCT,
+        metavar="PCT",
+        help=f"refuse plans costing more than PCT%% above today (default {DEFAULT_MAX_COST_INCREASE_PCT:g})",
+    )
+    guards.add_argument(
+        "--max-price-age",
+        type=_limit(float),
+        default=DEFAULT_MAX_PRICE_AGE_H,
+        metavar="HOURS",
+        help=f"refresh prices older than this; refuse to plan if that fails (default {DEFAULT_MAX_PRICE_AGE_H:g})",
+    )
+    guards.add_argument(
+        "--allow-stale",
+        action="store_true",
+        help="plan with stale prices rather than fail (same as --max-price-age off)",
+    )
+    guards.add_argument(
+        "--max-unplaced",
+        type=_limit(int),
+        default=0,
+        metavar="N",
+        help="refuse plans leaving more than N workloads unplaced (default 0)",
+    )
+    guards.add_argument(
+        "--max-gap", type=_limit(float), metavar="RATIO", help="refuse plans with a larger optimality gap"
+    )
     solve = parser.add_argument_group("planning")
     add_prices_flag(solve, help="price source (overrides prices.source); live refreshes the cache when stale")
     add_solver_flags(solve)
     metrics = parser.add_argument_group("metrics")
-    metrics.add_argument("--pushgateway", metavar="URL", default=os.environ.get("PLACEMENT_PUSHGATEWAY"),
-                         help="Prometheus Pushgateway, e.g. http://pushgateway.monitoring:9091 "
-                         "(default: $PLACEMENT_PUSHGATEWAY; none: no metrics)")
+    metrics.add_argument(
+        "--pushgateway",
+        metavar="URL",
+        default=os.environ.get("PLACEMENT_PUSHGATEWAY"),
+        help="Prometheus Pushgateway, e.g. http://pushgateway.monitoring:9091 "
+        "(default: $PLACEMENT_PUSHGATEWAY; none: no metrics)",
+    )
     metrics.add_argument("--metrics-timeout", type=float, default=10.0, metavar="S", help="push timeout (default 10)")
     parser.set_defaults(func=run)
 
@@ -89,14 +145,30 @@ def run(args: argparse.Namespace) -> int:
         raise _invalid(problem)
     mode = DRY_RUN if args.dry_run else GITOPS if args.output_dir is not None else APPLY
     max_age_s = None if args.max_price_age is None or args.allow_stale else args.max_price_age * 3600
-    limits = GuardLimits(max_moves=args.max_moves, max_cost_increase_pct=args.max_cost_increase,
-                         max_price_age_s=max_age_s, max_unplaced=args.max_unplaced, max_gap=args.max_gap)
-    options = RunOptions(mode=mode, server_dry_run=args.dry_run == "server", output_dir=args.output_dir,
-                         base=args.base, limits=limits, time_limit_s=args.time_limit, backend=args.backend,
-                         force_conflicts=args.force_conflicts, wait_timeout_s=args.wait_timeout)
-    deps = RunDeps(load_fleet=lambda: _load_fleet(args, needs_clusters=mode != GITOPS),
-                   load_prices=lambda scenario, now: _load_prices(scenario, now, args.prices, max_age_s),
-                   log=RunLog(run_id=uuid.uuid4().hex[:12]), pushgateway=_pushgateway(args, mode))
+    limits = GuardLimits(
+        max_moves=args.max_moves,
+        max_cost_increase_pct=args.max_cost_increase,
+        max_price_age_s=max_age_s,
+        max_unplaced=args.max_unplaced,
+        max_gap=args.max_gap,
+    )
+    options = RunOptions(
+        mode=mode,
+        server_dry_run=args.dry_run == "server",
+        output_dir=args.output_dir,
+        base=args.base,
+        limits=limits,
+        time_limit_s=args.time_limit,
+        backend=args.backend,
+        force_conflicts=args.force_conflicts,
+        wait_timeout_s=args.wait_timeout,
+    )
+    deps = RunDeps(
+        load_fleet=lambda: _load_fleet(args, needs_clusters=mode != GITOPS),
+        load_prices=lambda scenario, now: _load_prices(scenario, now, args.prices, max_age_s),
+        log=RunLog(run_id=uuid.uuid4().hex[:12]),
+        pushgateway=_pushgateway(args, mode),
+    )
     return run_once(options, deps).exit_code
 
 
@@ -106,8 +178,9 @@ def _load_fleet(args: argparse.Namespace, *, needs_clusters: bool) -> Any:
     from placement.run.fleet import fleet_from_file, fleet_from_policy
 
     def connect(clusters: Any) -> Any:
-        return connect_fleet(list(clusters), kubeconfig=args.kubeconfig, contexts=args.context,
-                             timeout_s=args.request_timeout)
+        return connect_fleet(
+            list(clusters), kubeconfig=args.kubeconfig, contexts=args.context, timeout_s=args.request_timeout
+        )
 
     if args.policy is not None:
         return fleet_from_policy(args.policy, connect, namespace=args.namespace, selector=args.selector)

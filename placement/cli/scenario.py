@@ -18,14 +18,20 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     from placement.cli.kube import register_export
 
-    parser = sub.add_parser("scenario", help="scenario tools: export from clusters, the JSON Schema for editors",
-                            description="Tools for scenario files (placement.dev/v1alpha1).")
+    parser = sub.add_parser(
+        "scenario",
+        help="scenario tools: export from clusters, the JSON Schema for editors",
+        description="Tools for scenario files (placement.dev/v1alpha1).",
+    )
     verbs = parser.add_subparsers(dest="scenario_command", metavar="COMMAND", required=True)
     register_export(verbs)
-    schema = verbs.add_parser("schema", help="print the Scenario's JSON Schema (or write it with --write)",
-                              description="The JSON Schema (draft 2020-12) of a Scenario, generated from the "
-                              "loader's field list; editors with the YAML language server read it from a "
-                              "`# yaml-language-server: $schema=...` comment.")
+    schema = verbs.add_parser(
+        "schema",
+        help="print the Scenario's JSON Schema (or write it with --write)",
+        description="The JSON Schema (draft 2020-12) of a Scenario, generated from the "
+        "loader's field list; editors with the YAML language server read it from a "
+        "`# yaml-language-server: $schema=...` comment.",
+    )
     schema.add_argument("--write", metavar="FILE", type=Path, help="write the schema to FILE instead of stdout")
     schema.set_defaults(func=run_schema)
 

@@ -25,37 +25,67 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from placement.cli.flags import add_output_flag, add_ray_flags, add_scenario_flag, add_solver_flags, load_from_args, time_limit_problem
+from placement.cli.flags import (
+    add_output_flag,
+    add_ray_flags,
+    add_scenario_flag,
+    add_solver_flags,
+    load_from_args,
+    time_limit_problem,
+)
 from placement.errors import PlacementError
 
 STRATEGIES = ("placement", "static", "reactive", "spot-first", "oracle")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("simulate", help="replay traffic, prices and interruptions through the planner and baselines",
-                            description="Hour-by-hour replay: forecast → plan (the same solve()) → realized demand → "
-                            "interruptions and provisioning delays → cost, unserved demand, latency, residency, churn; "
-                            "for this planner, static on-demand, reactive autoscaling, spot-first and a hindsight oracle.")  # fmt: skip
+    parser = sub.add_parser(
+        "simulate",
+        help="replay traffic, prices and interruptions through the planner and baselines",
+        description="Hour-by-hour replay: forecast → plan (the same solve()) → realized demand → "
+        "interruptions and provisioning delays → cost, unserved demand, latency, residency, churn; "
+        "for this planner, static on-demand, reactive autoscaling, spot-first and a hindsight oracle.",
+    )
     add_scenario_flag(parser)
     parser.add_argument("--traces", type=Path, metavar="DIR|CSV", help="traffic traces (default: synthetic, seeded)")
-    parser.add_argument("--assign", action="append", default=[], metavar="WORKLOAD=SERIES",
-                        help="drive a workload with a series (file stem or unique_id), e.g. shop/frontend=nab_nyc_taxi_30min")
+    parser.add_argument(
+        "--assign",
+        action="append",
+        default=[],
+        metavar="WORKLOAD=SERIES",
+        help="drive a workload with a series (file stem or unique_id), e.g. shop/frontend=nab_nyc_taxi_30min",
+    )
     parser.add_argument("--hours", type=int, default=72, help="replayed hours (default 72)")
     parser.add_argument("--history-hours", type=int, default=7 * 24, help="history before the run, for forecasts (168)")
     parser.add_argument("--offset-hours", type=int, default=0, help="skip this many hours at the start of the traces")
     parser.add_argument("--seed", type=int, default=0, help="seed for synthetic traffic/prices and interruptions")
     parser.add_argument("--seeds", metavar="LIST", help="replay many seeds instead, e.g. 0-7 or 1,5,9 (see --ray)")
-    parser.add_argument("--prices", default="constant", metavar="constant|synthetic|FILE.csv",
-                        help="price history: constant (the scenario's catalog), synthetic (seeded spot walk) or a CSV")
-    parser.add_argument("--price-start", default=None, metavar="TIME", help="history time of hour 0 (default: first row)")
+    parser.add_argument(
+        "--prices",
+        default="constant",
+        metavar="constant|synthetic|FILE.csv",
+        help="price history: constant (the scenario's catalog), synthetic (seeded spot walk) or a CSV",
+    )
+    parser.add_argument(
+        "--price-start", default=None, metavar="TIME", help="history time of hour 0 (default: first row)"
+    )
     parser.add_argument("--price-time-scale", type=float, default=1.0, help="history hours replayed per simulated hour")
     parser.add_argument("--replan-every", type=int, default=6, metavar="H", help="planner re-plans every H hours (6)")
     add_solver_flags(parser, time_limit_help="solver time limit per plan (5 s)", time_limit_default_s=5.0)
     parser.add_argument("--interruption-multiplier", type=float, default=1.0, help="× every spot interruption rate")
-    parser.add_argument("--provision-delay", type=float, default=5.0, metavar="MIN", help="minutes to launch capacity (5)")
-    parser.add_argument("--event", action="append", default=[], metavar="START:HOURS:Nx",
-                        help="declared traffic event, e.g. 30:6:20x (hours 30–35 at 20×); add :surprise if undeclared")
-    parser.add_argument("--strategies", default=",".join(STRATEGIES), help=f"comma-separated subset of {', '.join(STRATEGIES)}")
+    parser.add_argument(
+        "--provision-delay", type=float, default=5.0, metavar="MIN", help="minutes to launch capacity (5)"
+    )
+    parser.add_argument(
+        "--event",
+        action="append",
+        default=[],
+        metavar="START:HOURS:Nx",
+        help="declared traffic event, e.g. 30:6:20x (hours 30–35 at 20×); add :surprise if undeclared",
+    )
+    parser.add_argument(
+        "--strategies", default=",".join(STRATEGIES), help=f"comma-separated subset of {', '.join(STRATEGIES)}"
+    )
     add_ray_flags(parser)
     add_output_flag(parser, ("table", "json"))
     parser.set_defaults(func=run)
@@ -80,22 +110,41 @@ def run(args: argparse.Namespace) -> int:
     if seeds is not None:
         from placement.cli.simulate_seeds import run_seeds
 
-        return run_seeds(scenario, catalog, seeds, strategies, args, traffic=traffic,
-                         prices=prices if args.prices not in ("constant", "synthetic") else args.prices, events=events)
+        return run_seeds(
+            scenario,
+            catalog,
+            seeds,
+            strategies,
+            args,
+            traffic=traffic,
+            prices=prices if args.prices not in ("constant", "synthetic") else args.prices,
+            events=events,
+        )
     config = sim.SimulationConfig(
-        hours=args.hours, provision_delay_min=args.provision_delay,
+        hours=args.hours,
+        provision_delay_min=args.provision_delay,
         interruptions=sim.InterruptionModel(seed=args.seed, rate_multiplier=args.interruption_multiplier),
-    )  # fmt: skip
+    )
     with _progress(len(strategies) * args.hours) as tick:
         result = sim.simulate(scenario, traffic, prices, strategies, config=config, events=events, progress=tick)
     rows = result.rows()
     if args.output == "json":
-        payload = {"scenario": scenario.name, "hours": result.hours, "seed": args.seed,
-                   "interruptionEvents": len(result.interruption_events), "rows": rows}
+        payload = {
+            "scenario": scenario.name,
+            "hours": result.hours,
+            "seed": args.seed,
+            "interruptionEvents": len(result.interruption_events),
+            "rows": rows,
+        }
         sys.stdout.write(json.dumps(payload, indent=1) + "\n")
     else:
-        sys.stdout.write(render_table(rows, f"simulate {scenario.name}: {result.hours} h, seed {args.seed}, "
-                                            f"{len(result.interruption_events)} spot reclaim events"))
+        sys.stdout.write(
+            render_table(
+                rows,
+                f"simulate {scenario.name}: {result.hours} h, seed {args.seed}, "
+                f"{len(result.interruption_events)} spot reclaim events",
+            )
+        )
     result.check_oracle_bound()
     return 0
 
@@ -108,9 +157,11 @@ def _count_problem(args: argparse.Namespace) -> str | None:
         return f"--offset-hours must be 0 or more (got {args.offset_hours})"
     if args.replan_every < 1:
         return f"--replan-every must be a whole number of hours ≥ 1 (got {args.replan_every}); e.g. --replan-every 6"
-    for flag, value in (("--price-time-scale", args.price_time_scale),
-                        ("--interruption-multiplier", args.interruption_multiplier),
-                        ("--provision-delay", args.provision_delay)):
+    for flag, value in (
+        ("--price-time-scale", args.price_time_scale),
+        ("--interruption-multiplier", args.interruption_multiplier),
+        ("--provision-delay", args.provision_delay),
+    ):
         if not math.isfinite(value) or value < 0 or (flag == "--price-time-scale" and value == 0):
             bound = "greater than 0" if flag == "--price-time-scale" else "0 or more"
             return f"{flag} must be a finite number {bound} (got {value:g})"
@@ -123,8 +174,9 @@ def _traffic(args: argparse.Namespace, scenario: Any) -> Any:
     if args.traces is None:
         if args.assign:
             raise PlacementError("--assign needs --traces (the series to assign)")
-        return sim.synthetic_traffic(scenario, hours=args.hours + args.offset_hours, history_h=args.history_hours,
-                                     seed=args.seed)
+        return sim.synthetic_traffic(
+            scenario, hours=args.hours + args.offset_hours, history_h=args.history_hours, seed=args.seed
+        )
     series = sim.load_traces(args.traces)
     assign = {}
     for spec in args.assign:
@@ -137,9 +189,13 @@ def _traffic(args: argparse.Namespace, scenario: Any) -> Any:
             raise PlacementError(f"--assign {spec!r}: no workload {workload!r} in scenario {scenario.name}") from None
     matched = sim.match_traces(scenario, series, assign)
     if not matched:
-        raise PlacementError(f"--traces {str(args.traces)!r}: no series matches a workload; name files after workloads "
-                             f"(e.g. {scenario.workloads[0].key.replace('/', '__')}.csv) or use --assign")
-    return sim.bind_traffic(scenario, matched, hours=args.hours, history_h=args.history_hours, offset_h=args.offset_hours)
+        raise PlacementError(
+            f"--traces {str(args.traces)!r}: no series matches a workload; name files after workloads "
+            f"(e.g. {scenario.workloads[0].key.replace('/', '__')}.csv) or use --assign"
+        )
+    return sim.bind_traffic(
+        scenario, matched, hours=args.hours, history_h=args.history_hours, offset_h=args.offset_hours
+    )
 
 
 def _prices(args: argparse.Namespace, catalog: Any) -> Any:
@@ -157,19 +213,25 @@ def _prices(args: argparse.Namespace, catalog: Any) -> Any:
     try:
         frame = pd.read_csv(path)
     except UnicodeDecodeError as error:
-        raise PlacementError(f"--prices {args.prices!r}: not UTF-8 text (byte {error.start}); save the CSV as UTF-8") from None
+        raise PlacementError(
+            f"--prices {args.prices!r}: not UTF-8 text (byte {error.start}); save the CSV as UTF-8"
+        ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise PlacementError(f"--prices {args.prices!r}: not a readable CSV ({error}); needs columns "
-                             f"{', '.join(sim.FRAME_COLUMNS)}") from None
+        raise PlacementError(
+            f"--prices {args.prices!r}: not a readable CSV ({error}); needs columns {', '.join(sim.FRAME_COLUMNS)}"
+        ) from None
     if "time" not in frame.columns or frame.empty:
         raise PlacementError(f"--prices {args.prices!r}: needs columns {', '.join(sim.FRAME_COLUMNS)}")
     try:
         start = pd.Timestamp(args.price_start) if args.price_start else pd.to_datetime(frame["time"], utc=True).min()
     except (ValueError, TypeError) as error:
-        raise PlacementError(f"--price-start / the time column of {args.prices!r}: not a time ({error}); "
-                             "write ISO times such as 2025-03-01T00:00Z") from None
-    return sim.PriceHistory.from_frame(catalog, frame, start=start.to_pydatetime(), hours=args.hours,
-                                       time_scale=args.price_time_scale)
+        raise PlacementError(
+            f"--price-start / the time column of {args.prices!r}: not a time ({error}); "
+            "write ISO times such as 2025-03-01T00:00Z"
+        ) from None
+    return sim.PriceHistory.from_frame(
+        catalog, frame, start=start.to_pydatetime(), hours=args.hours, time_scale=args.price_time_scale
+    )
 
 
 def _strategies(args: argparse.Namespace) -> list[Any]:
@@ -210,8 +272,10 @@ def parse_event(spec: str) -> Any:
         if start < 0 or hours < 1 or not (math.isfinite(factor) and factor >= 0):
             raise ValueError(spec)
     except (IndexError, ValueError):
-        raise PlacementError(f"--event {spec!r}: write START:HOURS:Nx with START ≥ 0, HOURS ≥ 1 and a finite N ≥ 0, "
-                             "e.g. 30:6:20x (add :surprise if undeclared)") from None
+        raise PlacementError(
+            f"--event {spec!r}: write START:HOURS:Nx with START ≥ 0, HOURS ≥ 1 and a finite N ≥ 0, "
+            "e.g. 30:6:20x (add :surprise if undeclared)"
+        ) from None
     surprise = len(parts) > 3 and parts[3] == "surprise"
     return TrafficEvent(start, hours, factor, declared=not surprise, name=spec)
 
@@ -246,8 +310,14 @@ def _progress(total: int) -> Any:
 
     @contextmanager
     def bar() -> Any:
-        with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=plain_console(stderr=True), transient=True) as progress:  # fmt: skip
+        with Progress(
+            TextColumn("{task.description}", markup=False),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=plain_console(stderr=True),
+            transient=True,
+        ) as progress:
             task = progress.add_task("simulating", total=total)
 
             def tick(strategy: str, hour: int) -> None:

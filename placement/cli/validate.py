@@ -11,12 +11,15 @@ from placement.cli.flags import add_prices_flag, add_scenario_flag, load_from_ar
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("validate", help="check a plan against its scenario's rules, recompute its costs and "
-                            "simulate the autoscaler on the NodePools it writes",
-                            description="Exit 0 when the plan satisfies every rule, its costs recompute and the "
-                            "provisioning check passes (every planned pod lands on the written NodePools and the node "
-                            "bill is within 5 %% of the plan's compute), 1 when violations are found (listed), 2 on "
-                            "invalid input.")
+    parser = sub.add_parser(
+        "validate",
+        help="check a plan against its scenario's rules, recompute its costs and "
+        "simulate the autoscaler on the NodePools it writes",
+        description="Exit 0 when the plan satisfies every rule, its costs recompute and the "
+        "provisioning check passes (every planned pod lands on the written NodePools and the node "
+        "bill is within 5 %% of the plan's compute), 1 when violations are found (listed), 2 on "
+        "invalid input.",
+    )
     parser.add_argument("plan", metavar="PLAN", help="plan JSON or YAML from `placement plan -o json` ('-' = stdin)")
     add_scenario_flag(parser)
     add_prices_flag(parser, help="price source the plan was made with (default: the scenario's)")
@@ -34,8 +37,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         text = sys.stdin.read() if args.plan == "-" else Path(args.plan).read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InvalidPlan(f"plan {args.plan} is not UTF-8 text (byte {error.start}): write it with "
-                          "`placement plan -o json`") from None
+        raise InvalidPlan(
+            f"plan {args.plan} is not UTF-8 text (byte {error.start}): write it with `placement plan -o json`"
+        ) from None
     except OSError as error:
         raise InvalidPlan(f"cannot read plan {args.plan}: {error.strerror}") from None
     try:
@@ -62,8 +66,10 @@ def run(args: argparse.Namespace) -> int:
     if provisioning is not None:
         print(provisioning.summary())
     if not violations:
-        print(f"plan for {plan.scenario} is valid: {len(plan.assignments)} assignments, "
-              f"{plan.hourly_usd.after:.4f} $/h recomputed")
+        print(
+            f"plan for {plan.scenario} is valid: {len(plan.assignments)} assignments, "
+            f"{plan.hourly_usd.after:.4f} $/h recomputed"
+        )
         return 0
     print(f"plan for {plan.scenario} has {len(violations)} violation(s):")
     for violation in violations:

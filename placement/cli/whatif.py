@@ -38,21 +38,45 @@ _FACTOR = re.compile(r"^(\d+(?:\.\d+)?)x$", re.IGNORECASE)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("whatif", help="what-if: price shocks, outages, traffic and residency changes",
-                            description="Solve the scenario as it is and after the given changes; print the "
-                            "$/h before and after and every assignment that changes.")  # fmt: skip
+    parser = sub.add_parser(
+        "whatif",
+        help="what-if: price shocks, outages, traffic and residency changes",
+        description="Solve the scenario as it is and after the given changes; print the "
+        "$/h before and after and every assignment that changes.",
+    )
     add_scenario_flag(parser)
-    parser.add_argument("--shock", action="append", default=[], metavar="TARGET:±N%",
-                        help="price shock, e.g. aws:+30%%, gcp@spot:+200%%, aws/m7i:-10%%, */n2:+50%%")
-    parser.add_argument("--outage", action="append", default=[], metavar="CLOUD[:REGION]|CLUSTER",
-                        help="take clusters out, e.g. gcp:europe-west4, azure, aws-eu-west-1")
-    parser.add_argument("--traffic", action="append", default=[], metavar="Nx[:GLOB]",
-                        help="demand multiplier, e.g. 20x or 1.5x:shop/*")
-    parser.add_argument("--residency", action="append", default=[], metavar="GLOB=CODES",
-                        help="new residency rule, e.g. 'payments/*=DE' or 'shop/*=EU,CH' ('=any' removes it)")
-    parser.add_argument("--sweep", action="append", default=[], metavar="PARAM=V1,V2,...",
-                        help="solve a grid instead of one change: latency (× latencyMs), risk (riskAversion), "
-                        "shock (%% on every price), traffic (× replicas); repeat for a grid, e.g. risk=0,1,10")
+    parser.add_argument(
+        "--shock",
+        action="append",
+        default=[],
+        metavar="TARGET:±N%",
+        help="price shock, e.g. aws:+30%%, gcp@spot:+200%%, aws/m7i:-10%%, */n2:+50%%",
+    )
+    parser.add_argument(
+        "--outage",
+        action="append",
+        default=[],
+        metavar="CLOUD[:REGION]|CLUSTER",
+        help="take clusters out, e.g. gcp:europe-west4, azure, aws-eu-west-1",
+    )
+    parser.add_argument(
+        "--traffic", action="append", default=[], metavar="Nx[:GLOB]", help="demand multiplier, e.g. 20x or 1.5x:shop/*"
+    )
+    parser.add_argument(
+        "--residency",
+        action="append",
+        default=[],
+        metavar="GLOB=CODES",
+        help="new residency rule, e.g. 'payments/*=DE' or 'shop/*=EU,CH' ('=any' removes it)",
+    )
+    parser.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="PARAM=V1,V2,...",
+        help="solve a grid instead of one change: latency (× latencyMs), risk (riskAversion), "
+        "shock (%% on every price), traffic (× replicas); repeat for a grid, e.g. risk=0,1,10",
+    )
     add_prices_flag(parser)
     add_solver_flags(parser, time_limit_help="solver time limit per plan (10 s)", time_limit_default_s=10.0)
     add_ray_flags(parser)
@@ -65,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
     from placement.simulate import whatif
 
     if not (args.shock or args.outage or args.traffic or args.residency or args.sweep):
-        raise PlacementError("nothing to compare: give at least one of --shock, --outage, --traffic, --residency, --sweep")
+        raise PlacementError(
+            "nothing to compare: give at least one of --shock, --outage, --traffic, --residency, --sweep"
+        )
     problem = time_limit_problem(args)
     if problem:
         raise PlacementError(problem)
@@ -158,8 +184,10 @@ def parse_sweep(spec: str) -> tuple[str, list[float]]:
     name, sep, text = spec.partition("=")
     name = name.strip()
     if not sep or name not in PARAMETERS:
-        raise PlacementError(f"--sweep {spec!r}: write PARAM=V1,V2,... with PARAM one of {', '.join(PARAMETERS)}, "
-                             "e.g. risk=0,1,10 or shock=-20,0,30")
+        raise PlacementError(
+            f"--sweep {spec!r}: write PARAM=V1,V2,... with PARAM one of {', '.join(PARAMETERS)}, "
+            "e.g. risk=0,1,10 or shock=-20,0,30"
+        )
     try:
         values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
@@ -182,7 +210,9 @@ def parse_residency(spec: str) -> tuple[str, list[str] | None]:
     """`GLOB=CODE[,CODE]` (or `GLOB=any`) → (glob, codes or None)."""
     glob, sep, codes = spec.partition("=")
     if not sep or not glob or not codes:
-        raise PlacementError(f"--residency {spec!r}: write GLOB=CODES, e.g. 'payments/*=DE' or 'shop/*=EU,CH' or 'x=any'")
+        raise PlacementError(
+            f"--residency {spec!r}: write GLOB=CODES, e.g. 'payments/*=DE' or 'shop/*=EU,CH' or 'x=any'"
+        )
     if codes.strip().lower() == "any":
         return glob, None
     return glob, [c.strip().upper() for c in codes.split(",") if c.strip()]
@@ -191,13 +221,22 @@ def parse_residency(spec: str) -> tuple[str, list[str] | None]:
 def to_json(comparison: Any, applied: list[str]) -> dict[str, Any]:
     return {
         "transforms": applied,
-        "hourlyUsd": {"before": round(comparison.before_hourly_usd, 6), "after": round(comparison.after_hourly_usd, 6),
-                      "deltaFraction": round(comparison.delta_fraction, 6)},
-        "changes": [{"workload": c.workload, "cluster": c.cluster,
-                     "before": {"onDemand": c.before[0], "spot": c.before[1]},
-                     "after": {"onDemand": c.after[0], "spot": c.after[1]}} for c in comparison.changes],
+        "hourlyUsd": {
+            "before": round(comparison.before_hourly_usd, 6),
+            "after": round(comparison.after_hourly_usd, 6),
+            "deltaFraction": round(comparison.delta_fraction, 6),
+        },
+        "changes": [
+            {
+                "workload": c.workload,
+                "cluster": c.cluster,
+                "before": {"onDemand": c.before[0], "spot": c.before[1]},
+                "after": {"onDemand": c.after[0], "spot": c.after[1]},
+            }
+            for c in comparison.changes
+        ],
         "unplaced": list(comparison.unplaced_after),
-    }  # fmt: skip
+    }
 
 
 def to_table(comparison: Any, applied: list[str], name: str) -> str:
@@ -210,8 +249,10 @@ def to_table(comparison: Any, applied: list[str], name: str) -> str:
     buffer = io.StringIO()
     console = plain_console(buffer, width=120)
     console.print(f"what-if on {name}: {'; '.join(applied)}")
-    console.print(f"$/h before {comparison.before_hourly_usd:,.4f} → after {comparison.after_hourly_usd:,.4f} "
-                  f"({100 * comparison.delta_fraction:+.1f}%)")
+    console.print(
+        f"$/h before {comparison.before_hourly_usd:,.4f} → after {comparison.after_hourly_usd:,.4f} "
+        f"({100 * comparison.delta_fraction:+.1f}%)"
+    )
     table = Table(title=f"changed assignments ({len(comparison.changes)})", title_justify="left")
     for header in ("workload", "cluster", "before od/spot", "after od/spot"):
         table.add_column(header)

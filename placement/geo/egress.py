@@ -100,7 +100,8 @@ def apply_egress_overrides(scenario: Scenario) -> Scenario:
         return scenario
     clusters = tuple(
         replace(c, egress_usd_per_gb=scenario.prices.egress[c.cloud].internet_per_gb)
-        if c.cloud in scenario.prices.egress and c.egress_usd_per_gb is None else c
+        if c.cloud in scenario.prices.egress and c.egress_usd_per_gb is None
+        else c
         for c in scenario.clusters
     )
     return replace(scenario, clusters=clusters)

@@ -57,8 +57,17 @@ def _regions(rows: tuple[RegionRow, ...]) -> tuple[Region, ...]:
     for row in rows:
         if row.country not in ISO_COUNTRIES:
             raise ValueError(f"{TABLE}: {row.cloud}/{row.name}: country {row.country!r} is not ISO 3166-1 alpha-2")
-        regions.append(Region(cloud=row.cloud, name=row.name, country=row.country, lat=row.lat, lon=row.lon,
-                              groups=groups_of(row.country), city=row.city))
+        regions.append(
+            Region(
+                cloud=row.cloud,
+                name=row.name,
+                country=row.country,
+                lat=row.lat,
+                lon=row.lon,
+                groups=groups_of(row.country),
+                city=row.city,
+            )
+        )
     return tuple(regions)
 
 

@@ -108,8 +108,16 @@ class Conflict:
 class ApiStatusError(ClusterError):
     """The API server answered with an error Status."""
 
-    def __init__(self, cluster: str, status: int, reason: str, message: str, *, action: str = "",
-                 conflicts: Sequence[Conflict] = ()) -> None:
+    def __init__(
+        self,
+        cluster: str,
+        status: int,
+        reason: str,
+        message: str,
+        *,
+        action: str = "",
+        conflicts: Sequence[Conflict] = (),
+    ) -> None:
         self.status = status
         self.reason = reason
         self.api_message = message
@@ -121,14 +129,18 @@ class ApiStatusError(ClusterError):
 
 def _hint(status: int, conflicts: Sequence[Conflict]) -> str:
     if status == 409 and conflicts:
-        return (" — another field manager owns these fields; rerun with --force-conflicts to take them over "
-                "(GitOps users: see the README on Argo CD ignoreDifferences for the `placement` field manager)")
+        return (
+            " — another field manager owns these fields; rerun with --force-conflicts to take them over "
+            "(GitOps users: see the README on Argo CD ignoreDifferences for the `placement` field manager)"
+        )
     if status == 409:
         return " — rerun with --force-conflicts to take the conflicting fields over"
     if status == 403:
-        return (" — the credentials lack a verb placement needs (dry-run needs the same RBAC as a real change): "
-                "grant get/list/patch on deployments.apps, horizontalpodautoscalers.autoscaling and "
-                "nodepools.karpenter.sh (create too for new NodePools)")
+        return (
+            " — the credentials lack a verb placement needs (dry-run needs the same RBAC as a real change): "
+            "grant get/list/patch on deployments.apps, horizontalpodautoscalers.autoscaling and "
+            "nodepools.karpenter.sh (create too for new NodePools)"
+        )
     if status == 404:
         return " — the object or API does not exist in this cluster"
     if status >= 500:

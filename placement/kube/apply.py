@@ -69,19 +69,33 @@ class ApplyReport:
             out.append(f"failed: {self.error}")
             out += [f"  reverted {p.cluster}: {p.ref}" for p in self.reverted]
             out += [f"  NOT reverted: {failure}" for failure in self.revert_failures]
-            out.append("every cluster is back as it was" if self.clean else
-                       "some changes could not be reverted (listed above): fix them by hand or run `placement "
-                       "rollback`")
+            out.append(
+                "every cluster is back as it was"
+                if self.clean
+                else "some changes could not be reverted (listed above): fix them by hand or run `placement rollback`"
+            )
         return out
 
     def to_json(self) -> dict[str, Any]:
         def ref(p: Patch) -> dict[str, Any]:
-            return {"cluster": p.cluster, "kind": p.ref.kind, "namespace": p.ref.namespace, "name": p.ref.name,
-                    "replicasBefore": p.replicas_before, "replicasAfter": p.replicas_after}
+            return {
+                "cluster": p.cluster,
+                "kind": p.ref.kind,
+                "namespace": p.ref.namespace,
+                "name": p.ref.name,
+                "replicasBefore": p.replicas_before,
+                "replicasAfter": p.replicas_after,
+            }
 
-        return {"planId": self.plan_id, "dryRun": self.dry_run, "moves": self.moves,
-                "applied": [ref(p) for p in self.applied], "error": self.error,
-                "reverted": [ref(p) for p in self.reverted], "revertFailures": list(self.revert_failures)}
+        return {
+            "planId": self.plan_id,
+            "dryRun": self.dry_run,
+            "moves": self.moves,
+            "applied": [ref(p) for p in self.applied],
+            "error": self.error,
+            "reverted": [ref(p) for p in self.reverted],
+            "revertFailures": list(self.revert_failures),
+        }
 
 
 class ApplyFailed(ApplyError):
@@ -187,8 +201,14 @@ def apply_patches(
             _apply_one(patch, apis, before, plan_id, force=force, dry_run=dry_run)
             done.append(patch)
         if not dry_run:
-            wait_available([p for p in first if p.role == WORKLOAD and p.change == "up"], apis,
-                           timeout_s=wait_timeout_s, poll_s=poll_s, sleep=sleep, clock=clock)
+            wait_available(
+                [p for p in first if p.role == WORKLOAD and p.change == "up"],
+                apis,
+                timeout_s=wait_timeout_s,
+                poll_s=poll_s,
+                sleep=sleep,
+                clock=clock,
+            )
         for patch in second:
             _apply_one(patch, apis, before, plan_id, force=force, dry_run=dry_run)
             done.append(patch)
@@ -203,8 +223,9 @@ def apply_patches(
     return report
 
 
-def preflight(patches: Sequence[Patch], apis: Mapping[str, ClusterApi],
-              live: Mapping[str, LiveCluster] | None = None) -> dict[tuple[str, str], dict[str, Any] | None]:
+def preflight(
+    patches: Sequence[Patch], apis: Mapping[str, ClusterApi], live: Mapping[str, LiveCluster] | None = None
+) -> dict[tuple[str, str], dict[str, Any] | None]:
     """Read every object a patch touches; refuse the run on anything that would fail or harm."""
     problems: list[str] = []
     before: dict[tuple[str, str], dict[str, Any] | None] = {}
@@ -215,16 +236,25 @@ def preflight(patches: Sequence[Patch], apis: Mapping[str, ClusterApi],
         current = api.get(patch.ref)
         before[_key(patch)] = current
         if current is None and patch.role in (WORKLOAD, AUTOSCALER):
-            problems.append(f"{patch.cluster}: {patch.ref} does not exist; deploy {patch.workload} there first "
-                            "(placement moves replicas between clusters, it does not create workloads)")
+            problems.append(
+                f"{patch.cluster}: {patch.ref} does not exist; deploy {patch.workload} there first "
+                "(placement moves replicas between clusters, it does not create workloads)"
+            )
         problems.extend(_pdb_problems(patch, live))
     if problems:
         raise ApplyError("nothing was changed:\n  " + "\n  ".join(problems))
     return before
 
 
-def wait_available(patches: Sequence[Patch], apis: Mapping[str, ClusterApi], *, timeout_s: float, poll_s: float,
-                   sleep: Callable[[float], None], clock: Callable[[], float]) -> None:
+def wait_available(
+    patches: Sequence[Patch],
+    apis: Mapping[str, ClusterApi],
+    *,
+    timeout_s: float,
+    poll_s: float,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> None:
     """Wait until each scaled-up Deployment reports its new replica count available."""
     deadline = clock() + timeout_s
     pending = list(patches)
@@ -234,13 +264,16 @@ def wait_available(patches: Sequence[Patch], apis: Mapping[str, ClusterApi], *, 
             return
         if clock() >= deadline:
             names = ", ".join(f"{p.cluster}: {p.ref} ({p.replicas_after} wanted)" for p in pending)
-            raise ApplyError(f"scaled-up replicas not available after {timeout_s:g}s: {names}; the old placement "
-                             "was not scaled down (check pending pods and node capacity, or raise --wait-timeout)")
+            raise ApplyError(
+                f"scaled-up replicas not available after {timeout_s:g}s: {names}; the old placement "
+                "was not scaled down (check pending pods and node capacity, or raise --wait-timeout)"
+            )
         sleep(poll_s)
 
 
-def revert(done: Sequence[Patch], apis: Mapping[str, ClusterApi],
-           before: Mapping[tuple[str, str], dict[str, Any] | None]) -> tuple[list[Patch], list[str]]:
+def revert(
+    done: Sequence[Patch], apis: Mapping[str, ClusterApi], before: Mapping[tuple[str, str], dict[str, Any] | None]
+) -> tuple[list[Patch], list[str]]:
     """Undo applied patches in reverse order; returns (reverted, failures)."""
     reverted: list[Patch] = []
     failures: list[str] = []
@@ -258,8 +291,15 @@ def revert(done: Sequence[Patch], apis: Mapping[str, ClusterApi],
     return reverted, failures
 
 
-def _apply_one(patch: Patch, apis: Mapping[str, ClusterApi], before: Mapping[tuple[str, str], Any], plan_id: str,
-               *, force: bool, dry_run: bool) -> dict[str, Any]:
+def _apply_one(
+    patch: Patch,
+    apis: Mapping[str, ClusterApi],
+    before: Mapping[tuple[str, str], Any],
+    plan_id: str,
+    *,
+    force: bool,
+    dry_run: bool,
+) -> dict[str, Any]:
     body = with_record(patch.body, before[_key(patch)], plan_id)
     return apis[patch.cluster].apply(body, force=force, dry_run=dry_run)
 
@@ -269,8 +309,9 @@ def _available(patch: Patch, current: dict[str, Any] | None) -> bool:
         return False
     status = current.get("status") or {}
     generation = (current.get("metadata") or {}).get("generation", 0)
-    return (int(status.get("observedGeneration", generation)) >= int(generation)
-            and int(status.get("availableReplicas") or 0) >= (patch.replicas_after or 0))
+    return int(status.get("observedGeneration", generation)) >= int(generation) and int(
+        status.get("availableReplicas") or 0
+    ) >= (patch.replicas_after or 0)
 
 
 def _pdb_problems(patch: Patch, live: Mapping[str, LiveCluster] | None) -> list[str]:
@@ -280,9 +321,11 @@ def _pdb_problems(patch: Patch, live: Mapping[str, LiveCluster] | None) -> list[
     facts = cluster.workloads.get(patch.workload or "") if cluster else None
     if facts is None or facts.pdb_min_available is None or patch.replicas_after >= facts.pdb_min_available:
         return []
-    return [f"{patch.cluster}: scaling {patch.workload} to {patch.replicas_after} leaves PodDisruptionBudget "
-            f"{facts.pdb} (minAvailable {facts.pdb_min_available}) unsatisfiable, so its nodes could never drain; "
-            f"lower the PDB or keep at least {facts.pdb_min_available} replicas in {patch.cluster}"]
+    return [
+        f"{patch.cluster}: scaling {patch.workload} to {patch.replicas_after} leaves PodDisruptionBudget "
+        f"{facts.pdb} (minAvailable {facts.pdb_min_available}) unsatisfiable, so its nodes could never drain; "
+        f"lower the PDB or keep at least {facts.pdb_min_available} replicas in {patch.cluster}"
+    ]
 
 
 def _key(patch: Patch) -> tuple[str, str]:

@@ -33,8 +33,9 @@ DEFAULT_TIMEOUT_S = 10.0
 class KubeClient:
     """One cluster's API server through an injected `kubernetes.client.ApiClient`."""
 
-    def __init__(self, cluster: str, api_client: Any, *, timeout_s: float = DEFAULT_TIMEOUT_S,
-                 field_manager: str = FIELD_MANAGER) -> None:
+    def __init__(
+        self, cluster: str, api_client: Any, *, timeout_s: float = DEFAULT_TIMEOUT_S, field_manager: str = FIELD_MANAGER
+    ) -> None:
         from kubernetes import client
 
         self.cluster = cluster
@@ -52,14 +53,22 @@ class KubeClient:
         group, version, plural, namespaced = _parts(ref.api_version, ref.kind)
         try:
             if namespaced:
-                return self._call(f"get {ref}", self._custom.get_namespaced_custom_object, group, version,
-                                  ref.namespace, plural, ref.name)
+                return self._call(
+                    f"get {ref}",
+                    self._custom.get_namespaced_custom_object,
+                    group,
+                    version,
+                    ref.namespace,
+                    plural,
+                    ref.name,
+                )
             return self._call(f"get {ref}", self._custom.get_cluster_custom_object, group, version, plural, ref.name)
         except _NotFound:
             return None
 
-    def list(self, api_version: str, kind: str, *, namespace: str | None = None,
-             label_selector: str | None = None) -> list[dict[str, Any]]:
+    def list(
+        self, api_version: str, kind: str, *, namespace: str | None = None, label_selector: str | None = None
+    ) -> list[dict[str, Any]]:
         action = f"list {kind}" + (f" in {namespace}" if namespace else "")
         selector = {"label_selector": label_selector} if label_selector else {}
         if api_version == "v1":
@@ -67,11 +76,11 @@ class KubeClient:
         group, version, plural, namespaced = _parts(api_version, kind)
         try:
             if namespaced and namespace:
-                result = self._call(action, self._custom.list_namespaced_custom_object, group, version, namespace,
-                                    plural, **selector)
+                result = self._call(
+                    action, self._custom.list_namespaced_custom_object, group, version, namespace, plural, **selector
+                )
             else:
-                result = self._call(action, self._custom.list_cluster_custom_object, group, version, plural,
-                                    **selector)
+                result = self._call(action, self._custom.list_cluster_custom_object, group, version, plural, **selector)
         except _NotFound:
             return []  # the API (e.g. a Karpenter version) is not served here
         return list(result.get("items") or [])
@@ -87,10 +96,27 @@ class KubeClient:
         action = f"{'dry-run ' if dry_run else ''}apply {ref}"
         try:
             if namespaced:
-                return self._call(action, self._custom.patch_namespaced_custom_object, group, version,
-                                  ref.namespace, plural, ref.name, dict(body), **options)
-            return self._call(action, self._custom.patch_cluster_custom_object, group, version, plural, ref.name,
-                              dict(body), **options)
+                return self._call(
+                    action,
+                    self._custom.patch_namespaced_custom_object,
+                    group,
+                    version,
+                    ref.namespace,
+                    plural,
+                    ref.name,
+                    dict(body),
+                    **options,
+                )
+            return self._call(
+                action,
+                self._custom.patch_cluster_custom_object,
+                group,
+                version,
+                plural,
+                ref.name,
+                dict(body),
+                **options,
+            )
         except _NotFound as missing:
             raise status_error(self.cluster, 404, missing.body, action=f"{action}: ") from None
 
@@ -99,11 +125,26 @@ class KubeClient:
         options = {"dry_run": "All"} if dry_run else {}
         try:
             if namespaced:
-                self._call(f"delete {ref}", self._custom.delete_namespaced_custom_object, group, version,
-                           ref.namespace, plural, ref.name, **options)
+                self._call(
+                    f"delete {ref}",
+                    self._custom.delete_namespaced_custom_object,
+                    group,
+                    version,
+                    ref.namespace,
+                    plural,
+                    ref.name,
+                    **options,
+                )
             else:
-                self._call(f"delete {ref}", self._custom.delete_cluster_custom_object, group, version, plural,
-                           ref.name, **options)
+                self._call(
+                    f"delete {ref}",
+                    self._custom.delete_cluster_custom_object,
+                    group,
+                    version,
+                    plural,
+                    ref.name,
+                    **options,
+                )
         except _NotFound:
             return
 
@@ -116,8 +157,9 @@ class KubeClient:
             return None
 
     # -- internals -----------------------------------------------------------------------------------
-    def _list_core(self, kind: str, namespace: str | None, selector: dict[str, str], action: str
-                   ) -> list[dict[str, Any]]:
+    def _list_core(
+        self, kind: str, namespace: str | None, selector: dict[str, str], action: str
+    ) -> list[dict[str, Any]]:
         if kind == "Node":
             result = self._call(action, self._core.list_node, **selector)
         elif kind == "Pod" and namespace:
@@ -146,7 +188,8 @@ class KubeClient:
             raise status_error(self.cluster, int(error.status), body, action=prefix) from None
         except (HTTPError, OSError) as error:
             raise ClusterUnreachable(
-                self.cluster, f"{prefix}API server {self.server} unreachable ({type(error).__name__}: {error}); "
+                self.cluster,
+                f"{prefix}API server {self.server} unreachable ({type(error).__name__}: {error}); "
                 "check the kubeconfig context, VPN and the cluster's health",
             ) from None
 
@@ -177,8 +220,14 @@ def _json(body: Any) -> Any:
 # -- connecting ---------------------------------------------------------------------------------------
 
 
-def connect(cluster: Cluster, *, kubeconfig: str | None = None, context: str | None = None,
-            timeout_s: float = DEFAULT_TIMEOUT_S, only_cluster: bool = False) -> KubeClient:
+def connect(
+    cluster: Cluster,
+    *,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    only_cluster: bool = False,
+) -> KubeClient:
     """A client for one scenario cluster: its `context` (or `context` given here) from the
     kubeconfig, or the in-cluster service account when it names no context and runs in a pod.
     `only_cluster` allows the kubeconfig's current context for a one-cluster fleet."""
@@ -191,30 +240,41 @@ def connect(cluster: Cluster, *, kubeconfig: str | None = None, context: str | N
         if chosen is None and os.environ.get("KUBERNETES_SERVICE_HOST") and not kubeconfig:
             config.load_incluster_config(client_configuration=configuration)
         elif chosen is None and not only_cluster:
-            raise ClusterUnreachable(cluster.name, "no kube context: set clusters[].context in the scenario or "
-                                                   "pass --context")
+            raise ClusterUnreachable(
+                cluster.name, "no kube context: set clusters[].context in the scenario or pass --context"
+            )
         else:
-            config.load_kube_config(config_file=kubeconfig, context=chosen, client_configuration=configuration,
-                                    persist_config=False)
+            config.load_kube_config(
+                config_file=kubeconfig, context=chosen, client_configuration=configuration, persist_config=False
+            )
     except (ConfigException, OSError, TypeError, ValueError) as error:
         where = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
-        raise ClusterUnreachable(cluster.name, f"cannot use context {chosen!r} from {where}: {error}; "
-                                               "check --kubeconfig/--context (kubectl config get-contexts)") from None
+        raise ClusterUnreachable(
+            cluster.name,
+            f"cannot use context {chosen!r} from {where}: {error}; "
+            "check --kubeconfig/--context (kubectl config get-contexts)",
+        ) from None
     configuration.retries = 0
     return KubeClient(cluster.name, client.ApiClient(configuration), timeout_s=timeout_s)
 
 
-def connect_fleet(clusters: list[Cluster], *, kubeconfig: str | None = None, contexts: list[str] | None = None,
-                  timeout_s: float = DEFAULT_TIMEOUT_S) -> dict[str, KubeClient]:
+def connect_fleet(
+    clusters: list[Cluster],
+    *,
+    kubeconfig: str | None = None,
+    contexts: list[str] | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> dict[str, KubeClient]:
     """Clients for the scenario clusters; `contexts` (kubectl's `--context`, repeatable) limits the
     run to clusters using those contexts — or, for a one-cluster scenario, names the context to use."""
     if not contexts:
-        return {c.name: connect(c, kubeconfig=kubeconfig, timeout_s=timeout_s, only_cluster=len(clusters) == 1)
-                for c in clusters}
+        return {
+            c.name: connect(c, kubeconfig=kubeconfig, timeout_s=timeout_s, only_cluster=len(clusters) == 1)
+            for c in clusters
+        }
     chosen = [c for c in clusters if c.context in contexts or c.name in contexts]
     if not chosen and len(clusters) == 1 and len(contexts) == 1:
-        return {clusters[0].name: connect(clusters[0], kubeconfig=kubeconfig, context=contexts[0],
-                                          timeout_s=timeout_s)}
+        return {clusters[0].name: connect(clusters[0], kubeconfig=kubeconfig, context=contexts[0], timeout_s=timeout_s)}
     unknown = [x for x in contexts if not any(x in (c.context, c.name) for c in clusters)]
     if unknown:
         names = ", ".join(f"{c.name} (context {c.context})" for c in clusters)

@@ -63,7 +63,9 @@ class Merge(Protocol):
     """How the object after the change is obtained: `api` is the patch's cluster, `live` the object
     read by the preflight (None when absent), `body` what apply would send."""
 
-    def __call__(self, api: ClusterApi, live: Mapping[str, Any] | None, body: Mapping[str, Any]) -> Mapping[str, Any] | None: ...
+    def __call__(
+        self, api: ClusterApi, live: Mapping[str, Any] | None, body: Mapping[str, Any]
+    ) -> Mapping[str, Any] | None: ...
 
 
 def server_dry_run(*, force: bool = False) -> Merge:
@@ -92,8 +94,14 @@ def merged_locally(live: Mapping[str, Any] | None, body: Mapping[str, Any]) -> d
     return result
 
 
-def diff_with(patches: Sequence[Patch], apis: Mapping[str, ClusterApi], *, plan_id: str, merge: Merge,
-              live: Mapping[str, LiveCluster] | None = None) -> DiffReport:
+def diff_with(
+    patches: Sequence[Patch],
+    apis: Mapping[str, ClusterApi],
+    *,
+    plan_id: str,
+    merge: Merge,
+    live: Mapping[str, LiveCluster] | None = None,
+) -> DiffReport:
     """Read every object a patch touches, merge the body apply would send with `merge`, and diff."""
     before = preflight(patches, apis, live)
     report = DiffReport()
@@ -107,14 +115,25 @@ def diff_with(patches: Sequence[Patch], apis: Mapping[str, ClusterApi], *, plan_
     return report
 
 
-def diff_patches(patches: Sequence[Patch], apis: Mapping[str, ClusterApi], *, plan_id: str, force: bool = False,
-                 live: Mapping[str, LiveCluster] | None = None) -> DiffReport:
+def diff_patches(
+    patches: Sequence[Patch],
+    apis: Mapping[str, ClusterApi],
+    *,
+    plan_id: str,
+    force: bool = False,
+    live: Mapping[str, LiveCluster] | None = None,
+) -> DiffReport:
     """Dry-run every patch on the server and diff the result against the live object."""
     return diff_with(patches, apis, plan_id=plan_id, merge=server_dry_run(force=force), live=live)
 
 
-def client_diff(patches: Sequence[Patch], apis: Mapping[str, ClusterApi], *, plan_id: str,
-                live: Mapping[str, LiveCluster] | None = None) -> DiffReport:
+def client_diff(
+    patches: Sequence[Patch],
+    apis: Mapping[str, ClusterApi],
+    *,
+    plan_id: str,
+    live: Mapping[str, LiveCluster] | None = None,
+) -> DiffReport:
     """Merge every patch locally and diff the result against the live object; sends no write request."""
     return diff_with(patches, apis, plan_id=plan_id, merge=client_merge, live=live)
 
@@ -125,8 +144,12 @@ def object_diff(cluster: str, ref: ObjectRef, live: Mapping[str, Any] | None, me
     before, after = _dump(live), _dump(merged)
     if before == after:
         return ""
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                 fromfile=f"LIVE-{cluster}/{name}", tofile=f"MERGED-{cluster}/{name}")
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"LIVE-{cluster}/{name}",
+        tofile=f"MERGED-{cluster}/{name}",
+    )
     header = f"diff -u -N LIVE-{cluster}/{name} MERGED-{cluster}/{name}\n"
     return header + "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 

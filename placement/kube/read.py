@@ -30,8 +30,13 @@ from placement.patches.labels import (
 from placement.scenario import Replicas
 
 _PROVIDER_PREFIXES = {"aws://": "aws", "gce://": "gcp", "azure://": "azure"}
-_LABEL_CLOUDS = ((EKS_CAPACITY_TYPE, "aws"), ("karpenter.k8s.aws/instance-family", "aws"), (GKE_NODEPOOL, "gcp"),
-                 (AKS_CLUSTER, "azure"), ("kubernetes.azure.com/agentpool", "azure"))
+_LABEL_CLOUDS = (
+    (EKS_CAPACITY_TYPE, "aws"),
+    ("karpenter.k8s.aws/instance-family", "aws"),
+    (GKE_NODEPOOL, "gcp"),
+    (AKS_CLUSTER, "azure"),
+    ("kubernetes.azure.com/agentpool", "azure"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +63,8 @@ def read_cluster(
     autoscaler = detect_autoscaler(api, cloud)
     capacity_by_node = {n["metadata"]["name"]: capacity_of_node(_labels(n)) for n in nodes}
     deployments = {
-        _key(d): d for d in _deployments(api, namespace, selector, () if annotated else keys)
+        _key(d): d
+        for d in _deployments(api, namespace, selector, () if annotated else keys)
         if _key(d) in keys or (annotated and _annotated(d))
     }
     namespaces = sorted({d["metadata"]["namespace"] for d in deployments.values()})
@@ -67,8 +73,17 @@ def read_cluster(
     workloads = {
         key: _workload(api, deployment, hpas, pdbs, capacity_by_node) for key, deployment in deployments.items()
     }
-    live = LiveCluster(api.cluster, cloud, region, autoscaler, context, workloads, node_count=len(nodes),
-                       kubernetes_version=api.server_version(), nodes=node_types_of(nodes))
+    live = LiveCluster(
+        api.cluster,
+        cloud,
+        region,
+        autoscaler,
+        context,
+        workloads,
+        node_count=len(nodes),
+        kubernetes_version=api.server_version(),
+        nodes=node_types_of(nodes),
+    )
     return ObservedCluster(live, deployments)
 
 
@@ -144,8 +159,9 @@ def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, st
 # -- internals -------------------------------------------------------------------------------------
 
 
-def _deployments(api: ClusterApi, namespace: str | None, selector: str | None, keys: Collection[str]
-                 ) -> list[dict[str, Any]]:
+def _deployments(
+    api: ClusterApi, namespace: str | None, selector: str | None, keys: Collection[str]
+) -> list[dict[str, Any]]:
     if not keys or namespace is not None or selector:
         return api.list("apps/v1", "Deployment", namespace=namespace, label_selector=selector)
     found = []  # only named workloads: read their namespaces, not the whole cluster
@@ -154,16 +170,28 @@ def _deployments(api: ClusterApi, namespace: str | None, selector: str | None, k
     return found
 
 
-def _workload(api: ClusterApi, deployment: Mapping[str, Any], hpas: list[dict[str, Any]], pdbs: list[dict[str, Any]],
-              capacity_by_node: Mapping[str, str]) -> LiveWorkload:
+def _workload(
+    api: ClusterApi,
+    deployment: Mapping[str, Any],
+    hpas: list[dict[str, Any]],
+    pdbs: list[dict[str, Any]],
+    capacity_by_node: Mapping[str, str],
+) -> LiveWorkload:
     meta, spec = deployment["metadata"], deployment.get("spec") or {}
     namespace, name = meta["namespace"], meta["name"]
     replicas = int(spec.get("replicas", 1))
     pod_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
     match_labels = dict((spec.get("selector") or {}).get("matchLabels") or {})
     hpa = next((h for h in hpas if h["metadata"]["namespace"] == namespace and _targets(h, name)), None)
-    pdb = next((p for p in pdbs if p["metadata"]["namespace"] == namespace
-                and selector_matches((p.get("spec") or {}).get("selector"), pod_labels)), None)
+    pdb = next(
+        (
+            p
+            for p in pdbs
+            if p["metadata"]["namespace"] == namespace
+            and selector_matches((p.get("spec") or {}).get("selector"), pod_labels)
+        ),
+        None,
+    )
     running = Counter[str]()
     if match_labels:
         selector = ",".join(f"{k}={v}" for k, v in sorted(match_labels.items()))

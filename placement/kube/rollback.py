@@ -101,8 +101,7 @@ def _recorded(api: ClusterApi) -> Iterator[tuple[ObjectRef, dict[str, Any]]]:
                 yield ref, pool
 
 
-def rollback(apis: Mapping[str, ClusterApi], *, plan_id: str | None = None, dry_run: bool = False
-             ) -> RollbackReport:
+def rollback(apis: Mapping[str, ClusterApi], *, plan_id: str | None = None, dry_run: bool = False) -> RollbackReport:
     report = RollbackReport(dry_run)
     for step in plan_rollback(apis, plan_id=plan_id):
         api = apis[step.cluster]

@@ -41,32 +41,55 @@ def read_live(apis: Mapping[str, ClusterApi], scenario: Scenario) -> dict[str, L
     """What each cluster runs today for the scenario's workloads (for diff and apply)."""
     names = [w.key for w in scenario.workloads]
     contexts = {c.name: c.context for c in scenario.clusters}
-    return {name: read_cluster(api, context=contexts.get(name), keys=names, annotated=False).live
-            for name, api in apis.items()}
+    return {
+        name: read_cluster(api, context=contexts.get(name), keys=names, annotated=False).live
+        for name, api in apis.items()
+    }
 
 
-def read_fleet(apis: Mapping[str, ClusterApi], *, contexts: Mapping[str, str | None] | None = None,
-               namespace: str | None = None, selector: str | None = None,
-               base: Mapping[str, Any] | None = None) -> list[ObservedCluster]:
+def read_fleet(
+    apis: Mapping[str, ClusterApi],
+    *,
+    contexts: Mapping[str, str | None] | None = None,
+    namespace: str | None = None,
+    selector: str | None = None,
+    base: Mapping[str, Any] | None = None,
+) -> list[ObservedCluster]:
     base_keys = [f"{w.get('namespace', 'default')}/{w.get('name')}" for w in _spec(base).get("workloads") or ()]
-    return [read_cluster(api, context=(contexts or {}).get(name), namespace=namespace, selector=selector,
-                         keys=base_keys, annotated=True) for name, api in apis.items()]
+    return [
+        read_cluster(
+            api,
+            context=(contexts or {}).get(name),
+            namespace=namespace,
+            selector=selector,
+            keys=base_keys,
+            annotated=True,
+        )
+        for name, api in apis.items()
+    ]
 
 
-def scenario_document(observed: Sequence[ObservedCluster], *, base: Mapping[str, Any] | None = None,
-                      name: str = "live") -> dict[str, Any]:
+def scenario_document(
+    observed: Sequence[ObservedCluster], *, base: Mapping[str, Any] | None = None, name: str = "live"
+) -> dict[str, Any]:
     """A scenario document: the base's settings, clusters and workloads as the clusters report them.
     Raises `InvalidScenario` for annotations that cannot be read."""
-    document = copy.deepcopy(dict(base)) if base else {"apiVersion": API_VERSION, "kind": "Scenario",
-                                                        "metadata": {"name": name}, "spec": {}}
+    document = (
+        copy.deepcopy(dict(base))
+        if base
+        else {"apiVersion": API_VERSION, "kind": "Scenario", "metadata": {"name": name}, "spec": {}}
+    )
     spec = document.setdefault("spec", {})
     problems: list[Problem] = []
     base_clusters = {c.get("name"): c for c in spec.get("clusters") or ()}
     spec["clusters"] = [_cluster(o.live, base_clusters.get(o.live.name), problems) for o in observed]
     base_workloads = {f"{w.get('namespace', 'default')}/{w.get('name')}": w for w in spec.get("workloads") or ()}
     found = list(dict.fromkeys([*base_workloads, *(k for o in observed for k in o.deployments)]))
-    spec["workloads"] = [_workload(key, observed, base_workloads.get(key), problems) for key in found
-                         if key in base_workloads or any(key in o.deployments for o in observed)]
+    spec["workloads"] = [
+        _workload(key, observed, base_workloads.get(key), problems)
+        for key in found
+        if key in base_workloads or any(key in o.deployments for o in observed)
+    ]
     if problems:
         raise InvalidScenario("live clusters", problems)
     return document
@@ -77,11 +100,16 @@ def with_live_current(scenario: Scenario, live: Mapping[str, LiveCluster]) -> Sc
     cluster's `current_nodes` by the nodes it runs (instance-type labels), which price `before`."""
     workloads = []
     for workload in scenario.workloads:
-        current = {name: (w.running if w.running.total else Replicas(w.replicas, 0))
-                   for name, cluster in live.items() if (w := cluster.workloads.get(workload.key))}
+        current = {
+            name: (w.running if w.running.total else Replicas(w.replicas, 0))
+            for name, cluster in live.items()
+            if (w := cluster.workloads.get(workload.key))
+        }
         workloads.append(replace(workload, current=current))
-    clusters = tuple(replace(c, current_nodes=dict(live[c.name].nodes)) if c.name in live and live[c.name].nodes else c
-                     for c in scenario.clusters)
+    clusters = tuple(
+        replace(c, current_nodes=dict(live[c.name].nodes)) if c.name in live and live[c.name].nodes else c
+        for c in scenario.clusters
+    )
     return replace(scenario, workloads=tuple(workloads), clusters=clusters)
 
 
@@ -105,16 +133,23 @@ def _cluster(live: LiveCluster, base: Mapping[str, Any] | None, problems: list[P
         if value:
             entry[field] = value
         elif field not in entry:
-            problems.append(Problem(f"clusters.{live.name}.{field}", "", f"no node says its {field} (label "
-                                    f"{keys.REGION}, providerID): set it in a base scenario (--scenario)"))
+            problems.append(
+                Problem(
+                    f"clusters.{live.name}.{field}",
+                    "",
+                    f"no node says its {field} (label "
+                    f"{keys.REGION}, providerID): set it in a base scenario (--scenario)",
+                )
+            )
     entry["autoscaler"] = live.autoscaler
     if live.context and "context" not in entry:
         entry["context"] = live.context
     return entry
 
 
-def _workload(key: str, observed: Sequence[ObservedCluster], base: Mapping[str, Any] | None,
-              problems: list[Problem]) -> dict[str, Any]:
+def _workload(
+    key: str, observed: Sequence[ObservedCluster], base: Mapping[str, Any] | None, problems: list[Problem]
+) -> dict[str, Any]:
     namespace, name = key.split("/", 1)
     entry: dict[str, Any] = copy.deepcopy(dict(base)) if base else {}
     entry.update(name=name, namespace=namespace)
@@ -143,7 +178,8 @@ def _workload(key: str, observed: Sequence[ObservedCluster], base: Mapping[str, 
     if keys.REPLICAS not in policy and "demand" not in entry:
         entry["demand"] = {"replicas": sum(w.replicas for _, _, w in where)}
     entry["current"] = {
-        cluster: {"onDemand": w.running.on_demand, "spot": w.running.spot} if w.running.total
+        cluster: {"onDemand": w.running.on_demand, "spot": w.running.spot}
+        if w.running.total
         else {"onDemand": w.replicas, "spot": 0}
         for cluster, _, w in where
     }
@@ -175,8 +211,9 @@ def _requests(deployment: Mapping[str, Any]) -> dict[str, Any]:
     return {"cpu": format_cpu(cpu), "memory": format_memory(memory)} if seen else {}
 
 
-def _annotations(key: str, where: Sequence[tuple[str, Mapping[str, Any], Any]], problems: list[Problem]
-                 ) -> dict[str, Any]:
+def _annotations(
+    key: str, where: Sequence[tuple[str, Mapping[str, Any], Any]], problems: list[Problem]
+) -> dict[str, Any]:
     """The policy annotations, parsed, checked to agree across clusters."""
     seen: dict[str, tuple[str, str]] = {}
     parsed: dict[str, Any] = {}
@@ -186,8 +223,14 @@ def _annotations(key: str, where: Sequence[tuple[str, Mapping[str, Any], Any]], 
                 continue
             path = f"{cluster}:{key} annotation {annotation}"
             if annotation in seen and seen[annotation][1] != raw:
-                problems.append(Problem(path, raw, f"differs from {seen[annotation][0]} ({seen[annotation][1]!r}): "
-                                        "annotate the Deployment the same way in every cluster"))
+                problems.append(
+                    Problem(
+                        path,
+                        raw,
+                        f"differs from {seen[annotation][0]} ({seen[annotation][1]!r}): "
+                        "annotate the Deployment the same way in every cluster",
+                    )
+                )
                 continue
             seen[annotation] = (cluster, raw)
             try:
@@ -201,13 +244,13 @@ def _parse(annotation: str, raw: str) -> Any:
     text = raw.strip()
     if annotation in _INTEGER:
         if not text.isdigit():
-            raise ValueError("must be a whole number, e.g. \"3\"")
+            raise ValueError('must be a whole number, e.g. "3"')
         return int(text)
     if annotation in _NUMBER:
         try:
             return float(text)
         except ValueError:
-            raise ValueError("must be a number, e.g. \"0.5\"") from None
+            raise ValueError('must be a number, e.g. "0.5"') from None
     if text.startswith(("[", "{")):
         try:
             return json.loads(text)
@@ -221,9 +264,9 @@ def _parse(annotation: str, raw: str) -> Any:
         try:
             shares[region.strip()] = float(share)
         except ValueError:
-            raise ValueError("must be region=share pairs, e.g. \"eu-west=0.7,us-east=0.3\"") from None
+            raise ValueError('must be region=share pairs, e.g. "eu-west=0.7,us-east=0.3"') from None
         if not sep:
-            raise ValueError("must be region=share pairs, e.g. \"eu-west=0.7,us-east=0.3\"")
+            raise ValueError('must be region=share pairs, e.g. "eu-west=0.7,us-east=0.3"')
     return shares
 
 
@@ -235,7 +278,13 @@ def _set(entry: dict[str, Any], annotation: str, value: Any) -> None:
     elif annotation == keys.REPLICAS:
         entry["demand"] = {"replicas": value}
     else:
-        field = {keys.RESIDENCY: "residency", keys.LATENCY_MS: "latencyMs", keys.USERS: "users",
-                 keys.MIN_CLUSTERS: "minClusters", keys.MIN_AVAILABLE: "minAvailable",
-                 keys.EGRESS_GB_PER_HOUR: "egressGbPerHour", keys.ARCHITECTURES: "architectures"}[annotation]
+        field = {
+            keys.RESIDENCY: "residency",
+            keys.LATENCY_MS: "latencyMs",
+            keys.USERS: "users",
+            keys.MIN_CLUSTERS: "minClusters",
+            keys.MIN_AVAILABLE: "minAvailable",
+            keys.EGRESS_GB_PER_HOUR: "egressGbPerHour",
+            keys.ARCHITECTURES: "architectures",
+        }[annotation]
         entry[field] = value

@@ -51,8 +51,9 @@ def catalog_for(
     return ScenarioCatalog(catalog, tuple(warnings) + scenario_warnings)
 
 
-def with_scenario_prices(catalog: Catalog, settings: PriceSettings, *, base_is_file: bool = False
-                         ) -> tuple[Catalog, tuple[str, ...]]:
+def with_scenario_prices(
+    catalog: Catalog, settings: PriceSettings, *, base_is_file: bool = False
+) -> tuple[Catalog, tuple[str, ...]]:
     """`catalog` (from any source) with what the scenario adds to every source: its price file and
     extra files, its adjustments, then spot interruption rates (its rules, an advisor feed, else
     documented defaults). The one path for `placement plan` and `placement run` alike."""
@@ -80,9 +81,11 @@ def _with_interruption_rates(catalog: Catalog, settings: PriceSettings) -> tuple
         try:
             advisor = SpotAdvisor.load(settings.spot_advisor)
         except SourceError as error:
-            raise PlacementError(f"spec.prices.spotAdvisor: {error} (got {settings.spot_advisor}); give the "
-                                 "spot-advisor-data.json feed behind aws.amazon.com/ec2/spot/instance-advisor "
-                                 "or remove spotAdvisor") from error
+            raise PlacementError(
+                f"spec.prices.spotAdvisor: {error} (got {settings.spot_advisor}); give the "
+                "spot-advisor-data.json feed behind aws.amazon.com/ec2/spot/instance-advisor "
+                "or remove spotAdvisor"
+            ) from error
     applied = apply_interruption_rates(catalog, settings.interruption_rates, advisor=advisor)
     return applied.catalog, applied.warnings
 

@@ -42,14 +42,24 @@ class Forecaster(Protocol):
     def __call__(self, spec: DemandSpec, *, workload: str, quantile: float) -> Mapping[str, ForecastDemand]: ...
 
 
-def forecast_spec(reader: FieldReader, data: Mapping[str, Any], path: str, *, base_dir: Path | None = None) -> DemandSpec:
+def forecast_spec(
+    reader: FieldReader, data: Mapping[str, Any], path: str, *, base_dir: Path | None = None
+) -> DemandSpec:
     """The demand spec of a forecast-driven workload, checked but not yet sized (problems go to `reader`)."""
-    per_replica = reader.number(data, "perReplica", path, minimum=0.0, exclusive_minimum=True,
-                                hint="(requests/s or CPU one replica handles)")
+    per_replica = reader.number(
+        data, "perReplica", path, minimum=0.0, exclusive_minimum=True, hint="(requests/s or CPU one replica handles)"
+    )
     if data.get("perReplica") is None:
         reader.problem(f"{path}.perReplica", missing(), "is required with series/promql (capacity of one replica)")
-    headroom = reader.number(data, "headroom", path, default=DEFAULT_HEADROOM, minimum=0.0, maximum=limits.MAX_HEADROOM,
-                             hint="(e.g. 0.1 = 10%)")
+    headroom = reader.number(
+        data,
+        "headroom",
+        path,
+        default=DEFAULT_HEADROOM,
+        minimum=0.0,
+        maximum=limits.MAX_HEADROOM,
+        hint="(e.g. 0.1 = 10%)",
+    )
     series, promql = data.get("series"), data.get("promql")
     if series is not None and promql is not None:
         reader.problem(path, dict(data), "give either series or promql, not both")
@@ -62,9 +72,14 @@ def forecast_spec(reader: FieldReader, data: Mapping[str, Any], path: str, *, ba
         if not series_path.is_file():
             reader.problem(f"{path}.series", series, "file not found (paths are relative to the scenario file)")
     prometheus = data.get("prometheus")
-    return DemandSpec(series=None if series is None else str(series), promql=None if promql is None else str(promql),
-                      per_replica=per_replica, headroom=float(headroom or 0.0),
-                      prometheus=None if prometheus is None else str(prometheus), series_path=series_path)
+    return DemandSpec(
+        series=None if series is None else str(series),
+        promql=None if promql is None else str(promql),
+        per_replica=per_replica,
+        headroom=float(headroom or 0.0),
+        prometheus=None if prometheus is None else str(prometheus),
+        series_path=series_path,
+    )
 
 
 def default_forecaster(spec: DemandSpec, *, workload: str, quantile: float) -> Mapping[str, ForecastDemand]:
@@ -73,10 +88,17 @@ def default_forecaster(spec: DemandSpec, *, workload: str, quantile: float) -> M
 
     assert spec.per_replica is not None
     if spec.series_path is not None:
-        return demand_from_series(spec.series_path, per_replica=spec.per_replica, quantile=quantile,
-                                  headroom=spec.headroom, workload=workload)
-    return demand_from_prometheus(spec.prometheus or "", str(spec.promql), per_replica=spec.per_replica,
-                                  quantile=quantile, headroom=spec.headroom, workload=workload)
+        return demand_from_series(
+            spec.series_path, per_replica=spec.per_replica, quantile=quantile, headroom=spec.headroom, workload=workload
+        )
+    return demand_from_prometheus(
+        spec.prometheus or "",
+        str(spec.promql),
+        per_replica=spec.per_replica,
+        quantile=quantile,
+        headroom=spec.headroom,
+        workload=workload,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +108,9 @@ class _Sized:
     environment: bool = False  # the problem is a service failure (exit 4), not the input's
 
 
-def resolve_demand(scenario: Scenario, *, forecaster: Forecaster | None = None, now: datetime | None = None) -> Scenario:
+def resolve_demand(
+    scenario: Scenario, *, forecaster: Forecaster | None = None, now: datetime | None = None
+) -> Scenario:
     """The scenario with every forecast-driven workload sized (a no-op when none is).
 
     Every workload's problem is reported at once (`InvalidScenario`, exit 2). Environment failures
@@ -101,8 +125,13 @@ def resolve_demand(scenario: Scenario, *, forecaster: Forecaster | None = None, 
     problems: list[Problem] = []
     failures: list[Problem] = []
     for index in pending:
-        sized = _size(workloads[index], f"spec.workloads[{index}].demand", run, scenario.planning.quantile,
-                      now or datetime.now(UTC))
+        sized = _size(
+            workloads[index],
+            f"spec.workloads[{index}].demand",
+            run,
+            scenario.planning.quantile,
+            now or datetime.now(UTC),
+        )
         if sized.problem is not None:
             (failures if sized.environment else problems).append(sized.problem)
         elif sized.workload is not None:
@@ -114,8 +143,9 @@ def resolve_demand(scenario: Scenario, *, forecaster: Forecaster | None = None, 
     return replace(scenario, workloads=tuple(workloads))
 
 
-def _size(workload: Workload, path: str, run: Callable[..., Mapping[str, ForecastDemand]], quantile: float,
-          now: datetime) -> _Sized:
+def _size(
+    workload: Workload, path: str, run: Callable[..., Mapping[str, ForecastDemand]], quantile: float, now: datetime
+) -> _Sized:
     spec = workload.demand
     field = f"{path}.{'series' if spec.series is not None else 'promql'}"
     try:
@@ -128,18 +158,33 @@ def _size(workload: Workload, path: str, run: Callable[..., Mapping[str, Forecas
     demand = max(demands.values(), key=lambda d: d.peak_replicas)
     replicas = int(demand.peak_replicas)
     if replicas > limits.MAX_REPLICAS:
-        return _Sized(None, Problem(field, spec.series or spec.promql,
-                                    f"the forecast peaks at {replicas:,} replicas, above the cap of {limits.MAX_REPLICAS:,}: "
-                                    f"check perReplica ({spec.per_replica:g}, the load one replica handles) against the "
-                                    "series' unit"))
+        return _Sized(
+            None,
+            Problem(
+                field,
+                spec.series or spec.promql,
+                f"the forecast peaks at {replicas:,} replicas, above the cap of {limits.MAX_REPLICAS:,}: "
+                f"check perReplica ({spec.per_replica:g}, the load one replica handles) against the "
+                "series' unit",
+            ),
+        )
     if workload.min_available > replicas:
-        return _Sized(None, Problem(f"{path[: -len('.demand')]}.minAvailable", workload.min_available,
-                                    f"is above the forecast demand of {replicas} replicas: lower minAvailable"))
-    sized = replace(spec, source=getattr(demand, "source", f"forecast q{quantile:g}"),
-                    replicas_by_slot=tuple(int(r) for r in getattr(demand, "replicas_by_slot", ())),
-                    slot_start=getattr(demand, "slot_start", None),
-                    slot_seconds=int(getattr(demand, "slot_seconds", 0)),
-                    warning=stale_warning(workload.key, field, demand, now))
+        return _Sized(
+            None,
+            Problem(
+                f"{path[: -len('.demand')]}.minAvailable",
+                workload.min_available,
+                f"is above the forecast demand of {replicas} replicas: lower minAvailable",
+            ),
+        )
+    sized = replace(
+        spec,
+        source=getattr(demand, "source", f"forecast q{quantile:g}"),
+        replicas_by_slot=tuple(int(r) for r in getattr(demand, "replicas_by_slot", ())),
+        slot_start=getattr(demand, "slot_start", None),
+        slot_seconds=int(getattr(demand, "slot_seconds", 0)),
+        warning=stale_warning(workload.key, field, demand, now),
+    )
     return _Sized(replace(workload, replicas=replicas, demand=sized))
 
 
@@ -149,13 +194,18 @@ def stale_warning(workload: str, where: str, demand: Any, now: datetime) -> str:
     Such a plan is sized on the traffic of the day after the series ended, not of today; it is a
     warning (the plan is still made, and says so), not a refusal: replaying old traces is legitimate.
     """
-    start, seconds, slots = getattr(demand, "slot_start", None), getattr(demand, "slot_seconds", 0), getattr(
-        demand, "replicas_by_slot", ())
+    start, seconds, slots = (
+        getattr(demand, "slot_start", None),
+        getattr(demand, "slot_seconds", 0),
+        getattr(demand, "replicas_by_slot", ()),
+    )
     if start is None or not seconds or not slots:
         return ""
     end = start + timedelta(seconds=int(seconds) * len(slots))
     if end >= now:
         return ""
     age = now - start
-    return (f"{workload}: {where} is forecast from data that ended {start:%Y-%m-%d %H:%M} UTC, "
-            f"{age.days} days before now; the plan is sized for {start:%Y-%m-%d}, not today: refresh the series")
+    return (
+        f"{workload}: {where} is forecast from data that ended {start:%Y-%m-%d %H:%M} UTC, "
+        f"{age.days} days before now; the plan is sized for {start:%Y-%m-%d}, not today: refresh the series"
+    )

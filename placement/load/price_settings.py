@@ -43,8 +43,12 @@ def read_interruption_rates(
             reader.problem(f"{where}.cloud", cloud, "unknown cloud" + did_you_mean(cloud, clouds))
             cloud = None
         region = reader.string(data, "region", where, default="") or None
-        if cloud is not None and region is not None and region_table.lookup_region(cloud, region) is None \
-                and region not in custom.get(cloud, ()):
+        if (
+            cloud is not None
+            and region is not None
+            and region_table.lookup_region(cloud, region) is None
+            and region not in custom.get(cloud, ())
+        ):
             names = [r.name for r in region_table.regions_of(cloud)] + sorted(custom.get(cloud, ()))
             reader.problem(f"{where}.region", region, f"unknown {cloud} region" + did_you_mean(region, names))
             region = None
@@ -64,14 +68,25 @@ def read_interruption_rates(
 def _rate(reader: FieldReader, data: Mapping[str, Any], where: str) -> float | None:
     has_monthly, has_hourly = data.get("monthly") is not None, data.get("ratePerHour") is not None
     if has_monthly == has_hourly:
-        reader.problem(where, dict(data), "give exactly one of `monthly` (fraction of spot capacity reclaimed per "
-                       "month, e.g. 0.05) or `ratePerHour` (chance a spot node is reclaimed in an hour, e.g. 0.0001)")
+        reader.problem(
+            where,
+            dict(data),
+            "give exactly one of `monthly` (fraction of spot capacity reclaimed per "
+            "month, e.g. 0.05) or `ratePerHour` (chance a spot node is reclaimed in an hour, e.g. 0.0001)",
+        )
         return None
     if has_monthly:
-        return reader.number(data, "monthly", where, minimum=0.0, maximum=1.0,
-                             hint="(a fraction per month between 0 and 1, e.g. 0.05)")
-    hourly = reader.number(data, "ratePerHour", where, minimum=0.0, maximum=1.0,
-                           hint="(a probability per node-hour between 0 and 1, e.g. 0.0001)")
+        return reader.number(
+            data, "monthly", where, minimum=0.0, maximum=1.0, hint="(a fraction per month between 0 and 1, e.g. 0.05)"
+        )
+    hourly = reader.number(
+        data,
+        "ratePerHour",
+        where,
+        minimum=0.0,
+        maximum=1.0,
+        hint="(a probability per node-hour between 0 and 1, e.g. 0.0001)",
+    )
     return None if hourly is None else monthly_from_hourly(hourly)
 
 
@@ -84,8 +99,12 @@ def read_spot_advisor(reader: FieldReader, raw: object, path: str, base_dir: Pat
     candidate = Path(raw).expanduser()
     resolved = candidate if candidate.is_absolute() or base_dir is None else base_dir / candidate
     if not resolved.is_file():
-        reader.problem(path, raw, "file not found (paths are relative to the scenario file); download the feed "
-                       "behind aws.amazon.com/ec2/spot/instance-advisor or remove spotAdvisor")
+        reader.problem(
+            path,
+            raw,
+            "file not found (paths are relative to the scenario file); download the feed "
+            "behind aws.amazon.com/ec2/spot/instance-advisor or remove spotAdvisor",
+        )
         return None
     return resolved
 

@@ -46,12 +46,31 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 _TOP_KEYS = ("apiVersion", "kind", "metadata", "spec")
 _SPEC_KEYS = ("planning", "prices", "userRegions", "latency", "clusters", "workloads")
-_PLANNING_KEYS = ("quantile", "timeLimitSeconds", "maxMoves", "riskAversion", "overheadFactor", "slots", "maxMovesPerSlot")
+_PLANNING_KEYS = (
+    "quantile",
+    "timeLimitSeconds",
+    "maxMoves",
+    "riskAversion",
+    "overheadFactor",
+    "slots",
+    "maxMovesPerSlot",
+)
 MAX_SLOTS = 168  # a week of hourly slots
 _PRICES_KEYS = ("source", "file", "extra", "adjustments", "interruptionRates", "spotAdvisor", "egress")
 _USER_KEYS = ("name", "lat", "lon", "country")
-_CLUSTER_KEYS = ("name", "cloud", "region", "country", "context", "autoscaler", "capacity", "instanceFamilies",
-                 "maxPodsPerNode", "daemonsets", "currentNodes")
+_CLUSTER_KEYS = (
+    "name",
+    "cloud",
+    "region",
+    "country",
+    "context",
+    "autoscaler",
+    "capacity",
+    "instanceFamilies",
+    "maxPodsPerNode",
+    "daemonsets",
+    "currentNodes",
+)
 _CAPACITY_KEYS = ("cpu",)
 _DAEMONSET_KEYS = ("cpu", "memory", "pods")
 _LATENCY_KEYS = ("matrixMs",)
@@ -69,11 +88,15 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InvalidScenario(str(path), [_file_problem(f"not UTF-8 text (byte {error.start}): save the file as UTF-8")]) from None
+        raise InvalidScenario(
+            str(path), [_file_problem(f"not UTF-8 text (byte {error.start}): save the file as UTF-8")]
+        ) from None
     except IsADirectoryError:
         raise InvalidScenario(str(path), [_file_problem("is a directory: give the scenario YAML file")]) from None
     except FileNotFoundError:
-        raise InvalidScenario(str(path), [_file_problem("file not found: check the path or omit --scenario for the demo")]) from None
+        raise InvalidScenario(
+            str(path), [_file_problem("file not found: check the path or omit --scenario for the demo")]
+        ) from None
     except OSError as error:
         raise InvalidScenario(str(path), [_file_problem(f"cannot read: {error.strerror}")]) from None
     return parse_scenario(text, source=str(path), base_dir=path.parent)
@@ -91,8 +114,9 @@ def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | No
     return build_scenario(document, source=source, base_dir=base_dir, yaml_problems=yaml_problems)
 
 
-def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Path | None = None,
-                   yaml_problems: Sequence[Problem] = ()) -> Scenario:
+def build_scenario(
+    document: object, *, source: str = "<scenario>", base_dir: Path | None = None, yaml_problems: Sequence[Problem] = ()
+) -> Scenario:
     """Validate an already-parsed scenario document (a mapping) and build the `Scenario`.
 
     `yaml_problems` (from `load_yaml`: duplicate keys, bare yes/no) are reported with the rest.
@@ -123,7 +147,10 @@ def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Pa
     cluster_names = _declared_names(raw_clusters)
     matrix = _latency(reader, reader.mapping(spec.get("latency"), "spec.latency"), user_names, cluster_names)
     workloads = _workloads(
-        reader, reader.sequence(spec.get("workloads"), "spec.workloads", required=True), user_names, cluster_names,
+        reader,
+        reader.sequence(spec.get("workloads"), "spec.workloads", required=True),
+        user_names,
+        cluster_names,
         base_dir=base_dir,
     )
     _check_locations(reader, users, clusters, workloads, matrix)
@@ -131,16 +158,18 @@ def build_scenario(document: object, *, source: str = "<scenario>", base_dir: Pa
         raise InvalidScenario(source, reader.problems)
     if reader.failures:
         raise ServiceFailed(source, reader.failures)
-    return apply_egress_overrides(Scenario(
-        name=name,
-        clusters=tuple(clusters),
-        workloads=tuple(workloads),
-        user_regions=tuple(users),
-        latency_matrix_ms=matrix,
-        planning=planning,
-        prices=prices,
-        base_dir=base_dir,
-    ))
+    return apply_egress_overrides(
+        Scenario(
+            name=name,
+            clusters=tuple(clusters),
+            workloads=tuple(workloads),
+            user_regions=tuple(users),
+            latency_matrix_ms=matrix,
+            planning=planning,
+            prices=prices,
+            base_dir=base_dir,
+        )
+    )
 
 
 def _declared_names(items: Sequence[Any]) -> list[str]:
@@ -155,20 +184,40 @@ def _planning(reader: FieldReader, data: Mapping[str, Any]) -> Planning:
     path = "spec.planning"
     reader.known_keys(data, path, _PLANNING_KEYS)
     default = Planning()
-    quantile = reader.number(data, "quantile", path, default=default.quantile, minimum=0.0, maximum=1.0,
-                             exclusive_minimum=True, hint="(a demand quantile such as 0.95)")
-    limit = reader.number(data, "timeLimitSeconds", path, default=default.time_limit_s, minimum=0.0,
-                          exclusive_minimum=True, maximum=limits.MAX_TIME_LIMIT_S, hint="(seconds)")
+    quantile = reader.number(
+        data,
+        "quantile",
+        path,
+        default=default.quantile,
+        minimum=0.0,
+        maximum=1.0,
+        exclusive_minimum=True,
+        hint="(a demand quantile such as 0.95)",
+    )
+    limit = reader.number(
+        data,
+        "timeLimitSeconds",
+        path,
+        default=default.time_limit_s,
+        minimum=0.0,
+        exclusive_minimum=True,
+        maximum=limits.MAX_TIME_LIMIT_S,
+        hint="(seconds)",
+    )
     max_moves = reader.integer(data, "maxMoves", path, default=None, minimum=0, maximum=limits.MAX_MOVES)
-    risk = reader.number(data, "riskAversion", path, default=default.risk_aversion, minimum=0.0,
-                         maximum=limits.MAX_RISK_AVERSION)
-    overhead = reader.number(data, "overheadFactor", path, default=default.overhead_factor, minimum=1.0,
-                             maximum=limits.MAX_OVERHEAD_FACTOR)
+    risk = reader.number(
+        data, "riskAversion", path, default=default.risk_aversion, minimum=0.0, maximum=limits.MAX_RISK_AVERSION
+    )
+    overhead = reader.number(
+        data, "overheadFactor", path, default=default.overhead_factor, minimum=1.0, maximum=limits.MAX_OVERHEAD_FACTOR
+    )
     slots = reader.integer(data, "slots", path, default=None, minimum=1)
     if slots is not None and slots > MAX_SLOTS:
         reader.problem(f"{path}.slots", slots, f"must be at most {MAX_SLOTS} hourly slots (one week)")
         slots = None
-    max_moves_per_slot = reader.integer(data, "maxMovesPerSlot", path, default=None, minimum=0, maximum=limits.MAX_MOVES)
+    max_moves_per_slot = reader.integer(
+        data, "maxMovesPerSlot", path, default=None, minimum=0, maximum=limits.MAX_MOVES
+    )
     return Planning(
         quantile=quantile or default.quantile,
         time_limit_s=limit or default.time_limit_s,
@@ -212,7 +261,9 @@ def _prices(
         if isinstance(item, Mapping):
             adjustments.append(dict(item))
         else:
-            reader.problem(f"{path}.adjustments[{index}]", item, "must be a mapping such as {cloud: aws, discountPercent: 12}")
+            reader.problem(
+                f"{path}.adjustments[{index}]", item, "must be a mapping such as {cloud: aws, discountPercent: 12}"
+            )
     custom: dict[str, set[str]] = {}
     if files:
         from pricing.errors import PriceFileError
@@ -228,9 +279,13 @@ def _prices(
             reader.problem(where, str(file), str(error))
     clouds = sorted(set(BUILTIN_CLOUDS) | set(custom))
     settings = PriceSettings(
-        source=source, file=price_file, extra=tuple(extra), adjustments=tuple(adjustments),
-        interruption_rates=read_interruption_rates(reader, data.get("interruptionRates"), f"{path}.interruptionRates",
-                                                   clouds, custom),
+        source=source,
+        file=price_file,
+        extra=tuple(extra),
+        adjustments=tuple(adjustments),
+        interruption_rates=read_interruption_rates(
+            reader, data.get("interruptionRates"), f"{path}.interruptionRates", clouds, custom
+        ),
         spot_advisor=read_spot_advisor(reader, data.get("spotAdvisor"), f"{path}.spotAdvisor", base_dir),
         egress=read_egress(reader, data.get("egress"), f"{path}.egress", clouds),
     )
@@ -275,8 +330,11 @@ def _country(reader: FieldReader, data: Mapping[str, Any], path: str) -> str | N
         reader.problem(f"{path}.country", value, "must be an ISO 3166 alpha-2 code such as DE or US")
         return None
     if value not in jurisdictions.ISO_COUNTRIES:
-        hint = (f'; write it in capitals: "{value.upper()}"' if value.upper() in jurisdictions.ISO_COUNTRIES
-                else " (write an assigned ISO 3166-1 alpha-2 code such as DE, GB or US)")
+        hint = (
+            f'; write it in capitals: "{value.upper()}"'
+            if value.upper() in jurisdictions.ISO_COUNTRIES
+            else " (write an assigned ISO 3166-1 alpha-2 code such as DE, GB or US)"
+        )
         reader.problem(f"{path}.country", value, "is not an assigned ISO 3166-1 alpha-2 country code" + hint)
         return None
     return value
@@ -293,8 +351,11 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
             continue
         reader.known_keys(data, path, _CLUSTER_KEYS)
         name = reader.string(data, "name", path)
-        if name is not None and (problem := subdomain_problem(name, what="cluster name (it names a folder and "
-                                                              "label values)", max_length=LABEL_MAX)):
+        if name is not None and (
+            problem := subdomain_problem(
+                name, what="cluster name (it names a folder and label values)", max_length=LABEL_MAX
+            )
+        ):
             reader.problem(f"{path}.name", name, problem)
             name = None
         cloud = reader.string(data, "cloud", path)
@@ -306,8 +367,12 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
             seen.add(name)
         lat = lon = None
         if cloud is not None and cloud not in known_clouds:
-            reader.problem(f"{path}.cloud", cloud, "unknown cloud (custom providers must appear in prices.file or "
-                           "prices.extra)" + did_you_mean(cloud, known_clouds))
+            reader.problem(
+                f"{path}.cloud",
+                cloud,
+                "unknown cloud (custom providers must appear in prices.file or "
+                "prices.extra)" + did_you_mean(cloud, known_clouds),
+            )
             cloud = None
         if cloud is not None and region is not None:
             known = region_table.lookup_region(cloud, region)
@@ -316,8 +381,11 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
                 lat, lon = known.lat, known.lon
             elif cloud in custom and region in custom[cloud]:
                 if country is None:
-                    reader.problem(f"{path}.country", missing(), f"is required for custom region {cloud}/{region} "
-                                   "(ISO 3166 alpha-2, e.g. DE)")
+                    reader.problem(
+                        f"{path}.country",
+                        missing(),
+                        f"is required for custom region {cloud}/{region} (ISO 3166 alpha-2, e.g. DE)",
+                    )
             else:
                 names = [r.name for r in region_table.regions_of(cloud)] + sorted(custom.get(cloud, ()))
                 reader.problem(f"{path}.region", region, f"unknown {cloud} region" + did_you_mean(region, names))
@@ -326,14 +394,23 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
         reader.known_keys(capacity, f"{path}.capacity", _CAPACITY_KEYS)
         capacity_cpu = None
         if capacity.get("cpu") is not None:
-            capacity_cpu = reader.quantity(capacity, "cpu", f"{path}.capacity", parse_cpu, example="400 or 1500m",
-                                           maximum=limits.MAX_CLUSTER_CPU, unit=" cores")
+            capacity_cpu = reader.quantity(
+                capacity,
+                "cpu",
+                f"{path}.capacity",
+                parse_cpu,
+                example="400 or 1500m",
+                maximum=limits.MAX_CLUSTER_CPU,
+                unit=" cores",
+            )
         families_raw = data.get("instanceFamilies")
         families: tuple[str, ...] | None = None
         if families_raw is not None:
             seq = reader.sequence(families_raw, f"{path}.instanceFamilies")
             if any(not isinstance(f, str) for f in seq):
-                reader.problem(f"{path}.instanceFamilies", families_raw, "must be a list of family names such as [m7i, c7i]")
+                reader.problem(
+                    f"{path}.instanceFamilies", families_raw, "must be a list of family names such as [m7i, c7i]"
+                )
             else:
                 families = tuple(seq)
         max_pods = reader.integer(data, "maxPodsPerNode", path, minimum=1, maximum=limits.MAX_PODS_PER_NODE)
@@ -341,13 +418,23 @@ def _clusters(reader: FieldReader, items: Any, custom: dict[str, set[str]]) -> l
         current_nodes = _current_nodes(reader, data.get("currentNodes"), f"{path}.currentNodes")
         context = data.get("context")
         if name and cloud and region and country:
-            clusters.append(Cluster(
-                name=name, cloud=cloud, region=region, country=country, lat=lat, lon=lon,
-                context=context if isinstance(context, str) else None,
-                autoscaler=autoscaler,
-                capacity_cpu=capacity_cpu, instance_families=families,
-                max_pods_per_node=max_pods, daemonsets=daemonsets, current_nodes=current_nodes,
-            ))
+            clusters.append(
+                Cluster(
+                    name=name,
+                    cloud=cloud,
+                    region=region,
+                    country=country,
+                    lat=lat,
+                    lon=lon,
+                    context=context if isinstance(context, str) else None,
+                    autoscaler=autoscaler,
+                    capacity_cpu=capacity_cpu,
+                    instance_families=families,
+                    max_pods_per_node=max_pods,
+                    daemonsets=daemonsets,
+                    current_nodes=current_nodes,
+                )
+            )
     return clusters
 
 
@@ -383,9 +470,11 @@ def _daemonsets(reader: FieldReader, raw: object, path: str) -> DaemonsetOverhea
     if data.get("memory") is not None:
         memory = reader.quantity(data, "memory", path, parse_memory_gib, example="512Mi")
     pods = reader.integer(data, "pods", path, default=DEFAULT_DAEMONSET.pods, minimum=0)
-    return DaemonsetOverhead(cpu=DEFAULT_DAEMONSET.cpu if cpu is None else cpu,
-                             memory_gib=DEFAULT_DAEMONSET.memory_gib if memory is None else memory,
-                             pods=DEFAULT_DAEMONSET.pods if pods is None else pods)
+    return DaemonsetOverhead(
+        cpu=DEFAULT_DAEMONSET.cpu if cpu is None else cpu,
+        memory_gib=DEFAULT_DAEMONSET.memory_gib if memory is None else memory,
+        pods=DEFAULT_DAEMONSET.pods if pods is None else pods,
+    )
 
 
 def _autoscaler(reader: FieldReader, data: Mapping[str, Any], path: str, cloud: str | None) -> str:
@@ -399,9 +488,12 @@ def _autoscaler(reader: FieldReader, data: Mapping[str, Any], path: str, cloud: 
     if cloud is not None and declared not in autoscalers_for(cloud):
         clouds = AUTOSCALER_CLOUDS[declared] or ()
         where = cloud if cloud in BUILTIN_CLOUDS else f"the custom cloud {cloud}"
-        reader.problem(f"{path}.autoscaler", declared,
-                       f"{declared} does not run on {where} (it runs on {' and '.join(clouds)}); "
-                       f"use one of: {', '.join(autoscalers_for(cloud))}")
+        reader.problem(
+            f"{path}.autoscaler",
+            declared,
+            f"{declared} does not run on {where} (it runs on {' and '.join(clouds)}); "
+            f"use one of: {', '.join(autoscalers_for(cloud))}",
+        )
         return "none"
     return str(declared)
 
@@ -420,9 +512,13 @@ def _latency(
         row = reader.mapping(row, path)
         for cluster, _value in row.items():
             if cluster not in cluster_names:
-                reader.problem(f"{path}.{cluster}", cluster, "unknown cluster" + did_you_mean(str(cluster), cluster_names))
+                reader.problem(
+                    f"{path}.{cluster}", cluster, "unknown cluster" + did_you_mean(str(cluster), cluster_names)
+                )
                 continue
-            ms = reader.number(row, cluster, path, minimum=0.0, maximum=limits.MAX_LATENCY_MS, hint="(milliseconds of RTT)")
+            ms = reader.number(
+                row, cluster, path, minimum=0.0, maximum=limits.MAX_LATENCY_MS, hint="(milliseconds of RTT)"
+            )
             if ms is not None:
                 result.setdefault(user, {})[cluster] = ms
     return result
@@ -445,8 +541,11 @@ def _workloads(
         if workload is None:
             continue
         if workload.key in seen:
-            reader.problem(f"spec.workloads[{index}].name", workload.name,
-                           f"duplicate workload {workload.key}: names must be unique per namespace")
+            reader.problem(
+                f"spec.workloads[{index}].name",
+                workload.name,
+                f"duplicate workload {workload.key}: names must be unique per namespace",
+            )
             continue
         seen.add(workload.key)
         workloads.append(workload)
@@ -467,8 +566,9 @@ def _check_locations(
             continue
         lacking = sorted(u for u in needed if cluster.name not in matrix.get(u, {}))
         if lacking:
-            reader.problem(f"spec.latency.matrixMs.{lacking[0]}.{cluster.name}", missing(),
-                           f"custom cluster {cluster.name} has no known location: give measured RTTs from "
-                           f"{', '.join(lacking)} in latency.matrixMs")
-
-
+            reader.problem(
+                f"spec.latency.matrixMs.{lacking[0]}.{cluster.name}",
+                missing(),
+                f"custom cluster {cluster.name} has no known location: give measured RTTs from "
+                f"{', '.join(lacking)} in latency.matrixMs",
+            )

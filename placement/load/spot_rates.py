@@ -64,8 +64,12 @@ class _RuleIndex:
 
     def match(self, offer: Offer) -> InterruptionRate | None:
         family = offer.family.lower()
-        for key in ((offer.cloud, offer.region, family), (offer.cloud, offer.region, None),
-                    (offer.cloud, None, family), (offer.cloud, None, None)):
+        for key in (
+            (offer.cloud, offer.region, family),
+            (offer.cloud, offer.region, None),
+            (offer.cloud, None, family),
+            (offer.cloud, None, None),
+        ):
             found = self._by_key.get(key)
             if found is not None:
                 return found
@@ -98,9 +102,12 @@ def apply_interruption_rates(
     warnings = tuple(
         f"prices.interruptionRates rule {_describe(r)} matched no spot offer in the catalog: check its cloud, "
         "region and family (families are written as in instanceFamilies, e.g. m7i, n2, Dsv5)"
-        for r in rules if r not in used
+        for r in rules
+        if r not in used
     )
-    result = Catalog(offers, fetched_at=catalog.fetched_at, schema_version=catalog.schema_version) if changed else catalog
+    result = (
+        Catalog(offers, fetched_at=catalog.fetched_at, schema_version=catalog.schema_version) if changed else catalog
+    )
     return AppliedRates(result, counts, warnings)
 
 

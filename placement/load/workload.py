@@ -15,8 +15,19 @@ from placement.scenario import DemandSpec, Replicas, Workload
 from pricing.offer import ARCHITECTURES
 
 WORKLOAD_KEYS = (
-    "name", "namespace", "resources", "demand", "users", "latencyMs", "residency", "spot",
-    "minAvailable", "minClusters", "current", "egressGbPerHour", "architectures",
+    "name",
+    "namespace",
+    "resources",
+    "demand",
+    "users",
+    "latencyMs",
+    "residency",
+    "spot",
+    "minAvailable",
+    "minClusters",
+    "current",
+    "egressGbPerHour",
+    "architectures",
 )
 DEMAND_KEYS = ("replicas", "series", "promql", "prometheus", "perReplica", "headroom")
 RESOURCES_KEYS = ("cpu", "memory")
@@ -53,44 +64,108 @@ def read_workload(
         namespace = None
     resources = reader.mapping(data.get("resources"), f"{path}.resources", required=True)
     reader.known_keys(resources, f"{path}.resources", RESOURCES_KEYS)
-    cpu = reader.quantity(resources, "cpu", f"{path}.resources", parse_cpu, example="500m",
-                          maximum=limits.MAX_CPU_PER_REPLICA, unit=" cores per replica") if resources else None
-    memory = reader.quantity(resources, "memory", f"{path}.resources", parse_memory_gib, example="1Gi",
-                             maximum=limits.MAX_MEMORY_GIB_PER_REPLICA, unit=" GiB (24 TiB) per replica",
-                             ) if resources else None
+    cpu = (
+        reader.quantity(
+            resources,
+            "cpu",
+            f"{path}.resources",
+            parse_cpu,
+            example="500m",
+            maximum=limits.MAX_CPU_PER_REPLICA,
+            unit=" cores per replica",
+        )
+        if resources
+        else None
+    )
+    memory = (
+        reader.quantity(
+            resources,
+            "memory",
+            f"{path}.resources",
+            parse_memory_gib,
+            example="1Gi",
+            maximum=limits.MAX_MEMORY_GIB_PER_REPLICA,
+            unit=" GiB (24 TiB) per replica",
+        )
+        if resources
+        else None
+    )
     if cpu == 0 and memory == 0:
         reader.problem(f"{path}.resources", dict(resources), "cpu and memory cannot both be zero")
     demand, replicas = _demand(reader, data.get("demand"), f"{path}.demand", base_dir=base_dir)
     users = _users(reader, data.get("users"), f"{path}.users", user_names)
-    latency = reader.number(data, "latencyMs", path, minimum=0.0, exclusive_minimum=True, maximum=limits.MAX_LATENCY_MS,
-                            hint="(milliseconds of RTT)")
+    latency = reader.number(
+        data,
+        "latencyMs",
+        path,
+        minimum=0.0,
+        exclusive_minimum=True,
+        maximum=limits.MAX_LATENCY_MS,
+        hint="(milliseconds of RTT)",
+    )
     if latency is not None and not users:
         reader.problem(f"{path}.latencyMs", latency, "needs `users` (traffic shares per user region) to measure from")
     residency = _residency(reader, data.get("residency"), f"{path}.residency")
     spot = reader.mapping(data.get("spot"), f"{path}.spot")
     reader.known_keys(spot, f"{path}.spot", SPOT_KEYS)
-    max_fraction = reader.number(spot, "maxFraction", f"{path}.spot", default=0.0, minimum=0.0, maximum=1.0,
-                                 hint="(a share of replicas between 0 and 1)")
-    cluster_share = reader.number(spot, "maxClusterShare", f"{path}.spot", minimum=0.0, exclusive_minimum=True,
-                                  maximum=1.0, hint="(the largest share of the spot replicas one cluster may run, "
-                                  "above 0 and at most 1; e.g. 0.5 spreads spot over at least 2 clusters)")
+    max_fraction = reader.number(
+        spot,
+        "maxFraction",
+        f"{path}.spot",
+        default=0.0,
+        minimum=0.0,
+        maximum=1.0,
+        hint="(a share of replicas between 0 and 1)",
+    )
+    cluster_share = reader.number(
+        spot,
+        "maxClusterShare",
+        f"{path}.spot",
+        minimum=0.0,
+        exclusive_minimum=True,
+        maximum=1.0,
+        hint="(the largest share of the spot replicas one cluster may run, "
+        "above 0 and at most 1; e.g. 0.5 spreads spot over at least 2 clusters)",
+    )
     min_available = reader.integer(data, "minAvailable", path, default=0, minimum=0, maximum=limits.MAX_REPLICAS)
     if replicas is not None and min_available is not None and min_available > replicas and not demand.needs_forecast:
-        reader.problem(f"{path}.minAvailable", min_available,
-                       f"is above the demand of {replicas} replicas: lower minAvailable or raise demand")
+        reader.problem(
+            f"{path}.minAvailable",
+            min_available,
+            f"is above the demand of {replicas} replicas: lower minAvailable or raise demand",
+        )
     min_clusters = reader.integer(data, "minClusters", path, default=1, minimum=1, maximum=limits.MAX_MIN_CLUSTERS)
     current = _current(reader, data.get("current"), f"{path}.current", cluster_names)
-    egress = reader.number(data, "egressGbPerHour", path, default=0.0, minimum=0.0,
-                           maximum=limits.MAX_EGRESS_GB_PER_HOUR, hint="(GB per hour)")
+    egress = reader.number(
+        data,
+        "egressGbPerHour",
+        path,
+        default=0.0,
+        minimum=0.0,
+        maximum=limits.MAX_EGRESS_GB_PER_HOUR,
+        hint="(GB per hour)",
+    )
     architectures = _architectures(reader, data.get("architectures"), f"{path}.architectures")
     if None in (name, namespace, cpu, memory, replicas, max_fraction, min_available, min_clusters):
         return None
     assert name is not None and namespace is not None and cpu is not None and memory is not None
     return Workload(
-        name=name, namespace=namespace, cpu=cpu, memory_gib=memory, replicas=int(replicas or 0), demand=demand,
-        users=users, latency_ms=latency, residency=residency, spot_max_fraction=float(max_fraction or 0.0),
-        min_available=int(min_available or 0), min_clusters=int(min_clusters or 1), current=current,
-        egress_gb_per_hour=float(egress or 0.0), spot_max_cluster_share=cluster_share, architectures=architectures,
+        name=name,
+        namespace=namespace,
+        cpu=cpu,
+        memory_gib=memory,
+        replicas=int(replicas or 0),
+        demand=demand,
+        users=users,
+        latency_ms=latency,
+        residency=residency,
+        spot_max_fraction=float(max_fraction or 0.0),
+        min_available=int(min_available or 0),
+        min_clusters=int(min_clusters or 1),
+        current=current,
+        egress_gb_per_hour=float(egress or 0.0),
+        spot_max_cluster_share=cluster_share,
+        architectures=architectures,
     )
 
 
@@ -105,23 +180,29 @@ def _architectures(reader: FieldReader, raw: object, path: str) -> tuple[str, ..
     chosen = [v.strip() for v in values]
     unknown = [v for v in chosen if v not in ARCHITECTURES]
     if unknown:
-        reader.problem(path, raw, f"unknown architecture {unknown[0]!r}: use {' and/or '.join(ARCHITECTURES)} "
-                       "(the kubernetes.io/arch values its images are built for)")
+        reader.problem(
+            path,
+            raw,
+            f"unknown architecture {unknown[0]!r}: use {' and/or '.join(ARCHITECTURES)} "
+            "(the kubernetes.io/arch values its images are built for)",
+        )
         return ("amd64",)
     return tuple(a for a in ARCHITECTURES if a in chosen)
 
 
-def _demand(
-    reader: FieldReader, raw: object, path: str, *, base_dir: Path | None
-) -> tuple[DemandSpec, int | None]:
+def _demand(reader: FieldReader, raw: object, path: str, *, base_dir: Path | None) -> tuple[DemandSpec, int | None]:
     data = reader.mapping(raw, path, required=True)
     if not data:
         return DemandSpec(), None
     reader.known_keys(data, path, DEMAND_KEYS)
     forecast_keys = [k for k in ("series", "promql", "perReplica", "headroom", "prometheus") if k in data]
     if "replicas" in data and forecast_keys:
-        reader.problem(path, dict(data), f"gives replicas and {', '.join(forecast_keys)}: pick one, `replicas: N` "
-                       "(a fixed peak) or `series`/`promql` with `perReplica` (a forecast)")
+        reader.problem(
+            path,
+            dict(data),
+            f"gives replicas and {', '.join(forecast_keys)}: pick one, `replicas: N` "
+            "(a fixed peak) or `series`/`promql` with `perReplica` (a forecast)",
+        )
         return DemandSpec(), None
     if "replicas" in data:
         replicas = reader.integer(data, "replicas", path, minimum=0, maximum=limits.MAX_REPLICAS)
@@ -184,5 +265,3 @@ def _current(reader: FieldReader, raw: object, path: str, cluster_names: Sequenc
         spot = reader.integer(counts, "spot", where, default=0, minimum=0, maximum=limits.MAX_REPLICAS)
         current[str(cluster)] = Replicas(on_demand=on_demand or 0, spot=spot or 0)
     return current
-
-

@@ -69,18 +69,29 @@ def load_yaml(text: str) -> tuple[object, list[Problem]]:
         document = loader.get_single_data()
     finally:
         loader.dispose()  # type: ignore[no-untyped-call]
-    problems = [Problem("(file)", missing(), f"duplicate key {_shown(key)} at line {line} (first at line {first}): "
-                        "YAML keeps only the last value; keep one of them")
-                for key, line, first in loader.duplicates]
+    problems = [
+        Problem(
+            "(file)",
+            missing(),
+            f"duplicate key {_shown(key)} at line {line} (first at line {first}): "
+            "YAML keeps only the last value; keep one of them",
+        )
+        for key, line, first in loader.duplicates
+    ]
     return _unwrap(document, "", problems), problems
 
 
 def _unwrap(value: object, path: str, problems: list[Problem]) -> object:
     if isinstance(value, _Word):
         meaning = str(_WORDS[value.text.lower()]).lower()
-        problems.append(Problem(path or "(document)", missing(),
-                                f"YAML read {value.text} (line {value.line}) as {meaning}; write '{value.text}' in "
-                                "quotes (no field of a scenario is a yes/no)"))
+        problems.append(
+            Problem(
+                path or "(document)",
+                missing(),
+                f"YAML read {value.text} (line {value.line}) as {meaning}; write '{value.text}' in "
+                "quotes (no field of a scenario is a yes/no)",
+            )
+        )
         return value.text
     if isinstance(value, dict):
         out = {}

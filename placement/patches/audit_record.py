@@ -66,8 +66,11 @@ def with_record(body: Mapping[str, Any], live: Mapping[str, Any] | None, plan_id
         meta = projection({"annotations": {PLAN_ID: plan_id}}, (live or {}).get("metadata"))
         if meta:
             fields["metadata"] = meta
-        record = json.dumps({"planId": live_annotations.get(PLAN_ID), "existed": live is not None,
-                             "fields": fields}, sort_keys=True, separators=(",", ":"))
+        record = json.dumps(
+            {"planId": live_annotations.get(PLAN_ID), "existed": live is not None, "fields": fields},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
     annotations[PLAN_ID] = plan_id
     annotations[PREVIOUS] = record
     return prepared

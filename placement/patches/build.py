@@ -335,8 +335,13 @@ def _capacity_patches(
     patches = []
     for capacity in (SPOT, ON_DEMAND):
         if node_true:
-            pool = pool_from_nodes(POOL_NAMES[capacity], capacity, [n for n in nodes if n.capacity_type == capacity],
-                                   headroom_fraction=options.headroom_fraction, slots=slots[capacity])
+            pool = pool_from_nodes(
+                POOL_NAMES[capacity],
+                capacity,
+                [n for n in nodes if n.capacity_type == capacity],
+                headroom_fraction=options.headroom_fraction,
+                slots=slots[capacity],
+            )
         else:
             pool = size_pool(
                 POOL_NAMES[capacity],

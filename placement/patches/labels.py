@@ -107,7 +107,12 @@ KARPENTER = CapacityVocabulary(
     "karpenter", KARPENTER_CAPACITY_TYPE, (SPOT,), "In", (ON_DEMAND,), KARPENTER_CAPACITY_TYPE
 )
 KARPENTER_AZURE = CapacityVocabulary(  # AKS node auto-provisioning: tolerate the AKS spot taint too (verify on NAP)
-    "karpenter", KARPENTER_CAPACITY_TYPE, (SPOT,), "In", (ON_DEMAND,), KARPENTER_CAPACITY_TYPE,
+    "karpenter",
+    KARPENTER_CAPACITY_TYPE,
+    (SPOT,),
+    "In",
+    (ON_DEMAND,),
+    KARPENTER_CAPACITY_TYPE,
     (AKS_SCALESET_PRIORITY, "spot", "NoSchedule"),
 )
 EKS = CapacityVocabulary("eks", EKS_CAPACITY_TYPE, ("SPOT",), "In", ("ON_DEMAND",), EKS_CAPACITY_TYPE)

@@ -225,8 +225,16 @@ def pool_from_nodes(
     cpu_limit = whole * max(n.vcpus for n in nodes)
     memory_limit = whole * max(n.memory_gib for n in nodes)
     types = tuple(sorted({n.instance_type for n in nodes}))
-    return CapacityPool(name, capacity_type, types, math.ceil(cpu_limit), math.ceil(memory_limit),
-                        POOL_WEIGHTS[capacity_type], slots, exact_types=True)
+    return CapacityPool(
+        name,
+        capacity_type,
+        types,
+        math.ceil(cpu_limit),
+        math.ceil(memory_limit),
+        POOL_WEIGHTS[capacity_type],
+        slots,
+        exact_types=True,
+    )
 
 
 def _default_node_class(cluster: Cluster, version: str) -> NodeClassRef:

@@ -139,9 +139,14 @@ def pod_scheduling(
     serves (`placement.patches.kube_features`): below 1.25 no spread strategy (they need
     `minDomains`), below 1.27 no `matchLabelKeys`.
     """
-    scheduling = _capacity_scheduling(vocabulary, wanted, workload_name=workload_name,
-                                      slots_available=slots_available, max_slots=max_slots,
-                                      kubernetes_version=kubernetes_version)
+    scheduling = _capacity_scheduling(
+        vocabulary,
+        wanted,
+        workload_name=workload_name,
+        slots_available=slots_available,
+        max_slots=max_slots,
+        kubernetes_version=kubernetes_version,
+    )
     if set(ARCHITECTURES) <= set(architectures):
         return scheduling
     arch = {"key": ARCH, "operator": "In", "values": [a for a in ARCHITECTURES if a in architectures]}
@@ -184,8 +189,7 @@ def _capacity_scheduling(
     if wanted.on_demand == 0:
         return PodScheduling("spot-preferred", wanted, labels, prefer_spot, tolerations)
     if spreads and vocabulary.spread_key and wanted.spot >= wanted.on_demand:
-        spread = _spread(vocabulary.spread_key, max(1, wanted.spot - wanted.on_demand), 2, selector,
-                         match_label_keys)
+        spread = _spread(vocabulary.spread_key, max(1, wanted.spot - wanted.on_demand), 2, selector, match_label_keys)
         return PodScheduling("capacity-spread", wanted, labels, prefer_spot, tolerations, (spread,))
     slots = choose_slots(wanted.on_demand, wanted.spot, max_slots) if slots_available and spreads else None
     if slots is not None:
@@ -198,9 +202,13 @@ def _capacity_scheduling(
         spread = _spread(CAPACITY_SLOT, 1, slots.on_demand + slots.spot, selector, match_label_keys)
         floor = worst_case_on_demand(slots.on_demand, slots.spot, wanted.total)
         placed = Replicas(on_demand=floor, spot=wanted.total - floor)
-        notes = () if placed == wanted else (
-            f"slot split {slots.on_demand}:{slots.spot} holds at least {floor} on-demand of {wanted.total} "
-            f"(plan: {wanted.on_demand}); raise max slots for an exact split",
+        notes = (
+            ()
+            if placed == wanted
+            else (
+                f"slot split {slots.on_demand}:{slots.spot} holds at least {floor} on-demand of {wanted.total} "
+                f"(plan: {wanted.on_demand}); raise max slots for an exact split",
+            )
         )
         return PodScheduling("slot-spread", placed, labels, affinity, tolerations, (spread,), slots, notes)
     reason = (
@@ -223,8 +231,9 @@ def _terms(*requirements: dict[str, Any]) -> dict[str, Any]:
     return {"nodeSelectorTerms": [{"matchExpressions": list(requirements)}]}
 
 
-def _spread(key: str, max_skew: int, min_domains: int, selector: dict[str, Any], match_label_keys: bool = True
-            ) -> dict[str, Any]:
+def _spread(
+    key: str, max_skew: int, min_domains: int, selector: dict[str, Any], match_label_keys: bool = True
+) -> dict[str, Any]:
     spread: dict[str, Any] = {
         "topologyKey": key,
         "maxSkew": max_skew,

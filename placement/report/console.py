@@ -14,13 +14,21 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
-def plain_console(file: IO[str] | None = None, *, width: int | None = None, color: bool | None = None,
-                  stderr: bool = False) -> Console:
+def plain_console(
+    file: IO[str] | None = None, *, width: int | None = None, color: bool | None = None, stderr: bool = False
+) -> Console:
     """A rich `Console` that prints strings literally (no markup, no emoji codes).
 
     `color`: True forces a terminal with colours, False forces plain text, None detects.
     """
     from rich.console import Console
 
-    return Console(file=file, width=width, stderr=stderr, force_terminal=color,
-                   color_system=None if color is False else "auto", markup=False, emoji=False)
+    return Console(
+        file=file,
+        width=width,
+        stderr=stderr,
+        force_terminal=color,
+        color_system=None if color is False else "auto",
+        markup=False,
+        emoji=False,
+    )

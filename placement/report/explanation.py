@@ -17,8 +17,10 @@ def flip_text(flip: Flip | None) -> str:
         return flip.held_by
     percent = (flip.multiplier - 1.0) * 100
     shown = f"{percent:.0f}" if percent >= 10 else f"{percent:.1f}"
-    head = (f"if {flip.cluster} {flip.capacity_type} prices rose by {shown}% "
-            f"(to ${flip.price_per_replica_usd:.4f}/replica-h)")
+    head = (
+        f"if {flip.cluster} {flip.capacity_type} prices rose by {shown}% "
+        f"(to ${flip.price_per_replica_usd:.4f}/replica-h)"
+    )
     if not flip.gains:
         return f"{head}, it would lose replicas there without another cluster gaining"
     winners = ", ".join(f"{cluster} (+{n} {kind})" for cluster, kind, n in flip.gains)
@@ -31,8 +33,12 @@ def _cost_json(cost: ReplicaCost) -> dict[str, Any]:
         "cluster": cost.cluster,
         "capacityType": cost.capacity_type,
         "instanceType": cost.instance_type,
-        "perReplicaHourlyUsd": {"compute": round(cost.compute, 6), "egress": round(cost.egress, 6),
-                                "risk": round(cost.risk, 6), "total": round(cost.total, 6)},
+        "perReplicaHourlyUsd": {
+            "compute": round(cost.compute, 6),
+            "egress": round(cost.egress, 6),
+            "risk": round(cost.risk, 6),
+            "total": round(cost.total, 6),
+        },
         "rttMs": {u: round(ms, 1) for u, ms in cost.rtt_ms.items()},
     }
 
@@ -43,14 +49,20 @@ def _choice_json(choice: Choice) -> dict[str, Any]:
     if flip is not None:
         change = {
             "multiplier": None if flip.multiplier is None else round(flip.multiplier, 6),
-            "pricePerReplicaHourlyUsd": None if flip.price_per_replica_usd is None else round(flip.price_per_replica_usd, 6),
+            "pricePerReplicaHourlyUsd": None
+            if flip.price_per_replica_usd is None
+            else round(flip.price_per_replica_usd, 6),
             "gains": [{"cluster": c, "capacityType": k, "replicas": n} for c, k, n in flip.gains],
             "heldBy": flip.held_by or None,
             "text": flip_text(flip),
         }
-    return {**_cost_json(choice.cost), "replicas": choice.replicas,
-            "alternative": None if choice.rival is None else _cost_json(choice.rival),
-            "why": choice.why, "whatWouldChange": change}
+    return {
+        **_cost_json(choice.cost),
+        "replicas": choice.replicas,
+        "alternative": None if choice.rival is None else _cost_json(choice.rival),
+        "why": choice.why,
+        "whatWouldChange": change,
+    }
 
 
 def explanation_json(explanation: Explanation) -> dict[str, Any]:
@@ -78,15 +90,36 @@ def explanation_text(explanation: Explanation, *, width: int = 120, color: bool 
     if not e.placed:
         console.print(Text.assemble((e.workload, "bold"), f" is not placed: {e.unplaced_reason}"), soft_wrap=True)
     else:
-        console.print(Text.assemble((e.workload, "bold"), f": {e.replicas} replicas in "
-                                    f"{len({c.cost.cluster for c in e.choices})} cluster(s), ${e.hourly_usd:.4f}/h compute"))
+        console.print(
+            Text.assemble(
+                (e.workload, "bold"),
+                f": {e.replicas} replicas in "
+                f"{len({c.cost.cluster for c in e.choices})} cluster(s), ${e.hourly_usd:.4f}/h compute",
+            )
+        )
         table = Table(title="chosen (objective $/replica-h: compute + egress + spot risk)", title_justify="left")
-        for header, justify in (("cluster", "left"), ("type", "left"), ("replicas", "right"), ("compute", "right"),
-                                ("egress", "right"), ("risk", "right"), ("total", "right"), ("why", "left")):
+        for header, justify in (
+            ("cluster", "left"),
+            ("type", "left"),
+            ("replicas", "right"),
+            ("compute", "right"),
+            ("egress", "right"),
+            ("risk", "right"),
+            ("total", "right"),
+            ("why", "left"),
+        ):
             table.add_column(header, justify=justify)  # type: ignore[arg-type]
         for c in e.choices:
-            table.add_row(c.cost.cluster, c.cost.capacity_type, str(c.replicas), f"{c.cost.compute:.4f}",
-                          f"{c.cost.egress:.4f}", f"{c.cost.risk:.4f}", f"{c.cost.total:.4f}", c.why)
+            table.add_row(
+                c.cost.cluster,
+                c.cost.capacity_type,
+                str(c.replicas),
+                f"{c.cost.compute:.4f}",
+                f"{c.cost.egress:.4f}",
+                f"{c.cost.risk:.4f}",
+                f"{c.cost.total:.4f}",
+                c.why,
+            )
         console.print(table)
         console.print("what would change it", style="bold")
         for c in e.choices:
@@ -102,6 +135,8 @@ def explanation_text(explanation: Explanation, *, width: int = 120, color: bool 
     if e.excluded:
         console.print("excluded", style="bold")
         for x in e.excluded:
-            console.print(f"  {x.cluster}: " + "; ".join(f"{r}: {t}" for r, t in zip(x.rules, x.reasons, strict=True)),
-                          soft_wrap=True)
+            console.print(
+                f"  {x.cluster}: " + "; ".join(f"{r}: {t}" for r, t in zip(x.rules, x.reasons, strict=True)),
+                soft_wrap=True,
+            )
     return buffer.getvalue()

@@ -26,14 +26,28 @@ def to_table_text(plan: Plan, *, width: int = 120, color: bool = False) -> str:
     buffer = io.StringIO()
     console = plain_console(buffer, width=width, color=color)
     table = Table(title=f"placement plan: {plan.scenario}", title_justify="left")
-    for header, justify in (("workload", "left"), ("cluster", "left"), ("region", "left"), ("on-demand", "right"),
-                            ("spot", "right"), ("instance types (od / spot)", "left"), ("$/h", "right")):
+    for header, justify in (
+        ("workload", "left"),
+        ("cluster", "left"),
+        ("region", "left"),
+        ("on-demand", "right"),
+        ("spot", "right"),
+        ("instance types (od / spot)", "left"),
+        ("$/h", "right"),
+    ):
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
     previous = None
     for a in sorted(plan.assignments, key=lambda a: (a.workload, a.cluster)):
         types = " / ".join(a.instance_types.get(k, "-") for k in ("on-demand", "spot"))
-        table.add_row(a.workload if a.workload != previous else "", a.cluster, f"{a.cloud}/{a.region}",
-                      str(a.on_demand), str(a.spot), types, f"{a.hourly_usd:.4f}")
+        table.add_row(
+            a.workload if a.workload != previous else "",
+            a.cluster,
+            f"{a.cloud}/{a.region}",
+            str(a.on_demand),
+            str(a.spot),
+            types,
+            f"{a.hourly_usd:.4f}",
+        )
         previous = a.workload
     console.print(table)
     if plan.nodes:
@@ -51,11 +65,15 @@ def to_table_text(plan: Plan, *, width: int = 120, color: bool = False) -> str:
     )
     if plan.before_basis:
         console.print(f"before: {plan.before_basis}")
-    console.print(f"replicas {replicas} ({spot} spot), moves {plan.moves}, workloads placed "
-                  f"{len({a.workload for a in plan.assignments})}, unplaced {len(plan.unplaced)}")
+    console.print(
+        f"replicas {replicas} ({spot} spot), moves {plan.moves}, workloads placed "
+        f"{len({a.workload for a in plan.assignments})}, unplaced {len(plan.unplaced)}"
+    )
     s = plan.solver
-    console.print(f"solver {s.backend}: {s.status}, objective {s.objective:.4f}, bound {s.bound:.4f}, "
-                  f"gap {s.gap:.3%}, {s.seconds:.2f} s")
+    console.print(
+        f"solver {s.backend}: {s.status}, objective {s.objective:.4f}, bound {s.bound:.4f}, "
+        f"gap {s.gap:.3%}, {s.seconds:.2f} s"
+    )
     dates = ", ".join(f"{cloud} {when}" for cloud, when in plan.prices_as_of.items()) or "none"
     console.print(f"prices as of: {dates}")
     for warning in plan.warnings:
@@ -68,15 +86,38 @@ def _nodes_table(plan: Plan):
     from rich.table import Table
 
     table = Table(title="nodes (the node bill)", title_justify="left")
-    for header, justify in (("cluster", "left"), ("capacity", "left"), ("instance type", "left"), ("nodes", "right"),
-                            ("cpu used", "right"), ("memory used", "right"), ("pods used", "right"), ("$/h", "right")):
+    for header, justify in (
+        ("cluster", "left"),
+        ("capacity", "left"),
+        ("instance type", "left"),
+        ("nodes", "right"),
+        ("cpu used", "right"),
+        ("memory used", "right"),
+        ("pods used", "right"),
+        ("$/h", "right"),
+    ):
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
     previous = None
     for n in sorted(plan.nodes, key=lambda n: (n.cluster, n.capacity_type, n.instance_type)):
-        table.add_row(n.cluster if n.cluster != previous else "", n.capacity_type, n.instance_type, str(n.count),
-                      f"{n.cpu_utilisation:.0%}", f"{n.memory_utilisation:.0%}", f"{n.pod_utilisation:.0%}",
-                      f"{n.hourly_usd:.4f}")
+        table.add_row(
+            n.cluster if n.cluster != previous else "",
+            n.capacity_type,
+            n.instance_type,
+            str(n.count),
+            f"{n.cpu_utilisation:.0%}",
+            f"{n.memory_utilisation:.0%}",
+            f"{n.pod_utilisation:.0%}",
+            f"{n.hourly_usd:.4f}",
+        )
         previous = n.cluster
-    table.add_row("total", "", "", str(sum(n.count for n in plan.nodes)), "", "", "",
-                  f"{sum(n.hourly_usd for n in plan.nodes):.4f}")
+    table.add_row(
+        "total",
+        "",
+        "",
+        str(sum(n.count for n in plan.nodes)),
+        "",
+        "",
+        "",
+        f"{sum(n.hourly_usd for n in plan.nodes):.4f}",
+    )
     return table

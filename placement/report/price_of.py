@@ -14,9 +14,16 @@ def price_of_table_text(prices: Sequence[RulePrice], *, width: int = 120, color:
 
     buffer = io.StringIO()
     console = plain_console(buffer, width=width, color=color)
-    table = Table(title="price of rules: objective $/h each family costs (re-solved with it relaxed)", title_justify="left")
-    for header, justify in (("rule", "left"), ("$/h", "right"), ("% of plan", "right"), ("relaxed $/h", "right"),
-                            ("costliest workloads ($/h)", "left")):
+    table = Table(
+        title="price of rules: objective $/h each family costs (re-solved with it relaxed)", title_justify="left"
+    )
+    for header, justify in (
+        ("rule", "left"),
+        ("$/h", "right"),
+        ("% of plan", "right"),
+        ("relaxed $/h", "right"),
+        ("costliest workloads ($/h)", "left"),
+    ):
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
     for p in prices:
         if not p.used:

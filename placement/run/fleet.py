@@ -58,8 +58,9 @@ def fleet_from_file(path: Path, connect: Connector | None) -> Fleet:
     return Fleet(with_live_current(scenario, live), apis, live)
 
 
-def fleet_from_policy(path: Path, connect: Connector, *, namespace: str | None = None,
-                      selector: str | None = None) -> Fleet:
+def fleet_from_policy(
+    path: Path, connect: Connector, *, namespace: str | None = None, selector: str | None = None
+) -> Fleet:
     """The policy's fleet settings + every annotated Deployment the clusters run."""
     from placement.kube.scenario_export import build, read_fleet, scenario_document
 
@@ -78,11 +79,14 @@ def read_policy(path: Path) -> dict[str, Any]:
     try:
         document, problems = load_yaml(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError as error:
-        raise InvalidScenario(str(path), [Problem("(file)", missing(), f"not UTF-8 text (byte {error.start}): "
-                                                  "save the file as UTF-8")]) from None
+        raise InvalidScenario(
+            str(path), [Problem("(file)", missing(), f"not UTF-8 text (byte {error.start}): save the file as UTF-8")]
+        ) from None
     except FileNotFoundError:
-        raise PlacementError(f"policy file {path} not found: mount the placement-policy ConfigMap there, or pass "
-                             "--policy FILE (or --scenario FILE for a scenario file)") from None
+        raise PlacementError(
+            f"policy file {path} not found: mount the placement-policy ConfigMap there, or pass "
+            "--policy FILE (or --scenario FILE for a scenario file)"
+        ) from None
     except yaml.YAMLError as error:
         raise InvalidScenario(str(path), [Problem("(file)", missing(), f"is not valid YAML: {error}")]) from None
     if problems:
@@ -108,9 +112,15 @@ def policy_clusters(policy: Mapping[str, Any]) -> list[Cluster]:
         if not isinstance(entry, Mapping) or not entry.get("name"):
             problems.append(Problem(f"spec.clusters[{index}].name", missing(), "is required"))
             continue
-        clusters.append(Cluster(name=str(entry["name"]), cloud=str(entry.get("cloud") or ""),
-                                region=str(entry.get("region") or ""), country="",
-                                context=entry.get("context")))
+        clusters.append(
+            Cluster(
+                name=str(entry["name"]),
+                cloud=str(entry.get("cloud") or ""),
+                region=str(entry.get("region") or ""),
+                country="",
+                context=entry.get("context"),
+            )
+        )
     if problems:
         raise InvalidScenario("policy", problems)
     return clusters
@@ -126,12 +136,16 @@ def merge_policy(document: Mapping[str, Any], policy: Mapping[str, Any]) -> tupl
         for key, value in (declared.get(entry["name"]) or {}).items():
             if key in _LIVE_FACTS:
                 if value != entry.get(key):
-                    notes.append(f"cluster {entry['name']}: the policy says {key} {value} but the cluster serves "
-                                 f"{entry.get(key)}; using what it serves")
+                    notes.append(
+                        f"cluster {entry['name']}: the policy says {key} {value} but the cluster serves "
+                        f"{entry.get(key)}; using what it serves"
+                    )
                 continue
             if key in entry and entry[key] != value:
-                notes.append(f"cluster {entry['name']}: the nodes say {key} {entry[key]} but the policy says "
-                             f"{value}; using the policy")
+                notes.append(
+                    f"cluster {entry['name']}: the nodes say {key} {entry[key]} but the policy says "
+                    f"{value}; using the policy"
+                )
             entry[key] = copy.deepcopy(value)
     return merged, notes
 
@@ -142,5 +156,7 @@ def check_autoscalers(scenario: Scenario, live: Mapping[str, LiveCluster]) -> No
         declared = scenario.cluster(name).autoscaler
         karpenter = declared.startswith("karpenter/") or cluster.autoscaler.startswith("karpenter/")
         if cluster.autoscaler != declared and karpenter:
-            raise ApplyError(f"cluster {name}: the scenario says autoscaler {declared} but the cluster serves "
-                             f"{cluster.autoscaler}; fix clusters[].autoscaler (see `placement scenario export`)")
+            raise ApplyError(
+                f"cluster {name}: the scenario says autoscaler {declared} but the cluster serves "
+                f"{cluster.autoscaler}; fix clusters[].autoscaler (see `placement scenario export`)"
+            )

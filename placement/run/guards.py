@@ -68,41 +68,79 @@ def check_prices(price_ages_s: Mapping[str, float], limits: GuardLimits) -> list
     """A trip per cloud whose prices are older than `max_price_age_s`."""
     if limits.max_price_age_s is None:
         return []
-    return [Trip(PRICES, age, limits.max_price_age_s,
-                 f"{cloud} prices are {_hours(age)} old (limit {_hours(limits.max_price_age_s)}): refresh them "
-                 "(`placement prices refresh`, or prices.source: live with credentials) or raise --max-price-age")
-            for cloud, age in sorted(price_ages_s.items()) if age > limits.max_price_age_s]
+    return [
+        Trip(
+            PRICES,
+            age,
+            limits.max_price_age_s,
+            f"{cloud} prices are {_hours(age)} old (limit {_hours(limits.max_price_age_s)}): refresh them "
+            "(`placement prices refresh`, or prices.source: live with credentials) or raise --max-price-age",
+        )
+        for cloud, age in sorted(price_ages_s.items())
+        if age > limits.max_price_age_s
+    ]
 
 
 def check_plan(plan: Plan, *, moves: int, limits: GuardLimits) -> list[Trip]:
     """The trips of the plan guards (moves, cost, solver, unplaced); empty when the plan may go ahead."""
     trips: list[Trip] = []
     if limits.max_moves is not None and moves > limits.max_moves:
-        trips.append(Trip(MOVES, moves, limits.max_moves,
-                          f"the changes add {moves} replicas, more than --max-moves {limits.max_moves}; set "
-                          "spec.planning.maxMoves so the solver plans within the budget, or raise the limit"))
+        trips.append(
+            Trip(
+                MOVES,
+                moves,
+                limits.max_moves,
+                f"the changes add {moves} replicas, more than --max-moves {limits.max_moves}; set "
+                "spec.planning.maxMoves so the solver plans within the budget, or raise the limit",
+            )
+        )
     cost = plan.hourly_usd
     if limits.max_cost_increase_pct is not None and cost.before > 0:
         increase_pct = (cost.after - cost.before) / cost.before * 100
         if increase_pct > limits.max_cost_increase_pct:
-            trips.append(Trip(COST, increase_pct, limits.max_cost_increase_pct,
-                              f"the plan costs ${cost.after:.2f}/h, {increase_pct:.1f}% above today's "
-                              f"${cost.before:.2f}/h (limit {limits.max_cost_increase_pct:g}%): check demand and "
-                              "prices, or raise --max-cost-increase"))
+            trips.append(
+                Trip(
+                    COST,
+                    increase_pct,
+                    limits.max_cost_increase_pct,
+                    f"the plan costs ${cost.after:.2f}/h, {increase_pct:.1f}% above today's "
+                    f"${cost.before:.2f}/h (limit {limits.max_cost_increase_pct:g}%): check demand and "
+                    "prices, or raise --max-cost-increase",
+                )
+            )
     status = plan.solver.status
     if status not in limits.allowed_solver_statuses:
-        trips.append(Trip(SOLVER, 0.0, 0.0, f"solver status is {status!r} (allowed: "
-                          f"{', '.join(limits.allowed_solver_statuses)}): the scenario's rules leave no plan"))
+        trips.append(
+            Trip(
+                SOLVER,
+                0.0,
+                0.0,
+                f"solver status is {status!r} (allowed: "
+                f"{', '.join(limits.allowed_solver_statuses)}): the scenario's rules leave no plan",
+            )
+        )
     elif limits.max_gap is not None and plan.solver.gap > limits.max_gap:
-        trips.append(Trip(SOLVER, plan.solver.gap, limits.max_gap,
-                          f"optimality gap {plan.solver.gap:.4f} is above --max-gap {limits.max_gap:g}: give the "
-                          "solver more time (spec.planning.timeLimitSeconds)"))
+        trips.append(
+            Trip(
+                SOLVER,
+                plan.solver.gap,
+                limits.max_gap,
+                f"optimality gap {plan.solver.gap:.4f} is above --max-gap {limits.max_gap:g}: give the "
+                "solver more time (spec.planning.timeLimitSeconds)",
+            )
+        )
     unplaced = len(plan.unplaced)
     if limits.max_unplaced is not None and unplaced > limits.max_unplaced:
         names = ", ".join(u.workload for u in plan.unplaced[:5]) + (" …" if unplaced > 5 else "")
-        trips.append(Trip(UNPLACED, unplaced, limits.max_unplaced,
-                          f"{unplaced} workload(s) cannot be placed ({names}), more than --max-unplaced "
-                          f"{limits.max_unplaced}; `placement plan` explains each"))
+        trips.append(
+            Trip(
+                UNPLACED,
+                unplaced,
+                limits.max_unplaced,
+                f"{unplaced} workload(s) cannot be placed ({names}), more than --max-unplaced "
+                f"{limits.max_unplaced}; `placement plan` explains each",
+            )
+        )
     return trips
 
 

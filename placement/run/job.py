@@ -96,7 +96,8 @@ class RunDeps:
     pushgateway: Pushgateway | None = None
     forecaster: Forecaster | None = None  # sizes forecast-driven demand (default: the forecasting package)
     realized: Callable[[Scenario, datetime, datetime], Realized] = field(
-        default=lambda scenario, since, until: realized_replicas(scenario, since=since, until=until))
+        default=lambda scenario, since, until: realized_replicas(scenario, since=since, until=until)
+    )
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     sleep: Callable[[float], None] = time.sleep
 
@@ -152,17 +153,36 @@ def run(options: RunOptions, deps: RunDeps) -> RunResult:
         log.error("run.failed", reason=failure, exitCode=exit_code, error=str(error))
     except Exception as error:  # a bug: report it like any failure (metrics included), with the traceback in the log
         failure, exit_code = "internal", ExitCode.INTERNAL
-        log.error("run.failed", reason=failure, exitCode=exit_code, error=f"{type(error).__name__}: {error}",
-                  traceback=traceback.format_exc())
+        log.error(
+            "run.failed",
+            reason=failure,
+            exitCode=exit_code,
+            error=f"{type(error).__name__}: {error}",
+            traceback=traceback.format_exc(),
+        )
     summary = RunSummary(
-        mode=options.mode, started_at=started, finished_at=deps.clock(), exit_code=exit_code, failure=failure,
-        guards=guards, plan=progress.plan, plan_id=progress.plan_id, moves=progress.moves, changes=progress.changes,
-        price_ages_s=progress.price_ages_s, prices_refreshed=progress.prices_refreshed, forecast=progress.forecast,
+        mode=options.mode,
+        started_at=started,
+        finished_at=deps.clock(),
+        exit_code=exit_code,
+        failure=failure,
+        guards=guards,
+        plan=progress.plan,
+        plan_id=progress.plan_id,
+        moves=progress.moves,
+        changes=progress.changes,
+        price_ages_s=progress.price_ages_s,
+        prices_refreshed=progress.prices_refreshed,
+        forecast=progress.forecast,
         forecast_replicas=progress.forecast_replicas,
     )
     exit_code = _push(summary, deps)
-    log.info("run.finished", exitCode=exit_code, success=failure is None and exit_code == ExitCode.OK,
-             durationSeconds=round(summary.duration_s, 3))
+    log.info(
+        "run.finished",
+        exitCode=exit_code,
+        success=failure is None and exit_code == ExitCode.OK,
+        durationSeconds=round(summary.duration_s, 3),
+    )
     return RunResult(exit_code, replace(summary, exit_code=exit_code), progress.plan, progress.patches, progress.diff)
 
 
@@ -178,16 +198,27 @@ def _steps(options: RunOptions, deps: RunDeps, progress: _Progress) -> None:
     for note in fleet.notes:
         log.warning("policy.override", message=note)
     forecast_driven = sorted(w.key for w in scenario.workloads if w.demand.series or w.demand.promql)
-    log.info("scenario.loaded", scenario=scenario.name, clusters=[c.name for c in scenario.clusters],
-             workloads=len(scenario.workloads), forecastDriven=forecast_driven, connected=sorted(fleet.apis))
+    log.info(
+        "scenario.loaded",
+        scenario=scenario.name,
+        clusters=[c.name for c in scenario.clusters],
+        workloads=len(scenario.workloads),
+        forecastDriven=forecast_driven,
+        connected=sorted(fleet.apis),
+    )
     progress.forecast_replicas = {w.key: w.replicas for w in scenario.workloads}
     progress.forecast = _forecast_check(scenario, deps)
 
     prices = deps.load_prices(scenario, deps.clock())
     progress.price_ages_s = prices.ages_s(deps.clock())
     progress.prices_refreshed = prices.refreshed
-    log.info("prices.loaded", source=prices.source, refreshed=prices.refreshed, offers=len(prices.catalog.offers),
-             ageSeconds={k: round(v) for k, v in progress.price_ages_s.items()})
+    log.info(
+        "prices.loaded",
+        source=prices.source,
+        refreshed=prices.refreshed,
+        offers=len(prices.catalog.offers),
+        ageSeconds={k: round(v) for k, v in progress.price_ages_s.items()},
+    )
     for warning in prices.warnings:
         log.warning("prices.warning", message=warning)
     if prices.guarded and (stale := check_prices(progress.price_ages_s, options.limits)):
@@ -198,16 +229,26 @@ def _steps(options: RunOptions, deps: RunDeps, progress: _Progress) -> None:
     if prices.warnings:
         plan = replace(plan, warnings=plan.warnings + prices.warnings)
     live = {name: cluster for name, cluster in fleet.live.items() if name in fleet.apis} if fleet.apis else None
-    patches = to_patches(plan, scenario, live=live, options=PatchOptions(instance_sizes=instance_sizes(prices.catalog.offers)))
+    patches = to_patches(
+        plan, scenario, live=live, options=PatchOptions(instance_sizes=instance_sizes(prices.catalog.offers))
+    )
     if fleet.apis:
         patches = [p for p in patches if p.cluster in fleet.apis]
     progress.plan, progress.plan_id, progress.patches = plan, plan_id(plan), tuple(patches)
     progress.moves = deployment_replicas_added(patches)
     cost = plan.hourly_usd
-    log.info("plan.solved", planId=progress.plan_id, status=plan.solver.status, gap=plan.solver.gap,
-             solverSeconds=round(plan.solver.seconds, 3), currentHourlyUsd=round(cost.before, 4),
-             plannedHourlyUsd=round(cost.after, 4), moves=progress.moves, changes=len(patches),
-             unplaced=len(plan.unplaced))
+    log.info(
+        "plan.solved",
+        planId=progress.plan_id,
+        status=plan.solver.status,
+        gap=plan.solver.gap,
+        solverSeconds=round(plan.solver.seconds, 3),
+        currentHourlyUsd=round(cost.before, 4),
+        plannedHourlyUsd=round(cost.after, 4),
+        moves=progress.moves,
+        changes=len(patches),
+        unplaced=len(plan.unplaced),
+    )
     for item in plan.unplaced:
         log.warning("plan.unplaced", workload=item.workload, reason=item.reason)
     trips = check_plan(plan, moves=progress.moves, limits=options.limits)
@@ -216,8 +257,7 @@ def _steps(options: RunOptions, deps: RunDeps, progress: _Progress) -> None:
     _act(options, deps, fleet, progress, live)
 
 
-def _act(options: RunOptions, deps: RunDeps, fleet: Fleet, progress: _Progress, live: Mapping[str, Any] | None
-         ) -> None:
+def _act(options: RunOptions, deps: RunDeps, fleet: Fleet, progress: _Progress, live: Mapping[str, Any] | None) -> None:
     log, patches, identity = deps.log, list(progress.patches), progress.plan_id or ""
     if options.mode == GITOPS:
         from placement.patches.gitops import write_overlays
@@ -226,8 +266,11 @@ def _act(options: RunOptions, deps: RunDeps, fleet: Fleet, progress: _Progress, 
         bases = {p.cluster: options.base.replace("{cluster}", p.cluster) for p in patches} if options.base else None
         written = write_overlays(patches, options.output_dir, bases=bases)
         for directory in dict.fromkeys(path.parent for path in written):
-            log.info("overlay.written", directory=str(directory),
-                     files=[path.name for path in written if path.parent == directory])
+            log.info(
+                "overlay.written",
+                directory=str(directory),
+                files=[path.name for path in written if path.parent == directory],
+            )
         progress.changes = len(written)
         return
     if options.mode == DRY_RUN:
@@ -247,9 +290,16 @@ def _act(options: RunOptions, deps: RunDeps, fleet: Fleet, progress: _Progress, 
     from placement.kube.apply import ApplyFailed, apply_patches
 
     try:
-        applied = apply_patches(patches, fleet.apis, plan_id=identity, force=options.force_conflicts,
-                                max_moves=options.limits.max_moves, live=live, wait_timeout_s=options.wait_timeout_s,
-                                sleep=deps.sleep)
+        applied = apply_patches(
+            patches,
+            fleet.apis,
+            plan_id=identity,
+            force=options.force_conflicts,
+            max_moves=options.limits.max_moves,
+            live=live,
+            wait_timeout_s=options.wait_timeout_s,
+            sleep=deps.sleep,
+        )
     except ApplyFailed as error:
         for patch in error.report.reverted:
             log.warning("change.reverted", cluster=patch.cluster, object=str(patch.ref))
@@ -257,8 +307,14 @@ def _act(options: RunOptions, deps: RunDeps, fleet: Fleet, progress: _Progress, 
             log.error("change.not-reverted", message=failure)
         raise
     for patch in applied.applied:
-        log.info("change.applied", cluster=patch.cluster, object=str(patch.ref), role=patch.role,
-                 replicasBefore=patch.replicas_before, replicasAfter=patch.replicas_after)
+        log.info(
+            "change.applied",
+            cluster=patch.cluster,
+            object=str(patch.ref),
+            role=patch.role,
+            replicasBefore=patch.replicas_before,
+            replicasAfter=patch.replicas_after,
+        )
     progress.changes = len(applied.applied)
 
 
@@ -285,9 +341,14 @@ def _forecast_check(scenario: Scenario, deps: RunDeps) -> ForecastCheck | None:
     if check is None:
         log.info("forecast.unscored", message="no forecast-driven workload both planned before and seen since")
     else:
-        log.info("forecast.scored", errorRatio=round(check.error_ratio, 4), workloads=check.workloads,
-                 plannedReplicas=check.planned_replicas, neededReplicas=check.needed_replicas,
-                 since=previous.finished_at.isoformat())
+        log.info(
+            "forecast.scored",
+            errorRatio=round(check.error_ratio, 4),
+            workloads=check.workloads,
+            plannedReplicas=check.planned_replicas,
+            neededReplicas=check.needed_replicas,
+            since=previous.finished_at.isoformat(),
+        )
     return check
 
 
@@ -325,6 +386,11 @@ def _push(summary: RunSummary, deps: RunDeps) -> int:
     except MetricsPushFailed as error:
         log.error("metrics.push-failed", error=str(error))
         return ExitCode.METRICS if summary.exit_code == ExitCode.OK else summary.exit_code
-    log.info("metrics.pushed", gateway=gateway.url, job=gateway.job, group=gateway.grouping_key,
-             replaced="group" if summary.success else "failure metrics")
+    log.info(
+        "metrics.pushed",
+        gateway=gateway.url,
+        job=gateway.job,
+        group=gateway.grouping_key,
+        replaced="group" if summary.success else "failure metrics",
+    )
     return summary.exit_code

@@ -20,8 +20,14 @@ LEVELS = ("debug", "info", "warning", "error")
 class RunLog:
     """Writes JSON lines to `stream` (default stdout); `records` keeps what was written."""
 
-    def __init__(self, stream: TextIO | None = None, *, run_id: str = "", clock: Callable[[], datetime] | None = None,
-                 logger: str = "placement.run.job") -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        run_id: str = "",
+        clock: Callable[[], datetime] | None = None,
+        logger: str = "placement.run.job",
+    ) -> None:
         self._stream = stream
         self._clock = clock or (lambda: datetime.now(UTC))
         self.run_id = run_id
@@ -32,8 +38,12 @@ class RunLog:
         """Write one line: the event, its level and fields. Returns the record."""
         if level not in LEVELS:
             raise ValueError(f"log level {level!r} is not one of {', '.join(LEVELS)}")
-        record: dict[str, Any] = {"time": _rfc3339(self._clock()), "level": level, "logger": self.logger,
-                                  "event": event}
+        record: dict[str, Any] = {
+            "time": _rfc3339(self._clock()),
+            "level": level,
+            "logger": self.logger,
+            "event": event,
+        }
         if self.run_id:
             record["runId"] = self.run_id
         record.update(fields)

@@ -157,4 +157,3 @@ def registry_for(summary: RunSummary) -> CollectorRegistry:
     for workload, replicas in sorted(summary.forecast_replicas.items()):
         gauge("forecast_replicas", replicas, {"workload": workload})
     return registry
-

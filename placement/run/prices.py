@@ -67,8 +67,10 @@ def load_run_prices(
         loaded = catalog_for(scenario, source=chosen)
         warnings = loaded.warnings
         if chosen == "embedded":
-            warnings += ("embedded list prices: the stale-price guard does not apply; use prices.source: live "
-                         "for current prices",)
+            warnings += (
+                "embedded list prices: the stale-price guard does not apply; use prices.source: live "
+                "for current prices",
+            )
         return RunPrices(loaded.catalog, chosen, warnings=warnings, guarded=chosen != "embedded")
     refresh = None
     if chosen == "live":

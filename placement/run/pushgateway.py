@@ -53,8 +53,15 @@ class Sample:
 class Pushgateway:
     """One Pushgateway group: `url` (http://host:port or host:port), `job`, `grouping_key`."""
 
-    def __init__(self, url: str, *, job: str = JOB, grouping_key: Mapping[str, str] | None = None,
-                 timeout_s: float = 10.0, handler: Callable[..., Callable[[], None]] = default_handler) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        job: str = JOB,
+        grouping_key: Mapping[str, str] | None = None,
+        timeout_s: float = 10.0,
+        handler: Callable[..., Callable[[], None]] = default_handler,
+    ) -> None:
         if not url.strip():
             raise ValueError("the Pushgateway URL is empty: pass --pushgateway http://HOST:9091")
         self.url = url if "://" in url else f"http://{url}"
@@ -67,11 +74,19 @@ class Pushgateway:
         """Push the registry to the group (PUT when `replace`, else POST)."""
         send = push_to_gateway if replace else pushadd_to_gateway
         try:
-            send(self.url, job=self.job, registry=registry, grouping_key=self.grouping_key, timeout=self.timeout_s,
-                 handler=self._handler)
+            send(
+                self.url,
+                job=self.job,
+                registry=registry,
+                grouping_key=self.grouping_key,
+                timeout=self.timeout_s,
+                handler=self._handler,
+            )
         except (OSError, urllib.error.URLError) as error:
-            raise MetricsPushFailed(f"pushing metrics to the Pushgateway {self.url} failed: {_reason(error)}; "
-                                    "check --pushgateway (or $PLACEMENT_PUSHGATEWAY) and that the gateway runs") from None
+            raise MetricsPushFailed(
+                f"pushing metrics to the Pushgateway {self.url} failed: {_reason(error)}; "
+                "check --pushgateway (or $PLACEMENT_PUSHGATEWAY) and that the gateway runs"
+            ) from None
 
     def read_group(self) -> list[Sample]:
         """The samples the gateway holds for this group (GET /metrics)."""
@@ -79,7 +94,9 @@ class Pushgateway:
             with urllib.request.urlopen(f"{self.url.rstrip('/')}/metrics", timeout=self.timeout_s) as response:
                 text = response.read().decode("utf-8", errors="replace")
         except (OSError, urllib.error.URLError) as error:
-            raise MetricsPushFailed(f"reading metrics from the Pushgateway {self.url} failed: {_reason(error)}") from None
+            raise MetricsPushFailed(
+                f"reading metrics from the Pushgateway {self.url} failed: {_reason(error)}"
+            ) from None
         wanted = {"job": self.job, **self.grouping_key}
         samples = []
         for family in text_string_to_metric_families(text):
@@ -94,8 +111,9 @@ class Pushgateway:
         finished = next((s.value for s in samples if s.name == LAST_SUCCESS), None)
         if finished is None:
             return None
-        forecast = {s.labels["workload"]: s.value for s in samples
-                    if s.name == FORECAST_REPLICAS and "workload" in s.labels}
+        forecast = {
+            s.labels["workload"]: s.value for s in samples if s.name == FORECAST_REPLICAS and "workload" in s.labels
+        }
         return PreviousRun(datetime.fromtimestamp(finished, UTC), forecast)
 
 

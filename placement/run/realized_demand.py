@@ -51,8 +51,7 @@ def realized_replicas(scenario: Scenario, *, since: datetime, until: datetime, p
     return Realized(replicas, tuple(notes))
 
 
-def _peak(workload: Workload, base_dir: Path | None, since: datetime, until: datetime, prometheus: Any
-          ) -> float | None:
+def _peak(workload: Workload, base_dir: Path | None, since: datetime, until: datetime, prometheus: Any) -> float | None:
     import pandas as pd
 
     from forecasting import DS, UNIQUE_ID, Y, load_csv, load_usage

@@ -59,15 +59,22 @@ def partition_series(history: pd.DataFrame, series_per_task: int = SERIES_PER_TA
     return [history.iloc[order[a:b]].reset_index(drop=True) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def forecast_series(history: pd.DataFrame, *, forecaster: Forecaster | None = None, h: int | None = None,
-                    series_per_task: int = SERIES_PER_TASK, runner: Runner | None = None,
-                    progress: Progress | None = None) -> FanOut[PartitionForecast]:
+def forecast_series(
+    history: pd.DataFrame,
+    *,
+    forecaster: Forecaster | None = None,
+    h: int | None = None,
+    series_per_task: int = SERIES_PER_TASK,
+    runner: Runner | None = None,
+    progress: Progress | None = None,
+) -> FanOut[PartitionForecast]:
     """Fit and predict per partition of series (see the module docstring); `frame_of` joins the result."""
     model = forecaster or Forecaster()
     parts = partition_series(history, series_per_task)
     labels = [f"series {_first_last(p)}" for p in parts]
-    return (runner or Sequential()).map(_forecast_task, parts, shared=ForecastInputs(model, h), labels=labels,
-                                        progress=progress)  # fmt: skip
+    return (runner or Sequential()).map(
+        _forecast_task, parts, shared=ForecastInputs(model, h), labels=labels, progress=progress
+    )
 
 
 def frame_of(partitions: Sequence[PartitionForecast]) -> pd.DataFrame:

@@ -78,12 +78,20 @@ class RayRunner:
             return
         local = self.address is None and not os.environ.get("RAY_ADDRESS")
         try:
-            ray.init(address=self.address, num_cpus=self.num_cpus if local else None, include_dashboard=False,
-                     log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)  # fmt: skip
+            ray.init(
+                address=self.address,
+                num_cpus=self.num_cpus if local else None,
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level=logging.ERROR,
+                configure_logging=True,
+            )
         except (ConnectionError, RuntimeError, ValueError) as error:
             where = self.address or os.environ.get("RAY_ADDRESS") or "a local Ray"
-            failure = PlacementError(f"could not start or join Ray at {where}: {error}; check the address "
-                                     "(ray://HOST:10001), or run without --ray")
+            failure = PlacementError(
+                f"could not start or join Ray at {where}: {error}; check the address "
+                "(ray://HOST:10001), or run without --ray"
+            )
             failure.exit_code = ExitCode.ENVIRONMENT
             raise failure from None
         self._started = True
@@ -98,8 +106,15 @@ class RayRunner:
         """CPUs the Ray cluster offers now (for a bench's figures)."""
         return float(ray.cluster_resources().get("CPU", 0.0))
 
-    def map(self, fn: Callable[[S, T], R], items: Sequence[T], *, shared: S, labels: Sequence[str],
-            progress: Progress | None = None) -> FanOut[R]:
+    def map(
+        self,
+        fn: Callable[[S, T], R],
+        items: Sequence[T],
+        *,
+        shared: S,
+        labels: Sequence[str],
+        progress: Progress | None = None,
+    ) -> FanOut[R]:
         _check_labels(items, labels)
         self.connect()
         shared_ref = ray.put(shared)  # once, however many tasks read it

@@ -43,19 +43,28 @@ class SeededReplay:
     events: tuple[TrafficEvent, ...] = field(default_factory=tuple)
     keep_placements: bool = False
 
-    def inputs(self, scenario: Scenario, catalog: Catalog, seed: int
-               ) -> tuple[Mapping[str, WorkloadTraffic], PriceHistory, SimulationConfig]:
-        traffic = self.traffic if self.traffic is not None else synthetic_traffic(
-            scenario, hours=self.traffic_hours or self.hours, history_h=self.history_h, seed=seed)
+    def inputs(
+        self, scenario: Scenario, catalog: Catalog, seed: int
+    ) -> tuple[Mapping[str, WorkloadTraffic], PriceHistory, SimulationConfig]:
+        traffic = (
+            self.traffic
+            if self.traffic is not None
+            else synthetic_traffic(
+                scenario, hours=self.traffic_hours or self.hours, history_h=self.history_h, seed=seed
+            )
+        )
         if isinstance(self.prices, PriceHistory):
             prices = self.prices
         elif self.prices == "synthetic":
             prices = PriceHistory.synthetic_spot(catalog, hours=self.hours, seed=seed)
         else:
             prices = PriceHistory.constant(catalog)
-        config = SimulationConfig(hours=self.hours, provision_delay_min=self.provision_delay_min,
-                                  interruptions=InterruptionModel(seed=seed, rate_multiplier=self.interruption_multiplier),
-                                  keep_placements=self.keep_placements)  # fmt: skip
+        config = SimulationConfig(
+            hours=self.hours,
+            provision_delay_min=self.provision_delay_min,
+            interruptions=InterruptionModel(seed=seed, rate_multiplier=self.interruption_multiplier),
+            keep_placements=self.keep_placements,
+        )
         return traffic, prices, config
 
     def run(self, scenario: Scenario, catalog: Catalog, seed: int, strategies: Sequence[Strategy]) -> SimulationResult:
@@ -93,16 +102,24 @@ class Replays:
         return self.by_seed
 
 
-def replay_seeds(scenario: Scenario, catalog: Catalog, seeds: Sequence[int], strategies: Sequence[Strategy], *,
-                 setup: SeededReplay | None = None, runner: Runner | None = None,
-                 progress: Progress | None = None) -> Replays:
+def replay_seeds(
+    scenario: Scenario,
+    catalog: Catalog,
+    seeds: Sequence[int],
+    strategies: Sequence[Strategy],
+    *,
+    setup: SeededReplay | None = None,
+    runner: Runner | None = None,
+    progress: Progress | None = None,
+) -> Replays:
     """Replay each seed through each strategy, one task per pair; results merged per seed in
     strategy order (equal to `setup.run(scenario, catalog, seed, strategies)` for every seed)."""
     setup = setup or SeededReplay()
     items = [(seed, strategy) for seed in seeds for strategy in strategies]
     labels = [f"seed {seed} / {strategy.name}" for seed, strategy in items]
-    fanout = (runner or Sequential()).map(_replay_task, items, shared=ReplayInputs(scenario, catalog, setup), labels=labels,
-                                          progress=progress)  # fmt: skip
+    fanout = (runner or Sequential()).map(
+        _replay_task, items, shared=ReplayInputs(scenario, catalog, setup), labels=labels, progress=progress
+    )
     by_seed: dict[int, SimulationResult] = {}
     for (seed, _), outcome in zip(items, fanout.outcomes, strict=True):
         if outcome.ok and outcome.value is not None:

@@ -35,8 +35,10 @@ class RayNotInstalled(PlacementError):
     exit_code = ExitCode.INVALID
 
     def __init__(self) -> None:
-        super().__init__(f"--ray needs Ray, which is not installed: {INSTALL_RAY} (or pip install 'ray>=2.9'); "
-                         "or run without --ray (the same work, sequentially)")
+        super().__init__(
+            f"--ray needs Ray, which is not installed: {INSTALL_RAY} (or pip install 'ray>=2.9'); "
+            "or run without --ray (the same work, sequentially)"
+        )
 
 
 class TasksFailed(PlacementError):
@@ -99,8 +101,15 @@ Progress = Callable[[Outcome[Any]], None]  # called once per finished task, in c
 class Runner(Protocol):
     """Maps `fn(shared, item)` over `items`; returns outcomes in item order."""
 
-    def map(self, fn: Callable[[S, T], R], items: Sequence[T], *, shared: S, labels: Sequence[str],
-            progress: Progress | None = None) -> FanOut[R]: ...
+    def map(
+        self,
+        fn: Callable[[S, T], R],
+        items: Sequence[T],
+        *,
+        shared: S,
+        labels: Sequence[str],
+        progress: Progress | None = None,
+    ) -> FanOut[R]: ...
 
 
 def run_task(fn: Callable[[S, T], R], shared: S, item: T, label: str) -> Outcome[R]:
@@ -109,9 +118,14 @@ def run_task(fn: Callable[[S, T], R], shared: S, item: T, label: str) -> Outcome
     try:
         value = fn(shared, item)
     except Exception as error:  # a task's failure is data: the others go on
-        return Outcome(label, None, describe(error), time.perf_counter() - started,
-                       int(getattr(error, "exit_code", ExitCode.ENVIRONMENT)),
-                       "".join(traceback.format_exception(error)[-3:]))
+        return Outcome(
+            label,
+            None,
+            describe(error),
+            time.perf_counter() - started,
+            int(getattr(error, "exit_code", ExitCode.ENVIRONMENT)),
+            "".join(traceback.format_exception(error)[-3:]),
+        )
     return Outcome(label, value, None, time.perf_counter() - started)
 
 
@@ -123,8 +137,15 @@ def describe(error: BaseException) -> str:
 class Sequential:
     """The default runner: every task in this process, one after the other (no Ray needed)."""
 
-    def map(self, fn: Callable[[S, T], R], items: Sequence[T], *, shared: S, labels: Sequence[str],
-            progress: Progress | None = None) -> FanOut[R]:
+    def map(
+        self,
+        fn: Callable[[S, T], R],
+        items: Sequence[T],
+        *,
+        shared: S,
+        labels: Sequence[str],
+        progress: Progress | None = None,
+    ) -> FanOut[R]:
         _check_labels(items, labels)
         outcomes = []
         for item, label in zip(items, labels, strict=True):
@@ -161,5 +182,16 @@ def runner_for(ray: bool = False, *, address: str | None = None, num_cpus: int |
     return RayRunner(address=address, num_cpus=num_cpus)
 
 
-__all__ = ["INSTALL_RAY", "FanOut", "Outcome", "Progress", "RayNotInstalled", "Runner", "Sequential", "TasksFailed",
-           "describe", "run_task", "runner_for"]
+__all__ = [
+    "INSTALL_RAY",
+    "FanOut",
+    "Outcome",
+    "Progress",
+    "RayNotInstalled",
+    "Runner",
+    "Sequential",
+    "TasksFailed",
+    "describe",
+    "run_task",
+    "runner_for",
+]

@@ -34,13 +34,27 @@ class SweepInputs:
 
 
 def _sweep_task(shared: SweepInputs, value: Any) -> SweepPoint:
-    return whatif.sweep_point(shared.scenario, shared.catalog, value, shared.transform, time_limit_s=shared.time_limit_s,
-                              backend=shared.backend)  # fmt: skip
+    return whatif.sweep_point(
+        shared.scenario,
+        shared.catalog,
+        value,
+        shared.transform,
+        time_limit_s=shared.time_limit_s,
+        backend=shared.backend,
+    )
 
 
-def sweep(scenario: Scenario, catalog: Catalog, values: Iterable[Any], transform: Transform, *,
-          time_limit_s: float | None = 10.0, backend: str = DEFAULT_BACKEND, runner: Runner | None = None,
-          progress: Progress | None = None) -> FanOut[SweepPoint]:
+def sweep(
+    scenario: Scenario,
+    catalog: Catalog,
+    values: Iterable[Any],
+    transform: Transform,
+    *,
+    time_limit_s: float | None = 10.0,
+    backend: str = DEFAULT_BACKEND,
+    runner: Runner | None = None,
+    progress: Progress | None = None,
+) -> FanOut[SweepPoint]:
     """`whatif.sweep` as one task per value; `.values()` is the list `whatif.sweep` returns."""
     values = list(values)
     name = getattr(transform, "__name__", None) or ",".join(getattr(transform, "names", ())) or "value"
@@ -49,22 +63,25 @@ def sweep(scenario: Scenario, catalog: Catalog, values: Iterable[Any], transform
     return (runner or Sequential()).map(_sweep_task, values, shared=shared, labels=labels, progress=progress)
 
 
-def grid_sweep(scenario: Scenario, catalog: Catalog, axes: Sequence[tuple[str, Sequence[Any]]], **kwargs: Any
-               ) -> FanOut[SweepPoint]:
+def grid_sweep(
+    scenario: Scenario, catalog: Catalog, axes: Sequence[tuple[str, Sequence[Any]]], **kwargs: Any
+) -> FanOut[SweepPoint]:
     """Every combination of named parameters (`whatif.PARAMETERS`: latency, risk, shock, traffic),
     e.g. `[("risk", [0, 1, 10]), ("shock", [-20, 0, 30])]`; each point's value is a tuple in axis order."""
     grid = whatif.Grid(tuple(name for name, _ in axes))
     return sweep(scenario, catalog, whatif.grid_values([list(values) for _, values in axes]), grid, **kwargs)
 
 
-def latency_frontier(scenario: Scenario, catalog: Catalog, factors: Iterable[float] = (0.6, 0.8, 1.0, 1.5, 2.0, 3.0),
-                     **kwargs: Any) -> FanOut[SweepPoint]:
+def latency_frontier(
+    scenario: Scenario, catalog: Catalog, factors: Iterable[float] = (0.6, 0.8, 1.0, 1.5, 2.0, 3.0), **kwargs: Any
+) -> FanOut[SweepPoint]:
     """`whatif.latency_frontier` fanned out."""
     return sweep(scenario, catalog, factors, whatif.scale_latency, **kwargs)
 
 
-def risk_frontier(scenario: Scenario, catalog: Catalog, aversions: Iterable[float] = (0.0, 1.0, 3.0, 10.0, 30.0, 100.0),
-                  **kwargs: Any) -> FanOut[SweepPoint]:
+def risk_frontier(
+    scenario: Scenario, catalog: Catalog, aversions: Iterable[float] = (0.0, 1.0, 3.0, 10.0, 30.0, 100.0), **kwargs: Any
+) -> FanOut[SweepPoint]:
     """`whatif.risk_frontier` fanned out."""
     return sweep(scenario, catalog, aversions, whatif.set_risk_aversion, **kwargs)
 
@@ -81,13 +98,30 @@ class PriceOfInputs:
 
 
 def _price_of_task(shared: PriceOfInputs, family: str) -> RulePrice:
-    return price_of_family(shared.scenario, shared.catalog, family, shared.base, base_costs=shared.base_costs,
-                           time_limit_s=shared.time_limit_s, backend=shared.backend, top=shared.top)  # fmt: skip
+    return price_of_family(
+        shared.scenario,
+        shared.catalog,
+        family,
+        shared.base,
+        base_costs=shared.base_costs,
+        time_limit_s=shared.time_limit_s,
+        backend=shared.backend,
+        top=shared.top,
+    )
 
 
-def price_of_rules(scenario: Scenario, catalog: Catalog, families: Sequence[str], *, base: Plan | None = None,
-                   time_limit_s: float | None = None, backend: str = DEFAULT_BACKEND, top: int = 5,
-                   runner: Runner | None = None, progress: Progress | None = None) -> FanOut[RulePrice]:
+def price_of_rules(
+    scenario: Scenario,
+    catalog: Catalog,
+    families: Sequence[str],
+    *,
+    base: Plan | None = None,
+    time_limit_s: float | None = None,
+    backend: str = DEFAULT_BACKEND,
+    top: int = 5,
+    runner: Runner | None = None,
+    progress: Progress | None = None,
+) -> FanOut[RulePrice]:
     """`analysis.price_of.price_of_rules` with one re-solve per family as a task (the base is solved here)."""
     from placement.solver.solve import solve
 
@@ -95,8 +129,9 @@ def price_of_rules(scenario: Scenario, catalog: Catalog, families: Sequence[str]
         base = solve(scenario, catalog, time_limit_s=time_limit_s, backend=backend)
     shared = PriceOfInputs(scenario, catalog, base, workload_costs(scenario, catalog, base), time_limit_s, backend, top)
     families = list(families)
-    return (runner or Sequential()).map(_price_of_task, families, shared=shared, labels=[f"price of {f}" for f in families],
-                                        progress=progress)  # fmt: skip
+    return (runner or Sequential()).map(
+        _price_of_task, families, shared=shared, labels=[f"price of {f}" for f in families], progress=progress
+    )
 
 
 def _show(value: Any) -> str:

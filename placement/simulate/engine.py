@@ -141,20 +141,34 @@ def simulate(
 class _Context:
     """Everything shared by the strategies of one run (prices, fleet, demand, draws)."""
 
-    def __init__(self, scenario: Scenario, traffic: Mapping[str, WorkloadTraffic], history: PriceHistory,
-                 config: SimulationConfig, hours: int, events: tuple[TrafficEvent, ...]) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        traffic: Mapping[str, WorkloadTraffic],
+        history: PriceHistory,
+        config: SimulationConfig,
+        hours: int,
+        events: tuple[TrafficEvent, ...],
+    ) -> None:
         self.scenario, self.traffic, self.history, self.config, self.hours, self.events = (
-            scenario, traffic, history, config, hours, events)
+            scenario,
+            traffic,
+            history,
+            config,
+            hours,
+            events,
+        )
         self.fleet = Fleet(scenario, history.catalog_at(0))
         self.draws = InterruptionDraws(config.interruptions, self.fleet.spot_rates, hours)
         self.replicas = {k: t.replicas() for k, t in traffic.items()}
-        self.demand = {k: self.replicas[k][t.history_h:t.history_h + hours] for k, t in traffic.items()}
+        self.demand = {k: self.replicas[k][t.history_h : t.history_h + hours] for k, t in traffic.items()}
         self.peaks = {k: int(d.max(initial=0)) for k, d in self.demand.items()}
         self.caps = {c.name: c.capacity_cpu for c in scenario.clusters if c.capacity_cpu is not None}
         self.delay = config.provision_delay_min / 60.0
         notice = config.interruptions.notice_min
-        self.back_after = {c.name: max(0.0, config.provision_delay_min - notice.get(c.cloud, 0.0)) / 60.0
-                           for c in scenario.clusters}  # reclaimed replicas are back this far into the hour
+        self.back_after = {
+            c.name: max(0.0, config.provision_delay_min - notice.get(c.cloud, 0.0)) / 60.0 for c in scenario.clusters
+        }  # reclaimed replicas are back this far into the hour
         self._pricers: dict[int, ReplicaPricer] = {}
         self._penalty: dict[tuple[int, str], float] = {}
         self._packings: dict[tuple[object, ...], Packing] = {}
@@ -167,8 +181,10 @@ class _Context:
     def price(self, pricer: ReplicaPricer, workload: str, cluster: str, kind: CapacityType) -> float:
         found = pricer.price(self.scenario.workload(workload), self.scenario.cluster(cluster), kind)
         if found is None:
-            raise PlacementError(f"{workload} runs {kind.value} replicas in {cluster}, which has no {kind.value} price "
-                                 "that fits it: check the strategy or the catalog")
+            raise PlacementError(
+                f"{workload} runs {kind.value} replicas in {cluster}, which has no {kind.value} price "
+                "that fits it: check the strategy or the catalog"
+            )
         return found.hourly_usd
 
     def packing(self, version: int, pricer: ReplicaPricer, pool: _Pool, pods: tuple[tuple[str, int], ...]) -> Packing:
@@ -188,8 +204,10 @@ class _Context:
             found, _admitted = pack_pool(groups, pricer.node_types.of(self.scenario.cluster(name), kind))
             if found.pending:
                 stuck = ", ".join(f"{k} ({n})" for k, n in sorted(found.pending.items()))
-                raise PlacementError(f"{stuck} run {kind.value} replicas in {name}, where no {kind.value} node type "
-                                     "the autoscaler can launch holds one: check the strategy or the catalog")
+                raise PlacementError(
+                    f"{stuck} run {kind.value} replicas in {name}, where no {kind.value} node type "
+                    "the autoscaler can launch holds one: check the strategy or the catalog"
+                )
             self._packings[key] = found
         return found
 
@@ -198,11 +216,18 @@ class _Context:
         if key not in self._penalty:
             w = self.scenario.workload(workload)
             allowed = self.fleet[workload].allowed
-            prices = [p.hourly_usd for c in self.scenario.clusters if c.name in allowed
-                      if (p := pricer.price(w, c, CapacityType.ON_DEMAND)) is not None]
+            prices = [
+                p.hourly_usd
+                for c in self.scenario.clusters
+                if c.name in allowed
+                if (p := pricer.price(w, c, CapacityType.ON_DEMAND)) is not None
+            ]
             if not prices:
-                prices = [p.hourly_usd for c in self.scenario.clusters
-                          if (p := pricer.price(w, c, CapacityType.ON_DEMAND)) is not None] or [0.0]
+                prices = [
+                    p.hourly_usd
+                    for c in self.scenario.clusters
+                    if (p := pricer.price(w, c, CapacityType.ON_DEMAND)) is not None
+                ] or [0.0]
             self._penalty[key] = max(prices) * self.config.unserved_penalty_factor
         return self._penalty[key]
 
@@ -240,9 +265,26 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
     for t in range(ctx.hours):
         version, catalog = ctx.history.version_at(t), ctx.history.catalog_at(t)
         pricer = ctx.pricer(version, catalog)
-        disrupted = frozenset() if clairvoyant else frozenset(c.name for c in scenario.clusters if ctx.draws.disrupted(t, c.name))
-        view = SlotView(t, scenario, ctx.fleet, catalog, version, state.deployed, disrupted, ctx.events, pricer,
-                        ctx.traffic, ctx.replicas, ctx.peaks, clairvoyant)
+        disrupted = (
+            frozenset()
+            if clairvoyant
+            else frozenset(c.name for c in scenario.clusters if ctx.draws.disrupted(t, c.name))
+        )
+        view = SlotView(
+            t,
+            scenario,
+            ctx.fleet,
+            catalog,
+            version,
+            state.deployed,
+            disrupted,
+            ctx.events,
+            pricer,
+            ctx.traffic,
+            ctx.replicas,
+            ctx.peaks,
+            clairvoyant,
+        )
         target = _capped(scenario, _checked(scenario, strategy.decide(view), strategy.name), ctx.caps)
         room = _room(scenario, target, ctx.caps)
         hour = _State()
@@ -260,9 +302,13 @@ def _run(strategy: Strategy, ctx: _Context, progress: Progress | None) -> Strate
                     if c in room:
                         room[c] -= n * w.cpu
             full = {c: base.get(c, 0.0) + extras.get(c, 0) for c in {*base, *extras}}
-            phases = _phases(geo, demand, ready, reclaimed_here, full, 0.0 if clairvoyant else ctx.delay, ctx.back_after)
-            realized = {c: Replicas(r.on_demand + hour.fallback[(key, c)] + extras.get(c, 0),
-                                    r.spot - hour.fallback[(key, c)]) for c, r in tgt.items()}
+            phases = _phases(
+                geo, demand, ready, reclaimed_here, full, 0.0 if clairvoyant else ctx.delay, ctx.back_after
+            )
+            realized = {
+                c: Replicas(r.on_demand + hour.fallback[(key, c)] + extras.get(c, 0), r.spot - hour.fallback[(key, c)])
+                for c, r in tgt.items()
+            }
             realized.update({c: Replicas(n, 0) for c, n in extras.items() if c not in tgt})
             _account(tally, ctx, t, version, pricer, key, demand, phases, realized, reclaimed_here, state, pools)
             hour.running[key] = {c: r.total for c, r in realized.items()}
@@ -288,8 +334,16 @@ class _State:
     deployed: dict[str, dict[str, Replicas]] = field(default_factory=dict)
 
 
-def _realize(ctx: _Context, behaviour: Behaviour, t: int, key: str, tgt: Mapping[str, Replicas],
-             disrupted: frozenset[str], previous: _State, hour: _State) -> tuple[dict[str, float], dict[str, int]]:
+def _realize(
+    ctx: _Context,
+    behaviour: Behaviour,
+    t: int,
+    key: str,
+    tgt: Mapping[str, Replicas],
+    disrupted: frozenset[str],
+    previous: _State,
+    hour: _State,
+) -> tuple[dict[str, float], dict[str, int]]:
     """Per cluster: replicas ready from the start of the hour and spot replicas reclaimed in it; records
     this hour's on-demand fallbacks for reclaimed or disrupted spot in `hour.fallback`."""
     clairvoyant = behaviour.clairvoyant
@@ -313,9 +367,20 @@ def _realize(ctx: _Context, behaviour: Behaviour, t: int, key: str, tgt: Mapping
     return ready, reclaimed_here
 
 
-def _account(tally: _Tally, ctx: _Context, t: int, version: int, pricer: ReplicaPricer, key: str, demand: float,
-             phases: Sequence[tuple[float, Served]], realized: Mapping[str, Replicas], reclaimed_here: Mapping[str, int],
-             previous: _State, pools: dict[_Pool, list[tuple[str, int]]]) -> None:
+def _account(
+    tally: _Tally,
+    ctx: _Context,
+    t: int,
+    version: int,
+    pricer: ReplicaPricer,
+    key: str,
+    demand: float,
+    phases: Sequence[tuple[float, Served]],
+    realized: Mapping[str, Replicas],
+    reclaimed_here: Mapping[str, int],
+    previous: _State,
+    pools: dict[_Pool, list[tuple[str, int]]],
+) -> None:
     """One workload's hour in the tally (identical for every strategy): pods per pool, unserved penalty,
     egress and latency samples, served slots, launches and replica-hours."""
     geo = ctx.fleet[key]
@@ -350,8 +415,14 @@ def _account(tally: _Tally, ctx: _Context, t: int, version: int, pricer: Replica
     tally.spot_h += sum(r.spot for r in realized.values())
 
 
-def _bill(tally: _Tally, ctx: _Context, t: int, version: int, pricer: ReplicaPricer,
-          pools: Mapping[_Pool, list[tuple[str, int]]]) -> None:
+def _bill(
+    tally: _Tally,
+    ctx: _Context,
+    t: int,
+    version: int,
+    pricer: ReplicaPricer,
+    pools: Mapping[_Pool, list[tuple[str, int]]],
+) -> None:
     """The hour's compute: every pool's running replicas on whole nodes, one node-hour each."""
     for pool, pods in sorted(pools.items(), key=lambda item: (item[0][0], item[0][1].value)):
         packing = ctx.packing(version, pricer, pool, tuple(pods))
@@ -360,16 +431,32 @@ def _bill(tally: _Tally, ctx: _Context, t: int, version: int, pricer: ReplicaPri
 
 
 def _result(strategy: Strategy, ctx: _Context, tally: _Tally) -> StrategyResult:
-    latency = LatencySamples(np.asarray(tally.rtt, dtype=float), np.asarray(tally.weight, dtype=float),
-                             np.asarray(tally.user, dtype=object), np.asarray(tally.beyond, dtype=bool))
+    latency = LatencySamples(
+        np.asarray(tally.rtt, dtype=float),
+        np.asarray(tally.weight, dtype=float),
+        np.asarray(tally.user, dtype=object),
+        np.asarray(tally.beyond, dtype=bool),
+    )
     return StrategyResult(
-        name=strategy.name, compute_usd=tally.compute, egress_usd=tally.egress, unserved_usd=tally.unserved,
-        slots=tally.slots, served_slots=tally.served_slots, demand_replica_hours=tally.demand_rh,
-        unserved_replica_hours=tally.unserved_rh, latency=latency, residency_violations=tally.residency,
-        reclaimed_replicas=tally.reclaimed, launched_replicas=tally.launched, replica_hours=tally.replica_h,
-        spot_replica_hours=tally.spot_h, solves=int(getattr(strategy, "solves", 0)), placements=tuple(tally.placements),
+        name=strategy.name,
+        compute_usd=tally.compute,
+        egress_usd=tally.egress,
+        unserved_usd=tally.unserved,
+        slots=tally.slots,
+        served_slots=tally.served_slots,
+        demand_replica_hours=tally.demand_rh,
+        unserved_replica_hours=tally.unserved_rh,
+        latency=latency,
+        residency_violations=tally.residency,
+        reclaimed_replicas=tally.reclaimed,
+        launched_replicas=tally.launched,
+        replica_hours=tally.replica_h,
+        spot_replica_hours=tally.spot_h,
+        solves=int(getattr(strategy, "solves", 0)),
+        placements=tuple(tally.placements),
         unserved_by_workload={k: tally.short.get(k, np.zeros(ctx.hours)) for k in ctx.demand},
-        node_hours=tally.node_h, fluid_compute_usd=tally.fluid,
+        node_hours=tally.node_h,
+        fluid_compute_usd=tally.fluid,
     )
 
 
@@ -419,8 +506,9 @@ def _checked(scenario: Scenario, placement: Placement, strategy: str) -> dict[st
     return out
 
 
-def _capped(scenario: Scenario, target: dict[str, dict[str, Replicas]], caps: Mapping[str, float]
-            ) -> dict[str, dict[str, Replicas]]:
+def _capped(
+    scenario: Scenario, target: dict[str, dict[str, Replicas]], caps: Mapping[str, float]
+) -> dict[str, dict[str, Replicas]]:
     """Replicas that fit under each cluster's capacity.cpu (the rest stay pending: spot first, last workloads first)."""
     for cluster, cap in caps.items():
         users = [(scenario.workload(k), k) for k, cs in target.items() if cluster in cs]
@@ -436,7 +524,9 @@ def _capped(scenario: Scenario, target: dict[str, dict[str, Replicas]], caps: Ma
     return target
 
 
-def _room(scenario: Scenario, target: Mapping[str, Mapping[str, Replicas]], caps: Mapping[str, float]) -> dict[str, float]:
+def _room(
+    scenario: Scenario, target: Mapping[str, Mapping[str, Replicas]], caps: Mapping[str, float]
+) -> dict[str, float]:
     """Spare CPU cores per capped cluster after the decision (what autoscaled replicas may still use)."""
     used = dict.fromkeys(caps, 0.0)
     for key, clusters in target.items():

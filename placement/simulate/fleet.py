@@ -83,8 +83,10 @@ def _exists(scenario: Scenario, name: str) -> bool:
 
 def _pool_rate(catalog: Catalog, cloud: str, region: str) -> float:
     """A region's spot pool rate: the median monthly interruption rate of its spot offers (0 without spot)."""
-    rates = [DEFAULT_INTERRUPTION_RATE if o.interruption_rate is None else o.interruption_rate
-             for o in catalog.in_region(cloud, region).of(CapacityType.SPOT)]
+    rates = [
+        DEFAULT_INTERRUPTION_RATE if o.interruption_rate is None else o.interruption_rate
+        for o in catalog.in_region(cloud, region).of(CapacityType.SPOT)
+    ]
     return float(np.median(rates)) if rates else 0.0
 
 

@@ -27,7 +27,9 @@ from placement.simulate.trace import TrafficEvent
 class DemandForecast(Protocol):
     """Quantile forecasts of hourly load."""
 
-    def predict(self, histories: Mapping[str, np.ndarray], horizon_h: int, quantile: float) -> dict[str, np.ndarray]: ...
+    def predict(
+        self, histories: Mapping[str, np.ndarray], horizon_h: int, quantile: float
+    ) -> dict[str, np.ndarray]: ...
 
 
 class SeasonalNaiveForecast:
@@ -42,8 +44,12 @@ class SeasonalNaiveForecast:
     def predict(self, histories: Mapping[str, np.ndarray], horizon_h: int, quantile: float) -> dict[str, np.ndarray]:
         from forecasting import seasonal_naive
 
-        return {key: seasonal_naive(np.asarray(h[-self.window_h:], dtype=float), horizon_h, self.season_h, (quantile,))[:, 0]
-                for key, h in histories.items()}
+        return {
+            key: seasonal_naive(np.asarray(h[-self.window_h :], dtype=float), horizon_h, self.season_h, (quantile,))[
+                :, 0
+            ]
+            for key, h in histories.items()
+        }
 
 
 class GlobalModelForecast:
@@ -53,9 +59,14 @@ class GlobalModelForecast:
     sees data newer than its fit. `factory(horizon)` builds the model (inject a fake in tests).
     """
 
-    def __init__(self, *, refit_every_h: int = 24, max_horizon_h: int = 48,
-                 factory: Callable[[int, float], Any] | None = None,
-                 start: datetime = datetime(2025, 1, 1, tzinfo=UTC)) -> None:
+    def __init__(
+        self,
+        *,
+        refit_every_h: int = 24,
+        max_horizon_h: int = 48,
+        factory: Callable[[int, float], Any] | None = None,
+        start: datetime = datetime(2025, 1, 1, tzinfo=UTC),
+    ) -> None:
         self.refit_every_h = refit_every_h
         self.max_horizon_h = max_horizon_h
         self.factory = factory or _default_factory
@@ -67,11 +78,15 @@ class GlobalModelForecast:
     def predict(self, histories: Mapping[str, np.ndarray], horizon_h: int, quantile: float) -> dict[str, np.ndarray]:
         length = min(len(h) for h in histories.values())
         since_fit = None if self._fit_length is None else length - self._fit_length
-        if (since_fit is None or quantile != self._quantile or since_fit >= self.refit_every_h
-                or since_fit + horizon_h > self.refit_every_h + self.max_horizon_h):
+        if (
+            since_fit is None
+            or quantile != self._quantile
+            or since_fit >= self.refit_every_h
+            or since_fit + horizon_h > self.refit_every_h + self.max_horizon_h
+        ):
             self._refit(histories, quantile)
         offset = length - (self._fit_length or length)
-        return {key: self._forecast[key][offset:offset + horizon_h] for key in histories}
+        return {key: self._forecast[key][offset : offset + horizon_h] for key in histories}
 
     def _refit(self, histories: Mapping[str, np.ndarray], quantile: float) -> None:
         import pandas as pd
@@ -79,12 +94,22 @@ class GlobalModelForecast:
         from forecasting import quantile_column
 
         horizon = self.refit_every_h + self.max_horizon_h
-        frames = [pd.DataFrame({"unique_id": key, "ds": pd.date_range(self.start, periods=len(h), freq="h").tz_localize(None),
-                                "y": np.asarray(h, dtype=float)}) for key, h in histories.items()]
+        frames = [
+            pd.DataFrame(
+                {
+                    "unique_id": key,
+                    "ds": pd.date_range(self.start, periods=len(h), freq="h").tz_localize(None),
+                    "y": np.asarray(h, dtype=float),
+                }
+            )
+            for key, h in histories.items()
+        ]
         model = self.factory(horizon, quantile)
         forecast = model.fit(pd.concat(frames, ignore_index=True)).predict(horizon)
         column = quantile_column(model.alias, quantile)
-        self._forecast = {str(k): g.sort_values("ds")[column].to_numpy(dtype=float) for k, g in forecast.groupby("unique_id")}
+        self._forecast = {
+            str(k): g.sort_values("ds")[column].to_numpy(dtype=float) for k, g in forecast.groupby("unique_id")
+        }
         self._fit_length = min(len(h) for h in histories.values())
         self._quantile = quantile
 

@@ -55,8 +55,9 @@ CatalogTransform = Callable[[Catalog], Catalog]
 class PriceHistory:
     """A `Catalog` for every simulated hour (see the module docstring)."""
 
-    def __init__(self, base: Catalog, changes: Iterable[PriceChange] = (),
-                 transforms: Sequence[CatalogTransform] = ()) -> None:
+    def __init__(
+        self, base: Catalog, changes: Iterable[PriceChange] = (), transforms: Sequence[CatalogTransform] = ()
+    ) -> None:
         self.base = base
         self.changes = tuple(sorted(changes, key=lambda c: c.hour))
         self.transforms = tuple(transforms)
@@ -102,8 +103,9 @@ class PriceHistory:
         return cls(catalog)
 
     @classmethod
-    def from_frame(cls, base: Catalog, frame: pd.DataFrame, *, start: datetime, hours: int,
-                   time_scale: float = 1.0) -> PriceHistory:
+    def from_frame(
+        cls, base: Catalog, frame: pd.DataFrame, *, start: datetime, hours: int, time_scale: float = 1.0
+    ) -> PriceHistory:
         """Absolute price steps from a long frame with columns `FRAME_COLUMNS`.
 
         Row times map to hours as ``floor((time − start) / 1 h / time_scale)``: `time_scale` 7 replays a
@@ -123,16 +125,31 @@ class PriceHistory:
         order = np.argsort(offsets[keep], kind="stable")
         rows = frame.loc[keep].iloc[order]
         changes = [
-            PriceChange(hour=max(0, math.floor(off)), cloud=str(r.cloud), region=str(r.region),
-                        capacity_type=CapacityType(str(r.capacity_type)), instance_type=str(r.instance_type),
-                        hourly_usd=float(p))
+            PriceChange(
+                hour=max(0, math.floor(off)),
+                cloud=str(r.cloud),
+                region=str(r.region),
+                capacity_type=CapacityType(str(r.capacity_type)),
+                instance_type=str(r.instance_type),
+                hourly_usd=float(p),
+            )
             for r, off, p in zip(rows.itertuples(index=False), offsets[keep][order], prices[keep][order], strict=True)
-        ]  # fmt: skip
+        ]
         return cls(base, _without_repeats(_dedupe(changes)))
 
     @classmethod
-    def synthetic_spot(cls, base: Catalog, *, hours: int, seed: int = 0, step_h: int = 6, volatility: float = 0.08,
-                       reversion: float = 0.2, low: float = 0.6, high: float = 1.8) -> PriceHistory:
+    def synthetic_spot(
+        cls,
+        base: Catalog,
+        *,
+        hours: int,
+        seed: int = 0,
+        step_h: int = 6,
+        volatility: float = 0.08,
+        reversion: float = 0.2,
+        low: float = 0.6,
+        high: float = 1.8,
+    ) -> PriceHistory:
         """A seeded spot market: every `step_h` hours each (cloud, region)'s spot prices move together by
         a mean-reverting log random walk (σ `volatility` per step), clipped to [low, high] × base."""
         if step_h < 1:
@@ -144,8 +161,10 @@ class PriceHistory:
         for hour in range(step_h, hours, step_h):
             level = (1 - reversion) * level + rng.normal(0.0, volatility, len(regions))
             factors = np.clip(np.exp(level), low, high)
-            changes.extend(PriceChange(hour, cloud, region, CapacityType.SPOT, factor=float(f))
-                           for (cloud, region), f in zip(regions, factors, strict=True))
+            changes.extend(
+                PriceChange(hour, cloud, region, CapacityType.SPOT, factor=float(f))
+                for (cloud, region), f in zip(regions, factors, strict=True)
+            )
         return cls(base, changes)
 
 

@@ -94,7 +94,9 @@ class SlotView:
     def demand_now(self, workload: str) -> int:
         """Replicas this hour needs. Only clairvoyant strategies may ask."""
         if not self._clairvoyant:
-            raise PlacementError("demand_now() is for clairvoyant strategies (the oracle); forecast from demand_history()")
+            raise PlacementError(
+                "demand_now() is for clairvoyant strategies (the oracle); forecast from demand_history()"
+            )
         return int(self._replicas[workload][self._traffic[workload].history_h + self.hour])
 
 

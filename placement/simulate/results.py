@@ -131,7 +131,9 @@ class SimulationResult:
         if oracle not in self.strategies:
             return
         floor = self[oracle].cost_usd
-        below = [(n, r.cost_usd) for n, r in self.strategies.items() if n != oracle and r.cost_usd < floor * (1 - rel_tol)]
+        below = [
+            (n, r.cost_usd) for n, r in self.strategies.items() if n != oracle and r.cost_usd < floor * (1 - rel_tol)
+        ]
         if below:
             shown = ", ".join(f"{n} ${c:,.2f}" for n, c in below)
             raise OracleBoundViolation(f"{shown} below the oracle's ${floor:,.2f}: the oracle must be a lower bound")
@@ -142,44 +144,79 @@ class SimulationResult:
         bound = self.strategies.get(oracle)
         rows = []
         for name, r in self.strategies.items():
-            rows.append({
-                "strategy": name,
-                "cost_usd": round(r.cost_usd, 2),
-                "savings_vs_static": None if base is None else round(self.savings_vs(name, baseline), 4),
-                "served_slots": round(r.served_share, 6),
-                "p95_latency_ms": None if np.isnan(r.p95_latency_ms) else round(r.p95_latency_ms, 1),
-                "residency_violations": r.residency_violations,
-                "vs_oracle": None if bound is None or bound.cost_usd <= 0 else round(r.cost_usd / bound.cost_usd, 4),
-            })
+            rows.append(
+                {
+                    "strategy": name,
+                    "cost_usd": round(r.cost_usd, 2),
+                    "savings_vs_static": None if base is None else round(self.savings_vs(name, baseline), 4),
+                    "served_slots": round(r.served_share, 6),
+                    "p95_latency_ms": None if np.isnan(r.p95_latency_ms) else round(r.p95_latency_ms, 1),
+                    "residency_violations": r.residency_violations,
+                    "vs_oracle": None
+                    if bound is None or bound.cost_usd <= 0
+                    else round(r.cost_usd / bound.cost_usd, 4),
+                }
+            )
         return rows
 
     def hourly_frame(self) -> Any:
         """Long pandas frame: strategy, hour, compute_usd, egress_usd, unserved_usd, total_usd."""
         import pandas as pd
 
-        parts = [pd.DataFrame({"strategy": n, "hour": np.arange(len(r.compute_usd)), "compute_usd": r.compute_usd,
-                               "egress_usd": r.egress_usd, "unserved_usd": r.unserved_usd, "total_usd": r.hourly_usd})
-                 for n, r in self.strategies.items()]  # fmt: skip
+        parts = [
+            pd.DataFrame(
+                {
+                    "strategy": n,
+                    "hour": np.arange(len(r.compute_usd)),
+                    "compute_usd": r.compute_usd,
+                    "egress_usd": r.egress_usd,
+                    "unserved_usd": r.unserved_usd,
+                    "total_usd": r.hourly_usd,
+                }
+            )
+            for n, r in self.strategies.items()
+        ]
         return pd.concat(parts, ignore_index=True)
 
 
 def format_rows(rows: Sequence[Mapping[str, Any]]) -> list[list[str]]:
     """Rows as display strings (money, percentages, ratios) in the table's column order."""
+
     def pct(value: float | None, digits: int = 1) -> str:
         return "—" if value is None else f"{100 * value:.{digits}f}%"
 
     out = []
     for row in rows:
-        out.append([
-            str(row["strategy"]), f"${row['cost_usd']:,.2f}", pct(row["savings_vs_static"]),
-            pct(row["served_slots"], 3), "—" if row["p95_latency_ms"] is None else f"{row['p95_latency_ms']:.0f} ms",
-            str(row["residency_violations"]), "—" if row["vs_oracle"] is None else f"{row['vs_oracle']:.3f}×",
-        ])  # fmt: skip
+        out.append(
+            [
+                str(row["strategy"]),
+                f"${row['cost_usd']:,.2f}",
+                pct(row["savings_vs_static"]),
+                pct(row["served_slots"], 3),
+                "—" if row["p95_latency_ms"] is None else f"{row['p95_latency_ms']:.0f} ms",
+                str(row["residency_violations"]),
+                "—" if row["vs_oracle"] is None else f"{row['vs_oracle']:.3f}×",
+            ]
+        )
     return out
 
 
-TABLE_COLUMNS = ("strategy", "cost", "savings vs static", "slots fully served", "p95 latency", "residency violations",
-                 "cost / oracle")
+TABLE_COLUMNS = (
+    "strategy",
+    "cost",
+    "savings vs static",
+    "slots fully served",
+    "p95 latency",
+    "residency violations",
+    "cost / oracle",
+)
 
-__all__ = ["TABLE_COLUMNS", "LatencySamples", "OracleBoundViolation", "SimulationResult", "StrategyResult",
-           "format_rows", "weighted_percentile"]
+__all__ = [
+    "TABLE_COLUMNS",
+    "LatencySamples",
+    "OracleBoundViolation",
+    "SimulationResult",
+    "StrategyResult",
+    "format_rows",
+    "weighted_percentile",
+]

@@ -119,8 +119,13 @@ def _within_latency_exact(
     return flows, spare, left
 
 
-def autoscale(geo: WorkloadGeo, demand: float, capacity: Mapping[str, float], headroom: float,
-              room: Mapping[str, float] | None = None) -> dict[str, int]:
+def autoscale(
+    geo: WorkloadGeo,
+    demand: float,
+    capacity: Mapping[str, float],
+    headroom: float,
+    room: Mapping[str, float] | None = None,
+) -> dict[str, int]:
     """Replicas per cluster an autoscaler adds on top of `capacity` to serve demand × (1 + headroom).
 
     Added only in clusters where the workload already has replicas (an HPA scales an existing

@@ -145,10 +145,16 @@ class PlannerStrategy:
         keys = [w.key for w in scenario.workloads]
         quantile = self.quantile if self.quantile is not None else scenario.planning.quantile
         sized = forecast_replicas(
-            self.forecast, {k: view.load_history(k) for k in keys}, {k: view.traffic(k).per_replica for k in keys},
-            hour=view.hour, history_h={k: view.traffic(k).history_h for k in keys}, horizon_h=self.replan_every_h,
-            quantile=quantile, headroom=self.headroom, events=[e for e in view.declared_events if e.declared],
-        )  # fmt: skip
+            self.forecast,
+            {k: view.load_history(k) for k in keys},
+            {k: view.traffic(k).per_replica for k in keys},
+            hour=view.hour,
+            history_h={k: view.traffic(k).history_h for k in keys},
+            horizon_h=self.replan_every_h,
+            quantile=quantile,
+            headroom=self.headroom,
+            events=[e for e in view.declared_events if e.declared],
+        )
         planned = resized(scenario, sized, current=view.deployed)
         plan = self.solver(planned, view.catalog, time_limit_s=self.time_limit_s, **_backend(self.backend))
         self.solves += 1
@@ -166,8 +172,14 @@ class Oracle:
 
     behaviour = Behaviour(pre_provisioned=True, clairvoyant=True)
 
-    def __init__(self, *, time_limit_s: float = 20.0, backend: str | None = None, solver: Solver | None = None,
-                 name: str = "oracle") -> None:
+    def __init__(
+        self,
+        *,
+        time_limit_s: float = 20.0,
+        backend: str | None = None,
+        solver: Solver | None = None,
+        name: str = "oracle",
+    ) -> None:
         self.name = name
         self.time_limit_s = time_limit_s
         self.backend = backend
@@ -258,8 +270,14 @@ def default_strategies(
 ) -> list[Strategy]:
     """The five strategies of a standard comparison, planner first and oracle last."""
     return [
-        PlannerStrategy(replan_every_h=replan_every_h, forecast=forecast, time_limit_s=time_limit_s, headroom=headroom,
-                        autoscaling_headroom=headroom, backend=backend),
+        PlannerStrategy(
+            replan_every_h=replan_every_h,
+            forecast=forecast,
+            time_limit_s=time_limit_s,
+            headroom=headroom,
+            autoscaling_headroom=headroom,
+            backend=backend,
+        ),
         StaticOnDemand(),
         ReactiveOnDemand(headroom=headroom),
         SpotFirst(headroom=headroom),

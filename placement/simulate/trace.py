@@ -79,7 +79,9 @@ class TrafficEvent:
 
     def __post_init__(self) -> None:
         if self.hours < 1 or self.start_h < 0:
-            raise PlacementError(f"event {self.name!r}: start_h must be ≥ 0 and hours ≥ 1 (got {self.start_h}, {self.hours})")
+            raise PlacementError(
+                f"event {self.name!r}: start_h must be ≥ 0 and hours ≥ 1 (got {self.start_h}, {self.hours})"
+            )
         if not self.multiplier > 0:
             raise PlacementError(f"event {self.name!r}: multiplier must be > 0 (got {self.multiplier!r})")
 
@@ -140,8 +142,15 @@ def load_traces(path: str | Path, *, how: str = "max") -> dict[str, HourlySeries
 
 
 def load_prometheus_traces(
-    client: object, query: str, *, start: datetime, end: datetime, id_labels: Sequence[str] | None = None,
-    step: str = "5m", how: str = "max", counter: bool = False,
+    client: object,
+    query: str,
+    *,
+    start: datetime,
+    end: datetime,
+    id_labels: Sequence[str] | None = None,
+    step: str = "5m",
+    how: str = "max",
+    counter: bool = False,
 ) -> dict[str, HourlySeries]:
     """Hourly series from a PromQL range query (via `forecasting.load_usage`, client injected)."""
     from forecasting import load_usage
@@ -184,19 +193,24 @@ def bind_traffic(
     """Every workload's traffic: its matched series (hours [offset_h, offset_h + history_h + hours)),
     or a flat load at its declared replicas when it has none."""
     if hours < 1 or history_h < 0 or offset_h < 0:
-        raise PlacementError(f"hours={hours}, history_h={history_h}, offset_h={offset_h}: need hours ≥ 1 and the others ≥ 0")
+        raise PlacementError(
+            f"hours={hours}, history_h={history_h}, offset_h={offset_h}: need hours ≥ 1 and the others ≥ 0"
+        )
     need = history_h + hours
     out: dict[str, WorkloadTraffic] = {}
     for w in scenario.workloads:
         trace = series.get(w.key)
         if trace is None:
-            out[w.key] = WorkloadTraffic(w.key, np.full(need, float(w.replicas)), 1.0, history_h, "flat at declared replicas")
+            out[w.key] = WorkloadTraffic(
+                w.key, np.full(need, float(w.replicas)), 1.0, history_h, "flat at declared replicas"
+            )
             continue
         if len(trace.values) < offset_h + need:
             raise PlacementError(
                 f"trace {trace.source!r} for {w.key} has {len(trace.values)} hours; the run needs {offset_h + need} "
-                f"(offset {offset_h} + history {history_h} + {hours} replayed): use fewer --hours or a longer trace")
-        load = np.asarray(trace.values[offset_h:offset_h + need], dtype=float)
+                f"(offset {offset_h} + history {history_h} + {hours} replayed): use fewer --hours or a longer trace"
+            )
+        load = np.asarray(trace.values[offset_h : offset_h + need], dtype=float)
         out[w.key] = _bound(w, load, history_h, trace.source, _shift(trace.start, offset_h))
     return out
 
@@ -205,8 +219,10 @@ def _bound(w: Workload, load: np.ndarray, history_h: int, source: str, start: da
     basis = load[:history_h] if history_h > 0 else load
     peak = float(np.nanmax(basis)) if basis.size else 0.0
     if not peak > 0 or w.replicas <= 0:
-        raise PlacementError(f"trace {source!r} for {w.key}: its history peaks at {peak:g}; "
-                             "a trace must carry some load (and the workload some replicas) to size replicas from")
+        raise PlacementError(
+            f"trace {source!r} for {w.key}: its history peaks at {peak:g}; "
+            "a trace must carry some load (and the workload some replicas) to size replicas from"
+        )
     return WorkloadTraffic(w.key, load, peak / w.replicas, history_h, source, start)
 
 
@@ -221,13 +237,14 @@ def with_events(traffic: Mapping[str, WorkloadTraffic], events: Sequence[Traffic
         load = t.load.copy()
         for event in events:
             if event.applies_to(key):
-                load[t.history_h:] *= event.factors(t.hours)
+                load[t.history_h :] *= event.factors(t.hours)
         out[key] = replace(t, load=load)
     return out
 
 
-def scaled(traffic: Mapping[str, WorkloadTraffic], factor: float, workloads: Sequence[str] | None = None
-           ) -> dict[str, WorkloadTraffic]:
+def scaled(
+    traffic: Mapping[str, WorkloadTraffic], factor: float, workloads: Sequence[str] | None = None
+) -> dict[str, WorkloadTraffic]:
     """Traffic with the replayed hours multiplied by `factor` (history untouched): sustained growth."""
     if not factor > 0:
         raise PlacementError(f"traffic factor {factor!r} must be > 0")

@@ -58,7 +58,9 @@ def scenario_catalog(scenario: Scenario, *, source: str | None = None) -> Catalo
     return catalog_for(scenario, source=source).catalog
 
 
-def plan(scenario: Scenario, catalog: Catalog, *, time_limit_s: float | None = None, backend: str = DEFAULT_BACKEND) -> Plan:
+def plan(
+    scenario: Scenario, catalog: Catalog, *, time_limit_s: float | None = None, backend: str = DEFAULT_BACKEND
+) -> Plan:
     """`placement.solver.solve.solve`, re-exported for notebooks."""
     from placement.solver.solve import solve
 
@@ -82,40 +84,62 @@ def price_shock(
     factor = 1.0 + percent / 100.0
 
     def hit(o: Any) -> bool:
-        return ((cloud is None or o.cloud == cloud) and (region is None or o.region == region)
-                and (family is None or o.family.lower() == family.lower()) and (kind is None or o.capacity_type == kind))
+        return (
+            (cloud is None or o.cloud == cloud)
+            and (region is None or o.region == region)
+            and (family is None or o.family.lower() == family.lower())
+            and (kind is None or o.capacity_type == kind)
+        )
 
     matched = [hit(o) for o in catalog]
     if not any(matched):
-        scope = ", ".join(f"{k}={v}" for k, v in (("cloud", cloud), ("region", region), ("family", family),
-                                                  ("capacity_type", kind)) if v is not None) or "everything"
-        raise PlacementError(f"price shock: no offer matches {scope}; clouds in the catalog: {', '.join(sorted(catalog.clouds()))}")
-    offers = [replace(o, hourly_usd=round(o.hourly_usd * factor, 9)) if m else o for o, m in zip(catalog, matched, strict=True)]
+        scope = (
+            ", ".join(
+                f"{k}={v}"
+                for k, v in (("cloud", cloud), ("region", region), ("family", family), ("capacity_type", kind))
+                if v is not None
+            )
+            or "everything"
+        )
+        raise PlacementError(
+            f"price shock: no offer matches {scope}; clouds in the catalog: {', '.join(sorted(catalog.clouds()))}"
+        )
+    offers = [
+        replace(o, hourly_usd=round(o.hourly_usd * factor, 9)) if m else o
+        for o, m in zip(catalog, matched, strict=True)
+    ]
     return Catalog(offers, fetched_at=catalog.fetched_at, schema_version=catalog.schema_version)
 
 
-def outage(scenario: Scenario, *, cloud: str | None = None, region: str | None = None,
-           clusters: Sequence[str] | None = None) -> Scenario:
+def outage(
+    scenario: Scenario, *, cloud: str | None = None, region: str | None = None, clusters: Sequence[str] | None = None
+) -> Scenario:
     """The scenario without the clusters of `cloud` (and `region`), or the named `clusters`."""
     if cloud is None and clusters is None:
         raise PlacementError("outage: name a cloud (optionally with a region) or clusters")
-    gone = {c.name for c in scenario.clusters
-            if (clusters is not None and c.name in clusters)
-            or (cloud is not None and c.cloud == cloud and (region is None or c.region == region))}
+    gone = {
+        c.name
+        for c in scenario.clusters
+        if (clusters is not None and c.name in clusters)
+        or (cloud is not None and c.cloud == cloud and (region is None or c.region == region))
+    }
     if not gone:
         where = ", ".join(clusters or []) or f"{cloud}{':' + region if region else ''}"
         known = ", ".join(f"{c.cloud}:{c.region}" for c in scenario.clusters)
         raise PlacementError(f"outage {where}: no such cluster in the fleet (it has {known})")
     if len(gone) == len(scenario.clusters):
         raise PlacementError("outage: that would take down every cluster in the fleet")
-    workloads = tuple(replace(w, current={k: v for k, v in w.current.items() if k not in gone}) for w in scenario.workloads)
+    workloads = tuple(
+        replace(w, current={k: v for k, v in w.current.items() if k not in gone}) for w in scenario.workloads
+    )
     latency = {u: {c: ms for c, ms in row.items() if c not in gone} for u, row in scenario.latency_matrix_ms.items()}
     kept = tuple(c for c in scenario.clusters if c.name not in gone)
     return replace(scenario, clusters=kept, workloads=workloads, latency_matrix_ms=latency)
 
 
-def residency_change(scenario: Scenario, residency: Sequence[str] | None, *,
-                     workloads: Sequence[str] | None = None) -> Scenario:
+def residency_change(
+    scenario: Scenario, residency: Sequence[str] | None, *, workloads: Sequence[str] | None = None
+) -> Scenario:
     """Set `residency` (None = anywhere) on the workloads matching the `namespace/name` globs (all if None)."""
     from placement.geo.jurisdictions import known_residency_code
 
@@ -124,7 +148,9 @@ def residency_change(scenario: Scenario, residency: Sequence[str] | None, *,
         raise PlacementError(f"residency {bad}: use ISO 3166 country codes or groups such as EU, EEA, US")
     chosen = _select(scenario, workloads)
     rule = None if residency is None else tuple(residency)
-    return replace(scenario, workloads=tuple(replace(w, residency=rule) if w.key in chosen else w for w in scenario.workloads))
+    return replace(
+        scenario, workloads=tuple(replace(w, residency=rule) if w.key in chosen else w for w in scenario.workloads)
+    )
 
 
 def traffic_multiplier(scenario: Scenario, factor: float, *, workloads: Sequence[str] | None = None) -> Scenario:
@@ -133,8 +159,13 @@ def traffic_multiplier(scenario: Scenario, factor: float, *, workloads: Sequence
         raise PlacementError(f"traffic factor {factor!r} must be > 0 (e.g. 20 for a 20× event)")
     chosen = _select(scenario, workloads)
     changed = tuple(
-        replace(w, replicas=max(1, math.ceil(w.replicas * factor - 1e-9)), egress_gb_per_hour=w.egress_gb_per_hour * factor)
-        if w.key in chosen else w for w in scenario.workloads)  # fmt: skip
+        replace(
+            w, replicas=max(1, math.ceil(w.replicas * factor - 1e-9)), egress_gb_per_hour=w.egress_gb_per_hour * factor
+        )
+        if w.key in chosen
+        else w
+        for w in scenario.workloads
+    )
     return replace(scenario, workloads=changed)
 
 
@@ -159,11 +190,24 @@ def add_provider(
 
     if any(c.name == name for c in scenario.clusters):
         raise PlacementError(f"add_provider: cluster {name!r} already exists; pick another name")
-    rule: dict[str, Any] = {"cloud": cloud, "region": region, "vcpuHourlyUsd": vcpu_hourly_usd, "gibHourlyUsd": gib_hourly_usd}
+    rule: dict[str, Any] = {
+        "cloud": cloud,
+        "region": region,
+        "vcpuHourlyUsd": vcpu_hourly_usd,
+        "gibHourlyUsd": gib_hourly_usd,
+    }
     if shapes is not None:
         rule["shapes"] = list(shapes)
-    cluster = Cluster(name=name, cloud=cloud, region=region, country=country.upper(), lat=lat, lon=lon,
-                      autoscaler="none", capacity_cpu=capacity_cpu)  # fmt: skip
+    cluster = Cluster(
+        name=name,
+        cloud=cloud,
+        region=region,
+        country=country.upper(),
+        lat=lat,
+        lon=lon,
+        autoscaler="none",
+        capacity_cpu=capacity_cpu,
+    )
     return replace(scenario, clusters=(*scenario.clusters, cluster)), adjust(catalog, [rule])
 
 
@@ -172,8 +216,10 @@ def _select(scenario: Scenario, patterns: Sequence[str] | None) -> set[str]:
         return {w.key for w in scenario.workloads}
     chosen = {w.key for w in scenario.workloads for p in patterns if fnmatch.fnmatchcase(w.key, p) or w.name == p}
     if not chosen:
-        raise PlacementError(f"no workload matches {list(patterns)}; workloads look like "
-                             f"{', '.join(w.key for w in scenario.workloads[:3])}")
+        raise PlacementError(
+            f"no workload matches {list(patterns)}; workloads look like "
+            f"{', '.join(w.key for w in scenario.workloads[:3])}"
+        )
     return chosen
 
 
@@ -205,13 +251,19 @@ class Comparison:
 
 def compare(before: Plan, after: Plan) -> Comparison:
     """What changes from plan `before` to plan `after` (both are solver output)."""
+
     def table(p: Plan) -> dict[tuple[str, str], tuple[int, int]]:
         return {(a.workload, a.cluster): (a.on_demand, a.spot) for a in p.assignments}
 
     old, new = table(before), table(after)
-    changes = tuple(Change(w, c, old.get((w, c), (0, 0)), new.get((w, c), (0, 0)))
-                    for w, c in sorted({*old, *new}) if old.get((w, c), (0, 0)) != new.get((w, c), (0, 0)))
-    return Comparison(before.hourly_usd.after, after.hourly_usd.after, changes, tuple(u.workload for u in after.unplaced))
+    changes = tuple(
+        Change(w, c, old.get((w, c), (0, 0)), new.get((w, c), (0, 0)))
+        for w, c in sorted({*old, *new})
+        if old.get((w, c), (0, 0)) != new.get((w, c), (0, 0))
+    )
+    return Comparison(
+        before.hourly_usd.after, after.hourly_usd.after, changes, tuple(u.workload for u in after.unplaced)
+    )
 
 
 # -- sweeps and frontiers -------------------------------------------------------------------------------
@@ -228,14 +280,30 @@ class SweepPoint:
     unplaced: int
 
 
-def sweep(scenario: Scenario, catalog: Catalog, values: Iterable[Any], transform: Transform, *,
-          time_limit_s: float | None = 10.0, backend: str = DEFAULT_BACKEND) -> list[SweepPoint]:
+def sweep(
+    scenario: Scenario,
+    catalog: Catalog,
+    values: Iterable[Any],
+    transform: Transform,
+    *,
+    time_limit_s: float | None = 10.0,
+    backend: str = DEFAULT_BACKEND,
+) -> list[SweepPoint]:
     """Solve `transform(scenario, catalog, value)` for each value (`placement.scaleout.sweep` fans this out)."""
-    return [sweep_point(scenario, catalog, value, transform, time_limit_s=time_limit_s, backend=backend) for value in values]
+    return [
+        sweep_point(scenario, catalog, value, transform, time_limit_s=time_limit_s, backend=backend) for value in values
+    ]
 
 
-def sweep_point(scenario: Scenario, catalog: Catalog, value: Any, transform: Transform, *,
-                time_limit_s: float | None = 10.0, backend: str = DEFAULT_BACKEND) -> SweepPoint:
+def sweep_point(
+    scenario: Scenario,
+    catalog: Catalog,
+    value: Any,
+    transform: Transform,
+    *,
+    time_limit_s: float | None = 10.0,
+    backend: str = DEFAULT_BACKEND,
+) -> SweepPoint:
     """One point of a sweep: `transform(scenario, catalog, value)`, solved and evaluated (pure)."""
     s, c = transform(scenario, catalog, value)
     return evaluate(s, c, plan(s, c, time_limit_s=time_limit_s, backend=backend), value)
@@ -256,15 +324,24 @@ def evaluate(scenario: Scenario, catalog: Catalog, solved: Plan, value: Any = No
         if a.spot:
             cluster = scenario.cluster(a.cluster)
             hosting = a.instance_types.get(CapacityType.SPOT.value)
-            rate = next((t.interruption_rate for t in node_types.of(cluster, CapacityType.SPOT)
-                         if t.instance_type == hosting), None)
+            rate = next(
+                (t.interruption_rate for t in node_types.of(cluster, CapacityType.SPOT) if t.instance_type == hosting),
+                None,
+            )
             if rate is None:
                 price = pricer.price(scenario.workload(a.workload), cluster, CapacityType.SPOT)
                 rate = price.interruption_rate if price else 0.0
             reclaims += a.spot * hourly_probability(rate) * 24
     replicas = sum(a.replicas for a in solved.assignments)
-    return SweepPoint(value, solved, solved.hourly_usd.compute + solved.hourly_usd.egress, plan_rtt_ms(solved, 95),
-                      reclaims, sum(a.spot for a in solved.assignments) / replicas if replicas else 0.0, len(solved.unplaced))
+    return SweepPoint(
+        value,
+        solved,
+        solved.hourly_usd.compute + solved.hourly_usd.egress,
+        plan_rtt_ms(solved, 95),
+        reclaims,
+        sum(a.spot for a in solved.assignments) / replicas if replicas else 0.0,
+        len(solved.unplaced),
+    )
 
 
 def plan_rtt_ms(solved: Plan, percentile: float = 95) -> float:
@@ -273,13 +350,16 @@ def plan_rtt_ms(solved: Plan, percentile: float = 95) -> float:
 
     if not solved.routing:
         return float("nan")
-    return weighted_percentile(np.array([r.rtt_ms for r in solved.routing]), np.array([r.replicas for r in solved.routing]),
-                               percentile)
+    return weighted_percentile(
+        np.array([r.rtt_ms for r in solved.routing]), np.array([r.replicas for r in solved.routing]), percentile
+    )
 
 
 def scale_latency(scenario: Scenario, catalog: Catalog, factor: float) -> tuple[Scenario, Catalog]:
     """Every workload's latencyMs × factor (a `Transform` for `sweep`)."""
-    workloads = tuple(replace(w, latency_ms=None if w.latency_ms is None else w.latency_ms * factor) for w in scenario.workloads)
+    workloads = tuple(
+        replace(w, latency_ms=None if w.latency_ms is None else w.latency_ms * factor) for w in scenario.workloads
+    )
     return replace(scenario, workloads=workloads), catalog
 
 
@@ -334,14 +414,16 @@ def grid_values(axes: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
     return [tuple(v) for v in itertools.product(*axes)]
 
 
-def latency_frontier(scenario: Scenario, catalog: Catalog, factors: Iterable[float] = (0.6, 0.8, 1.0, 1.5, 2.0, 3.0),
-                     **kwargs: Any) -> list[SweepPoint]:
+def latency_frontier(
+    scenario: Scenario, catalog: Catalog, factors: Iterable[float] = (0.6, 0.8, 1.0, 1.5, 2.0, 3.0), **kwargs: Any
+) -> list[SweepPoint]:
     """Cost vs latency: plans with every latency rule scaled by each factor."""
     return sweep(scenario, catalog, factors, scale_latency, **kwargs)
 
 
-def risk_frontier(scenario: Scenario, catalog: Catalog, aversions: Iterable[float] = (0.0, 1.0, 3.0, 10.0, 30.0, 100.0),
-                  **kwargs: Any) -> list[SweepPoint]:
+def risk_frontier(
+    scenario: Scenario, catalog: Catalog, aversions: Iterable[float] = (0.0, 1.0, 3.0, 10.0, 30.0, 100.0), **kwargs: Any
+) -> list[SweepPoint]:
     """Cost vs spot risk: plans at each risk aversion (higher → less spot, fewer reclaims, more $)."""
     return sweep(scenario, catalog, aversions, set_risk_aversion, **kwargs)
 
@@ -364,9 +446,17 @@ def pareto(points: Sequence[Any], x: Callable[[Any], float], y: Callable[[Any], 
 
 def assignment_table(solved: Plan) -> list[dict[str, Any]]:
     """A plan's assignments as plain rows (for a DataFrame or a printed table)."""
+
     def row(a: Assignment) -> dict[str, Any]:
-        return {"workload": a.workload, "cluster": a.cluster, "cloud": a.cloud, "region": a.region,
-                "on_demand": a.on_demand, "spot": a.spot, "hourly_usd": round(a.hourly_usd, 4)}
+        return {
+            "workload": a.workload,
+            "cluster": a.cluster,
+            "cloud": a.cloud,
+            "region": a.region,
+            "on_demand": a.on_demand,
+            "spot": a.spot,
+            "hourly_usd": round(a.hourly_usd, 4),
+        }
 
     return [row(a) for a in sorted(solved.assignments, key=lambda a: (a.workload, a.cluster))]
 

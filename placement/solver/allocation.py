@@ -20,8 +20,9 @@ class Placement:
     routes: dict[tuple[str, str], float]
 
 
-def replica_costs(option: ClusterOption, workload_replicas: int, egress_gb_per_hour: float, risk_aversion: float
-                  ) -> tuple[float | None, float | None]:
+def replica_costs(
+    option: ClusterOption, workload_replicas: int, egress_gb_per_hour: float, risk_aversion: float
+) -> tuple[float | None, float | None]:
     """Objective cost of one on-demand and one spot replica in this option (None: not offered)."""
     egress = 0.0
     if egress_gb_per_hour and workload_replicas:
@@ -62,5 +63,8 @@ def capped_cpu(wo: WorkloadOptions, placement: Placement | None, capacity_cpu: d
     """CPU this placement takes in each capacity-capped cluster it uses."""
     if placement is None:
         return {}
-    return {name: wo.workload.cpu * (od + sp) for name, (od, sp) in placement.replicas.items()
-            if name in capacity_cpu and od + sp}
+    return {
+        name: wo.workload.cpu * (od + sp)
+        for name, (od, sp) in placement.replicas.items()
+        if name in capacity_cpu and od + sp
+    }

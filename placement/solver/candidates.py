@@ -65,12 +65,14 @@ class _Shared:
     def allowed(self, residency: tuple[str, ...]) -> tuple[Cluster, ...]:
         found = self._allowed.get(residency)
         if found is None:
-            found = self._allowed[residency] = tuple(c for c in self.scenario.clusters
-                                                     if residency_allows(c.country, residency))
+            found = self._allowed[residency] = tuple(
+                c for c in self.scenario.clusters if residency_allows(c.country, residency)
+            )
         return found
 
-    def option(self, workload: Workload, cluster: Cluster, on_demand: ReplicaPrice | None,
-               spot: ReplicaPrice | None) -> ClusterOption:
+    def option(
+        self, workload: Workload, cluster: Cluster, on_demand: ReplicaPrice | None, spot: ReplicaPrice | None
+    ) -> ClusterOption:
         users = tuple(workload.users)
         # Prices come memoised from the pricer, so equal prices are the same objects: share the option.
         whole = (cluster.name, users, workload.latency_ms, id(on_demand), id(spot))
@@ -86,8 +88,9 @@ class _Shared:
         if serves is None:
             limit = workload.latency_ms
             serves = self._serves[serve_key] = frozenset(u for u, ms in rtts.items() if limit is None or ms <= limit)
-        option = self._options[whole] = ClusterOption(cluster=cluster, on_demand=on_demand, spot=spot, rtt_ms=rtts,
-                                                      serves=serves)
+        option = self._options[whole] = ClusterOption(
+            cluster=cluster, on_demand=on_demand, spot=spot, rtt_ms=rtts, serves=serves
+        )
         return option
 
 
@@ -104,8 +107,12 @@ def _workload_options(shared: _Shared, workload: Workload, pricer: ReplicaPricer
         clusters = shared.allowed(residency)
         if not clusters:
             present = sorted({c.country for c in scenario.clusters})
-            return _unplaced(workload, ("residency",), f"residency [{', '.join(residency)}] leaves no cluster: "
-                             f"the fleet has clusters only in {', '.join(present)}")
+            return _unplaced(
+                workload,
+                ("residency",),
+                f"residency [{', '.join(residency)}] leaves no cluster: "
+                f"the fleet has clusters only in {', '.join(present)}",
+            )
     priced: list[tuple[Cluster, ReplicaPrice | None, ReplicaPrice | None]] = []
     for cluster in clusters:
         on_demand = pricer.price(workload, cluster, CapacityType.ON_DEMAND)
@@ -120,9 +127,13 @@ def _workload_options(shared: _Shared, workload: Workload, pricer: ReplicaPricer
         scope = f"in the clusters residency [{', '.join(residency)}] allows" if residency else "in any cluster"
         only = workload.architectures[0] if len(workload.architectures) == 1 else None
         kind, check = (f"{only} ", f"architectures [{only}], ") if only else ("", "")
-        return _unplaced(workload, rules, f"resources cpu={workload.cpu:g} memory={workload.memory_gib:g}Gi fit no "
-                         f"priced {kind}instance type {scope} (check {check}instanceFamilies, capacity.cpu and the "
-                         "price source)")
+        return _unplaced(
+            workload,
+            rules,
+            f"resources cpu={workload.cpu:g} memory={workload.memory_gib:g}Gi fit no "
+            f"priced {kind}instance type {scope} (check {check}instanceFamilies, capacity.cpu and the "
+            "price source)",
+        )
     options = [shared.option(workload, cluster, od, sp) for cluster, od, sp in priced]
     if workload.latency_ms is not None:
         wanted = [u for u, share in workload.users.items() if share > 0]
@@ -132,17 +143,31 @@ def _workload_options(shared: _Shared, workload: Workload, pricer: ReplicaPricer
                 rules = ("residency", "latency") if residency is not None else ("latency",)
                 which = f"residency [{', '.join(residency)}] and latency" if residency else "latency"
                 scope = f"the nearest {'/'.join(residency)} cluster" if residency else "the nearest cluster"
-                return _unplaced(workload, rules, f"{which} {workload.latency_ms:g} ms from {user} leave no cluster: "
-                                 f"{scope} is {nearest.cluster.name} at {nearest.rtt_ms[user]:.0f} ms")
+                return _unplaced(
+                    workload,
+                    rules,
+                    f"{which} {workload.latency_ms:g} ms from {user} leave no cluster: "
+                    f"{scope} is {nearest.cluster.name} at {nearest.rtt_ms[user]:.0f} ms",
+                )
         serving = [o for o in options if o.serves]
         # minClusters beyond what latency allows: the other clusters may hold standby replicas that
         # serve no traffic (DESIGN "minClusters with latency"); otherwise only serving clusters count.
         options = serving if len(serving) >= workload.min_clusters else options
     if workload.replicas > 0 and len(options) < workload.min_clusters:
-        rules = (*tuple(r for r, on in (("residency", residency is not None), ("latency", workload.latency_ms is not None)) if on), "minClusters")
+        rules = (
+            *tuple(
+                r
+                for r, on in (("residency", residency is not None), ("latency", workload.latency_ms is not None))
+                if on
+            ),
+            "minClusters",
+        )
         names = ", ".join(o.cluster.name for o in options)
-        return _unplaced(workload, rules, f"minClusters {workload.min_clusters} but only {len(options)} cluster(s) "
-                         f"meet its other rules: {names}")
+        return _unplaced(
+            workload,
+            rules,
+            f"minClusters {workload.min_clusters} but only {len(options)} cluster(s) meet its other rules: {names}",
+        )
     return WorkloadOptions(workload=workload, options=tuple(options))
 
 

@@ -38,8 +38,11 @@ def closed_form(wo: WorkloadOptions, planning: Planning) -> tuple[Placement, flo
     if w.latency_ms is not None or w.min_clusters > 1:
         return None
     found = _relaxed(wo, planning)
-    if found is None or (w.spot_max_cluster_share is not None and w.spot_max_cluster_share < 1.0
-                         and any(sp for _, sp in found[0].replicas.values())):
+    if found is None or (
+        w.spot_max_cluster_share is not None
+        and w.spot_max_cluster_share < 1.0
+        and any(sp for _, sp in found[0].replicas.values())
+    ):
         return None  # spot would have to spread over clusters: leave it to the model
     return found
 

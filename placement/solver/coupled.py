@@ -70,12 +70,17 @@ def solve_coupled(
     if budget.expired():
         return None
     caps = list(cost_caps_usd) if cost_caps_usd is not None else [None] * len(group)
-    milp, variables = build_group(group, planning, unplaced_slack=True, capacity_cpu=capacity_cpu, max_moves=max_moves,
-                                  cost_caps_usd=caps)
+    milp, variables = build_group(
+        group, planning, unplaced_slack=True, capacity_cpu=capacity_cpu, max_moves=max_moves, cost_caps_usd=caps
+    )
     gap_usd = None if cost_scale_usd is None else relative_gap * cost_scale_usd
     if len(group) <= DIRECT_MAX_WORKLOADS:  # small: the whole coupled MIP, exact up to relative_gap
-        whole = milp.solve(backend=backend, time_limit_s=budget.backend_limit_s(),
-                           relative_gap=relative_gap if gap_usd is None else 1e-9, absolute_gap=gap_usd)
+        whole = milp.solve(
+            backend=backend,
+            time_limit_s=budget.backend_limit_s(),
+            relative_gap=relative_gap if gap_usd is None else 1e-9,
+            absolute_gap=gap_usd,
+        )
         budget.note(whole.status)
         if whole.status not in ("optimal", "feasible"):
             return None
@@ -100,9 +105,25 @@ def solve_coupled(
         stuck = [i for i in fractional if fixed[1][i] is None and placed_in_lp[i]]
         if stuck and not budget.expired():
             freed = _neighbours(group, placements, stuck, capacity_cpu, max_moves is not None, set(fractional))
-            again = _fix(group, planning, capacity_cpu, max_moves, placements, fractional + freed, budget, backend,
-                         gap_usd, caps) if freed else None
-            if again is not None and _value(group, placements, again[1], planning) < _value(group, placements, fixed[1], planning):
+            again = (
+                _fix(
+                    group,
+                    planning,
+                    capacity_cpu,
+                    max_moves,
+                    placements,
+                    fractional + freed,
+                    budget,
+                    backend,
+                    gap_usd,
+                    caps,
+                )
+                if freed
+                else None
+            )
+            if again is not None and _value(group, placements, again[1], planning) < _value(
+                group, placements, fixed[1], planning
+            ):
                 fixed = again
         for index, placement in fixed[1].items():
             placements[index] = placement
@@ -118,8 +139,14 @@ def solve_coupled(
     return result
 
 
-def _rescue(group: Sequence[WorkloadOptions], planning: Planning, capacity_cpu: dict[str, float], max_moves: int | None,
-            placements: list[Placement | None], candidates: list[int]) -> None:
+def _rescue(
+    group: Sequence[WorkloadOptions],
+    planning: Planning,
+    capacity_cpu: dict[str, float],
+    max_moves: int | None,
+    placements: list[Placement | None],
+    candidates: list[int],
+) -> None:
     """Greedy placements, in what the others leave, for workloads the LP placed and the fix left out."""
     stuck = [i for i in candidates if placements[i] is None]
     if not stuck:
@@ -130,22 +157,41 @@ def _rescue(group: Sequence[WorkloadOptions], planning: Planning, capacity_cpu: 
         placements[index] = placement
 
 
-def _placed_bound(group: Sequence[WorkloadOptions], placements: list[Placement | None], planning: Planning,
-                  capacity_cpu: dict[str, float], max_moves: int | None, budget: Budget, caps: list[float | None]) -> float:
+def _placed_bound(
+    group: Sequence[WorkloadOptions],
+    placements: list[Placement | None],
+    planning: Planning,
+    capacity_cpu: dict[str, float],
+    max_moves: int | None,
+    budget: Budget,
+    caps: list[float | None],
+) -> float:
     """The LP bound of placing exactly the placed workloads (others dropped), or −∞ if it is not solved in time.
 
     Any plan that places them all spends at least this on them: dropping the others only frees resources.
     """
     placed = [i for i, p in enumerate(placements) if p is not None]
-    milp, _ = build_group([group[i] for i in placed], planning, unplaced_slack=False, capacity_cpu=capacity_cpu,
-                          max_moves=max_moves, cost_caps_usd=[caps[i] for i in placed])
+    milp, _ = build_group(
+        [group[i] for i in placed],
+        planning,
+        unplaced_slack=False,
+        capacity_cpu=capacity_cpu,
+        max_moves=max_moves,
+        cost_caps_usd=[caps[i] for i in placed],
+    )
     lp = milp.solve(time_limit_s=budget.backend_limit_s(), relax=True)
     budget.note(lp.status)
     return lp.bound if lp.status == "optimal" else -math.inf
 
 
-def _result(group: Sequence[WorkloadOptions], placements: list[Placement | None], model_bound: float, planning: Planning,
-            relative_gap: float, penalised: list[int] | None = None) -> CoupledResult:
+def _result(
+    group: Sequence[WorkloadOptions],
+    placements: list[Placement | None],
+    model_bound: float,
+    planning: Planning,
+    relative_gap: float,
+    penalised: list[int] | None = None,
+) -> CoupledResult:
     """The result, with a bound on the cost of any plan placing at least the workloads placed here.
 
     The model's bound B bounds cost + Σ penalty·z over all plans; a plan that leaves at most the set
@@ -159,8 +205,12 @@ def _result(group: Sequence[WorkloadOptions], placements: list[Placement | None]
     return CoupledResult(placements, cost, bound, "optimal" if cost - bound <= relative_gap * cost else "feasible")
 
 
-def _value(group: Sequence[WorkloadOptions], placements: list[Placement | None], changes: dict[int, Placement | None],
-           planning: Planning) -> float:
+def _value(
+    group: Sequence[WorkloadOptions],
+    placements: list[Placement | None],
+    changes: dict[int, Placement | None],
+    planning: Planning,
+) -> float:
     """The model's objective (unplaced penalties included) of `placements` with `changes` applied."""
     total = 0.0
     for index, wo in enumerate(group):
@@ -187,18 +237,35 @@ def _fix(
     """
     caps, moves = _left(group, placements, capacity_cpu, max_moves, set(free))
     sub = [group[i] for i in free]
-    milp, variables = build_group(sub, planning, unplaced_slack=True, capacity_cpu=caps, max_moves=moves,
-                                  cost_caps_usd=[cost_caps_usd[i] for i in free])
-    result = milp.solve(backend=backend, time_limit_s=budget.backend_limit_s(), relative_gap=1e-3 if gap_usd is None else 1e-9,
-                        absolute_gap=gap_usd)
+    milp, variables = build_group(
+        sub,
+        planning,
+        unplaced_slack=True,
+        capacity_cpu=caps,
+        max_moves=moves,
+        cost_caps_usd=[cost_caps_usd[i] for i in free],
+    )
+    result = milp.solve(
+        backend=backend,
+        time_limit_s=budget.backend_limit_s(),
+        relative_gap=1e-3 if gap_usd is None else 1e-9,
+        absolute_gap=gap_usd,
+    )
     budget.note(result.status)
     if result.status not in ("optimal", "feasible"):
         return None
-    return result.status, {index: read_placement(vars_, result.values) for index, vars_ in zip(free, variables, strict=True)}
+    return result.status, {
+        index: read_placement(vars_, result.values) for index, vars_ in zip(free, variables, strict=True)
+    }
 
 
-def _left(group: Sequence[WorkloadOptions], placements: list[Placement | None], capacity_cpu: dict[str, float],
-          max_moves: int | None, skip: set[int]) -> tuple[dict[str, float], int | None]:
+def _left(
+    group: Sequence[WorkloadOptions],
+    placements: list[Placement | None],
+    capacity_cpu: dict[str, float],
+    max_moves: int | None,
+    skip: set[int],
+) -> tuple[dict[str, float], int | None]:
     """What the placements (but those in `skip`) leave of each cap and of the churn budget."""
     caps = dict(capacity_cpu)
     moves = max_moves
@@ -212,8 +279,14 @@ def _left(group: Sequence[WorkloadOptions], placements: list[Placement | None], 
     return {k: max(v, 0.0) for k, v in caps.items()}, None if moves is None else max(moves, 0)
 
 
-def _neighbours(group: Sequence[WorkloadOptions], placements: list[Placement | None], stuck: list[int],
-                capacity_cpu: dict[str, float], churn: bool, taken: set[int]) -> list[int]:
+def _neighbours(
+    group: Sequence[WorkloadOptions],
+    placements: list[Placement | None],
+    stuck: list[int],
+    capacity_cpu: dict[str, float],
+    churn: bool,
+    taken: set[int],
+) -> list[int]:
     """Fixed workloads that use a capped cluster a stuck workload could use (any mover, under churn)."""
     wanted = {o.cluster.name for i in stuck for o in group[i].options if o.cluster.name in capacity_cpu}
     freed = []
@@ -221,7 +294,8 @@ def _neighbours(group: Sequence[WorkloadOptions], placements: list[Placement | N
         if index in taken or placement is None:
             continue
         if wanted & set(capped_cpu(group[index], placement, capacity_cpu)) or (
-                churn and placement_replicas_added(group[index], placement) > 0):
+            churn and placement_replicas_added(group[index], placement) > 0
+        ):
             freed.append(index)
             if len(freed) >= MAX_FREED_WORKLOADS:
                 break

@@ -16,8 +16,14 @@ BACKEND_SHARE = 0.8
 class Budget:
     """Seconds left until the deadline, minus a reserve kept for assembling the plan."""
 
-    def __init__(self, limit_s: float, *, reserve_s: float = 0.0, started: float | None = None,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(
+        self,
+        limit_s: float,
+        *,
+        reserve_s: float = 0.0,
+        started: float | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self._clock = clock
         self._started = clock() if started is None else started
         self._deadline = self._started + max(limit_s, 0.0) - reserve_s

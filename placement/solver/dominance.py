@@ -64,5 +64,7 @@ def prune(wo: WorkloadOptions, planning: Planning, capacity_cpu: dict[str, float
     return WorkloadOptions(workload=w, options=kept, unplaced=wo.unplaced)
 
 
-def prune_all(group: Sequence[WorkloadOptions], planning: Planning, capacity_cpu: dict[str, float]) -> list[WorkloadOptions]:
+def prune_all(
+    group: Sequence[WorkloadOptions], planning: Planning, capacity_cpu: dict[str, float]
+) -> list[WorkloadOptions]:
     return [prune(wo, planning, capacity_cpu) for wo in group]

@@ -123,8 +123,11 @@ def build_group(
     move_terms: list[tuple[int, float]] = []
     for index, wo in enumerate(group):
         cap = None if cost_caps_usd is None else cost_caps_usd[index]
-        all_vars.append(_add_workload(milp, wo, planning, unplaced_slack, cpu_terms,
-                                      move_terms if max_moves is not None else None, cap))
+        all_vars.append(
+            _add_workload(
+                milp, wo, planning, unplaced_slack, cpu_terms, move_terms if max_moves is not None else None, cap
+            )
+        )
     for cluster, terms in cpu_terms.items():
         if cluster in capacity_cpu:
             row = milp.constraint(terms, upper=capacity_cpu[cluster])
@@ -157,7 +160,9 @@ def _add_workload(
         name = option.cluster.name
         columns: list[int] = []
         if od_cost is not None:
-            result.on_demand[name] = milp.variable(upper=replica_bound(cost_cap_usd, od_cost), integer=True, cost=od_cost)
+            result.on_demand[name] = milp.variable(
+                upper=replica_bound(cost_cap_usd, od_cost), integer=True, cost=od_cost
+            )
             columns.append(result.on_demand[name])
         if sp_cost is not None:
             result.spot[name] = milp.variable(upper=replica_bound(cost_cap_usd, sp_cost), integer=True, cost=sp_cost)
@@ -166,8 +171,10 @@ def _add_workload(
         cpu_terms.setdefault(name, []).extend((col, w.cpu) for col in columns)
         if move_terms is not None:
             current = w.current.get(name)
-            for col, today in ((result.on_demand.get(name), current.on_demand if current else 0),
-                               (result.spot.get(name), current.spot if current else 0)):
+            for col, today in (
+                (result.on_demand.get(name), current.on_demand if current else 0),
+                (result.spot.get(name), current.spot if current else 0),
+            ):
                 if col is not None:
                     move = milp.variable()
                     milp.constraint([(col, 1.0), (move, -1.0)], upper=float(today))
@@ -207,8 +214,14 @@ def _add_workload(
     return result
 
 
-def _add_routing(milp: Milp, wo: WorkloadOptions, result: WorkloadVars, per_cluster: list[tuple[ClusterOption, list[int]]],
-                 demand: float, with_slack) -> None:
+def _add_routing(
+    milp: Milp,
+    wo: WorkloadOptions,
+    result: WorkloadVars,
+    per_cluster: list[tuple[ClusterOption, list[int]]],
+    demand: float,
+    with_slack,
+) -> None:
     w = wo.workload
     users = [u for u, share in w.users.items() if share > 0]
     for user in users:
@@ -264,5 +277,14 @@ def lp_share(vars_: WorkloadVars, cost: np.ndarray, values: np.ndarray) -> float
     return float(cost[columns] @ values[columns]) if columns else 0.0
 
 
-__all__ = ["INF", "WorkloadVars", "build_group", "is_integral", "lp_share", "on_demand_floor", "read_placement",
-           "replica_costs", "unplaced_penalty"]
+__all__ = [
+    "INF",
+    "WorkloadVars",
+    "build_group",
+    "is_integral",
+    "lp_share",
+    "on_demand_floor",
+    "read_placement",
+    "replica_costs",
+    "unplaced_penalty",
+]

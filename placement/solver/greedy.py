@@ -92,8 +92,10 @@ def _place(
         moves = placement_replicas_added(wo, placement)
         if moves > moves_left[0]:  # the churn budget is spent: today's placement, if valid, moves nothing
             placement = keep_current(wo)
-            if placement is None or any(w.cpu * (od + sp) > remaining.get(name, math.inf) + 1e-9
-                                        for name, (od, sp) in placement.replicas.items()):
+            if placement is None or any(
+                w.cpu * (od + sp) > remaining.get(name, math.inf) + 1e-9
+                for name, (od, sp) in placement.replicas.items()
+            ):
                 return None
         moves_left[0] -= placement_replicas_added(wo, placement)
     for name, (od, sp) in placement.replicas.items():
@@ -118,8 +120,13 @@ def keep_current(wo: WorkloadOptions) -> Placement | None:
     on_demand = sum(od for od, _ in replicas.values())
     spot = total - on_demand
     share = w.spot_max_cluster_share
-    if (on_demand < w.min_available or spot > w.spot_max_fraction * total + 1e-9 or len(replicas) < w.min_clusters
-            or total < w.replicas or (share is not None and any(sp > share * spot + 1e-9 for _, sp in replicas.values()))):
+    if (
+        on_demand < w.min_available
+        or spot > w.spot_max_fraction * total + 1e-9
+        or len(replicas) < w.min_clusters
+        or total < w.replicas
+        or (share is not None and any(sp > share * spot + 1e-9 for _, sp in replicas.values()))
+    ):
         return None
     routes: dict[tuple[str, str], float] = {}
     if w.latency_ms is not None:

@@ -76,8 +76,16 @@ def solve_independent(
     for start in range(0, len(fractional), MIP_BATCH_WORKLOADS):
         if budget.expired():
             break
-        _mip_batch(group, fractional[start:start + MIP_BATCH_WORKLOADS], planning, budget, results, backend,
-                   relative_gap, caps)
+        _mip_batch(
+            group,
+            fractional[start : start + MIP_BATCH_WORKLOADS],
+            planning,
+            budget,
+            results,
+            backend,
+            relative_gap,
+            caps,
+        )
     return results
 
 
@@ -96,11 +104,22 @@ def _batches(group: Sequence[WorkloadOptions], indices: list[int]) -> list[list[
     return batches
 
 
-def _lp_batch(group: Sequence[WorkloadOptions], batch: list[int], planning: Planning, budget: Budget,
-              results: list[Solved | None], caps: list[float | None]) -> list[tuple[int, float]]:
+def _lp_batch(
+    group: Sequence[WorkloadOptions],
+    batch: list[int],
+    planning: Planning,
+    budget: Budget,
+    results: list[Solved | None],
+    caps: list[float | None],
+) -> list[tuple[int, float]]:
     """Solve the batch's LP; keep integral workloads, return the fractional ones with their LP values."""
-    milp, variables = build_group([group[i] for i in batch], planning, unplaced_slack=True, capacity_cpu={},
-                                  cost_caps_usd=[caps[i] for i in batch])
+    milp, variables = build_group(
+        [group[i] for i in batch],
+        planning,
+        unplaced_slack=True,
+        capacity_cpu={},
+        cost_caps_usd=[caps[i] for i in batch],
+    )
     lp = milp.solve(time_limit_s=budget.backend_limit_s(), relax=True)
     budget.note(lp.status)
     if lp.status != "optimal":
@@ -118,10 +137,23 @@ def _lp_batch(group: Sequence[WorkloadOptions], batch: list[int], planning: Plan
     return fractional
 
 
-def _mip_batch(group: Sequence[WorkloadOptions], batch: list[tuple[int, float]], planning: Planning, budget: Budget,
-               results: list[Solved | None], backend: str, relative_gap: float, caps: list[float | None]) -> None:
-    milp, variables = build_group([group[i] for i, _ in batch], planning, unplaced_slack=True, capacity_cpu={},
-                                  cost_caps_usd=[caps[i] for i, _ in batch])
+def _mip_batch(
+    group: Sequence[WorkloadOptions],
+    batch: list[tuple[int, float]],
+    planning: Planning,
+    budget: Budget,
+    results: list[Solved | None],
+    backend: str,
+    relative_gap: float,
+    caps: list[float | None],
+) -> None:
+    milp, variables = build_group(
+        [group[i] for i, _ in batch],
+        planning,
+        unplaced_slack=True,
+        capacity_cpu={},
+        cost_caps_usd=[caps[i] for i, _ in batch],
+    )
     result = milp.solve(backend=backend, time_limit_s=budget.backend_limit_s(), relative_gap=min(relative_gap, MIP_GAP))
     budget.note(result.status)
     if result.status not in ("optimal", "feasible"):

@@ -129,8 +129,15 @@ class Milp:
         if os.environ.get("PLACEMENT_DEBUG_MILP"):
             print(f"milp: {n} vars, {self.num_constraints} rows, integer={not relax}", flush=True)
         result = core.solve(
-            model, solver_type, parameters_pb2.SolverInitializerProto(), params, model_params,
-            None, callback_pb2.CallbackRegistrationProto(), None, None,
+            model,
+            solver_type,
+            parameters_pb2.SolverInitializerProto(),
+            params,
+            model_params,
+            None,
+            callback_pb2.CallbackRegistrationProto(),
+            None,
+            None,
         )
         seconds = time.perf_counter() - started
         if os.environ.get("PLACEMENT_DEBUG_MILP"):

@@ -73,12 +73,14 @@ def pool_groups(scenario: Scenario, assignments: Iterable[Assignment]) -> dict[P
         for kind, count in ((CapacityType.ON_DEMAND.value, a.on_demand), (CapacityType.SPOT.value, a.spot)):
             if count:
                 pools.setdefault((a.cluster, kind), []).append(
-                    PodGroup(a.workload, workload.cpu, workload.memory_gib, count, workload.architectures))
+                    PodGroup(a.workload, workload.cpu, workload.memory_gib, count, workload.architectures)
+                )
     return pools
 
 
-def plan_nodes(scenario: Scenario, assignments: Sequence[Assignment], node_types: NodeTypes, *,
-               quick: bool = False) -> NodePlan:
+def plan_nodes(
+    scenario: Scenario, assignments: Sequence[Assignment], node_types: NodeTypes, *, quick: bool = False
+) -> NodePlan:
     """Pack every pool of the assignments onto whole nodes (see the module docstring); `quick` tries
     one admitted set per pool (out of time)."""
     pools: dict[Pool, PoolNodes] = {}
@@ -106,14 +108,26 @@ def node_groups(cluster: str, kind: str, packing: Packing) -> list[NodeGroup]:
     for name, nodes in sorted(by_type.items()):
         t = nodes[0].node_type
         n = len(nodes)
-        out.append(NodeGroup(cluster, kind, name, n, n * t.hourly_usd, t.vcpus, t.memory_gib,
-                             sum(x.cpu for x in nodes) / (n * t.cpu), sum(x.memory_gib for x in nodes) / (n * t.alloc_memory_gib),
-                             sum(x.pod_count for x in nodes) / (n * t.pods)))
+        out.append(
+            NodeGroup(
+                cluster,
+                kind,
+                name,
+                n,
+                n * t.hourly_usd,
+                t.vcpus,
+                t.memory_gib,
+                sum(x.cpu for x in nodes) / (n * t.cpu),
+                sum(x.memory_gib for x in nodes) / (n * t.alloc_memory_gib),
+                sum(x.pod_count for x in nodes) / (n * t.pods),
+            )
+        )
     return out
 
 
-def _pod_shares(packing: Packing, shapes: Mapping[str, tuple[float, float]]
-                ) -> Iterable[tuple[str, float, dict[str, int]]]:
+def _pod_shares(
+    packing: Packing, shapes: Mapping[str, tuple[float, float]]
+) -> Iterable[tuple[str, float, dict[str, int]]]:
     """Per workload: its share of the pool's node bill and pods per instance type."""
     usd: dict[str, float] = {}
     types: dict[str, dict[str, int]] = {}
@@ -131,6 +145,7 @@ def _pod_shares(packing: Packing, shapes: Mapping[str, tuple[float, float]]
 
 
 # -- the node-aware lower bound ---------------------------------------------------------------------
+
 
 def _simplex_grid(step: int = 20) -> np.ndarray:
     points = [(i, j, step - i - j) for i in range(step + 1) for j in range(step + 1 - i)]
@@ -185,17 +200,20 @@ def node_bound_usd(
         w = wo.workload
         ratio = 1.0
         for option, priced in zip(wo.options, lower.options, strict=True):
-            for fluid_usd, dual_usd in zip(replica_costs(option, w.replicas, w.egress_gb_per_hour, planning.risk_aversion),
-                                           replica_costs(priced, w.replicas, w.egress_gb_per_hour, planning.risk_aversion),
-                                           strict=True):
+            for fluid_usd, dual_usd in zip(
+                replica_costs(option, w.replicas, w.egress_gb_per_hour, planning.risk_aversion),
+                replica_costs(priced, w.replicas, w.egress_gb_per_hour, planning.risk_aversion),
+                strict=True,
+            ):
                 if fluid_usd and dual_usd is not None:
                     ratio = min(ratio, dual_usd / fluid_usd)
         total += max(lower_bound_usd(lower, planning), ratio * own_bounds.get(w.key, 0.0))
     return total
 
 
-def dual_options(options: Sequence[WorkloadOptions], node_types: NodeTypes,
-                 demand: Mapping[Pool, tuple[float, float, float]]) -> list[WorkloadOptions]:
+def dual_options(
+    options: Sequence[WorkloadOptions], node_types: NodeTypes, demand: Mapping[Pool, tuple[float, float, float]]
+) -> list[WorkloadOptions]:
     """The workloads' options with replica prices π·requests (never above the fluid price): the
     allocation model on these prices bounds every node-true plan from below, with all its rules."""
     fleet = tuple(sum(d[i] for d in demand.values()) for i in range(3)) or (1.0, 1.0, 1.0)
@@ -212,17 +230,28 @@ def dual_options(options: Sequence[WorkloadOptions], node_types: NodeTypes,
             if lower is None:
                 lower = seen[id(option)] = replace(
                     option,
-                    on_demand=_bound_price(option.cluster, CapacityType.ON_DEMAND, option.on_demand, w, node_types,
-                                           demand, fleet, duals),
-                    spot=_bound_price(option.cluster, CapacityType.SPOT, option.spot, w, node_types, demand, fleet, duals))
+                    on_demand=_bound_price(
+                        option.cluster, CapacityType.ON_DEMAND, option.on_demand, w, node_types, demand, fleet, duals
+                    ),
+                    spot=_bound_price(
+                        option.cluster, CapacityType.SPOT, option.spot, w, node_types, demand, fleet, duals
+                    ),
+                )
             priced.append(lower)
         out.append(replace(wo, options=tuple(priced)))
     return out
 
 
-def _bound_price(cluster: Cluster, kind: CapacityType, price: ReplicaPrice | None, workload: object,
-                 node_types: NodeTypes, demand: Mapping[Pool, tuple[float, float, float]],
-                 fleet: tuple[float, ...], duals: dict[Pool, tuple[float, float, float]]) -> ReplicaPrice | None:
+def _bound_price(
+    cluster: Cluster,
+    kind: CapacityType,
+    price: ReplicaPrice | None,
+    workload: object,
+    node_types: NodeTypes,
+    demand: Mapping[Pool, tuple[float, float, float]],
+    fleet: tuple[float, ...],
+    duals: dict[Pool, tuple[float, float, float]],
+) -> ReplicaPrice | None:
     if price is None:
         return None
     pool = (cluster.name, kind.value)
@@ -238,6 +267,9 @@ def pool_demand(scenario: Scenario, assignments: Iterable[Assignment]) -> dict[P
     """Each pool's total requests in the plan: (cores, GiB, pods)."""
     out: dict[Pool, tuple[float, float, float]] = {}
     for pool, pods in pool_groups(scenario, assignments).items():
-        out[pool] = (sum(g.cpu * g.count for g in pods), sum(g.memory_gib * g.count for g in pods),
-                     float(sum(g.count for g in pods)))
+        out[pool] = (
+            sum(g.cpu * g.count for g in pods),
+            sum(g.memory_gib * g.count for g in pods),
+            float(sum(g.count for g in pods)),
+        )
     return out

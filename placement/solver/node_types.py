@@ -45,9 +45,11 @@ class NodeType:
 
     def share(self, cpu: float, memory_gib: float) -> float:
         """The dominant share of this node's allocatable one pod takes (CPU, memory or one pod slot)."""
-        return max(cpu / self.cpu if self.cpu else float("inf"),
-                   memory_gib / self.alloc_memory_gib if self.alloc_memory_gib else float("inf"),
-                   1.0 / self.pods if self.pods else float("inf"))
+        return max(
+            cpu / self.cpu if self.cpu else float("inf"),
+            memory_gib / self.alloc_memory_gib if self.alloc_memory_gib else float("inf"),
+            1.0 / self.pods if self.pods else float("inf"),
+        )
 
 
 class NodeTypes:
@@ -56,7 +58,9 @@ class NodeTypes:
     `NodeTypes.of_catalog(catalog)` shares one instance per live catalog, so repeated solves on the
     same prices (simulations, what-if sweeps, re-solves) compute node facts once."""
 
-    _shared: ClassVar[dict[int, tuple[Catalog, NodeTypes]]] = {}  # id(catalog) -> (the catalog, its node types), last few
+    _shared: ClassVar[
+        dict[int, tuple[Catalog, NodeTypes]]
+    ] = {}  # id(catalog) -> (the catalog, its node types), last few
 
     @classmethod
     def of_catalog(cls, catalog: Catalog) -> NodeTypes:
@@ -77,8 +81,15 @@ class NodeTypes:
         """Launchable types of the cluster's region for this capacity type, cheapest first."""
         kind = CapacityType(capacity_type)
         families = cluster.instance_families
-        key = (cluster.cloud, cluster.region, kind, families, cluster.autoscaler, cluster.max_pods_per_node,
-               cluster.daemonsets)
+        key = (
+            cluster.cloud,
+            cluster.region,
+            kind,
+            families,
+            cluster.autoscaler,
+            cluster.max_pods_per_node,
+            cluster.daemonsets,
+        )
         found = self._memo.get(key)
         if found is None:
             found = self._memo[key] = _node_types(self._catalog, cluster, kind)
@@ -95,15 +106,33 @@ def _node_types(catalog: Catalog, cluster: Cluster, kind: CapacityType) -> tuple
         if offer.vcpus <= 0 or not launchable(cluster.cloud, offer.instance_type, cluster.autoscaler):
             continue
         slots = max_pods(cluster.cloud, offer.instance_type, offer.vcpus, cluster_max_pods=cluster.max_pods_per_node)
-        room = allocatable(cluster.cloud, offer.instance_type, offer.vcpus, offer.memory_gib, max_pods=slots,
-                           daemonset_cpu=daemonsets.cpu, daemonset_memory_gib=daemonsets.memory_gib,
-                           daemonset_pods=daemonsets.pods)
+        room = allocatable(
+            cluster.cloud,
+            offer.instance_type,
+            offer.vcpus,
+            offer.memory_gib,
+            max_pods=slots,
+            daemonset_cpu=daemonsets.cpu,
+            daemonset_memory_gib=daemonsets.memory_gib,
+            daemonset_pods=daemonsets.pods,
+        )
         if room.cpu <= 0 or room.memory_gib <= 0 or room.pods <= 0:
             continue  # the reservations and daemonsets take the whole node
         rate = DEFAULT_INTERRUPTION_RATE if offer.interruption_rate is None else offer.interruption_rate
-        types.append(NodeType(offer.instance_type, offer.family.lower(), offer.arch, offer.hourly_usd,
-                              float(offer.vcpus), float(offer.memory_gib), room.cpu, room.memory_gib, room.pods,
-                              rate))
+        types.append(
+            NodeType(
+                offer.instance_type,
+                offer.family.lower(),
+                offer.arch,
+                offer.hourly_usd,
+                float(offer.vcpus),
+                float(offer.memory_gib),
+                room.cpu,
+                room.memory_gib,
+                room.pods,
+                rate,
+            )
+        )
     types.sort(key=lambda t: (t.hourly_usd, t.instance_type))
     return tuple(types)
 

@@ -110,8 +110,11 @@ class _Claim:
     def add(self, group: PodGroup, wanted: int, owners: list[list[object]]) -> int:
         """Place up to `wanted` pods of `group` (narrowing the options to types that hold them); how many.
         `owners` ([workload key, pods not yet placed], in order) says whose pods they are."""
-        if (group.cpu > self.max_cpu - self.cpu + _EPS or group.memory_gib > self.max_memory_gib - self.memory_gib + _EPS
-                or self.pod_count >= self.max_pods):
+        if (
+            group.cpu > self.max_cpu - self.cpu + _EPS
+            or group.memory_gib > self.max_memory_gib - self.memory_gib + _EPS
+            or self.pod_count >= self.max_pods
+        ):
             return 0  # no option has room for one more: skip the per-option arithmetic
         rooms = [self.room(t, group) for t in self.options]
         take = min(wanted, max(rooms, default=0))
@@ -168,8 +171,10 @@ def provision(
         shapes.setdefault((g.cpu, g.memory_gib, tuple(sorted(g.arches))), []).append([g.key, g.count])
     if not shapes:
         return Packing()
-    order = [(PodGroup("", cpu, memory, sum(int(o[1]) for o in owners), arches), owners)  # type: ignore[call-overload]
-             for (cpu, memory, arches), owners in sorted(shapes.items(), key=lambda s: (-s[0][0], -s[0][1], s[0][2]))]
+    order = [
+        (PodGroup("", cpu, memory, sum(int(o[1]) for o in owners), arches), owners)  # type: ignore[call-overload]
+        for (cpu, memory, arches), owners in sorted(shapes.items(), key=lambda s: (-s[0][0], -s[0][1], s[0][2]))
+    ]
     smallest_cpu = min(g.cpu for g, _ in order)
     smallest_memory = min(g.memory_gib for g, _ in order)
     left_cpu = math.inf if cpu_limit is None else cpu_limit
@@ -187,8 +192,14 @@ def provision(
                 still_open.append(claim)
         open_claims = still_open
         while wanted:
-            options = [t for t in admitted if t.arch in group.arches and t.holds(group.cpu, group.memory_gib)
-                       and t.vcpus <= left_cpu + _EPS and t.memory_gib <= left_memory + _EPS]
+            options = [
+                t
+                for t in admitted
+                if t.arch in group.arches
+                and t.holds(group.cpu, group.memory_gib)
+                and t.vcpus <= left_cpu + _EPS
+                and t.memory_gib <= left_memory + _EPS
+            ]
             if not options:
                 for key, count in owners:
                     pending[key] = pending.get(key, 0) + count  # type: ignore[index, call-overload]
@@ -217,11 +228,18 @@ def provision(
 
 
 def _can_grow(claim: _Claim, cpu: float, memory_gib: float) -> bool:
-    if (claim.max_cpu - claim.cpu < cpu - _EPS or claim.max_memory_gib - claim.memory_gib < memory_gib - _EPS
-            or claim.pod_count >= claim.max_pods):
+    if (
+        claim.max_cpu - claim.cpu < cpu - _EPS
+        or claim.max_memory_gib - claim.memory_gib < memory_gib - _EPS
+        or claim.pod_count >= claim.max_pods
+    ):
         return False
-    return any(t.cpu - claim.cpu >= cpu - _EPS and t.alloc_memory_gib - claim.memory_gib >= memory_gib - _EPS
-               and t.pods > claim.pod_count for t in claim.options)
+    return any(
+        t.cpu - claim.cpu >= cpu - _EPS
+        and t.alloc_memory_gib - claim.memory_gib >= memory_gib - _EPS
+        and t.pods > claim.pod_count
+        for t in claim.options
+    )
 
 
 def fluid_usd(groups: Sequence[PodGroup], node_type: NodeType) -> float:
@@ -232,8 +250,9 @@ def fluid_usd(groups: Sequence[PodGroup], node_type: NodeType) -> float:
     return node_type.hourly_usd * max(cpu / node_type.cpu, memory / node_type.alloc_memory_gib, pods / node_type.pods)
 
 
-def pack_pool(groups: Sequence[PodGroup], types: Sequence[NodeType], *, quick: bool = False
-              ) -> tuple[Packing, tuple[NodeType, ...]]:
+def pack_pool(
+    groups: Sequence[PodGroup], types: Sequence[NodeType], *, quick: bool = False
+) -> tuple[Packing, tuple[NodeType, ...]]:
     """The cheapest provisioning found for a pool's pods, and the admitted types that give it
     (`quick`: only the best-estimated primary, when the time limit has run out)."""
     groups = [g for g in groups if g.count > 0]
@@ -263,8 +282,10 @@ def _shapes(groups: Sequence[PodGroup]) -> list[PodGroup]:
     merged: dict[tuple[float, float, tuple[str, ...]], list[PodGroup]] = {}
     for g in groups:
         merged.setdefault((g.cpu, g.memory_gib, tuple(sorted(g.arches))), []).append(g)
-    return [PodGroup("\0".join(g.key for g in same), cpu, memory, sum(g.count for g in same), arches)
-            for (cpu, memory, arches), same in merged.items()]
+    return [
+        PodGroup("\0".join(g.key for g in same), cpu, memory, sum(g.count for g in same), arches)
+        for (cpu, memory, arches), same in merged.items()
+    ]
 
 
 def _candidate_sets(shapes: Sequence[PodGroup], types: Sequence[NodeType]) -> list[tuple[NodeType, ...]]:
@@ -284,7 +305,9 @@ def _candidate_sets(shapes: Sequence[PodGroup], types: Sequence[NodeType]) -> li
     if not runs.any():
         return []
     with np.errstate(divide="ignore", invalid="ignore"):
-        alone = price[:, None] * np.maximum(np.maximum(need_cpu * count / cpu, need_memory * count / memory), count / pods)
+        alone = price[:, None] * np.maximum(
+            np.maximum(need_cpu * count / cpu, need_memory * count / memory), count / pods
+        )
     alone = np.where(runs, alone, np.inf)
     best_alone = alone.min(axis=0)  # per shape: its own best fluid cost
     total_cpu = (runs * (need_cpu * count)).sum(axis=1)
@@ -301,7 +324,13 @@ def _candidate_sets(shapes: Sequence[PodGroup], types: Sequence[NodeType]) -> li
         primary = types[i]
         smallest_cpu = float(need_cpu[0][runs[i]].min())
         smallest_memory = float(need_memory[0][runs[i]].min())
-        tails = [t for t in types if t.family == primary.family and t.arch == primary.arch
-                 and t.hourly_usd < primary.hourly_usd and t.holds(smallest_cpu, smallest_memory)]
+        tails = [
+            t
+            for t in types
+            if t.family == primary.family
+            and t.arch == primary.arch
+            and t.hourly_usd < primary.hourly_usd
+            and t.holds(smallest_cpu, smallest_memory)
+        ]
         sets.append((primary, *tails))
     return sets

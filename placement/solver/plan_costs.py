@@ -78,21 +78,31 @@ def price_current(scenario: Scenario, pricer: ReplicaPricer, *, quick: bool = Fa
             od = pricer.price(workload, cluster, CapacityType.ON_DEMAND)
             sp = pricer.price(workload, cluster, CapacityType.SPOT)
             if name not in known and ((today.on_demand and od is None) or (today.spot and sp is None)):
-                warnings.append(f"current replicas of {workload.key} in {name} have no price in the catalog; "
-                                "they are left out of the 'before' cost")
+                warnings.append(
+                    f"current replicas of {workload.key} in {name} have no price in the catalog; "
+                    "they are left out of the 'before' cost"
+                )
                 continue
-            assignments.append(Assignment(workload.key, name, cluster.cloud, cluster.region, today.on_demand,
-                                          today.spot, {}, 0.0))
+            assignments.append(
+                Assignment(workload.key, name, cluster.cloud, cluster.region, today.on_demand, today.spot, {}, 0.0)
+            )
     packed = [a for a in assignments if a.cluster not in known]
     nodes = plan_nodes(scenario, packed, pricer.node_types, quick=quick)
     priced = [replace(a, hourly_usd=nodes.shares[(a.workload, a.cluster)][0]) for a in packed]
     compute = sum(a.hourly_usd for a in priced)
     for cluster in (c for c in scenario.clusters if c.name in known):
         for (instance_type, kind), count in sorted(cluster.current_nodes.items()):
-            offer = pricer.catalog.in_region(cluster.cloud, cluster.region).of(kind).where(instance_type=instance_type).cheapest()
+            offer = (
+                pricer.catalog.in_region(cluster.cloud, cluster.region)
+                .of(kind)
+                .where(instance_type=instance_type)
+                .cheapest()
+            )
             if offer is None:
-                warnings.append(f"today's {kind} nodes {instance_type} in {cluster.name} have no price in the catalog; "
-                                "they are left out of the 'before' cost")
+                warnings.append(
+                    f"today's {kind} nodes {instance_type} in {cluster.name} have no price in the catalog; "
+                    "they are left out of the 'before' cost"
+                )
                 continue
             compute += count * offer.hourly_usd
     rest = price_placement(scenario, pricer, [replace(a, hourly_usd=0.0) for a in assignments], ())

@@ -68,8 +68,18 @@ class ReplicaPricer:
     def price(self, workload: Workload, cluster: Cluster, capacity_type: CapacityType) -> ReplicaPrice | None:
         """The replica price, or None when no launchable type of its architectures holds one replica."""
         arches = workload.architectures
-        key = (cluster.cloud, cluster.region, cluster.instance_families, cluster.autoscaler, cluster.max_pods_per_node,
-               cluster.daemonsets, capacity_type, workload.cpu, workload.memory_gib, arches)
+        key = (
+            cluster.cloud,
+            cluster.region,
+            cluster.instance_families,
+            cluster.autoscaler,
+            cluster.max_pods_per_node,
+            cluster.daemonsets,
+            capacity_type,
+            workload.cpu,
+            workload.memory_gib,
+            arches,
+        )
         if key in self._memo:
             return self._memo[key]
         types = self.node_types.of(cluster, capacity_type)
@@ -82,8 +92,9 @@ class ReplicaPricer:
             if len(arches) < len(ARCHITECTURES):
                 fits &= np.isin(arrays.arches, list(arches))
             if fits.any():
-                share = np.maximum(np.maximum(workload.cpu / arrays.cpu, workload.memory_gib / arrays.memory_gib),
-                                   1.0 / arrays.pods)
+                share = np.maximum(
+                    np.maximum(workload.cpu / arrays.cpu, workload.memory_gib / arrays.memory_gib), 1.0 / arrays.pods
+                )
                 cost = np.where(fits, arrays.prices * share, np.inf)
                 best = int(np.argmin(cost))
                 result = ReplicaPrice(

@@ -119,15 +119,18 @@ def solve(
     reserve_s = sum(_ASSEMBLY_S_PER_WORKLOAD + _ASSEMBLY_S_PER_REPLICA * w.replicas for w in scenario.workloads)
     budget = Budget(limit, reserve_s=reserve_s, started=started, clock=clock)
     capacity = {c.name: c.capacity_cpu for c in scenario.clusters if c.capacity_cpu is not None}
-    final, model_objective, model_bound, own_bounds = _solve_all(placeable, planning, capacity, budget, backend,
-                                                                 relative_gap)
+    final, model_objective, model_bound, own_bounds = _solve_all(
+        placeable, planning, capacity, budget, backend, relative_gap
+    )
     placements: dict[str, Placement] = {}
     for wo, placement in zip(placeable, final, strict=True):
         if placement is None:
             unplaced.append(_unplaced(wo, capacity, planning.max_moves, budget.ran_out))
         else:
             placements[wo.workload.key] = placement
-    model_gap = 0.0 if model_objective <= 0 else max(model_objective - model_bound, 0.0) / max(abs(model_objective), 1e-9)
+    model_gap = (
+        0.0 if model_objective <= 0 else max(model_objective - model_bound, 0.0) / max(abs(model_objective), 1e-9)
+    )
     if not placements and unplaced:
         status = "infeasible"
     elif budget.ran_out:
@@ -145,8 +148,21 @@ def solve(
         same = {wo.workload.key for wo, p in zip(lower, placed, strict=True) if p is not None} == set(placements)
         return bound if same and not budget.ran_out else None
 
-    return _plan(scenario, catalog, options, placements, unplaced, pricer, status, (model_objective, model_bound),
-                 own, dual_bound, backend, started, clock)
+    return _plan(
+        scenario,
+        catalog,
+        options,
+        placements,
+        unplaced,
+        pricer,
+        status,
+        (model_objective, model_bound),
+        own,
+        dual_bound,
+        backend,
+        started,
+        clock,
+    )
 
 
 def _solve_all(
@@ -163,12 +179,19 @@ def _solve_all(
     if budget.expired():
         placed = [(wo, p) for wo, p in zip(placeable, fallback, strict=True) if p is not None]
         own_bounds = [lower_bound_usd(wo, planning) for wo in placeable]
-        return (fallback, sum(placement_cost(wo, p, planning) for wo, p in placed),
-                sum(b for b, p in zip(own_bounds, fallback, strict=True) if p is not None), own_bounds)
-    fallback_usd = [None if p is None else placement_cost(wo, p, planning) for wo, p in zip(placeable, fallback, strict=True)]
+        return (
+            fallback,
+            sum(placement_cost(wo, p, planning) for wo, p in placed),
+            sum(b for b, p in zip(own_bounds, fallback, strict=True) if p is not None),
+            own_bounds,
+        )
+    fallback_usd = [
+        None if p is None else placement_cost(wo, p, planning) for wo, p in zip(placeable, fallback, strict=True)
+    ]
     pruned = prune_all(placeable, planning, capacity)
-    solved = solve_independent(pruned, planning, budget, backend=backend, relative_gap=relative_gap,
-                               cost_caps_usd=fallback_usd)
+    solved = solve_independent(
+        pruned, planning, budget, backend=backend, relative_gap=relative_gap, cost_caps_usd=fallback_usd
+    )
     churn = planning.max_moves is not None
     final: list[Placement | None] = list(fallback)
     bound = 0.0
@@ -192,13 +215,25 @@ def _solve_all(
         if _fits(group, [s.placement for s in own_optima], caps, moves_left):
             placements, group_bound = [s.placement for s in own_optima], sum(s.bound for s in own_optima)
         else:
-            placements, group_bound = _solve_shared(group, [placeable[i] for i in coupled], [fallback[i] for i in coupled],
-                                                    own_optima, planning, caps, moves_left, budget, backend, relative_gap)
+            placements, group_bound = _solve_shared(
+                group,
+                [placeable[i] for i in coupled],
+                [fallback[i] for i in coupled],
+                own_optima,
+                planning,
+                caps,
+                moves_left,
+                budget,
+                backend,
+                relative_gap,
+            )
         for index, placement in zip(coupled, placements, strict=True):
             final[index] = placement
         bound += group_bound
     objective = sum(placement_cost(wo, p, planning) for wo, p in zip(placeable, final, strict=True))
-    own_bounds = [lower_bound_usd(wo, planning) if own is None else own.bound for wo, own in zip(placeable, solved, strict=True)]
+    own_bounds = [
+        lower_bound_usd(wo, planning) if own is None else own.bound for wo, own in zip(placeable, solved, strict=True)
+    ]
     return final, objective, min(bound, objective), own_bounds
 
 
@@ -220,9 +255,21 @@ def _solve_shared(
     """
     churn = moves_left is not None
     cost_caps = [_free_cost(wo, p, caps, churn, planning) for wo, p in zip(full, fallback, strict=True)]
-    result = solve_coupled(group, planning, caps, moves_left, budget, backend=backend, relative_gap=relative_gap,
-                           cost_caps_usd=cost_caps, cost_scale_usd=sum(s.cost for s in own_optima))
-    greedy_key = (sum(p is None for p in fallback), sum(placement_cost(wo, p, planning) for wo, p in zip(full, fallback, strict=True)))
+    result = solve_coupled(
+        group,
+        planning,
+        caps,
+        moves_left,
+        budget,
+        backend=backend,
+        relative_gap=relative_gap,
+        cost_caps_usd=cost_caps,
+        cost_scale_usd=sum(s.cost for s in own_optima),
+    )
+    greedy_key = (
+        sum(p is None for p in fallback),
+        sum(placement_cost(wo, p, planning) for wo, p in zip(full, fallback, strict=True)),
+    )
     own_bound = sum(s.bound for s, p in zip(own_optima, fallback, strict=True) if p is not None)
     if result is None or (sum(p is None for p in result.placements), result.cost) > greedy_key:
         return fallback, own_bound if result is None or greedy_key[0] else max(result.bound, own_bound)
@@ -230,11 +277,15 @@ def _solve_shared(
     return result.placements, max(result.bound, own_bound)
 
 
-def _free_cost(wo: WorkloadOptions, fallback: Placement | None, caps: dict[str, float], churn: bool,
-               planning: Planning) -> float | None:
+def _free_cost(
+    wo: WorkloadOptions, fallback: Placement | None, caps: dict[str, float], churn: bool, planning: Planning
+) -> float | None:
     """The cost of a valid placement of the workload that takes no shared resource (greedy's or today's), if any."""
-    costs = [placement_cost(wo, p, planning) for p in (fallback, keep_current(wo))
-             if p is not None and not _takes_shared(wo, p, caps, churn)]
+    costs = [
+        placement_cost(wo, p, planning)
+        for p in (fallback, keep_current(wo))
+        if p is not None and not _takes_shared(wo, p, caps, churn)
+    ]
     return min(costs, default=None)
 
 
@@ -243,8 +294,14 @@ def _takes_shared(wo: WorkloadOptions, placement: Placement | None, capacity: di
     return bool(capped_cpu(wo, placement, capacity)) or (churn and placement_replicas_added(wo, placement) > 0)
 
 
-def _cheaper(wo: WorkloadOptions, own: Solved, greedy_placement: Placement | None, capacity: dict[str, float],
-             churn: bool, planning: Planning) -> Placement | None:
+def _cheaper(
+    wo: WorkloadOptions,
+    own: Solved,
+    greedy_placement: Placement | None,
+    capacity: dict[str, float],
+    churn: bool,
+    planning: Planning,
+) -> Placement | None:
     """The model's placement, or the greedy one when that is cheaper and takes no shared resource either."""
     if own.proved or greedy_placement is None or own.placement is None:
         return own.placement
@@ -255,8 +312,12 @@ def _cheaper(wo: WorkloadOptions, own: Solved, greedy_placement: Placement | Non
     return own.placement
 
 
-def _fits(group: Sequence[WorkloadOptions], placements: Sequence[Placement | None], caps: dict[str, float],
-          moves_left: int | None) -> bool:
+def _fits(
+    group: Sequence[WorkloadOptions],
+    placements: Sequence[Placement | None],
+    caps: dict[str, float],
+    moves_left: int | None,
+) -> bool:
     """Whether these placements fit the caps and churn budget left, all together."""
     used: dict[str, float] = {}
     moves = 0
@@ -279,12 +340,23 @@ def _unplaced(wo: WorkloadOptions, capacity: dict[str, float], max_moves: int | 
         parts.append(f"the churn budget maxMoves={max_moves} is spent")
     if not parts:
         w = wo.workload
-        own = [name for name, on in (("spot.maxFraction", w.spot_max_fraction < 1), ("spot.maxClusterShare",
-               w.spot_max_cluster_share is not None), ("minAvailable", w.min_available > 0),
-               ("minClusters", w.min_clusters > 1), ("latencyMs", w.latency_ms is not None)) if on]
+        own = [
+            name
+            for name, on in (
+                ("spot.maxFraction", w.spot_max_fraction < 1),
+                ("spot.maxClusterShare", w.spot_max_cluster_share is not None),
+                ("minAvailable", w.min_available > 0),
+                ("minClusters", w.min_clusters > 1),
+                ("latencyMs", w.latency_ms is not None),
+            )
+            if on
+        ]
         rules.extend(own)
-        detail = f"its rules {', '.join(own)} admit no placement together in its allowed clusters" if own else \
-            "no placement was found"
+        detail = (
+            f"its rules {', '.join(own)} admit no placement together in its allowed clusters"
+            if own
+            else "no placement was found"
+        )
         if ran_out:
             detail += " (the time limit cut the search short: raise timeLimitSeconds)"
         return Unplaced(wo.workload.key, detail, tuple(rules))
@@ -319,17 +391,27 @@ def _plan(
         for name in sorted(placement.replicas):
             od, sp = placement.replicas[name]
             option = by_name[name]
-            fluid.append(Assignment(wo.workload.key, name, option.cluster.cloud, option.cluster.region, od, sp, {}, 0.0))
+            fluid.append(
+                Assignment(wo.workload.key, name, option.cluster.cloud, option.cluster.region, od, sp, {}, 0.0)
+            )
         for (user, name), replicas in sorted(placement.routes.items()):
             routing.append(Route(wo.workload.key, user, name, replicas, by_name[name].rtt_ms[user]))
     nodes = plan_nodes(scenario, fluid, pricer.node_types, quick=status == "time_limit")
-    assignments = [replace(a, hourly_usd=nodes.shares[(a.workload, a.cluster)][0],
-                           instance_types=nodes.shares[(a.workload, a.cluster)][1]) for a in fluid]
+    assignments = [
+        replace(
+            a,
+            hourly_usd=nodes.shares[(a.workload, a.cluster)][0],
+            instance_types=nodes.shares[(a.workload, a.cluster)][1],
+        )
+        for a in fluid
+    ]
     after = price_placement(scenario, pricer, assignments, routing)
     before, warnings, before_basis = price_current(scenario, pricer, quick=status == "time_limit")
     pending = nodes.pending
     if pending:
-        warnings.append("pods no launchable node type can hold: " + ", ".join(f"{k} ({n})" for k, n in sorted(pending.items())))
+        warnings.append(
+            "pods no launchable node type can hold: " + ", ".join(f"{k} ({n})" for k, n in sorted(pending.items()))
+        )
     objective = after.total
     placeable = [wo for wo in options if wo.unplaced is None and wo.workload.replicas > 0]
     lower = dual_options(placeable, pricer.node_types, pool_demand(scenario, assignments))
@@ -340,10 +422,13 @@ def _plan(
     moves = replicas_added(scenario, assignments)
     return Plan(
         scenario=scenario.name,
-        prices_as_of={cloud: moment.strftime("%Y-%m-%dT%H:%M:%SZ") for cloud, moment in sorted(catalog.as_of().items())},
+        prices_as_of={
+            cloud: moment.strftime("%Y-%m-%dT%H:%M:%SZ") for cloud, moment in sorted(catalog.as_of().items())
+        },
         solver=SolverStats(backend, status, clock() - started, objective, bound, gap, *model),
-        hourly_usd=HourlyCost(before=before, after=after.total, compute=after.compute, egress=after.egress,
-                              risk=after.risk),
+        hourly_usd=HourlyCost(
+            before=before, after=after.total, compute=after.compute, egress=after.egress, risk=after.risk
+        ),
         assignments=tuple(assignments),
         routing=tuple(routing),
         unplaced=tuple(sorted(unplaced, key=lambda u: u.workload)),

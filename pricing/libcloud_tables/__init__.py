@@ -54,9 +54,7 @@ def load_libcloud_tables(root: Path | None = None) -> LibcloudTables:
         raise CatalogUnavailable(
             f"cannot read libcloud's price table {pricing_path}: {error}; reinstall apache-libcloud"
         ) from error
-    return LibcloudTables(
-        compute=compute, ec2_specs=_load_ec2_specs(specs_path), as_of=as_of, version=_version(base)
-    )
+    return LibcloudTables(compute=compute, ec2_specs=_load_ec2_specs(specs_path), as_of=as_of, version=_version(base))
 
 
 def _load_ec2_specs(path: Path) -> Mapping[str, Any]:

@@ -50,8 +50,16 @@ _SERIES: dict[tuple[str, str, int | None], tuple[float, Mapping[int, float]]] = 
 }
 # Dv2 / DSv2 sizes are numbered, not counted: size number → (vCPUs, GiB).
 _DV2_SIZES: Mapping[int, tuple[float, float]] = {
-    1: (1, 3.5), 2: (2, 7), 3: (4, 14), 4: (8, 28), 5: (16, 56),
-    11: (2, 14), 12: (4, 28), 13: (8, 56), 14: (16, 112), 15: (20, 140),
+    1: (1, 3.5),
+    2: (2, 7),
+    3: (4, 14),
+    4: (8, 28),
+    5: (16, 56),
+    11: (2, 14),
+    12: (4, 28),
+    13: (8, 56),
+    14: (16, 112),
+    15: (20, 140),
 }
 
 
@@ -97,7 +105,7 @@ def parse_azure_linux(
             continue
         vcpus, memory_gib = shape
         name = named[1]
-        low_priority = table.get("lowpriority" + squashed[len("standard"):]) or {}
+        low_priority = table.get("lowpriority" + squashed[len("standard") :]) or {}
         spot_rate = spot_model.interruption_rate("azure", name)
         for region, price in by_region.items():
             if not _offered(region, price):

@@ -40,9 +40,9 @@ SPOT_SOURCE = "embedded:libcloud-gce-preemptible"
 _TABLE_KEY_OF_CAPACITY = {CapacityType.ON_DEMAND: "on_demand", CapacityType.SPOT: "preemptible"}
 
 
-def _sizes(series: str, vcpus: tuple[int, ...], gib_per_vcpu: float, **exceptions_gib: float) -> Iterator[
-    tuple[str, float, float]
-]:
+def _sizes(
+    series: str, vcpus: tuple[int, ...], gib_per_vcpu: float, **exceptions_gib: float
+) -> Iterator[tuple[str, float, float]]:
     for n in vcpus:
         yield series, float(n), float(exceptions_gib.get(f"m{n}", n * gib_per_vcpu))
 
@@ -78,9 +78,7 @@ def machine_type_name(family: str, series: str, vcpus: float) -> str:
     return f"{family}-{series}-{int(vcpus)}"
 
 
-def unit_prices(
-    table: Mapping[str, Any], family: str, capacity_type: CapacityType
-) -> dict[str, tuple[float, float]]:
+def unit_prices(table: Mapping[str, Any], family: str, capacity_type: CapacityType) -> dict[str, tuple[float, float]]:
     """Region → (USD per vCPU-hour, USD per GiB-hour) where both are listed and non-zero."""
     entry = table.get(family) or {}
     key = _TABLE_KEY_OF_CAPACITY[capacity_type]

@@ -43,9 +43,20 @@ ON_DEMAND_SOURCE = "aws:pricing-api"
 SPOT_SOURCE = "aws:spot-price-history"
 
 _THROTTLING = {
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled", "RequestThrottledException",
-    "TooManyRequestsException", "RequestLimitExceeded", "SlowDown", "EC2ThrottledException",
-    "ServiceUnavailable", "ServiceUnavailableException", "InternalError", "InternalFailure", "Unavailable",
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "EC2ThrottledException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "InternalError",
+    "InternalFailure",
+    "Unavailable",
 }
 _MAX_PAGES = 10_000
 
@@ -140,7 +151,8 @@ class AwsSource:
             raise SourceFetchError(ON_DEMAND_SOURCE, region, str(error)) from error
         if not products:
             raise SourceFetchError(
-                ON_DEMAND_SOURCE, region,
+                ON_DEMAND_SOURCE,
+                region,
                 f"no Linux on-demand prices returned{region_hint('aws', region)}; check the region name",
             )
         offers = [self._on_demand_offer(region, p, as_of) for p in products.values()]
@@ -157,15 +169,26 @@ class AwsSource:
             "MaxResults": self.products_page_size,
         }
         yield from self._pages(
-            lambda r: self.pricing_client.get_products(**r), request, "PriceList",
-            source=ON_DEMAND_SOURCE, region=region, on_retry=on_retry,
+            lambda r: self.pricing_client.get_products(**r),
+            request,
+            "PriceList",
+            source=ON_DEMAND_SOURCE,
+            region=region,
+            on_retry=on_retry,
         )
 
     def _on_demand_offer(self, region: str, price: ProductPrice, as_of: datetime) -> Offer:
         return new_offer(
-            cloud="aws", region=region, instance_type=price.instance_type, capacity_type=CapacityType.ON_DEMAND,
-            vcpus=price.vcpus, memory_gib=price.memory_gib, gpus=price.gpus, hourly_usd=price.hourly_usd,
-            source=ON_DEMAND_SOURCE, as_of=as_of,
+            cloud="aws",
+            region=region,
+            instance_type=price.instance_type,
+            capacity_type=CapacityType.ON_DEMAND,
+            vcpus=price.vcpus,
+            memory_gib=price.memory_gib,
+            gpus=price.gpus,
+            hourly_usd=price.hourly_usd,
+            source=ON_DEMAND_SOURCE,
+            as_of=as_of,
         )
 
     # -- spot --------------------------------------------------------------------------------
@@ -177,8 +200,12 @@ class AwsSource:
         request: dict[str, Any] = {"StartTime": as_of, "ProductDescriptions": ["Linux/UNIX"], "MaxResults": 1000}
         items: list[dict[str, Any]] = []
         for page in self._pages(
-            lambda r: client.describe_spot_price_history(**r), request, "SpotPriceHistory",
-            source=SPOT_SOURCE, region=region, on_retry=on_retry,
+            lambda r: client.describe_spot_price_history(**r),
+            request,
+            "SpotPriceHistory",
+            source=SPOT_SOURCE,
+            region=region,
+            on_retry=on_retry,
         ):
             items.extend(page)
         try:
@@ -193,9 +220,18 @@ class AwsSource:
             rate = self.advisor.rate(region, instance_type) if self.advisor is not None else None
             offers.append(
                 new_offer(
-                    cloud="aws", region=region, zone=zone, instance_type=instance_type,
-                    capacity_type=CapacityType.SPOT, vcpus=spec.vcpus, memory_gib=spec.memory_gib, gpus=spec.gpus,
-                    hourly_usd=hourly_usd, interruption_rate=rate, source=SPOT_SOURCE, as_of=as_of,
+                    cloud="aws",
+                    region=region,
+                    zone=zone,
+                    instance_type=instance_type,
+                    capacity_type=CapacityType.SPOT,
+                    vcpus=spec.vcpus,
+                    memory_gib=spec.memory_gib,
+                    gpus=spec.gpus,
+                    hourly_usd=hourly_usd,
+                    interruption_rate=rate,
+                    source=SPOT_SOURCE,
+                    as_of=as_of,
                 )
             )
         return offers
@@ -222,7 +258,8 @@ class AwsSource:
                 raise SourceFetchError(source, region, f"page {number}: {error}") from error
             except NoCredentialsError as error:
                 raise SourceFetchError(
-                    source, region,
+                    source,
+                    region,
                     "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run "
                     "with IRSA / EKS Pod Identity (needs pricing:GetProducts and ec2:DescribeSpotPriceHistory)",
                 ) from error

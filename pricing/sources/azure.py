@@ -143,14 +143,17 @@ class AzureSource:
         offers = self._offers(region, prices, as_of)
         if not offers:
             raise SourceFetchError(
-                SOURCE, region,
+                SOURCE,
+                region,
                 f"no Linux VM prices returned ({number} page(s)){region_hint('azure', region)}; check the region name",
             )
         return offers
 
     def _page(self, url: str, region: str, number: int, on_retry: OnRetry | None) -> RetailPage:
         try:
-            body = self.retry.call(lambda: self.http.get(url), what=f"{SOURCE} {region} page {number}", on_retry=on_retry)
+            body = self.retry.call(
+                lambda: self.http.get(url), what=f"{SOURCE} {region} page {number}", on_retry=on_retry
+            )
             document = read_page(body)
         except (TransientError, PageError) as error:
             raise SourceFetchError(SOURCE, region, f"page {number}: {error}") from error
@@ -170,6 +173,19 @@ class AzureSource:
             if spec is None:
                 self.skipped_sizes.add(arm_sku)
                 continue
-            append(new_offer("azure", region, arm_sku, capacity, spec.vcpus, spec.memory_gib, hourly_usd, SOURCE,
-                             as_of, None, spec.gpus))
+            append(
+                new_offer(
+                    "azure",
+                    region,
+                    arm_sku,
+                    capacity,
+                    spec.vcpus,
+                    spec.memory_gib,
+                    hourly_usd,
+                    SOURCE,
+                    as_of,
+                    None,
+                    spec.gpus,
+                )
+            )
         return offers

@@ -35,8 +35,16 @@ _NAME = re.compile(
 
 #: Legacy D/DS (v1, v2) sizes: the number is a size index, not a vCPU count.
 _LEGACY_D: dict[int, tuple[float, float]] = {
-    1: (1, 3.5), 2: (2, 7), 3: (4, 14), 4: (8, 28), 5: (16, 56),
-    11: (2, 14), 12: (4, 28), 13: (8, 56), 14: (16, 112), 15: (20, 140),
+    1: (1, 3.5),
+    2: (2, 7),
+    3: (4, 14),
+    4: (8, 28),
+    5: (16, 56),
+    11: (2, 14),
+    12: (4, 28),
+    13: (8, 56),
+    14: (16, 112),
+    15: (20, 140),
 }
 #: Sizes whose memory is not their series' GiB-per-vCPU ratio (Microsoft's size pages).
 _MEMORY_EXCEPTIONS: tuple[tuple[re.Pattern[str], float], ...] = tuple(
@@ -54,7 +62,15 @@ _MEMORY_EXCEPTIONS: tuple[tuple[re.Pattern[str], float], ...] = tuple(
 )
 _B_V1_GIB: dict[tuple[int, str], float] = {(1, "ls"): 0.5, (1, "s"): 1, (1, "ms"): 2, (2, "s"): 4, (2, "ms"): 8}
 _B_V2_GIB_PER_VCPU: dict[str, float] = {
-    "ts": 0.5, "ls": 2.0, "s": 4.0, "ats": 0.5, "als": 2.0, "as": 4.0, "pts": 0.5, "pls": 2.0, "ps": 4.0,
+    "ts": 0.5,
+    "ls": 2.0,
+    "s": 4.0,
+    "ats": 0.5,
+    "als": 2.0,
+    "as": 4.0,
+    "pts": 0.5,
+    "pls": 2.0,
+    "ps": 4.0,
 }
 
 

@@ -109,8 +109,11 @@ def compose(rates: Rates, *, as_of: datetime) -> list[Offer]:
             continue
         for shape in SHAPES[family]:
             hourly_usd = round(shape.vcpus * core + shape.memory_gib * ram, 9)
-            append(new_offer("gcp", region, shape.name, capacity, float(shape.vcpus), shape.memory_gib, hourly_usd,
-                             SOURCE, as_of))
+            append(
+                new_offer(
+                    "gcp", region, shape.name, capacity, float(shape.vcpus), shape.memory_gib, hourly_usd, SOURCE, as_of
+                )
+            )
     return offers
 
 
@@ -144,7 +147,8 @@ class GcpSource:
         where = ", ".join(regions)
         if self.api_key is None and self.token_provider is None:
             raise SourceFetchError(
-                SOURCE, where,
+                SOURCE,
+                where,
                 "no credentials: set PLACEMENT_GCP_API_KEY (an API key with the Cloud Billing API enabled) or use "
                 "application default credentials / GKE Workload Identity; or leave GCP out with --cloud aws,azure",
             )
@@ -164,7 +168,8 @@ class GcpSource:
         for region in regions:
             if region not in covered:
                 raise SourceFetchError(
-                    SOURCE, region,
+                    SOURCE,
+                    region,
                     f"no machine-type prices could be composed (no per-vCPU and per-GiB SKUs list this region)"
                     f"{region_hint('gcp', region)}",
                 )

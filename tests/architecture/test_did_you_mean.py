@@ -15,8 +15,11 @@ HELPERS = {"placement": "placement/errors.py", "pricing": "pricing/errors.py", "
 
 @pytest.mark.parametrize("package", sorted(HELPERS))
 def test_only_the_helper_calls_difflib(package: str) -> None:
-    callers = sorted(str(path.relative_to(ROOT)) for path in (ROOT / package).rglob("*.py")
-                     if "get_close_matches" in path.read_text(encoding="utf-8"))
+    callers = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / package).rglob("*.py")
+        if "get_close_matches" in path.read_text(encoding="utf-8")
+    )
     assert callers == ([HELPERS[package]] if HELPERS[package] else [])
 
 
@@ -26,5 +29,6 @@ def test_the_helpers_word_their_hints() -> None:
     assert placement_hint("zz", [str(i) for i in range(9)]) == ""
     assert pricing_hint("westeurop", ["westeurope", "northeurope"]) == "did you mean westeurope?"
     assert pricing_hint("eu-west-9", ["eu-west-1", "eu-west-2", "us-east-1"], n=2, cutoff=0.75) == (
-        "did you mean eu-west-2 or eu-west-1?")
+        "did you mean eu-west-2 or eu-west-1?"
+    )
     assert close_matches("EUR", ["EU", "EEA", "US"], cutoff=0.5) == ["EU"]

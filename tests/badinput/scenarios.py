@@ -20,8 +20,15 @@ BASE: dict[str, Any] = {
             {"name": "gcp-europe-west4", "cloud": "gcp", "region": "europe-west4", "autoscaler": "gke"},
         ],
         "workloads": [
-            {"name": "web", "namespace": "shop", "resources": {"cpu": "500m", "memory": "1Gi"},
-             "demand": {"replicas": 3}, "users": {"eu": 1.0}, "latencyMs": 80, "spot": {"maxFraction": 0.5}},
+            {
+                "name": "web",
+                "namespace": "shop",
+                "resources": {"cpu": "500m", "memory": "1Gi"},
+                "demand": {"replicas": 3},
+                "users": {"eu": 1.0},
+                "latencyMs": 80,
+                "spot": {"maxFraction": 0.5},
+            },
         ],
     },
 }

@@ -29,15 +29,24 @@ def _with_cluster(tmp_path: Path, cluster: dict[str, object]) -> Path:
     return write(tmp_path, doc)
 
 
-@pytest.mark.parametrize(("cloud", "region", "autoscaler", "says"), [
-    ("gcp", "europe-west4", "karpenter/v1beta1", "karpenter/v1beta1 does not run on gcp (it runs on aws and azure)"),
-    ("gcp", "europe-west4", "aks", "aks does not run on gcp (it runs on azure); use one of: gke, none"),
-    ("azure", "westeurope", "karpenter/v1alpha5", "karpenter/v1alpha5 does not run on azure (it runs on aws)"),
-    ("aws", "eu-west-1", "gke", "gke does not run on aws"),
-    ("acme", "fra-1", "karpenter/v1", "karpenter/v1 does not run on the custom cloud acme"),
-])
-def test_an_autoscaler_of_another_cloud_is_exit_2_with_field_and_fix(tmp_path: Path, cloud: str, region: str,
-                                                                      autoscaler: str, says: str) -> None:
+@pytest.mark.parametrize(
+    ("cloud", "region", "autoscaler", "says"),
+    [
+        (
+            "gcp",
+            "europe-west4",
+            "karpenter/v1beta1",
+            "karpenter/v1beta1 does not run on gcp (it runs on aws and azure)",
+        ),
+        ("gcp", "europe-west4", "aks", "aks does not run on gcp (it runs on azure); use one of: gke, none"),
+        ("azure", "westeurope", "karpenter/v1alpha5", "karpenter/v1alpha5 does not run on azure (it runs on aws)"),
+        ("aws", "eu-west-1", "gke", "gke does not run on aws"),
+        ("acme", "fra-1", "karpenter/v1", "karpenter/v1 does not run on the custom cloud acme"),
+    ],
+)
+def test_an_autoscaler_of_another_cloud_is_exit_2_with_field_and_fix(
+    tmp_path: Path, cloud: str, region: str, autoscaler: str, says: str
+) -> None:
     cluster = {"name": "c1", "cloud": cloud, "region": region, "autoscaler": autoscaler}
     if cloud == "acme":
         cluster["country"] = "DE"
@@ -57,8 +66,12 @@ def test_a_custom_cloud_defaults_to_no_autoscaler_and_its_patches_render(tmp_pat
 
 
 def test_defaults_and_every_accepted_karpenter_cloud_has_a_node_class() -> None:
-    assert [default_autoscaler(c) for c in ("aws", "azure", "gcp", "acme")] == ["karpenter/v1", "karpenter/v1", "gke",
-                                                                               "none"]
+    assert [default_autoscaler(c) for c in ("aws", "azure", "gcp", "acme")] == [
+        "karpenter/v1",
+        "karpenter/v1",
+        "gke",
+        "none",
+    ]
     for autoscaler, clouds in AUTOSCALER_CLOUDS.items():
         if autoscaler.startswith("karpenter/"):
             for cloud in clouds or ():

@@ -21,15 +21,19 @@ def latin1(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("argv", [
-    ["plan", "-f", "{file}"],
-    ["validate", "{file}"],
-    ["prices", "diff", "{file}", "embedded"],
-    ["simulate", "--hours", "1", "--prices", "{file}"],
-    ["apply", "--plan", "{file}", "--output-dir", "out"],
-])
-def test_non_utf8_files_are_exit_2_saying_so(latin1: Path, tmp_path: Path, argv: list[str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["plan", "-f", "{file}"],
+        ["validate", "{file}"],
+        ["prices", "diff", "{file}", "embedded"],
+        ["simulate", "--hours", "1", "--prices", "{file}"],
+        ["apply", "--plan", "{file}", "--output-dir", "out"],
+    ],
+)
+def test_non_utf8_files_are_exit_2_saying_so(
+    latin1: Path, tmp_path: Path, argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     outcome = run_cli([a.replace("{file}", str(latin1)) for a in argv])
     assert outcome.code == 2, outcome.err

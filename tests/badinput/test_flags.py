@@ -14,16 +14,19 @@ def test_time_limit_must_be_finite_and_positive(command: list[str], value: str) 
     assert "--time-limit must be a finite number of seconds greater than 0" in outcome.err
 
 
-@pytest.mark.parametrize(("flag", "value", "says"), [
-    ("--replan-every", "0", "--replan-every must be a whole number of hours ≥ 1"),
-    ("--replan-every", "-2", "--replan-every must be a whole number of hours ≥ 1"),
-    ("--offset-hours", "-1", "--offset-hours must be 0 or more"),
-    ("--price-time-scale", "nan", "--price-time-scale must be a finite number greater than 0"),
-    ("--interruption-multiplier", "inf", "--interruption-multiplier must be a finite number 0 or more"),
-    ("--provision-delay", "-5", "--provision-delay must be a finite number 0 or more"),
-    ("--event", "3:2:nanx", "--event '3:2:nanx': write START:HOURS:Nx"),
-    ("--event", "3:0:2x", "--event '3:0:2x': write START:HOURS:Nx"),
-])
+@pytest.mark.parametrize(
+    ("flag", "value", "says"),
+    [
+        ("--replan-every", "0", "--replan-every must be a whole number of hours ≥ 1"),
+        ("--replan-every", "-2", "--replan-every must be a whole number of hours ≥ 1"),
+        ("--offset-hours", "-1", "--offset-hours must be 0 or more"),
+        ("--price-time-scale", "nan", "--price-time-scale must be a finite number greater than 0"),
+        ("--interruption-multiplier", "inf", "--interruption-multiplier must be a finite number 0 or more"),
+        ("--provision-delay", "-5", "--provision-delay must be a finite number 0 or more"),
+        ("--event", "3:2:nanx", "--event '3:2:nanx': write START:HOURS:Nx"),
+        ("--event", "3:0:2x", "--event '3:0:2x': write START:HOURS:Nx"),
+    ],
+)
 def test_simulate_refuses_out_of_range_numbers(flag: str, value: str, says: str) -> None:
     outcome = run_cli(["simulate", "--hours", "2", f"{flag}={value}"])
     assert outcome.code == 2 and says in outcome.err

@@ -36,14 +36,52 @@ FUZZ = settings(derandomize=True, deadline=None, database=None, suppress_health_
 # -- values a new user (or a typo) puts anywhere ---------------------------------------------------------
 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
-NASTY_STRINGS = st.sampled_from([
-    "", " ", "[/]", "[abc]", "gcp[/]", "x:smile:", "../../escape", "/etc/passwd", "..", "a" * 300, "NO", "yes",
-    "off", "1e12", "nan", "-1", "0", "XX", "de", "karpenter/v1beta1", "karpenter/v1alpha5", "gke", "aks", "none",
-    "café", "tab\there", "500m", "1Gi", "-2Gi", "1e400", "eu", "aws-eu-west-1", "EU", "live", "file",
-])
+NASTY_STRINGS = st.sampled_from(
+    [
+        "",
+        " ",
+        "[/]",
+        "[abc]",
+        "gcp[/]",
+        "x:smile:",
+        "../../escape",
+        "/etc/passwd",
+        "..",
+        "a" * 300,
+        "NO",
+        "yes",
+        "off",
+        "1e12",
+        "nan",
+        "-1",
+        "0",
+        "XX",
+        "de",
+        "karpenter/v1beta1",
+        "karpenter/v1alpha5",
+        "gke",
+        "aks",
+        "none",
+        "café",
+        "tab\there",
+        "500m",
+        "1Gi",
+        "-2Gi",
+        "1e400",
+        "eu",
+        "aws-eu-west-1",
+        "EU",
+        "live",
+        "file",
+    ]
+)
 NASTY = st.one_of(
-    st.none(), NASTY_STRINGS, _TEXT, st.booleans(),
-    st.integers(min_value=-(10**15), max_value=10**15), st.sampled_from([0, 1, -1, 2**63, 10**12, 100_001]),
+    st.none(),
+    NASTY_STRINGS,
+    _TEXT,
+    st.booleans(),
+    st.integers(min_value=-(10**15), max_value=10**15),
+    st.sampled_from([0, 1, -1, 2**63, 10**12, 100_001]),
     st.floats(allow_nan=True, allow_infinity=True),
     st.lists(st.one_of(NASTY_STRINGS, st.integers(-5, 5)), max_size=3),
     st.dictionaries(NASTY_STRINGS, st.one_of(st.integers(-5, 5), NASTY_STRINGS), max_size=2),
@@ -127,8 +165,9 @@ def _assert_contract(outcome: Outcome, allowed: set[int]) -> None:
     assert outcome.code in allowed, (outcome.code, outcome.err)
     if outcome.code == 2:
         assert outcome.err.startswith(("error: ", "usage: ")), outcome.err
-        named = _PROBLEM_LINE.findall(outcome.err) or re.findall(r"(--[a-z-]+|argument \S+|\(file\)|\S+\.\w+)",
-                                                                 outcome.err)
+        named = _PROBLEM_LINE.findall(outcome.err) or re.findall(
+            r"(--[a-z-]+|argument \S+|\(file\)|\S+\.\w+)", outcome.err
+        )
         assert named, f"exit 2 without naming a field or flag: {outcome.err}"
 
 
@@ -187,7 +226,7 @@ def test_duplicate_keys_are_never_accepted(line: int, value: str) -> None:
     duplicate = " " * indent + f"{key}: {value}"
     with tempfile.TemporaryDirectory() as name:
         scenario = Path(name) / "scenario.yaml"
-        scenario.write_text("\n".join([*lines[: index + 1], duplicate, *lines[index + 1:]]) + "\n")
+        scenario.write_text("\n".join([*lines[: index + 1], duplicate, *lines[index + 1 :]]) + "\n")
         outcome = run_cli(["plan", "-f", str(scenario)])
     _assert_contract(outcome, {2})
     assert f'duplicate key "{key}"' in outcome.err or "malformed YAML" in outcome.err, outcome.err
@@ -200,17 +239,28 @@ def test_arbitrary_bytes_as_any_input_file(data: bytes, command: str) -> None:
         root = Path(name)
         file = root / ("input.csv" if command == "prices" else "input.yaml")
         file.write_bytes(data)
-        argv = {"plan": ["plan", "-f", str(file)], "validate": ["validate", str(file)],
-                "prices": ["prices", "diff", str(file), str(file)],
-                "apply": ["apply", "--plan", str(file), "--output-dir", str(root / "out")]}[command]
+        argv = {
+            "plan": ["plan", "-f", str(file)],
+            "validate": ["validate", str(file)],
+            "prices": ["prices", "diff", str(file), str(file)],
+            "apply": ["apply", "--plan", str(file), "--output-dir", str(root / "out")],
+        }[command]
         outcome = run_cli(argv)
         _assert_contract(outcome, {0, 2, 3} if command == "plan" else {0, 1, 2})
         assert _files_under(root) - {file.name} <= {f for f in _files_under(root) if f.startswith("out/")}
 
 
 @settings(FUZZ, max_examples=40)
-@given(names=st.lists(st.one_of(NASTY_STRINGS.filter(lambda s: len(s) < 40), st.text(st.characters(min_codepoint=32, max_codepoint=126),
-                                                       min_size=1, max_size=16)), min_size=4, max_size=4))
+@given(
+    names=st.lists(
+        st.one_of(
+            NASTY_STRINGS.filter(lambda s: len(s) < 40),
+            st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=16),
+        ),
+        min_size=4,
+        max_size=4,
+    )
+)
 def test_reports_print_any_user_text_literally(names: list[str]) -> None:
     from builders import make_assignment, make_plan
 
@@ -218,8 +268,12 @@ def test_reports_print_any_user_text_literally(names: list[str]) -> None:
     from placement.report.plan import to_table_text
 
     scenario, workload, cluster, reason = (n.replace("\t", " ").strip() or "x" for n in names)
-    plan = make_plan(make_assignment(workload, cluster, 1), scenario=scenario,
-                     unplaced=(Unplaced(workload, reason),), warnings=(reason,))
+    plan = make_plan(
+        make_assignment(workload, cluster, 1),
+        scenario=scenario,
+        unplaced=(Unplaced(workload, reason),),
+        warnings=(reason,),
+    )
     text = to_table_text(plan, width=1000)
     for name in (scenario, workload, cluster, reason):
         assert name in text, (name, text)
@@ -228,14 +282,36 @@ def test_reports_print_any_user_text_literally(names: list[str]) -> None:
 # -- price files and series files ---------------------------------------------------------------------
 
 PRICE_HEADER = "cloud,region,instance_type,capacity_type,vcpus,memory_gib,hourly_usd"
-_CELL = st.one_of(NASTY_STRINGS, st.sampled_from(["aws", "acme", "fra-1", "on-demand", "spot", "4", "16", "0.1",
-                                                  "-0.1", "nan", "inf", "1e400", '"', ",", "2025-13-01"]),
-                  st.floats(allow_nan=True, allow_infinity=True).map(str))
+_CELL = st.one_of(
+    NASTY_STRINGS,
+    st.sampled_from(
+        [
+            "aws",
+            "acme",
+            "fra-1",
+            "on-demand",
+            "spot",
+            "4",
+            "16",
+            "0.1",
+            "-0.1",
+            "nan",
+            "inf",
+            "1e400",
+            '"',
+            ",",
+            "2025-13-01",
+        ]
+    ),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+)
 
 
 @settings(FUZZ, max_examples=40)
-@given(header=st.sampled_from([PRICE_HEADER, PRICE_HEADER + ",zone,gpus,interruption_rate,as_of", "a,b,c", ""]),
-       rows=st.lists(st.lists(_CELL, min_size=0, max_size=11), max_size=4))
+@given(
+    header=st.sampled_from([PRICE_HEADER, PRICE_HEADER + ",zone,gpus,interruption_rate,as_of", "a,b,c", ""]),
+    rows=st.lists(st.lists(_CELL, min_size=0, max_size=11), max_size=4),
+)
 def test_broken_price_files_are_input_problems(header: str, rows: list[list[str]]) -> None:
     text = "\n".join([header, *(",".join(r.replace("\n", " ") for r in row) for row in rows)]) + "\n"
     with tempfile.TemporaryDirectory() as name:
@@ -254,14 +330,21 @@ def test_broken_price_files_are_input_problems(header: str, rows: list[list[str]
 
 
 @settings(FUZZ, max_examples=15)
-@given(header=st.sampled_from(["timestamp,value", "unique_id,ds,y", "ds,y", "x"]),
-       rows=st.lists(st.tuples(st.sampled_from(["shop/web", "shop/other", "", "web"]),
-                               st.sampled_from(["2025-01-06 00:00", "2025-01-06 00:30", "garbage", "", "2025-02-30"]),
-                               st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 10**9))),
-                     max_size=6),
-       per_replica=st.sampled_from([10, 0, -1, 1e-9, "x"]))
-def test_broken_series_files_are_input_problems(header: str, rows: list[tuple[str, str, object]],
-                                                per_replica: object) -> None:
+@given(
+    header=st.sampled_from(["timestamp,value", "unique_id,ds,y", "ds,y", "x"]),
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["shop/web", "shop/other", "", "web"]),
+            st.sampled_from(["2025-01-06 00:00", "2025-01-06 00:30", "garbage", "", "2025-02-30"]),
+            st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 10**9)),
+        ),
+        max_size=6,
+    ),
+    per_replica=st.sampled_from([10, 0, -1, 1e-9, "x"]),
+)
+def test_broken_series_files_are_input_problems(
+    header: str, rows: list[tuple[str, str, object]], per_replica: object
+) -> None:
     columns = header.split(",")
     lines = [header]
     for uid, ds, y in rows:
@@ -281,11 +364,30 @@ def test_broken_series_files_are_input_problems(header: str, rows: list[tuple[st
 NUMBERS = st.sampled_from(["nan", "inf", "-inf", "-1", "0", "1", "2", "1e12", "1e309", "x", "", "0.5", "-0"])
 FLAGS: dict[str, tuple[tuple[str, ...], set[int], list[str]]] = {
     # command: (fixed arguments, allowed exit codes, flags that take a value)
-    "plan": (("plan",), {0, 2, 3}, ["--time-limit", "--max-price-age", "--slots", "--max-moves-per-slot", "--price-of"]),
-    "simulate": (("simulate", "--hours", "1", "--history-hours", "24"), {0, 1, 2},
-                 ["--hours", "--history-hours", "--offset-hours", "--seed", "--replan-every", "--time-limit",
-                  "--price-time-scale", "--interruption-multiplier", "--provision-delay", "--event", "--strategies",
-                  "--prices", "--price-start"]),
+    "plan": (
+        ("plan",),
+        {0, 2, 3},
+        ["--time-limit", "--max-price-age", "--slots", "--max-moves-per-slot", "--price-of"],
+    ),
+    "simulate": (
+        ("simulate", "--hours", "1", "--history-hours", "24"),
+        {0, 1, 2},
+        [
+            "--hours",
+            "--history-hours",
+            "--offset-hours",
+            "--seed",
+            "--replan-every",
+            "--time-limit",
+            "--price-time-scale",
+            "--interruption-multiplier",
+            "--provision-delay",
+            "--event",
+            "--strategies",
+            "--prices",
+            "--price-start",
+        ],
+    ),
     "whatif": (("whatif",), {0, 2}, ["--time-limit", "--traffic", "--shock", "--outage", "--residency"]),
     "explain": (("explain", "shop/web"), {0, 2, 3}, ["--time-limit"]),
     "prices-diff": (("prices", "diff", "embedded", "embedded"), {0, 1, 2}, ["--min-change", "--limit"]),
@@ -298,12 +400,21 @@ FLAGS: dict[str, tuple[tuple[str, ...], set[int], list[str]]] = {
 def test_broken_flags_keep_the_contract(command: str, data: st.DataObject) -> None:
     fixed, allowed, flags = FLAGS[command]
     chosen = data.draw(st.lists(st.sampled_from(flags), min_size=1, max_size=3, unique=True))
-    values = [data.draw(st.one_of(NUMBERS, NASTY_STRINGS, st.sampled_from(["30:6:20x", "3:2:nanx", "aws:+30%",
-                                                                            "2x", "shop/*=DE", "*=any", "gcp"])))
-              for _ in chosen]
+    values = [
+        data.draw(
+            st.one_of(
+                NUMBERS,
+                NASTY_STRINGS,
+                st.sampled_from(["30:6:20x", "3:2:nanx", "aws:+30%", "2x", "shop/*=DE", "*=any", "gcp"]),
+            )
+        )
+        for _ in chosen
+    ]
     if command == "simulate":  # keep valid runs short: at most 2 replayed hours
-        values = [v if f != "--hours" or v in ("1", "2") or not v.lstrip("-").isdigit() else "2"
-                  for f, v in zip(chosen, values, strict=True)]
+        values = [
+            v if f != "--hours" or v in ("1", "2") or not v.lstrip("-").isdigit() else "2"
+            for f, v in zip(chosen, values, strict=True)
+        ]
     with tempfile.TemporaryDirectory() as name:
         scenario = Path(name) / "scenario.yaml"
         scenario.write_text(_dump(BASE))

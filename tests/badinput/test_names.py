@@ -19,15 +19,21 @@ def _problems(doc: dict) -> list[str]:
     return [str(p) for p in raised.value.problems]
 
 
-@pytest.mark.parametrize(("name", "says"), [
-    ("../../escape", 'must be a cluster name (it names a folder and label values): lowercase letters, digits, '
-                     "'-' and '.', starting and ending with a letter or digit; e.g. \"escape\""),
-    ("/etc", "must be a cluster name"),
-    ("..", "must be a cluster name"),
-    ("gcp[/]", 'e.g. "gcp"'),
-    ("AWS_EU", 'e.g. "aws-eu"'),
-    ("a" * 64, "is 64 characters long: a cluster name (it names a folder and label values) has at most 63"),
-])
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        (
+            "../../escape",
+            "must be a cluster name (it names a folder and label values): lowercase letters, digits, "
+            "'-' and '.', starting and ending with a letter or digit; e.g. \"escape\"",
+        ),
+        ("/etc", "must be a cluster name"),
+        ("..", "must be a cluster name"),
+        ("gcp[/]", 'e.g. "gcp"'),
+        ("AWS_EU", 'e.g. "aws-eu"'),
+        ("a" * 64, "is 64 characters long: a cluster name (it names a folder and label values) has at most 63"),
+    ],
+)
 def test_cluster_names_must_be_kubernetes_names(name: str, says: str) -> None:
     doc = copy.deepcopy(BASE)
     doc["spec"]["clusters"][0]["name"] = name
@@ -35,13 +41,16 @@ def test_cluster_names_must_be_kubernetes_names(name: str, says: str) -> None:
     assert len(problems) == 1 and problems[0].startswith("spec.clusters[0].name: ") and says in problems[0]
 
 
-@pytest.mark.parametrize(("field", "value", "says"), [
-    ("name", "x" * 300, "is 300 characters long: a Kubernetes Deployment name has at most 253"),
-    ("name", "Web_1", 'must be a Kubernetes Deployment name'),
-    ("name", "../web", 'e.g. "web"'),
-    ("namespace", "n" * 64, "is 64 characters long: a Kubernetes namespace name has at most 63"),
-    ("namespace", "a.b", "must be a Kubernetes namespace name: lowercase letters, digits and '-'"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("name", "x" * 300, "is 300 characters long: a Kubernetes Deployment name has at most 253"),
+        ("name", "Web_1", "must be a Kubernetes Deployment name"),
+        ("name", "../web", 'e.g. "web"'),
+        ("namespace", "n" * 64, "is 64 characters long: a Kubernetes namespace name has at most 63"),
+        ("namespace", "a.b", "must be a Kubernetes namespace name: lowercase letters, digits and '-'"),
+    ],
+)
 def test_workload_names_and_namespaces_must_be_kubernetes_names(field: str, value: str, says: str) -> None:
     doc = copy.deepcopy(BASE)
     doc["spec"]["workloads"][0][field] = value

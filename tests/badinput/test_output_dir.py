@@ -21,12 +21,14 @@ def test_unwritable_output_dir_is_exit_4_naming_it(tmp_path: Path) -> None:
     assert "cannot write the overlays" in outcome.err and "Traceback" not in outcome.err
 
 
-@pytest.mark.parametrize(("cluster", "name"), [("../../escape", "web"), ("ok", "../../../x"), ("/abs", "web"),
-                                               ("..", "web"), ("a/b", "web")])
+@pytest.mark.parametrize(
+    ("cluster", "name"), [("../../escape", "web"), ("ok", "../../../x"), ("/abs", "web"), ("..", "web"), ("a/b", "web")]
+)
 def test_gitops_refuses_any_path_outside_the_output_dir(tmp_path: Path, cluster: str, name: str) -> None:
     out = tmp_path / "deep" / "out"
-    patch = Patch(cluster=cluster, ref=ObjectRef("apps/v1", "Deployment", name, "shop"), role="workload",
-                  body={"spec": {}})
+    patch = Patch(
+        cluster=cluster, ref=ObjectRef("apps/v1", "Deployment", name, "shop"), role="workload", body={"spec": {}}
+    )
     with pytest.raises(PlacementError, match="refusing to write") as raised:
         write_overlays([patch], out)
     assert not isinstance(raised.value, OutputError)
@@ -38,8 +40,9 @@ def test_gitops_refuses_a_symlink_leading_out(tmp_path: Path) -> None:
     out.mkdir()
     elsewhere.mkdir()
     (out / "c1").symlink_to(elsewhere)
-    patch = Patch(cluster="c1", ref=ObjectRef("apps/v1", "Deployment", "web", "shop"), role="workload",
-                  body={"spec": {}})
+    patch = Patch(
+        cluster="c1", ref=ObjectRef("apps/v1", "Deployment", "web", "shop"), role="workload", body={"spec": {}}
+    )
     with pytest.raises(PlacementError, match="refusing to write"):
         write_overlays([patch], out)
     assert list(elsewhere.iterdir()) == []

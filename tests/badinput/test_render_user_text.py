@@ -16,16 +16,25 @@ NASTY = ("gcp[/]", "[abc]", "x:smile:", "[bold]loud", "tail\\")
 
 @pytest.mark.parametrize("color", [False, True])
 def test_plan_table_prints_names_reasons_and_title_literally(color: bool) -> None:
-    plan = make_plan(*(make_assignment(f"shop/{n}", n, 1) for n in NASTY), scenario="demo[/]",
-                     unplaced=(Unplaced("shop/[x]", "residency [CH] leaves no cluster"),), warnings=("w [/i]",))
+    plan = make_plan(
+        *(make_assignment(f"shop/{n}", n, 1) for n in NASTY),
+        scenario="demo[/]",
+        unplaced=(Unplaced("shop/[x]", "residency [CH] leaves no cluster"),),
+        warnings=("w [/i]",),
+    )
     text = to_table_text(plan, width=200, color=color)
     for name in (*NASTY, "demo[/]", "shop/[x]", "residency [CH] leaves no cluster", "w [/i]"):
         assert name in _plain(text)
 
 
 def test_explanation_prints_workload_and_reasons_literally() -> None:
-    unplaced = Explanation(workload="shop/[abc]", replicas=1, hourly_usd=0.0, unplaced_reason="needs [CH]",
-                           excluded=(Exclusion("gcp[/]", ("residency",), ("country [DE] not in [CH]",)),))
+    unplaced = Explanation(
+        workload="shop/[abc]",
+        replicas=1,
+        hourly_usd=0.0,
+        unplaced_reason="needs [CH]",
+        excluded=(Exclusion("gcp[/]", ("residency",), ("country [DE] not in [CH]",)),),
+    )
     text = explanation_text(unplaced, width=200)
     assert "shop/[abc] is not placed: needs [CH]" in text and "gcp[/]: residency: country [DE] not in [CH]" in text
 
@@ -53,8 +62,9 @@ def test_whatif_table_prints_names_literally() -> None:
     from placement.cli.whatif import to_table
 
     change = SimpleNamespace(workload="shop/[abc]", cluster="gcp[/]", before=(1, 0), after=(0, 1))
-    comparison = SimpleNamespace(before_hourly_usd=1.0, after_hourly_usd=0.5, delta_fraction=-0.5,
-                                 changes=[change], unplaced_after=["shop/[x]"])
+    comparison = SimpleNamespace(
+        before_hourly_usd=1.0, after_hourly_usd=0.5, delta_fraction=-0.5, changes=[change], unplaced_after=["shop/[x]"]
+    )
     text = to_table(comparison, ["outage gcp[/]"], "demo[/]")
     for name in ("shop/[abc]", "gcp[/]", "shop/[x]", "demo[/]"):
         assert name in text

@@ -34,19 +34,34 @@ def _workload(**changes: Any) -> dict[str, Any]:
 
 # -- absurd magnitudes -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("changes", "field", "says"), [
-    ({"demand": {"replicas": 10**12}}, "demand.replicas", "must be at most 100,000"),
-    ({"demand": {"replicas": 1e12}}, "demand.replicas", "must be at most 100,000"),
-    ({"demand": {"replicas": "1e12"}}, "demand.replicas",
-     "must be a whole number: YAML read 1e12 as text; write a plain number such as 1000000000000 without quotes"),
-    ({"resources": {"cpu": "2000", "memory": "1Gi"}}, "resources.cpu", "must be at most 1,024 cores per replica"),
-    ({"resources": {"cpu": "1", "memory": "25Ti"}}, "resources.memory", "must be at most 24,576 GiB (24 TiB) per replica"),
-    ({"resources": {"cpu": "1e400", "memory": "1Gi"}}, "resources.cpu", "must be a finite quantity"),
-    ({"minAvailable": 10**9}, "minAvailable", "must be at most 100,000"),
-    ({"latencyMs": 1e9}, "latencyMs", "must be at most 10,000"),
-    ({"egressGbPerHour": 1e15}, "egressGbPerHour", "must be at most 1e+06"),
-    ({"current": {"aws-eu-west-1": {"onDemand": 10**7}}}, "current.aws-eu-west-1.onDemand", "must be at most 100,000"),
-])
+
+@pytest.mark.parametrize(
+    ("changes", "field", "says"),
+    [
+        ({"demand": {"replicas": 10**12}}, "demand.replicas", "must be at most 100,000"),
+        ({"demand": {"replicas": 1e12}}, "demand.replicas", "must be at most 100,000"),
+        (
+            {"demand": {"replicas": "1e12"}},
+            "demand.replicas",
+            "must be a whole number: YAML read 1e12 as text; write a plain number such as 1000000000000 without quotes",
+        ),
+        ({"resources": {"cpu": "2000", "memory": "1Gi"}}, "resources.cpu", "must be at most 1,024 cores per replica"),
+        (
+            {"resources": {"cpu": "1", "memory": "25Ti"}},
+            "resources.memory",
+            "must be at most 24,576 GiB (24 TiB) per replica",
+        ),
+        ({"resources": {"cpu": "1e400", "memory": "1Gi"}}, "resources.cpu", "must be a finite quantity"),
+        ({"minAvailable": 10**9}, "minAvailable", "must be at most 100,000"),
+        ({"latencyMs": 1e9}, "latencyMs", "must be at most 10,000"),
+        ({"egressGbPerHour": 1e15}, "egressGbPerHour", "must be at most 1e+06"),
+        (
+            {"current": {"aws-eu-west-1": {"onDemand": 10**7}}},
+            "current.aws-eu-west-1.onDemand",
+            "must be at most 100,000",
+        ),
+    ],
+)
 def test_absurd_magnitudes_are_refused_naming_the_cap(changes: dict[str, Any], field: str, says: str) -> None:
     problems = _problems(_workload(**changes))
     assert len(problems) == 1, problems
@@ -58,33 +73,42 @@ def test_cluster_and_planning_caps() -> None:
     doc["spec"]["clusters"][0].update(capacity={"cpu": "1e9"}, maxPodsPerNode=10**6)
     doc["spec"]["planning"].update(timeLimitSeconds=1e9, maxMoves=10**12)
     problems = _problems(doc)
-    assert [p.split(":")[0] for p in problems] == ["spec.planning.timeLimitSeconds", "spec.planning.maxMoves",
-                                                   "spec.clusters[0].capacity.cpu", "spec.clusters[0].maxPodsPerNode"]
+    assert [p.split(":")[0] for p in problems] == [
+        "spec.planning.timeLimitSeconds",
+        "spec.planning.maxMoves",
+        "spec.clusters[0].capacity.cpu",
+        "spec.clusters[0].maxPodsPerNode",
+    ]
     assert limits.MAX_REPLICAS == 100_000  # README "Bad input" documents these numbers
 
 
 # -- demand --------------------------------------------------------------------------------------------
 
+
 def _series(directory: Path, ids: tuple[str, ...], *, start: str = "2025-01-06", days: int = 14) -> None:
     ds = pd.date_range(start, periods=days * 48, freq="30min", tz="UTC")
     wave = 100 * (1.0 + 0.3 * np.sin(2 * np.pi * np.arange(len(ds)) / 48))
     pd.concat([pd.DataFrame({"unique_id": uid, "ds": ds, "y": wave}) for uid in ids]).to_csv(
-        directory / "traffic.csv", index=False)
+        directory / "traffic.csv", index=False
+    )
 
 
 def test_demand_with_both_replicas_and_series_is_refused(tmp_path: Path) -> None:
     _series(tmp_path, ("shop/web",))
     problems = _problems(_workload(demand={"replicas": 3, "series": "traffic.csv", "perReplica": 10}), tmp_path)
-    assert len(problems) == 1 and problems[0].startswith("spec.workloads[0].demand: gives replicas and series, "
-                                                         "perReplica: pick one")
+    assert len(problems) == 1 and problems[0].startswith(
+        "spec.workloads[0].demand: gives replicas and series, perReplica: pick one"
+    )
 
 
 def test_a_series_named_for_another_workload_is_refused(tmp_path: Path) -> None:
     _series(tmp_path, ("shop/checkout",))
     problems = _problems(_workload(demand={"series": "traffic.csv", "perReplica": 10}), tmp_path)
     assert len(problems) == 1
-    assert problems[0].startswith("spec.workloads[0].demand.series: series file traffic.csv holds one series, "
-                                  "'shop/checkout', named for something other than 'shop/web'")
+    assert problems[0].startswith(
+        "spec.workloads[0].demand.series: series file traffic.csv holds one series, "
+        "'shop/checkout', named for something other than 'shop/web'"
+    )
 
 
 def test_a_series_that_ended_long_ago_plans_with_a_warning_saying_so(tmp_path: Path) -> None:
@@ -121,11 +145,15 @@ def test_an_unreachable_prometheus_is_exit_4(tmp_path: Path) -> None:
 
 # -- countries and follow-on messages -------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "says"), [
-    ("XX", "is not an assigned ISO 3166-1 alpha-2 country code (write an assigned ISO 3166-1 alpha-2 code"),
-    ("de", 'write it in capitals: "DE"'),
-    ("DEU", "must be an ISO 3166 alpha-2 code"),
-])
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("XX", "is not an assigned ISO 3166-1 alpha-2 country code (write an assigned ISO 3166-1 alpha-2 code"),
+        ("de", 'write it in capitals: "DE"'),
+        ("DEU", "must be an ISO 3166 alpha-2 code"),
+    ],
+)
 def test_country_must_be_an_assigned_iso_code(value: str, says: str) -> None:
     doc = copy.deepcopy(BASE)
     doc["spec"]["clusters"][0]["country"] = value

@@ -37,8 +37,9 @@ class ControlPlane:
     nodes: Sequence[NodeSpec] = ()
     controllers: bool = True
     port: int = field(default_factory=free_port)
-    tokens: dict[str, str] = field(default_factory=lambda: {ADMIN: secrets.token_hex(16),
-                                                              RESTRICTED: secrets.token_hex(16)})
+    tokens: dict[str, str] = field(
+        default_factory=lambda: {ADMIN: secrets.token_hex(16), RESTRICTED: secrets.token_hex(16)}
+    )
     processes: dict[str, Process] = field(default_factory=dict)
     kubelet: KubeletStandIn | None = None
 
@@ -56,20 +57,32 @@ class ControlPlane:
         self.directory.mkdir(parents=True, exist_ok=True)
         keys = self._service_account_key()
         tokens = self.directory / "tokens.csv"
-        tokens.write_text(f'{self.tokens[ADMIN]},{ADMIN},{ADMIN},"system:masters"\n'
-                          f"{self.tokens[RESTRICTED]},{RESTRICTED},{RESTRICTED}\n")
-        args = [str(self.binaries["kube-apiserver"]),
-                f"--etcd-servers={self.etcd_url}", f"--etcd-prefix=/registry-{self.name}",
-                "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", f"--secure-port={self.port}",
-                f"--cert-dir={self.directory / 'certs'}", f"--token-auth-file={tokens}",
-                "--authorization-mode=RBAC", f"--service-account-key-file={keys}",
-                f"--service-account-signing-key-file={keys}",
-                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-                f"--service-cluster-ip-range={SERVICE_CIDR}",
-                "--enable-admission-plugins=NamespaceLifecycle,ServiceAccount", "--profiling=false",
-                "--enable-priority-and-fairness=false", "--endpoint-reconciler-type=none"]
-        self.processes["kube-apiserver"] = Process("kube-apiserver", args,
-                                                   self.directory / "kube-apiserver.log").start()
+        tokens.write_text(
+            f'{self.tokens[ADMIN]},{ADMIN},{ADMIN},"system:masters"\n'
+            f"{self.tokens[RESTRICTED]},{RESTRICTED},{RESTRICTED}\n"
+        )
+        args = [
+            str(self.binaries["kube-apiserver"]),
+            f"--etcd-servers={self.etcd_url}",
+            f"--etcd-prefix=/registry-{self.name}",
+            "--bind-address=127.0.0.1",
+            "--advertise-address=127.0.0.1",
+            f"--secure-port={self.port}",
+            f"--cert-dir={self.directory / 'certs'}",
+            f"--token-auth-file={tokens}",
+            "--authorization-mode=RBAC",
+            f"--service-account-key-file={keys}",
+            f"--service-account-signing-key-file={keys}",
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            f"--service-cluster-ip-range={SERVICE_CIDR}",
+            "--enable-admission-plugins=NamespaceLifecycle,ServiceAccount",
+            "--profiling=false",
+            "--enable-priority-and-fairness=false",
+            "--endpoint-reconciler-type=none",
+        ]
+        self.processes["kube-apiserver"] = Process(
+            "kube-apiserver", args, self.directory / "kube-apiserver.log"
+        ).start()
 
     def wait_apiserver(self, timeout_s: float = 90.0) -> None:
         def ready() -> bool:
@@ -79,13 +92,18 @@ class ControlPlane:
             context = ssl.create_default_context()
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
-            request = urllib.request.Request(f"{self.server}/readyz",
-                                             headers={"Authorization": f"Bearer {self.tokens[ADMIN]}"})
+            request = urllib.request.Request(
+                f"{self.server}/readyz", headers={"Authorization": f"Bearer {self.tokens[ADMIN]}"}
+            )
             with urllib.request.urlopen(request, timeout=2, context=context) as response:
                 return bool(response.status == 200)
 
-        wait_until(ready, what=f"{self.name} kube-apiserver /readyz", process=self.processes["kube-apiserver"],
-                   timeout_s=timeout_s)
+        wait_until(
+            ready,
+            what=f"{self.name} kube-apiserver /readyz",
+            process=self.processes["kube-apiserver"],
+            timeout_s=timeout_s,
+        )
         self._write_kubeconfig(self.kubeconfig, self.tokens[ADMIN], ADMIN)
 
     @property
@@ -104,14 +122,20 @@ class ControlPlane:
             return
         keys = self.directory / "sa.key"
         self.processes["kube-controller-manager"] = Process(
-            "kube-controller-manager", [str(self.binaries["kube-controller-manager"]), *common,
-                                        f"--service-account-private-key-file={keys}",
-                                        f"--controllers={DISABLED_CONTROLLERS}", "--concurrent-deployment-syncs=2",
-                                        "--concurrent-replicaset-syncs=2"],
-            self.directory / "kube-controller-manager.log").start()
+            "kube-controller-manager",
+            [
+                str(self.binaries["kube-controller-manager"]),
+                *common,
+                f"--service-account-private-key-file={keys}",
+                f"--controllers={DISABLED_CONTROLLERS}",
+                "--concurrent-deployment-syncs=2",
+                "--concurrent-replicaset-syncs=2",
+            ],
+            self.directory / "kube-controller-manager.log",
+        ).start()
         self.processes["kube-scheduler"] = Process(
-            "kube-scheduler", [str(self.binaries["kube-scheduler"]), *common],
-            self.directory / "kube-scheduler.log").start()
+            "kube-scheduler", [str(self.binaries["kube-scheduler"]), *common], self.directory / "kube-scheduler.log"
+        ).start()
 
     def stop_apiserver(self) -> None:
         """Stop the API server only (a cluster that stops answering)."""
@@ -124,8 +148,11 @@ class ControlPlane:
     def stop(self) -> None:
         if self.kubelet is not None:
             self.kubelet.stop()
-        processes = [self.processes[n] for n in ("kube-scheduler", "kube-controller-manager", "kube-apiserver")
-                     if n in self.processes]
+        processes = [
+            self.processes[n]
+            for n in ("kube-scheduler", "kube-controller-manager", "kube-apiserver")
+            if n in self.processes
+        ]
         for process in processes:
             process.terminate()
         for process in processes:  # v1.24's scheduler does not exit on SIGTERM: it gets SIGKILL after 2 s
@@ -150,8 +177,9 @@ class ControlPlane:
         from kubernetes import client
 
         core = client.CoreV1Api(self.api_client())
-        request = core.create_namespaced_service_account_token(name, namespace,
-                                                               {"spec": {"expirationSeconds": seconds}})
+        request = core.create_namespaced_service_account_token(
+            name, namespace, {"spec": {"expirationSeconds": seconds}}
+        )
         return str(request.status.token)
 
     # -- internals -----------------------------------------------------------------------------------
@@ -162,14 +190,24 @@ class ControlPlane:
         return key
 
     def _write_kubeconfig(self, path: Path, token: str, user: str) -> Path:
-        config = {"apiVersion": "v1", "kind": "Config",
-                  "clusters": [{"name": self.name, "cluster": {
-                      "server": self.server,
-                      "certificate-authority-data": base64.b64encode(self.ca_file.read_bytes()).decode()}}],
-                  "users": [{"name": user, "user": {"token": token}}],
-                  "contexts": [{"name": self.name if user == ADMIN else user,
-                                "context": {"cluster": self.name, "user": user}}],
-                  "current-context": self.name if user == ADMIN else user}
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": self.name,
+                    "cluster": {
+                        "server": self.server,
+                        "certificate-authority-data": base64.b64encode(self.ca_file.read_bytes()).decode(),
+                    },
+                }
+            ],
+            "users": [{"name": user, "user": {"token": token}}],
+            "contexts": [
+                {"name": self.name if user == ADMIN else user, "context": {"cluster": self.name, "user": user}}
+            ],
+            "current-context": self.name if user == ADMIN else user,
+        }
         path.write_text(yaml.safe_dump(config))
         return path
 
@@ -192,13 +230,22 @@ class Fleet:
         etcd_url = f"http://127.0.0.1:{client_port}"
         etcd_binary_path = etcd_binary()
         assert etcd_binary_path is not None
-        etcd = Process("etcd", [etcd_binary_path, "--name=placement-tests", f"--data-dir={directory / 'etcd'}",
-                                f"--listen-client-urls={etcd_url}", f"--advertise-client-urls={etcd_url}",
-                                f"--listen-peer-urls=http://127.0.0.1:{peer_port}",
-                                f"--initial-advertise-peer-urls=http://127.0.0.1:{peer_port}",
-                                f"--initial-cluster=placement-tests=http://127.0.0.1:{peer_port}",
-                                "--unsafe-no-fsync", "--quota-backend-bytes=1073741824"],
-                       directory / "etcd.log").start()
+        etcd = Process(
+            "etcd",
+            [
+                etcd_binary_path,
+                "--name=placement-tests",
+                f"--data-dir={directory / 'etcd'}",
+                f"--listen-client-urls={etcd_url}",
+                f"--advertise-client-urls={etcd_url}",
+                f"--listen-peer-urls=http://127.0.0.1:{peer_port}",
+                f"--initial-advertise-peer-urls=http://127.0.0.1:{peer_port}",
+                f"--initial-cluster=placement-tests=http://127.0.0.1:{peer_port}",
+                "--unsafe-no-fsync",
+                "--quota-backend-bytes=1073741824",
+            ],
+            directory / "etcd.log",
+        ).start()
         fleet = cls(directory, etcd, {})
         try:
             wait_until(lambda: _etcd_healthy(etcd_url), what="etcd", process=etcd, timeout_s=30)
@@ -223,8 +270,9 @@ class Fleet:
             config = yaml.safe_load(plane.kubeconfig.read_text())
             merged["clusters"] += config["clusters"]
             merged["users"].append({"name": f"admin-{plane.name}", "user": config["users"][0]["user"]})
-            merged["contexts"].append({"name": plane.name, "context": {"cluster": plane.name,
-                                                                       "user": f"admin-{plane.name}"}})
+            merged["contexts"].append(
+                {"name": plane.name, "context": {"cluster": plane.name, "user": f"admin-{plane.name}"}}
+            )
         merged["current-context"] = next(iter(self.clusters))
         path.write_text(yaml.safe_dump(merged))
         return path

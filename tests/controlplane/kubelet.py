@@ -54,9 +54,12 @@ class KubeletStandIn:
         """Create the Node, drop its birth taints, report it Ready with its allocatable."""
         from kubernetes.client.exceptions import ApiException
 
-        body = {"apiVersion": "v1", "kind": "Node",
-                "metadata": {"name": node.name, "labels": {"kubernetes.io/hostname": node.name, **node.labels}},
-                "spec": {"providerID": node.provider_id} if node.provider_id else {}}
+        body = {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": node.name, "labels": {"kubernetes.io/hostname": node.name, **node.labels}},
+            "spec": {"providerID": node.provider_id} if node.provider_id else {},
+        }
         try:
             self.core.create_node(body)
         except ApiException as error:
@@ -94,35 +97,73 @@ class KubeletStandIn:
     def _report(self, node: NodeSpec) -> None:
         now = _now()
         resources = {"cpu": node.cpu, "memory": node.memory, "pods": node.pods}
-        status = {"capacity": resources, "allocatable": resources,
-                  "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
-                                  "message": "kubelet stand-in", "lastHeartbeatTime": now,
-                                  "lastTransitionTime": now}],
-                  "addresses": [{"type": "InternalIP", "address": "127.0.0.1"},
-                                {"type": "Hostname", "address": node.name}],
-                  "nodeInfo": {"architecture": node.labels.get("kubernetes.io/arch", "amd64"),
-                               "operatingSystem": "linux", "kubeletVersion": "v1.24.1", "kubeProxyVersion": "v1.24.1",
-                               "osImage": "stand-in", "kernelVersion": "", "containerRuntimeVersion": "",
-                               "machineID": "", "systemUUID": "", "bootID": ""}}
+        status = {
+            "capacity": resources,
+            "allocatable": resources,
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "True",
+                    "reason": "KubeletReady",
+                    "message": "kubelet stand-in",
+                    "lastHeartbeatTime": now,
+                    "lastTransitionTime": now,
+                }
+            ],
+            "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}, {"type": "Hostname", "address": node.name}],
+            "nodeInfo": {
+                "architecture": node.labels.get("kubernetes.io/arch", "amd64"),
+                "operatingSystem": "linux",
+                "kubeletVersion": "v1.24.1",
+                "kubeProxyVersion": "v1.24.1",
+                "osImage": "stand-in",
+                "kernelVersion": "",
+                "containerRuntimeVersion": "",
+                "machineID": "",
+                "systemUUID": "",
+                "bootID": "",
+            },
+        }
         self.core.patch_node_status(node.name, {"status": status})
 
     def _run_pod(self, pod: Any) -> None:
         now = _now()
-        conditions = [{"type": t, "status": "True", "lastTransitionTime": now}
-                      for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")]
-        containers = [{"name": c.name, "image": c.image, "imageID": "", "ready": True, "started": True,
-                       "restartCount": 0, "state": {"running": {"startedAt": now}}} for c in pod.spec.containers]
-        status = {"phase": "Running", "conditions": conditions, "containerStatuses": containers,
-                  "hostIP": "127.0.0.1", "podIP": "10.244.0.1", "podIPs": [{"ip": "10.244.0.1"}], "startTime": now}
-        self._ignore_gone(self.core.patch_namespaced_pod_status, pod.metadata.name, pod.metadata.namespace,
-                          {"status": status})
+        conditions = [
+            {"type": t, "status": "True", "lastTransitionTime": now}
+            for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")
+        ]
+        containers = [
+            {
+                "name": c.name,
+                "image": c.image,
+                "imageID": "",
+                "ready": True,
+                "started": True,
+                "restartCount": 0,
+                "state": {"running": {"startedAt": now}},
+            }
+            for c in pod.spec.containers
+        ]
+        status = {
+            "phase": "Running",
+            "conditions": conditions,
+            "containerStatuses": containers,
+            "hostIP": "127.0.0.1",
+            "podIP": "10.244.0.1",
+            "podIPs": [{"ip": "10.244.0.1"}],
+            "startTime": now,
+        }
+        self._ignore_gone(
+            self.core.patch_namespaced_pod_status, pod.metadata.name, pod.metadata.namespace, {"status": status}
+        )
 
     def _finish(self, pod: Any) -> None:
         if pod.metadata.uid in self._finished:
             return
         self._finished.add(pod.metadata.uid)
-        self._ignore_gone(self.core.delete_namespaced_pod, pod.metadata.name, pod.metadata.namespace,
-                          grace_period_seconds=0)
+        self._ignore_gone(
+            self.core.delete_namespaced_pod, pod.metadata.name, pod.metadata.namespace, grace_period_seconds=0
+        )
 
     def _ignore_gone(self, method: Any, *args: Any, **kwargs: Any) -> None:
         from kubernetes.client.exceptions import ApiException

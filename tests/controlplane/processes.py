@@ -30,9 +30,14 @@ class Process:
 
     def start(self) -> Process:
         with self.log.open("ab") as out:
-            self.popen = subprocess.Popen(list(self.args), stdout=out, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL, start_new_session=True,
-                                          preexec_fn=_die_with_parent)
+            self.popen = subprocess.Popen(
+                list(self.args),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
         return self
 
     @property
@@ -73,8 +78,14 @@ class Process:
             return ""
 
 
-def wait_until(ready: Callable[[], bool], *, what: str, process: Process | None = None, timeout_s: float = 60.0,
-               poll_s: float = 0.25) -> None:
+def wait_until(
+    ready: Callable[[], bool],
+    *,
+    what: str,
+    process: Process | None = None,
+    timeout_s: float = 60.0,
+    poll_s: float = 0.25,
+) -> None:
     """Poll `ready` until true; fail with the process's log tail when it exits or time runs out."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -86,8 +97,9 @@ def wait_until(ready: Callable[[], bool], *, what: str, process: Process | None 
         except Exception:  # not up yet
             pass
         time.sleep(poll_s)
-    raise RuntimeError(f"timed out after {timeout_s:.0f} s waiting for {what}"
-                       + (f":\n{process.tail()}" if process else ""))
+    raise RuntimeError(
+        f"timed out after {timeout_s:.0f} s waiting for {what}" + (f":\n{process.tail()}" if process else "")
+    )
 
 
 def _die_with_parent() -> None:

@@ -71,12 +71,14 @@ def _patch(documents: list[dict[str, Any]], entry: dict[str, Any], directory: Pa
 
 def _matches(document: dict[str, Any], target: dict[str, Any]) -> bool:
     group, _, version = document["apiVersion"].rpartition("/")
-    return all((
-        target.get("kind") in (None, document["kind"]),
-        target.get("name") in (None, document["metadata"]["name"]),
-        target.get("group") in (None, group),
-        target.get("version") in (None, version),
-    ))
+    return all(
+        (
+            target.get("kind") in (None, document["kind"]),
+            target.get("name") in (None, document["metadata"]["name"]),
+            target.get("group") in (None, group),
+            target.get("version") in (None, version),
+        )
+    )
 
 
 def strategic_merge(base: Any, patch: Any, field: str = "") -> Any:
@@ -166,8 +168,11 @@ def _image(documents: list[dict[str, Any]], entry: dict[str, Any]) -> None:
         for container in _containers(document):
             name, _, _ = container["image"].partition(":")
             if name == entry["name"]:
-                container["image"] = f"{entry.get('newName', name)}:{entry['newTag']}" if "newTag" in entry else \
-                    entry.get("newName", name)
+                container["image"] = (
+                    f"{entry.get('newName', name)}:{entry['newTag']}"
+                    if "newTag" in entry
+                    else entry.get("newName", name)
+                )
 
 
 def _containers(document: dict[str, Any]) -> list[dict[str, Any]]:

@@ -38,14 +38,33 @@ def test_the_pod_meets_the_restricted_profile(overlay: str) -> None:
 
 def test_the_checker_finds_violations() -> None:
     spec = pod("aws")["spec"]
-    loose = strategic_merge(spec, {"securityContext": {"runAsNonRoot": False, "seccompProfile": {"type": "Unconfined"}},
-                                   "containers": [{"name": "placement", "securityContext": {
-                                       "allowPrivilegeEscalation": True, "runAsNonRoot": None, "seccompProfile": None,
-                                       "capabilities": {"add": ["SYS_ADMIN"], "drop": []}}}],
-                                   "volumes": [{"name": "host", "hostPath": {"path": "/"}}]})
+    loose = strategic_merge(
+        spec,
+        {
+            "securityContext": {"runAsNonRoot": False, "seccompProfile": {"type": "Unconfined"}},
+            "containers": [
+                {
+                    "name": "placement",
+                    "securityContext": {
+                        "allowPrivilegeEscalation": True,
+                        "runAsNonRoot": None,
+                        "seccompProfile": None,
+                        "capabilities": {"add": ["SYS_ADMIN"], "drop": []},
+                    },
+                }
+            ],
+            "volumes": [{"name": "host", "hostPath": {"path": "/"}}],
+        },
+    )
     problems = " | ".join(restricted_violations(loose))
-    for expected in ("allowPrivilegeEscalation", "runAsNonRoot", "seccompProfile", "drop must include ALL",
-                     "SYS_ADMIN", "hostPath"):
+    for expected in (
+        "allowPrivilegeEscalation",
+        "runAsNonRoot",
+        "seccompProfile",
+        "drop must include ALL",
+        "SYS_ADMIN",
+        "hostPath",
+    ):
         assert expected in problems
 
 

@@ -22,15 +22,51 @@ RAYJOB = DEPLOY / "ray" / "rayjob-sweep.yaml"
 K8S_VERSION = "1.33.0"
 
 # The fields of KubeRay's ray.io/v1 RayJob / RayCluster specs (ray-operator/apis/ray/v1) this check accepts.
-RAYJOB_SPEC = {"entrypoint", "runtimeEnvYAML", "jobId", "metadata", "shutdownAfterJobFinishes", "ttlSecondsAfterFinished",
-               "activeDeadlineSeconds", "backoffLimit", "submissionMode", "rayClusterSpec", "clusterSelector",
-               "submitterPodTemplate", "submitterConfig", "entrypointNumCpus", "entrypointNumGpus", "entrypointResources",
-               "suspend", "managedBy", "deletionStrategy"}
-CLUSTER_SPEC = {"rayVersion", "headGroupSpec", "workerGroupSpecs", "enableInTreeAutoscaling", "autoscalerOptions",
-                "headServiceAnnotations", "suspend", "managedBy", "gcsFaultToleranceOptions"}
+RAYJOB_SPEC = {
+    "entrypoint",
+    "runtimeEnvYAML",
+    "jobId",
+    "metadata",
+    "shutdownAfterJobFinishes",
+    "ttlSecondsAfterFinished",
+    "activeDeadlineSeconds",
+    "backoffLimit",
+    "submissionMode",
+    "rayClusterSpec",
+    "clusterSelector",
+    "submitterPodTemplate",
+    "submitterConfig",
+    "entrypointNumCpus",
+    "entrypointNumGpus",
+    "entrypointResources",
+    "suspend",
+    "managedBy",
+    "deletionStrategy",
+}
+CLUSTER_SPEC = {
+    "rayVersion",
+    "headGroupSpec",
+    "workerGroupSpecs",
+    "enableInTreeAutoscaling",
+    "autoscalerOptions",
+    "headServiceAnnotations",
+    "suspend",
+    "managedBy",
+    "gcsFaultToleranceOptions",
+}
 HEAD_GROUP = {"rayStartParams", "template", "serviceType", "headService", "enableIngress"}
-WORKER_GROUP = {"groupName", "replicas", "minReplicas", "maxReplicas", "rayStartParams", "template", "scaleStrategy",
-                "numOfHosts", "idleTimeoutSeconds", "suspend"}
+WORKER_GROUP = {
+    "groupName",
+    "replicas",
+    "minReplicas",
+    "maxReplicas",
+    "rayStartParams",
+    "template",
+    "scaleStrategy",
+    "numOfHosts",
+    "idleTimeoutSeconds",
+    "suspend",
+}
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +82,10 @@ def templates(rayjob: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_the_rayjob_uses_only_fields_kuberay_knows(rayjob: dict[str, Any]) -> None:
     assert (rayjob["apiVersion"], rayjob["kind"]) == ("ray.io/v1", "RayJob")
-    assert rayjob["metadata"]["namespace"] == "placement" and rayjob["metadata"]["labels"]["app.kubernetes.io/name"] == "placement"
+    assert (
+        rayjob["metadata"]["namespace"] == "placement"
+        and rayjob["metadata"]["labels"]["app.kubernetes.io/name"] == "placement"
+    )
     spec = rayjob["spec"]
     assert set(spec) <= RAYJOB_SPEC
     assert spec["shutdownAfterJobFinishes"] is True and spec["submissionMode"] in ("K8sJobMode", "HTTPMode")
@@ -62,8 +101,12 @@ def test_the_rayjob_uses_only_fields_kuberay_knows(rayjob: dict[str, Any]) -> No
 
 def test_every_pod_template_validates_and_is_restricted(rayjob: dict[str, Any]) -> None:
     for template in templates(rayjob):
-        document = {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "t", "namespace": "placement"},
-                    "template": template}
+        document = {
+            "apiVersion": "v1",
+            "kind": "PodTemplate",
+            "metadata": {"name": "t", "namespace": "placement"},
+            "template": template,
+        }
         kubernetes_validate.validate(document, K8S_VERSION, strict=True)
         assert restricted_violations(template["spec"]) == []
         mounts = {m["mountPath"] for c in template["spec"]["containers"] for m in c["volumeMounts"]}

@@ -26,15 +26,22 @@ def rules(overlay: str) -> list[dict]:
 
 
 def allowed(rules_: list[dict], group: str, resource: str, verb: str, name: str | None) -> bool:
-    return any(group in r.get("apiGroups", ()) and resource in r.get("resources", ()) and verb in r.get("verbs", ())
-               and (not r.get("resourceNames") or name in r["resourceNames"]) for r in rules_)
+    return any(
+        group in r.get("apiGroups", ())
+        and resource in r.get("resources", ())
+        and verb in r.get("verbs", ())
+        and (not r.get("resourceNames") or name in r["resourceNames"])
+        for r in rules_
+    )
 
 
 def grants(rules_: list[dict]) -> set[tuple[str, str, str]]:
     return {(g, res, v) for r in rules_ for g in r["apiGroups"] for res in r["resources"] for v in r["verbs"]}
 
 
-_PATH = re.compile(r"^/(?:api|apis/(?P<group>[^/]+))/[^/]+(?:/namespaces/[^/]+)?/(?P<resource>[^/]+)(?:/(?P<name>[^/]+))?$")
+_PATH = re.compile(
+    r"^/(?:api|apis/(?P<group>[^/]+))/[^/]+(?:/namespaces/[^/]+)?/(?P<resource>[^/]+)(?:/(?P<name>[^/]+))?$"
+)
 
 
 def accesses(fleet, existed: set[tuple[str, str]]) -> set[tuple[str, str, str, str | None]]:
@@ -76,8 +83,16 @@ def test_cloud_overlays_keep_the_base_role_and_dry_run_has_no_write_verbs() -> N
 def test_apply_needs_exactly_the_role(tmp_path) -> None:
     with demo_fleet(tmp_path, hpas=(HPA_WORKLOAD,)) as fleet:
         existed = {(c, p) for c, s in fleet.servers.items() for p in s.objects}
-        args = ["run", "--policy", str(policy(tmp_path / "policy.yaml")), "--kubeconfig", str(fleet.kubeconfig),
-                "--force-conflicts", "--wait-timeout", "5"]
+        args = [
+            "run",
+            "--policy",
+            str(policy(tmp_path / "policy.yaml")),
+            "--kubeconfig",
+            str(fleet.kubeconfig),
+            "--force-conflicts",
+            "--wait-timeout",
+            "5",
+        ]
         # a run that fails part-way (reverting: deletes the pools it created), then one that succeeds
         fleet.servers["aws-us-east-1"].fail("PATCH", "/apis/apps/v1/", 500, skip=3)
         assert main(args) == 4
@@ -96,14 +111,27 @@ def test_apply_needs_exactly_the_role(tmp_path) -> None:
 def test_a_client_dry_run_needs_only_the_read_only_role(tmp_path) -> None:
     with demo_fleet(tmp_path, hpas=(HPA_WORKLOAD,)) as fleet:
         existed = {(c, p) for c, s in fleet.servers.items() for p in s.objects}
-        assert main(["run", "--policy", str(policy(tmp_path / "policy.yaml")), "--kubeconfig",
-                     str(fleet.kubeconfig), "--dry-run"]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    "--policy",
+                    str(policy(tmp_path / "policy.yaml")),
+                    "--kubeconfig",
+                    str(fleet.kubeconfig),
+                    "--dry-run",
+                ]
+            )
+            == 0
+        )
         used = accesses(fleet, existed)
     role = rules("dry-run")
     assert sorted(a for a in used if not allowed(role, *a)) == []
     # karpenter pools do not exist yet, so the dry run never reads them: the one grant it cannot show using
-    assert grants(role) - {(g, r, v) for g, r, v, _ in used} <= {("karpenter.sh", "nodepools", "get"),
-                                                                 ("karpenter.sh", "provisioners", "get")}
+    assert grants(role) - {(g, r, v) for g, r, v, _ in used} <= {
+        ("karpenter.sh", "nodepools", "get"),
+        ("karpenter.sh", "provisioners", "get"),
+    }
 
 
 def test_the_access_check_can_fail() -> None:

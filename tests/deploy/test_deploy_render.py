@@ -42,17 +42,21 @@ def test_every_overlay_renders_and_validates(overlay: str) -> None:
 
 def test_validation_catches_a_broken_manifest() -> None:
     cronjob = next(d for d in rendered("aws").values() if d["kind"] == "CronJob")
-    broken = strategic_merge(cronjob, {"spec": {"concurrencyPolicy": "Forbid", "jobTemplate": {"spec": {
-        "backofLimit": 1}}}})  # misspelt field
+    broken = strategic_merge(
+        cronjob, {"spec": {"concurrencyPolicy": "Forbid", "jobTemplate": {"spec": {"backofLimit": 1}}}}
+    )  # misspelt field
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(broken, K8S_VERSION, strict=True)
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed (the renderer tests above still run)")
+@pytest.mark.skipif(
+    shutil.which("kubectl") is None, reason="kubectl not installed (the renderer tests above still run)"
+)
 @pytest.mark.parametrize("target", ["base", *(f"overlays/{o}" for o in OVERLAYS)])
 def test_the_renderer_agrees_with_kubectl_kustomize(target: str) -> None:
-    result = subprocess.run(["kubectl", "kustomize", str(DEPLOY / target)], capture_output=True, text=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        ["kubectl", "kustomize", str(DEPLOY / target)], capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0, result.stderr
     by_kubectl = {key(d): d for d in yaml.safe_load_all(result.stdout) if d}
     assert by_kubectl == {key(d): d for d in render(DEPLOY / target)}

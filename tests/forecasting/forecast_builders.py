@@ -39,17 +39,24 @@ def generate_series(
     daily = 1.0 + 0.6 * np.sin(2 * np.pi * day_fraction[None, :] + phase)
     weekly = np.where(weekend[None, :], weekend_factor, 1.0)
     y = level * daily * weekly * rng.lognormal(0.0, noise, size=(n_series, n_steps))
-    return pd.DataFrame({
-        "unique_id": np.repeat([f"series-{i}" for i in range(n_series)], n_steps),
-        "ds": np.tile(ds.to_numpy(), n_series),
-        "y": y.ravel(),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "unique_id": np.repeat([f"series-{i}" for i in range(n_series)], n_steps),
+            "ds": np.tile(ds.to_numpy(), n_series),
+            "y": y.ravel(),
+        }
+    )
 
 
 def make_forecaster(**overrides: Any) -> Forecaster:
     """A `Forecaster` sized for unit tests (fewer rows and trees; same code paths)."""
-    settings: dict[str, Any] = {"freq": "30min", "horizon": 48, "quantiles": (0.5, 0.95), "max_train_rows": 20_000,
-                                "max_iter": 60}  # fmt: skip
+    settings: dict[str, Any] = {
+        "freq": "30min",
+        "horizon": 48,
+        "quantiles": (0.5, 0.95),
+        "max_train_rows": 20_000,
+        "max_iter": 60,
+    }
     settings.update(overrides)
     return Forecaster(**settings)
 
@@ -75,6 +82,12 @@ class LastValue:
         rows = []
         for _, last in self._last.iterrows():
             for k in range(1, h + 1):
-                rows.append({"unique_id": last["unique_id"], "ds": last["ds"] + k * self._step,
-                             self.alias: last["y"], quantile_column(self.alias, 0.95): 1.1 * last["y"]})  # fmt: skip
+                rows.append(
+                    {
+                        "unique_id": last["unique_id"],
+                        "ds": last["ds"] + k * self._step,
+                        self.alias: last["y"],
+                        quantile_column(self.alias, 0.95): 1.1 * last["y"],
+                    }
+                )
         return pd.DataFrame(rows)

@@ -80,12 +80,17 @@ def write_openmetrics(path: Path) -> None:
         counters["checkout-b"] = 0.0 if moment == RESET_AT else counters["checkout-b"] + 5.0 * SAMPLE_S
         counters["cart-a"] += 2.0 * SAMPLE_S
         for pod in ("checkout-a", "checkout-b"):
-            lines.append(f'http_requests_total{{namespace="shop",deployment="checkout",pod="{pod}"}} '
-                         f"{counters[pod]:.1f} {stamp}")  # fmt: skip
+            lines.append(
+                f'http_requests_total{{namespace="shop",deployment="checkout",pod="{pod}"}} {counters[pod]:.1f} {stamp}'
+            )
         if not GAP[0] <= moment < GAP[1]:
-            lines.append(f'http_requests_total{{namespace="shop",deployment="cart",pod="cart-a"}} '
-                         f"{counters['cart-a']:.1f} {stamp}")  # fmt: skip
-        cpu.append(f'cpu_usage_cores{{namespace="shop",deployment="checkout"}} {checkout_rate(moment) / 30:.4f} {stamp}')
+            lines.append(
+                f'http_requests_total{{namespace="shop",deployment="cart",pod="cart-a"}} '
+                f"{counters['cart-a']:.1f} {stamp}"
+            )
+        cpu.append(
+            f'cpu_usage_cores{{namespace="shop",deployment="checkout"}} {checkout_rate(moment) / 30:.4f} {stamp}'
+        )
     lines += ["# HELP cpu_usage_cores CPU cores in use.", "# TYPE cpu_usage_cores gauge", *cpu, "# EOF"]
     path.write_text("\n".join(lines) + "\n")
 
@@ -111,18 +116,35 @@ def running_prometheus(root: Path) -> Iterator[PrometheusServer]:
     openmetrics = root / "history.om"
     write_openmetrics(openmetrics)
     data = root / "data"
-    subprocess.run([promtool_bin, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=2400h",
-                    str(openmetrics), str(data)], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            promtool_bin,
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--max-block-duration=2400h",
+            str(openmetrics),
+            str(data),
+        ],
+        check=True,
+        capture_output=True,
+    )
     config = root / "prometheus.yml"
     config.write_text("global:\n  scrape_interval: 1h\nscrape_configs: []\n")
     url = f"http://127.0.0.1:{free_port()}"
     log = root / "prometheus.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [server_bin, f"--config.file={config}", f"--storage.tsdb.path={data}",
-             "--storage.tsdb.retention.time=100y", f"--web.listen-address={url.removeprefix('http://')}"],
-            stdout=sink, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                server_bin,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={data}",
+                "--storage.tsdb.retention.time=100y",
+                f"--web.listen-address={url.removeprefix('http://')}",
+            ],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     try:
         _wait_ready(url, process, log)
         yield PrometheusServer(url=url, start=START, end=START + timedelta(days=DAYS) - timedelta(seconds=SAMPLE_S))
@@ -166,5 +188,3 @@ def serve(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-
-

@@ -31,7 +31,9 @@ def test_backtests_never_use_data_after_the_cutoff() -> None:
         dirty = cross_validation(small(), poisoned, h=DAY, n_windows=3)
         before = clean["cutoff"] <= cutoff
         pd.testing.assert_frame_equal(
-            dirty.loc[dirty["cutoff"] <= cutoff, ["unique_id", "ds", "cutoff", *FORECAST_COLUMNS]].reset_index(drop=True),
+            dirty.loc[dirty["cutoff"] <= cutoff, ["unique_id", "ds", "cutoff", *FORECAST_COLUMNS]].reset_index(
+                drop=True
+            ),
             clean.loc[before, ["unique_id", "ds", "cutoff", *FORECAST_COLUMNS]].reset_index(drop=True),
         )
         later = dirty["cutoff"] > cutoff  # sanity: the poison is visible to windows that may see it
@@ -97,23 +99,38 @@ def test_seasonal_scale_is_the_in_sample_seasonal_naive_mae_up_to_each_cutoff() 
 def test_evaluate_mase_pinball_and_coverage_by_hand() -> None:
     ds = pd.date_range("2025-01-01", periods=6, freq="30min")
     history = pd.DataFrame({"unique_id": "a", "ds": ds, "y": [1.0, 2.0, 4.0, 2.0, 7.0, 2.0]})
-    cv = pd.DataFrame({
-        "unique_id": "a", "ds": ds[4:], "cutoff": ds[3], "y": [7.0, 2.0],
-        "M": [6.0, 2.0], "M-hi-90": [6.5, 3.0],
-    })  # fmt: skip
+    cv = pd.DataFrame(
+        {
+            "unique_id": "a",
+            "ds": ds[4:],
+            "cutoff": ds[3],
+            "y": [7.0, 2.0],
+            "M": [6.0, 2.0],
+            "M-hi-90": [6.5, 3.0],
+        }
+    )
     scores = evaluate(cv, history, models=["M"], quantiles=(0.5, 0.95), season=2)
     row = scores.iloc[0]
     scale = 1.5  # from the test above
     assert row["mase"] == pytest.approx((1.0 + 0.0) / 2 / scale)
     median_loss = [0.5, 0.0]
     upper_loss = [0.95 * 0.5, 0.05 * 1.0]
-    assert row["pinball"] == pytest.approx(np.mean([np.mean([a, b]) for a, b in zip(median_loss, upper_loss, strict=True)]) / scale)
+    assert row["pinball"] == pytest.approx(
+        np.mean([np.mean([a, b]) for a, b in zip(median_loss, upper_loss, strict=True)]) / scale
+    )
     assert row["coverage"] == pytest.approx(0.5)  # 7 > 6.5, 2 <= 3
     assert summarize(scores)["mase"].iloc[0] == pytest.approx(row["mase"])
 
 
 def test_evaluate_names_missing_quantile_columns() -> None:
-    cv = pd.DataFrame({"unique_id": ["a"], "ds": [pd.Timestamp("2025-01-01")], "cutoff": [pd.Timestamp("2025-01-01")],
-                       "y": [1.0], "M": [1.0]})  # fmt: skip
+    cv = pd.DataFrame(
+        {
+            "unique_id": ["a"],
+            "ds": [pd.Timestamp("2025-01-01")],
+            "cutoff": [pd.Timestamp("2025-01-01")],
+            "y": [1.0],
+            "M": [1.0],
+        }
+    )
     with pytest.raises(ForecastError, match="M-hi-90"):
         evaluate(cv, cv[["unique_id", "ds", "y"]], models=["M"], quantiles=(0.5, 0.95), season=2)

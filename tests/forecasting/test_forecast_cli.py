@@ -28,8 +28,22 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_backtest_json_has_rows_and_metrics(traffic_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "backtest", "--input", str(traffic_csv), "--freq", "30min", "--horizon", "12",
-                       "--windows", "2", "--quantiles", "0.5,0.95", "-o", "json")  # fmt: skip
+    code, out, _ = run(
+        capsys,
+        "backtest",
+        "--input",
+        str(traffic_csv),
+        "--freq",
+        "30min",
+        "--horizon",
+        "12",
+        "--windows",
+        "2",
+        "--quantiles",
+        "0.5,0.95",
+        "-o",
+        "json",
+    )
     assert code == 0
     payload = json.loads(out)
     rows = payload["rows"]
@@ -51,8 +65,20 @@ def test_backtest_table(traffic_csv: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_predict_from_a_csv_with_replicas(traffic_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "predict", "--input", str(traffic_csv), "--horizon", "8", "--per-replica", "50",
-                       "--headroom", "0.2", "-o", "json")  # fmt: skip
+    code, out, _ = run(
+        capsys,
+        "predict",
+        "--input",
+        str(traffic_csv),
+        "--horizon",
+        "8",
+        "--per-replica",
+        "50",
+        "--headroom",
+        "0.2",
+        "-o",
+        "json",
+    )
     assert code == 0
     payload = json.loads(out)
     assert len(payload["rows"]) == 2 * 8
@@ -64,9 +90,24 @@ def test_predict_from_a_csv_with_replicas(traffic_csv: Path, capsys: pytest.Capt
 
 
 def test_predict_from_prometheus(prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "predict", "--prometheus", prometheus.url, "--query", RATE_QUERY, "--id-labels",
-                         "namespace,deployment", "--end", prometheus.end.isoformat(), "--history-days", "7",
-                         "--horizon", "4", "-o", "json")  # fmt: skip
+    code, out, err = run(
+        capsys,
+        "predict",
+        "--prometheus",
+        prometheus.url,
+        "--query",
+        RATE_QUERY,
+        "--id-labels",
+        "namespace,deployment",
+        "--end",
+        prometheus.end.isoformat(),
+        "--history-days",
+        "7",
+        "--horizon",
+        "4",
+        "-o",
+        "json",
+    )
     assert code == 0, err
     rows = json.loads(out)["rows"]
     assert sorted({r["unique_id"] for r in rows}) == ["shop/cart", "shop/checkout"]
@@ -80,7 +121,11 @@ def test_predict_from_prometheus(prometheus: PrometheusServer, capsys: pytest.Ca
         (["backtest", "--input", "{csv}", "--quantiles", "0.5,1.5"], 2, "--quantiles '0.5,1.5'"),
         (["backtest", "--input", "{csv}", "--freq", "7min"], 2, "does not divide a day"),
         (["predict", "--prometheus", "http://127.0.0.1:9"], 2, "needs --query"),
-        (["predict", "--prometheus", "http://127.0.0.1:{port}", "--query", "up", "--timeout", "1"], 4, "cannot connect"),
+        (
+            ["predict", "--prometheus", "http://127.0.0.1:{port}", "--query", "up", "--timeout", "1"],
+            4,
+            "cannot connect",
+        ),
     ],
 )
 def test_errors_are_one_line_and_an_exit_code(

@@ -26,8 +26,14 @@ def forecast_frame(values: dict[str, list[float]], upper: float = 1.5) -> pd.Dat
     rows = []
     for uid, series in values.items():
         for k, value in enumerate(series):
-            rows.append({"unique_id": uid, "ds": pd.Timestamp("2025-03-01 00:00") + k * pd.Timedelta("30min"),
-                         "M": value, "M-hi-90": upper * value})  # fmt: skip
+            rows.append(
+                {
+                    "unique_id": uid,
+                    "ds": pd.Timestamp("2025-03-01 00:00") + k * pd.Timedelta("30min"),
+                    "M": value,
+                    "M-hi-90": upper * value,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -46,8 +52,13 @@ def test_replicas_needed(load: float, per_replica: float, headroom: float, expec
 
 
 def test_to_demand_sizes_each_slot_from_the_chosen_quantile() -> None:
-    demands = to_demand(forecast_frame({"shop/checkout": [40.0, 80.0, 60.0], "shop/cart": [5.0, 5.0, 5.0]}),
-                        quantile=0.95, per_replica=20.0, headroom=0.1, label="series file traffic.csv")  # fmt: skip
+    demands = to_demand(
+        forecast_frame({"shop/checkout": [40.0, 80.0, 60.0], "shop/cart": [5.0, 5.0, 5.0]}),
+        quantile=0.95,
+        per_replica=20.0,
+        headroom=0.1,
+        label="series file traffic.csv",
+    )
     checkout = demands["shop/checkout"]
     assert checkout.replicas_by_slot == (4, 7, 5)  # ceil(1.5 × load × 1.1 / 20)
     assert checkout.peak_replicas == 7
@@ -94,8 +105,9 @@ def test_demand_from_a_single_series_csv_keyed_by_the_workload(tmp_path: Path) -
     history = generate_series(1, days=14, seed=21)
     path = tmp_path / "checkout.csv"
     history.rename(columns={"ds": "timestamp", "y": "value"})[["timestamp", "value"]].to_csv(path, index=False)
-    demands = demand_from_series(path, per_replica=50.0, quantile=0.95, headroom=0.1, workload="shop/checkout",
-                                 forecaster=make_forecaster())  # fmt: skip
+    demands = demand_from_series(
+        path, per_replica=50.0, quantile=0.95, headroom=0.1, workload="shop/checkout", forecaster=make_forecaster()
+    )
     assert list(demands) == ["shop/checkout"]
     demand = demands["shop/checkout"]
     assert demand.workload == "shop/checkout"
@@ -115,7 +127,9 @@ def test_demand_from_a_long_frame_returns_every_series() -> None:
 
 def test_events_from_records_and_file(tmp_path: Path) -> None:
     path = tmp_path / "events.csv"
-    path.write_text("name,start,end,multiplier,unique_ids\nsale,2025-03-01,2025-03-02,3,a;b\nlaunch,2025-04-01,2025-04-01T06:00,2,\n")
+    path.write_text(
+        "name,start,end,multiplier,unique_ids\nsale,2025-03-01,2025-03-02,3,a;b\nlaunch,2025-04-01,2025-04-01T06:00,2,\n"
+    )
     sale, launch = load_events(path)
     assert sale == Event("sale", datetime(2025, 3, 1), datetime(2025, 3, 2), 3.0, ("a", "b"))
     assert launch.unique_ids is None and launch.multiplier == 2.0

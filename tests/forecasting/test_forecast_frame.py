@@ -42,8 +42,11 @@ def test_validate_sorts_parses_and_converts_aware_times_to_utc() -> None:
     raw = frame([("b", "2025-01-01T01:00:00+02:00", 2), ("a", "2025-01-01 00:30", 1), ("a", "2025-01-01 00:00", 0)])
     out = validate_frame(raw)
     assert list(out["unique_id"]) == ["a", "a", "b"]
-    assert list(out["ds"]) == [pd.Timestamp("2025-01-01 00:00"), pd.Timestamp("2025-01-01 00:30"),
-                               pd.Timestamp("2024-12-31 23:00")]  # fmt: skip
+    assert list(out["ds"]) == [
+        pd.Timestamp("2025-01-01 00:00"),
+        pd.Timestamp("2025-01-01 00:30"),
+        pd.Timestamp("2024-12-31 23:00"),
+    ]
     assert out["y"].dtype == float
 
 
@@ -62,11 +65,13 @@ def test_bad_frames_raise_errors_naming_the_problem(raw: pd.DataFrame, message: 
 
 
 def test_regularize_floors_jittered_samples_and_keeps_gaps_as_nan() -> None:
-    raw = frame([
-        ("a", "2025-01-01 00:00:53", 1.0),  # jitter (NAB tweets sit at :53)
-        ("a", "2025-01-01 00:05:53", 3.0),  # same 30-min slot: averaged
-        ("a", "2025-01-01 01:31:00", 5.0),  # 00:30 and 01:00 missing
-    ])  # fmt: skip
+    raw = frame(
+        [
+            ("a", "2025-01-01 00:00:53", 1.0),  # jitter (NAB tweets sit at :53)
+            ("a", "2025-01-01 00:05:53", 3.0),  # same 30-min slot: averaged
+            ("a", "2025-01-01 01:31:00", 5.0),  # 00:30 and 01:00 missing
+        ]
+    )
     out = regularize(raw, "30min")
     assert list(out["ds"].dt.strftime("%H:%M")) == ["00:00", "00:30", "01:00", "01:30"]
     assert out["y"].iloc[0] == 2.0

@@ -23,7 +23,9 @@ def fitted(traffic: pd.DataFrame) -> Forecaster:
     return make_forecaster().fit(traffic)
 
 
-def test_forecast_frame_has_one_row_per_series_and_slot_after_each_end(traffic: pd.DataFrame, fitted: Forecaster) -> None:
+def test_forecast_frame_has_one_row_per_series_and_slot_after_each_end(
+    traffic: pd.DataFrame, fitted: Forecaster
+) -> None:
     forecast = fitted.predict()
     assert list(forecast.columns) == ["unique_id", "ds", "GlobalGBM", "GlobalGBM-hi-90"]
     assert forecast.groupby("unique_id").size().to_dict() == dict.fromkeys(traffic["unique_id"].unique(), DAY)
@@ -115,10 +117,16 @@ def test_level_shifts_are_followed() -> None:
         assert predicted == pytest.approx(expected, rel=0.15), uid  # the new level, not the old (half of it)
 
 
-def test_declared_future_event_multiplies_the_forecast_inside_it_only(traffic: pd.DataFrame, fitted: Forecaster) -> None:
+def test_declared_future_event_multiplies_the_forecast_inside_it_only(
+    traffic: pd.DataFrame, fitted: Forecaster
+) -> None:
     end = traffic.ds.max()
-    sale = Event("sale", start=(end + pd.Timedelta(hours=6)).to_pydatetime(),
-                 end=(end + pd.Timedelta(hours=12)).to_pydatetime(), multiplier=3.0)  # fmt: skip
+    sale = Event(
+        "sale",
+        start=(end + pd.Timedelta(hours=6)).to_pydatetime(),
+        end=(end + pd.Timedelta(hours=12)).to_pydatetime(),
+        multiplier=3.0,
+    )
     with_event = make_forecaster(events=[sale]).fit(traffic).predict()
     plain = fitted.predict()
     inside = (plain.ds >= sale.start) & (plain.ds < sale.end)

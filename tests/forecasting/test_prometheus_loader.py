@@ -28,8 +28,9 @@ class CountingClient:
         self.url = inner.url
         self.calls: list[tuple[datetime, datetime]] = []
 
-    def custom_query_range(self, query: str, start_time: datetime, end_time: datetime, step: str,
-                           params: dict[str, Any] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    def custom_query_range(
+        self, query: str, start_time: datetime, end_time: datetime, step: str, params: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         self.calls.append((start_time, end_time))
         return self.inner.custom_query_range(query, start_time=start_time, end_time=end_time, step=step, params=params)
 
@@ -42,8 +43,14 @@ def expected_checkout(ds: pd.Series) -> np.ndarray:
 
 
 def test_reads_one_series_per_workload_label_set(prometheus: PrometheusServer) -> None:
-    frame = load_usage(PrometheusConnect(prometheus.url), RATE_QUERY, start=prometheus.start + timedelta(hours=1),
-                       end=prometheus.end, step="30m", id_labels=WORKLOAD)  # fmt: skip
+    frame = load_usage(
+        PrometheusConnect(prometheus.url),
+        RATE_QUERY,
+        start=prometheus.start + timedelta(hours=1),
+        end=prometheus.end,
+        step="30m",
+        id_labels=WORKLOAD,
+    )
     assert sorted(frame["unique_id"].unique()) == ["shop/cart", "shop/checkout"]
     assert (frame.groupby("unique_id")["ds"].diff().dropna() == pd.Timedelta("30min")).all()
     checkout = frame[frame.unique_id == "shop/checkout"]
@@ -58,8 +65,15 @@ def test_reads_one_series_per_workload_label_set(prometheus: PrometheusServer) -
 
 
 def test_raw_counters_become_rates_across_a_counter_reset(prometheus: PrometheusServer) -> None:
-    frame = load_usage(PrometheusConnect(prometheus.url), 'http_requests_total{deployment="checkout"}',
-                       start=prometheus.start, end=prometheus.end, step="30m", id_labels=WORKLOAD, counter=True)  # fmt: skip
+    frame = load_usage(
+        PrometheusConnect(prometheus.url),
+        'http_requests_total{deployment="checkout"}',
+        start=prometheus.start,
+        end=prometheus.end,
+        step="30m",
+        id_labels=WORKLOAD,
+        counter=True,
+    )
     values = frame["y"].dropna()
     assert (values >= 0).all()  # a reset is not a huge negative rate
     expected = expected_checkout(frame.loc[values.index, "ds"])
@@ -70,8 +84,9 @@ def test_raw_counters_become_rates_across_a_counter_reset(prometheus: Prometheus
 
 def test_long_ranges_are_chunked_without_gaps_or_duplicates(prometheus: PrometheusServer) -> None:
     start, end = prometheus.start + timedelta(hours=1), prometheus.start + timedelta(days=3)
-    whole = load_usage(PrometheusConnect(prometheus.url), RATE_QUERY, start=start, end=end, step="30m",
-                       id_labels=WORKLOAD)  # fmt: skip
+    whole = load_usage(
+        PrometheusConnect(prometheus.url), RATE_QUERY, start=start, end=end, step="30m", id_labels=WORKLOAD
+    )
     counting = CountingClient(PrometheusConnect(prometheus.url))
     chunked = load_usage(counting, RATE_QUERY, start=start, end=end, step="30m", id_labels=WORKLOAD, max_points=40)
     assert len(counting.calls) == 4  # 143 slots, at most 40 per request
@@ -81,16 +96,29 @@ def test_long_ranges_are_chunked_without_gaps_or_duplicates(prometheus: Promethe
 
 
 def test_default_ids_are_the_label_sets(prometheus: PrometheusServer) -> None:
-    frame = load_usage(PrometheusConnect(prometheus.url), "cpu_usage_cores", start=prometheus.start,
-                       end=prometheus.start + timedelta(hours=5), step="1h")  # fmt: skip
+    frame = load_usage(
+        PrometheusConnect(prometheus.url),
+        "cpu_usage_cores",
+        start=prometheus.start,
+        end=prometheus.start + timedelta(hours=5),
+        step="1h",
+    )
     assert frame["unique_id"].unique().tolist() == ['{deployment="checkout",namespace="shop"}']
     assert len(frame) == 6
 
 
 def test_demand_from_prometheus_end_to_end(prometheus: PrometheusServer) -> None:
-    demands = demand_from_prometheus(prometheus.url, RATE_QUERY, per_replica=4.0, quantile=0.95, headroom=0.1,
-                                     history_days=7, id_labels=WORKLOAD, now=prometheus.end,
-                                     forecaster=make_forecaster())  # fmt: skip
+    demands = demand_from_prometheus(
+        prometheus.url,
+        RATE_QUERY,
+        per_replica=4.0,
+        quantile=0.95,
+        headroom=0.1,
+        history_days=7,
+        id_labels=WORKLOAD,
+        now=prometheus.end,
+        forecaster=make_forecaster(),
+    )
     assert sorted(demands) == ["shop/cart", "shop/checkout"]
     checkout = demands["shop/checkout"]
     assert checkout.peak_replicas == pytest.approx(np.ceil(20.0 * 1.1 / 4.0), abs=1)  # peak 20 req/s
@@ -100,9 +128,15 @@ def test_demand_from_prometheus_end_to_end(prometheus: PrometheusServer) -> None
 
 def test_the_url_may_come_from_the_environment(prometheus: PrometheusServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PROMETHEUS_URL", prometheus.url)
-    demands = demand_from_prometheus("", 'sum(rate(http_requests_total{deployment="cart"}[30m]))', per_replica=1.0,
-                                     history_days=3, now=prometheus.end, workload="shop/cart",
-                                     forecaster=make_forecaster())  # fmt: skip
+    demands = demand_from_prometheus(
+        "",
+        'sum(rate(http_requests_total{deployment="cart"}[30m]))',
+        per_replica=1.0,
+        history_days=3,
+        now=prometheus.end,
+        workload="shop/cart",
+        forecaster=make_forecaster(),
+    )
     assert list(demands) == ["shop/cart"] and demands["shop/cart"].peak_replicas == 2  # 2 req/s, 1 per replica
 
 
@@ -131,8 +165,9 @@ def test_a_server_that_is_down() -> None:
 
 def test_a_slow_server_times_out(slow_server: str) -> None:
     with pytest.raises(PrometheusError, match="timed out") as caught:
-        load_usage(connect(slow_server, timeout_s=0.3, retries=0), "up", start=datetime(2025, 1, 1),
-                   end=datetime(2025, 1, 2))  # fmt: skip
+        load_usage(
+            connect(slow_server, timeout_s=0.3, retries=0), "up", start=datetime(2025, 1, 1), end=datetime(2025, 1, 2)
+        )
     assert slow_server in str(caught.value)
     assert caught.value.exit_code == 4
 

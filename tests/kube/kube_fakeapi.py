@@ -36,8 +36,10 @@ PLURALS = {
     "pods": ("v1", "Pod"),
 }
 # Fields a create must set (an apply that creates is validated as a create: 422 without them).
-NEEDS_CREATE_FIELDS = {"Deployment": (("spec", "selector"), ("spec", "template")),
-                       "HorizontalPodAutoscaler": (("spec", "scaleTargetRef"), ("spec", "maxReplicas"))}
+NEEDS_CREATE_FIELDS = {
+    "Deployment": (("spec", "selector"), ("spec", "template")),
+    "HorizontalPodAutoscaler": (("spec", "scaleTargetRef"), ("spec", "maxReplicas")),
+}
 _IDENTITY = {("apiVersion",), ("kind",), ("metadata", "name"), ("metadata", "namespace")}
 
 
@@ -120,8 +122,16 @@ class FakeApiServer:
         self.owners[path] = {leaf: {manager} for leaf, _ in _leaves(obj) if leaf not in _IDENTITY}
         meta["managedFields"][0]["fieldsV1"] = _fields_v1(self.owners[path], manager)
 
-    def fail(self, method: str, path_contains: str, status: int, *, times: int = 1, skip: int = 0,
-             message: str = "injected fault") -> None:
+    def fail(
+        self,
+        method: str,
+        path_contains: str,
+        status: int,
+        *,
+        times: int = 1,
+        skip: int = 0,
+        message: str = "injected fault",
+    ) -> None:
         self.faults.append(Fault(method, path_contains, status, times, skip, message))
 
     def get(self, path: str) -> dict[str, Any] | None:
@@ -158,7 +168,12 @@ class FakeApiServer:
     def _get(self, path: str, query: dict[str, str]) -> tuple[int, Any]:
         if path == "/version":
             major, minor = self.kubernetes_version.lstrip("v").split(".")[:2]
-            return 200, {"major": major, "minor": minor, "gitVersion": self.kubernetes_version, "platform": "linux/amd64"}
+            return 200, {
+                "major": major,
+                "minor": minor,
+                "gitVersion": self.kubernetes_version,
+                "platform": "linux/amd64",
+            }
         last = path.rsplit("/", 1)[-1]
         if last in PLURALS:
             api_version, kind = PLURALS[last]
@@ -167,8 +182,12 @@ class FakeApiServer:
             for item in items:  # like a real server (e2e pins it): list items carry no apiVersion/kind
                 item.pop("apiVersion", None)
                 item.pop("kind", None)
-            return 200, {"apiVersion": api_version, "kind": f"{kind}List",
-                         "metadata": {"resourceVersion": str(self._version)}, "items": items}
+            return 200, {
+                "apiVersion": api_version,
+                "kind": f"{kind}List",
+                "metadata": {"resourceVersion": str(self._version)},
+                "items": items,
+            }
         obj = self.objects.get(path)
         if obj is None:
             return 404, _status(404, "NotFound", f"{path} not found")
@@ -189,15 +208,22 @@ class FakeApiServer:
             return 415, _status(415, "UnsupportedMediaType", f"this fake only speaks server-side apply: {content_type}")
         manager = query.get("fieldManager")
         if not manager:
-            return 422, _status(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
-                                "is required for apply patch")
+            return 422, _status(
+                422,
+                "Invalid",
+                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+            )
         if not isinstance(body, dict) or path_of(body) != path:
             return 400, _status(400, "BadRequest", "body does not name the object in the path")
         existing = self.objects.get(path)
         missing = [".".join(f) for f in NEEDS_CREATE_FIELDS.get(body["kind"], ()) if _at(body, f) is None]
         if existing is None and missing:
-            return 422, _status(422, "Invalid", f"{body['kind']} {path.rsplit('/', 1)[-1]} is invalid: "
-                                + "; ".join(f"{m}: Required value" for m in missing))
+            return 422, _status(
+                422,
+                "Invalid",
+                f"{body['kind']} {path.rsplit('/', 1)[-1]} is invalid: "
+                + "; ".join(f"{m}: Required value" for m in missing),
+            )
         force = query.get("force") == "true"
         owners = copy.deepcopy(self.owners.get(path, {}))
         result = copy.deepcopy(existing) if existing else {}
@@ -209,10 +235,17 @@ class FakeApiServer:
             if others and _at(result, leaf) != value and not force:
                 conflicts.append((leaf, sorted(others)[0]))
         if conflicts:
-            causes = [{"reason": "FieldManagerConflict", "message": f'conflict with "{m}" using {body["apiVersion"]}',
-                       "field": "." + ".".join(leaf)} for leaf, m in conflicts]
+            causes = [
+                {
+                    "reason": "FieldManagerConflict",
+                    "message": f'conflict with "{m}" using {body["apiVersion"]}',
+                    "field": "." + ".".join(leaf),
+                }
+                for leaf, m in conflicts
+            ]
             message = f"Apply failed with {len(causes)} conflict(s): " + "; ".join(
-                f"{c['message']}: {c['field']}" for c in causes)
+                f"{c['message']}: {c['field']}" for c in causes
+            )
             status = _status(409, "Conflict", message)
             status["details"] = {"causes": causes}
             return 409, status
@@ -244,15 +277,21 @@ class FakeApiServer:
         before_spec = (existing or {}).get("spec")
         meta["generation"] = int(meta.get("generation", 0)) + (1 if result.get("spec") != before_spec else 0)
         managers = sorted({m for holders in owners.values() for m in holders})
-        meta["managedFields"] = [_managed(m, body["apiVersion"], "Apply" if m == manager else "Update",
-                                          _fields_v1(owners, m)) for m in managers]
+        meta["managedFields"] = [
+            _managed(m, body["apiVersion"], "Apply" if m == manager else "Update", _fields_v1(owners, m))
+            for m in managers
+        ]
         if query.get("dryRun") == "All":
             return (200 if existing else 201), result
         meta["resourceVersion"] = str(self._bump())
         if self.auto_ready and result["kind"] == "Deployment":
             replicas = result.get("spec", {}).get("replicas", 1)
-            result["status"] = {"replicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas,
-                                "observedGeneration": meta["generation"]}
+            result["status"] = {
+                "replicas": replicas,
+                "readyReplicas": replicas,
+                "availableReplicas": replicas,
+                "observedGeneration": meta["generation"],
+            }
         self.objects[path] = result
         self.owners[path] = owners
         self.applied[(path, manager)] = copy.deepcopy(body)
@@ -269,8 +308,12 @@ class FakeApiServer:
         if target is None or target["spec"].get("replicas", 1) in (0,) or target["spec"].get("replicas", 1) >= floor:
             return
         target["spec"]["replicas"] = floor
-        target["status"] = {"replicas": floor, "readyReplicas": floor, "availableReplicas": floor,
-                            "observedGeneration": target["metadata"].get("generation", 1)}
+        target["status"] = {
+            "replicas": floor,
+            "readyReplicas": floor,
+            "availableReplicas": floor,
+            "observedGeneration": target["metadata"].get("generation", 1),
+        }
         self.owners.setdefault(path, {})[("spec", "replicas")] = {"kube-controller-manager"}
 
     def _bump(self) -> int:
@@ -278,8 +321,15 @@ class FakeApiServer:
         return self._version
 
 
-_REASONS = {400: "BadRequest", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 422: "Invalid",
-            500: "InternalError", 503: "ServiceUnavailable"}
+_REASONS = {
+    400: "BadRequest",
+    403: "Forbidden",
+    404: "NotFound",
+    409: "Conflict",
+    422: "Invalid",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+}
 
 
 def path_of(obj: dict[str, Any]) -> str:
@@ -294,7 +344,8 @@ def path_of(obj: dict[str, Any]) -> str:
 def write_kubeconfig(path: Path, servers: dict[str, str], current: str | None = None) -> Path:
     """A kubeconfig with one context per `{context: server URL}` (token auth)."""
     config = {
-        "apiVersion": "v1", "kind": "Config",
+        "apiVersion": "v1",
+        "kind": "Config",
         "clusters": [{"name": n, "cluster": {"server": url}} for n, url in servers.items()],
         "users": [{"name": "tester", "user": {"token": "test-token"}}],
         "contexts": [{"name": n, "context": {"cluster": n, "user": "tester"}} for n in servers],
@@ -331,13 +382,25 @@ def _handler(server: FakeApiServer) -> type[BaseHTTPRequestHandler]:
 
 
 def _status(code: int, reason: str, message: str) -> dict[str, Any]:
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure" if code >= 400 else "Success",
-            "message": message, "reason": reason, "code": code}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure" if code >= 400 else "Success",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
 
 
 def _managed(manager: str, api_version: str, operation: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"manager": manager, "operation": operation, "apiVersion": api_version, "fieldsType": "FieldsV1",
-            "fieldsV1": fields or {}}
+    return {
+        "manager": manager,
+        "operation": operation,
+        "apiVersion": api_version,
+        "fieldsType": "FieldsV1",
+        "fieldsV1": fields or {},
+    }
 
 
 def _fields_v1(owners: dict[tuple[str, ...], set[str]], manager: str) -> dict[str, Any]:
@@ -359,8 +422,10 @@ def _leaves(obj: Any, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...
     if isinstance(obj, dict) and obj:
         out = []
         for key, value in obj.items():
-            if (prefix == () and key == "status") or (prefix == ("metadata",) and key in (
-                    "managedFields", "resourceVersion", "uid", "generation", "creationTimestamp")):
+            if (prefix == () and key == "status") or (
+                prefix == ("metadata",)
+                and key in ("managedFields", "resourceVersion", "uid", "generation", "creationTimestamp")
+            ):
                 continue
             out.extend(_leaves(value, (*prefix, key)))
         return out
@@ -397,13 +462,15 @@ def _remove(obj: dict[str, Any], leaf: tuple[str, ...]) -> None:
 
 
 def _in_collection(object_path: str, collection: str) -> bool:
-    if object_path.startswith(collection + "/") and "/" not in object_path[len(collection) + 1:]:
+    if object_path.startswith(collection + "/") and "/" not in object_path[len(collection) + 1 :]:
         return True
     match = re.fullmatch(r"(/apis?(?:/[^/]+)?/[^/]+)/([^/]+)", collection)
     if not match or "/namespaces/" in collection:
         return False
     root, plural = match.groups()
-    return re.fullmatch(re.escape(root) + r"/namespaces/[^/]+/" + re.escape(plural) + r"/[^/]+", object_path) is not None
+    return (
+        re.fullmatch(re.escape(root) + r"/namespaces/[^/]+/" + re.escape(plural) + r"/[^/]+", object_path) is not None
+    )
 
 
 def _selected(obj: dict[str, Any], selector: str | None) -> bool:

@@ -54,8 +54,12 @@ def _validator(api_version: str, cloud: str) -> Draft7Validator:
 def _strict(schema: Any) -> Any:
     """Forbid properties a structural schema would silently prune (catches misspelt fields)."""
     if isinstance(schema, dict):
-        if (schema.get("type") == "object" and "properties" in schema and "additionalProperties" not in schema
-                and not schema.get("x-kubernetes-preserve-unknown-fields")):
+        if (
+            schema.get("type") == "object"
+            and "properties" in schema
+            and "additionalProperties" not in schema
+            and not schema.get("x-kubernetes-preserve-unknown-fields")
+        ):
             schema["additionalProperties"] = False
         for value in schema.values():
             _strict(value)
@@ -78,23 +82,44 @@ def merged_onto(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 def minimal_deployment(name: str, namespace: str, replicas: int = 2) -> dict[str, Any]:
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                 "template": {"metadata": {"labels": {"app": name}},
-                              "spec": {"containers": [{"name": "app", "image": "registry.example/app:1",
-                                                       "resources": {"requests": {"cpu": "500m",
-                                                                                  "memory": "1Gi"}}}]}}},
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "app",
+                            "image": "registry.example/app:1",
+                            "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}},
+                        }
+                    ]
+                },
+            },
+        },
     }
 
 
-def minimal_hpa(name: str, namespace: str, target: str, min_replicas: int = 1, max_replicas: int = 20
-                ) -> dict[str, Any]:
+def minimal_hpa(
+    name: str, namespace: str, target: str, min_replicas: int = 1, max_replicas: int = 20
+) -> dict[str, Any]:
     return {
-        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
         "metadata": {"name": name, "namespace": namespace},
-        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
-                 "minReplicas": min_replicas, "maxReplicas": max_replicas,
-                 "metrics": [{"type": "Resource", "resource": {"name": "cpu",
-                                                               "target": {"type": "Utilization",
-                                                                          "averageUtilization": 70}}}]},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+            "minReplicas": min_replicas,
+            "maxReplicas": max_replicas,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+                }
+            ],
+        },
     }

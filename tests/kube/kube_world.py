@@ -27,32 +27,48 @@ from placement.scenario import Scenario
 
 
 def node(name: str, labels: dict[str, str], provider_id: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": labels},
-            "spec": {"providerID": provider_id}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"providerID": provider_id},
+    }
 
 
 def crd(name: str, versions: list[str]) -> dict[str, Any]:
-    return {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": name},
-            "spec": {"group": "karpenter.sh", "names": {"plural": name.split(".")[0], "kind": "NodePool"},
-                     "scope": "Cluster",
-                     "versions": [{"name": v, "served": True, "storage": i == 0} for i, v in enumerate(versions)]}}
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": name},
+        "spec": {
+            "group": "karpenter.sh",
+            "names": {"plural": name.split(".")[0], "kind": "NodePool"},
+            "scope": "Cluster",
+            "versions": [{"name": v, "served": True, "storage": i == 0} for i, v in enumerate(versions)],
+        },
+    }
 
 
 def pod(name: str, namespace: str, labels: dict[str, str], node_name: str, ready: bool = True) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace, "labels": labels},
-            "spec": {"nodeName": node_name, "containers": [{"name": "app", "image": "registry.example/app:1"}]},
-            "status": {"phase": "Running",
-                       "conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "spec": {"nodeName": node_name, "containers": [{"name": "app", "image": "registry.example/app:1"}]},
+        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True" if ready else "False"}]},
+    }
 
 
 def pdb(name: str, namespace: str, match: dict[str, str], min_available: int | str) -> dict[str, Any]:
-    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-            "metadata": {"name": name, "namespace": namespace},
-            "spec": {"minAvailable": min_available, "selector": {"matchLabels": match}}}
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"minAvailable": min_available, "selector": {"matchLabels": match}},
+    }
 
 
-def deployment(name: str, namespace: str, replicas: int, annotations: dict[str, str] | None = None
-               ) -> dict[str, Any]:
+def deployment(name: str, namespace: str, replicas: int, annotations: dict[str, str] | None = None) -> dict[str, Any]:
     obj = minimal_deployment(name, namespace, replicas)
     if annotations:
         obj["metadata"]["annotations"] = dict(annotations)
@@ -64,9 +80,18 @@ def seed_a(server: FakeApiServer) -> None:
     server.seed(node("a-od-1", {**aws, "karpenter.sh/capacity-type": "on-demand"}, "aws:///eu-west-1a/i-01"))
     server.seed(node("a-spot-1", {**aws, "karpenter.sh/capacity-type": "spot"}, "aws:///eu-west-1a/i-02"))
     server.seed(crd("nodepools.karpenter.sh", ["v1", "v1beta1"]))
-    server.seed(deployment("web", "shop", 4, {"placement.dev/spot-max-fraction": "0.5",
-                                              "placement.dev/residency": "EU",
-                                              "placement.dev/min-clusters": "1"}))
+    server.seed(
+        deployment(
+            "web",
+            "shop",
+            4,
+            {
+                "placement.dev/spot-max-fraction": "0.5",
+                "placement.dev/residency": "EU",
+                "placement.dev/min-clusters": "1",
+            },
+        )
+    )
     for i, where in enumerate(("a-od-1", "a-od-1", "a-spot-1", "a-spot-1")):
         server.seed(pod(f"web-{i}", "shop", {"app": "web"}, where))
     server.seed(deployment("api", "shop", 3, {"placement.dev/replicas": "6"}))
@@ -75,8 +100,11 @@ def seed_a(server: FakeApiServer) -> None:
 
 
 def seed_b(server: FakeApiServer) -> None:
-    gke = {"topology.kubernetes.io/region": "europe-west4", "cloud.google.com/gke-nodepool": "default",
-           "cloud.google.com/gke-provisioning": "standard"}
+    gke = {
+        "topology.kubernetes.io/region": "europe-west4",
+        "cloud.google.com/gke-nodepool": "default",
+        "cloud.google.com/gke-provisioning": "standard",
+    }
     server.seed(node("b-1", gke, "gce://proj/europe-west4-a/b-1"))
     server.seed(deployment("ledger", "pay", 3, {"placement.dev/min-clusters": "1"}))
     server.seed(pdb("ledger", "pay", {"app": "ledger"}, 2))
@@ -105,8 +133,9 @@ class World:
     scenario: Scenario
 
     def apis(self, timeout_s: float = 5.0) -> dict[str, KubeClient]:
-        return {c.name: connect(c, kubeconfig=str(self.kubeconfig), timeout_s=timeout_s)
-                for c in self.scenario.clusters}
+        return {
+            c.name: connect(c, kubeconfig=str(self.kubeconfig), timeout_s=timeout_s) for c in self.scenario.clusters
+        }
 
     def server(self, cluster: str) -> FakeApiServer:
         return {"a": self.a, "b": self.b}[cluster]
@@ -130,9 +159,13 @@ POOL_ON_DEMAND = "/apis/karpenter.sh/v1/nodepools/placement-on-demand"
 
 
 # web moves: a 4 → 6 (2 on demand, 4 spot), b 2 → 0; api's HPA floor 2 → 4; ledger unchanged in b
-PLAN = make_plan(make_assignment("shop/web", "a", 2, 4), make_assignment("shop/api", "a", 4),
-                 make_assignment("pay/ledger", "b", 3, cloud="gcp", region="europe-west4",
-                                 instance_types={"on-demand": "n2-standard-4"}))
+PLAN = make_plan(
+    make_assignment("shop/web", "a", 2, 4),
+    make_assignment("shop/api", "a", 4),
+    make_assignment(
+        "pay/ledger", "b", 3, cloud="gcp", region="europe-west4", instance_types={"on-demand": "n2-standard-4"}
+    ),
+)
 WATCHED = [DEPLOYMENT_WEB, DEPLOYMENT_API, HPA_API, DEPLOYMENT_LEDGER, POOL_SPOT, POOL_ON_DEMAND]
 
 
@@ -142,8 +175,11 @@ def state(w: World) -> dict[tuple[str, str], Any]:
     for cluster in ("a", "b"):
         for path in WATCHED:
             obj = w.server(cluster).get(path)
-            out[(cluster, path)] = None if obj is None else copy.deepcopy(
-                {"spec": obj.get("spec"), "annotations": obj["metadata"].get("annotations")})
+            out[(cluster, path)] = (
+                None
+                if obj is None
+                else copy.deepcopy({"spec": obj.get("spec"), "annotations": obj["metadata"].get("annotations")})
+            )
             if path == DEPLOYMENT_API and obj is not None:  # replicas are the HPA's to set, not placement's
                 out[(cluster, path)]["spec"].pop("replicas", None)
     return out

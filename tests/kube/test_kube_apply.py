@@ -36,10 +36,18 @@ def test_capacity_first_then_scale_ups_then_scale_downs(tmp_path) -> None:
         w.b.seed(deployment("web", "shop", 2))
         report = run_plan(w)
         order = [(c, r.path) for r, c in writes(w)]
-        assert order == [("a", POOL_SPOT), ("a", POOL_ON_DEMAND), ("a", DEPLOYMENT_WEB), ("a", DEPLOYMENT_API),
-                         ("a", HPA_API), ("b", DEPLOYMENT_LEDGER), ("b", DEPLOYMENT_WEB)]
-        assert all(r.field_manager == "placement" and r.content_type == "application/apply-patch+yaml"
-                   for r, _ in writes(w))
+        assert order == [
+            ("a", POOL_SPOT),
+            ("a", POOL_ON_DEMAND),
+            ("a", DEPLOYMENT_WEB),
+            ("a", DEPLOYMENT_API),
+            ("a", HPA_API),
+            ("b", DEPLOYMENT_LEDGER),
+            ("b", DEPLOYMENT_WEB),
+        ]
+        assert all(
+            r.field_manager == "placement" and r.content_type == "application/apply-patch+yaml" for r, _ in writes(w)
+        )
         web_a, web_b = w.a.get(DEPLOYMENT_WEB), w.b.get(DEPLOYMENT_WEB)
         assert (web_a["spec"]["replicas"], web_b["spec"]["replicas"]) == (6, 0)
         assert w.a.get(HPA_API)["spec"]["minReplicas"] == 4
@@ -59,8 +67,10 @@ def test_objects_carry_the_plan_id_and_a_record_that_reapplying_keeps(tmp_path) 
         assert record == {"planId": None, "existed": True, "fields": {"spec": {"replicas": 4}}}
         assert json.loads(w.a.get(POOL_SPOT)["metadata"]["annotations"]["placement.dev/previous"])["existed"] is False
         run_plan(w)  # the same plan again: the record still points at the state before it
-        assert w.a.get(DEPLOYMENT_WEB)["metadata"]["annotations"]["placement.dev/previous"] == (
-            annotations["placement.dev/previous"])
+        assert (
+            w.a.get(DEPLOYMENT_WEB)["metadata"]["annotations"]["placement.dev/previous"]
+            == (annotations["placement.dev/previous"])
+        )
 
 
 def test_without_force_a_conflict_is_reported_and_nothing_stays_changed(tmp_path) -> None:
@@ -77,10 +87,13 @@ def test_without_force_a_conflict_is_reported_and_nothing_stays_changed(tmp_path
     assert "every cluster is back as it was" in str(error)
 
 
-@pytest.mark.parametrize(("cluster", "status", "path"), [
-    ("a", 403, "horizontalpodautoscalers"),  # forbidden half-way through cluster a
-    ("b", 500, "deployments/web"),  # the API server fails on the last write: the scale-down in b
-])
+@pytest.mark.parametrize(
+    ("cluster", "status", "path"),
+    [
+        ("a", 403, "horizontalpodautoscalers"),  # forbidden half-way through cluster a
+        ("b", 500, "deployments/web"),  # the API server fails on the last write: the scale-down in b
+    ],
+)
 def test_a_failure_mid_apply_reverts_every_change_of_the_run(tmp_path, cluster: str, status: int, path: str) -> None:
     with world(tmp_path) as w:
         w.b.seed(deployment("web", "shop", 2))
@@ -160,6 +173,9 @@ def test_scale_downs_wait_for_the_scaled_up_replicas(tmp_path) -> None:
         ticks = iter(range(1000))
         with pytest.raises(ApplyFailed, match=r"not available after 5s.*was not scaled down"):
             run_plan(w, clock=lambda: next(ticks))
-        assert not [r for r in w.b.writes() if r.path == DEPLOYMENT_WEB and r.method == "PATCH"
-                    and r.body["spec"].get("replicas") == 0]
+        assert not [
+            r
+            for r in w.b.writes()
+            if r.path == DEPLOYMENT_WEB and r.method == "PATCH" and r.body["spec"].get("replicas") == 0
+        ]
         assert state(w) == before

@@ -19,19 +19,37 @@ from placement.cli import main
 from placement.load.scenario import load_scenario
 
 SCENARIO = {
-    "apiVersion": "placement.dev/v1alpha1", "kind": "Scenario", "metadata": {"name": "test"},
+    "apiVersion": "placement.dev/v1alpha1",
+    "kind": "Scenario",
+    "metadata": {"name": "test"},
     "spec": {
         "clusters": [
             {"name": "a", "cloud": "aws", "region": "eu-west-1", "context": "ctx-a", "autoscaler": "karpenter/v1"},
             {"name": "b", "cloud": "gcp", "region": "europe-west4", "context": "ctx-b", "autoscaler": "gke"},
         ],
         "workloads": [
-            {"name": "web", "namespace": "shop", "resources": {"cpu": "500m", "memory": "1Gi"},
-             "demand": {"replicas": 6}, "spot": {"maxFraction": 0.7}, "current": {"a": {"onDemand": 2, "spot": 2}}},
-            {"name": "api", "namespace": "shop", "resources": {"cpu": "500m", "memory": "1Gi"},
-             "demand": {"replicas": 4}, "current": {"a": {"onDemand": 3}}},
-            {"name": "ledger", "namespace": "pay", "resources": {"cpu": "500m", "memory": "1Gi"},
-             "demand": {"replicas": 3}, "current": {"b": {"onDemand": 3}}},
+            {
+                "name": "web",
+                "namespace": "shop",
+                "resources": {"cpu": "500m", "memory": "1Gi"},
+                "demand": {"replicas": 6},
+                "spot": {"maxFraction": 0.7},
+                "current": {"a": {"onDemand": 2, "spot": 2}},
+            },
+            {
+                "name": "api",
+                "namespace": "shop",
+                "resources": {"cpu": "500m", "memory": "1Gi"},
+                "demand": {"replicas": 4},
+                "current": {"a": {"onDemand": 3}},
+            },
+            {
+                "name": "ledger",
+                "namespace": "pay",
+                "resources": {"cpu": "500m", "memory": "1Gi"},
+                "demand": {"replicas": 3},
+                "current": {"b": {"onDemand": 3}},
+            },
         ],
     },
 }
@@ -152,7 +170,11 @@ def demo(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "plan.json"
     path.write_text(json.dumps(plan.to_json()))
     # as the CLI does: pool limits leave room for one node of each chosen instance type
-    return scenario, path, to_patches(plan, scenario, options=PatchOptions(instance_sizes=instance_sizes(catalog.offers)))
+    return (
+        scenario,
+        path,
+        to_patches(plan, scenario, options=PatchOptions(instance_sizes=instance_sizes(catalog.offers))),
+    )
 
 
 def test_demo_patches_validate_for_every_autoscaler(demo, capsys) -> None:
@@ -197,8 +219,9 @@ def test_demo_overlays_render_with_kubectl_kustomize(demo, tmp_path, capsys) -> 
     clusters = sorted(p.name for p in out.iterdir())
     assert clusters == sorted({p.cluster for p in patches})
     for cluster in clusters:
-        result = subprocess.run(["kubectl", "kustomize", str(out / cluster)], capture_output=True, text=True,
-                                timeout=60, check=False)
+        result = subprocess.run(
+            ["kubectl", "kustomize", str(out / cluster)], capture_output=True, text=True, timeout=60, check=False
+        )
         assert result.returncode == 0, result.stderr
         rendered = {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(result.stdout) if d}
         for patch in (p for p in patches if p.cluster == cluster):

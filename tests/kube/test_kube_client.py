@@ -16,8 +16,12 @@ from placement.kube.client import connect, connect_fleet, current_context
 from placement.patches.build import ObjectRef
 
 WEB = ObjectRef("apps/v1", "Deployment", "web", "shop")
-SCALE = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
-         "spec": {"replicas": 7}}
+SCALE = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web", "namespace": "shop"},
+    "spec": {"replicas": 7},
+}
 
 
 @pytest.fixture
@@ -50,8 +54,12 @@ def test_get_list_delete_and_cluster_scoped_objects(server) -> None:
     assert client.get(ObjectRef("apps/v1", "Deployment", "nope", "shop")) is None
     assert [d["metadata"]["name"] for d in client.list("apps/v1", "Deployment", namespace="shop")] == ["web"]
     assert client.list("apps/v1", "Deployment", namespace="other") == []
-    pool = {"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "placement-spot"},
-            "spec": {"weight": 60}}
+    pool = {
+        "apiVersion": "karpenter.sh/v1",
+        "kind": "NodePool",
+        "metadata": {"name": "placement-spot"},
+        "spec": {"weight": 60},
+    }
     client.apply(pool)
     assert server.get(POOL_SPOT)["spec"]["weight"] == 60
     client.delete(ObjectRef("karpenter.sh/v1", "NodePool", "placement-spot"))

@@ -14,8 +14,9 @@ from placement.patches.build import ObjectRef, plan_id, to_patches
 def _diff(w, **options) -> DiffReport:
     apis = w.apis()
     live = read_live(apis, w.scenario)
-    return diff_patches(to_patches(PLAN, w.scenario, live=live), apis, plan_id=plan_id(PLAN), live=live,
-                        **{"force": True, **options})
+    return diff_patches(
+        to_patches(PLAN, w.scenario, live=live), apis, plan_id=plan_id(PLAN), live=live, **{"force": True, **options}
+    )
 
 
 def test_diff_shows_each_change_and_then_nothing_after_apply(tmp_path) -> None:

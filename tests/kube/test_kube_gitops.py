@@ -19,14 +19,36 @@ KUBECTL = shutil.which("kubectl")
 
 
 def _patches():
-    clusters = [make_cluster("a", autoscaler="karpenter/v1beta1"),
-                make_cluster("b", cloud="azure", region="westeurope", country="NL", autoscaler="aks")]
+    clusters = [
+        make_cluster("a", autoscaler="karpenter/v1beta1"),
+        make_cluster("b", cloud="azure", region="westeurope", country="NL", autoscaler="aks"),
+    ]
     scenario = make_scenario(clusters, [make_workload("web", current={"b": (2, 0)}), make_workload("api")])
-    plan = make_plan(make_assignment("shop/web", "a", 2, 6), make_assignment("shop/api", "a", 3),
-                     make_assignment("shop/api", "b", 1, 1, cloud="azure", region="westeurope",
-                                     instance_types={"on-demand": "Standard_D4s_v5", "spot": "Standard_D4s_v5"}))
-    live = {"a": LiveCluster("a", "aws", "eu-west-1", "karpenter/v1beta1", workloads={
-        "shop/web": LiveWorkload(replicas=0), "shop/api": LiveWorkload(replicas=2, hpa="api", hpa_max_replicas=9)})}
+    plan = make_plan(
+        make_assignment("shop/web", "a", 2, 6),
+        make_assignment("shop/api", "a", 3),
+        make_assignment(
+            "shop/api",
+            "b",
+            1,
+            1,
+            cloud="azure",
+            region="westeurope",
+            instance_types={"on-demand": "Standard_D4s_v5", "spot": "Standard_D4s_v5"},
+        ),
+    )
+    live = {
+        "a": LiveCluster(
+            "a",
+            "aws",
+            "eu-west-1",
+            "karpenter/v1beta1",
+            workloads={
+                "shop/web": LiveWorkload(replicas=0),
+                "shop/api": LiveWorkload(replicas=2, hpa="api", hpa_max_replicas=9),
+            },
+        )
+    }
     return to_patches(plan, scenario, live=live)
 
 
@@ -37,8 +59,13 @@ def test_overlay_layout() -> None:
     assert kustomization["resources"] == ["nodepool.placement-spot.yaml", "nodepool.placement-on-demand.yaml"]
     targets = [p["target"] for p in kustomization["patches"]]
     assert {"group": "apps", "version": "v1", "kind": "Deployment", "name": "web", "namespace": "shop"} in targets
-    assert {"group": "autoscaling", "version": "v2", "kind": "HorizontalPodAutoscaler", "name": "api",
-            "namespace": "shop"} in targets
+    assert {
+        "group": "autoscaling",
+        "version": "v2",
+        "kind": "HorizontalPodAutoscaler",
+        "name": "api",
+        "namespace": "shop",
+    } in targets
     assert not {"patchesStrategicMerge", "bases", "commonLabels"} & set(kustomization)  # kustomize v5
     b = yaml.safe_load(files["b"]["kustomization.yaml"])
     assert "resources" not in b  # AKS node pools are not placement's
@@ -59,16 +86,20 @@ def test_kubectl_kustomize_renders_valid_manifests(tmp_path) -> None:
     base = tmp_path / "base"
     for cluster in ("a", "b"):
         (base / cluster).mkdir(parents=True)
-        docs = [minimal_deployment("web", "shop", 2), minimal_deployment("api", "shop", 2),
-                minimal_hpa("api", "shop", "api")]
+        docs = [
+            minimal_deployment("web", "shop", 2),
+            minimal_deployment("api", "shop", 2),
+            minimal_hpa("api", "shop", "api"),
+        ]
         (base / cluster / "workloads.yaml").write_text(yaml.safe_dump_all(docs))
         (base / cluster / "kustomization.yaml").write_text("resources: [workloads.yaml]\n")
     out = tmp_path / "overlays"
     write_overlays(_patches(), out, bases={"a": "../../base/a", "b": "../../base/b"})
     rendered = {}
     for cluster in ("a", "b"):
-        result = subprocess.run([KUBECTL, "kustomize", str(out / cluster)], capture_output=True, text=True,
-                                timeout=60, check=False)
+        result = subprocess.run(
+            [KUBECTL, "kustomize", str(out / cluster)], capture_output=True, text=True, timeout=60, check=False
+        )
         assert result.returncode == 0, result.stderr
         rendered[cluster] = list(yaml.safe_load_all(result.stdout))
     kinds = sorted(d["kind"] for d in rendered["a"])

@@ -49,8 +49,14 @@ def test_arch(cloud: str, instance_type: str, arch: str) -> None:
 
 
 def _pool(**overrides) -> CapacityPool:
-    fields = {"name": "placement-spot", "capacity_type": "spot", "instance_types": ("m7i.large", "m6a.large"),
-              "cpu_limit": 12, "memory_limit_gib": 40.5, "weight": 60}
+    fields = {
+        "name": "placement-spot",
+        "capacity_type": "spot",
+        "instance_types": ("m7i.large", "m6a.large"),
+        "cpu_limit": 12,
+        "memory_limit_gib": 40.5,
+        "weight": 60,
+    }
     fields.update(overrides)
     return CapacityPool(**fields)
 
@@ -91,8 +97,9 @@ def test_size_pool_adds_headroom_and_one_largest_node() -> None:
     pool = size_pool("p", "on-demand", demands, headroom_fraction=0.5)
     assert (pool.cpu_limit, pool.memory_limit_gib) == (8, 15)  # 5 cores × 1.5 → 7.5 → 8; 10 GiB × 1.5
     assert pool.instance_types == ("m7i.large", "m7i.xlarge")  # replicas 0 contribute nothing
-    sized = size_pool("p", "on-demand", demands, headroom_fraction=0.5,
-                      instance_sizes={"m7i.large": (2, 8), "m7i.xlarge": (4, 16)})
+    sized = size_pool(
+        "p", "on-demand", demands, headroom_fraction=0.5, instance_sizes={"m7i.large": (2, 8), "m7i.xlarge": (4, 16)}
+    )
     assert (sized.cpu_limit, sized.memory_limit_gib) == (12, 31)
     with pytest.raises(ValueError, match="headroom_fraction"):
         size_pool("p", "spot", demands, headroom_fraction=-0.1)
@@ -102,8 +109,11 @@ def test_v1_nodepool_fields() -> None:
     manifest = nodepool_manifest(make_cluster("a", autoscaler="karpenter/v1"), _pool())
     assert (manifest["apiVersion"], manifest["kind"]) == ("karpenter.sh/v1", "NodePool")
     spec = manifest["spec"]
-    assert spec["template"]["spec"]["nodeClassRef"] == {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass",
-                                                        "name": "default"}
+    assert spec["template"]["spec"]["nodeClassRef"] == {
+        "group": "karpenter.k8s.aws",
+        "kind": "EC2NodeClass",
+        "name": "default",
+    }
     assert spec["disruption"] == {"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "1m"}
     assert spec["limits"] == {"cpu": "12", "memory": "41Gi"}  # quoted CPU avoids GitOps drift
     assert spec["weight"] == 60
@@ -112,8 +122,11 @@ def test_v1_nodepool_fields() -> None:
 def test_v1beta1_nodepool_fields() -> None:
     manifest = nodepool_manifest(make_cluster("a", autoscaler="karpenter/v1beta1"), _pool())
     spec = manifest["spec"]
-    assert spec["template"]["spec"]["nodeClassRef"] == {"apiVersion": "karpenter.k8s.aws/v1beta1",
-                                                        "kind": "EC2NodeClass", "name": "default"}
+    assert spec["template"]["spec"]["nodeClassRef"] == {
+        "apiVersion": "karpenter.k8s.aws/v1beta1",
+        "kind": "EC2NodeClass",
+        "name": "default",
+    }
     assert spec["disruption"] == {"consolidationPolicy": "WhenUnderutilized"}  # no consolidateAfter with it
 
 
@@ -121,8 +134,11 @@ def test_v1alpha5_provisioner_fields() -> None:
     manifest = nodepool_manifest(make_cluster("a", autoscaler="karpenter/v1alpha5"), _pool())
     assert (manifest["apiVersion"], manifest["kind"]) == ("karpenter.sh/v1alpha5", "Provisioner")
     spec = manifest["spec"]
-    assert spec["providerRef"] == {"apiVersion": "karpenter.k8s.aws/v1alpha1", "kind": "AWSNodeTemplate",
-                                   "name": "default"}
+    assert spec["providerRef"] == {
+        "apiVersion": "karpenter.k8s.aws/v1alpha1",
+        "kind": "AWSNodeTemplate",
+        "name": "default",
+    }
     assert spec["limits"] == {"resources": {"cpu": "12", "memory": "41Gi"}}
     assert spec["consolidation"] == {"enabled": True}
     assert "template" not in spec and "disruption" not in spec
@@ -133,8 +149,9 @@ def test_azure_and_explicit_node_classes() -> None:
     ref = nodepool_manifest(azure, _pool(instance_types=("Standard_D4s_v5",)))["spec"]["template"]["spec"]
     assert ref["nodeClassRef"] == {"group": "karpenter.azure.com", "kind": "AKSNodeClass", "name": "default"}
     assert ref["requirements"][-1] == {"key": "karpenter.azure.com/sku-series", "operator": "In", "values": ["Ds_v5"]}
-    custom = nodepool_manifest(make_cluster("a", autoscaler="karpenter/v1"), _pool(),
-                               NodeClassRef("karpenter.k8s.aws", "EC2NodeClass", "gpu"))
+    custom = nodepool_manifest(
+        make_cluster("a", autoscaler="karpenter/v1"), _pool(), NodeClassRef("karpenter.k8s.aws", "EC2NodeClass", "gpu")
+    )
     assert custom["spec"]["template"]["spec"]["nodeClassRef"]["name"] == "gpu"
     private = make_cluster("p", cloud="onprem", autoscaler="karpenter/v1beta1")
     with pytest.raises(ValueError, match="cluster p: no default Karpenter node class"):
@@ -152,8 +169,9 @@ def test_azure_and_explicit_node_classes() -> None:
     ],
 )
 @pytest.mark.parametrize("slots", [0, 3])
-def test_manifests_validate_against_the_real_crd_schemas(autoscaler: str, cloud: str, instance_type: str,
-                                                         slots: int) -> None:
+def test_manifests_validate_against_the_real_crd_schemas(
+    autoscaler: str, cloud: str, instance_type: str, slots: int
+) -> None:
     require_crd_schemas()
     cluster = make_cluster("c", cloud=cloud, autoscaler=autoscaler)
     manifest = nodepool_manifest(cluster, _pool(instance_types=(instance_type,), slots=slots))
@@ -167,8 +185,11 @@ def test_the_crd_check_catches_the_v1alpha5_kubelet_field_name() -> None:
     manifest["spec"]["kubelet"] = {"maxPods": 110}  # the migration doc's spelling; the CRD says kubeletConfiguration
     assert any("kubelet" in error for error in crd_errors(manifest))
     v1beta1 = nodepool_manifest(make_cluster("b", autoscaler="karpenter/v1beta1"), _pool())
-    v1beta1["spec"]["template"]["spec"]["nodeClassRef"] = {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass",
-                                                           "name": "default"}  # v1's key at v1beta1
+    v1beta1["spec"]["template"]["spec"]["nodeClassRef"] = {
+        "group": "karpenter.k8s.aws",
+        "kind": "EC2NodeClass",
+        "name": "default",
+    }  # v1's key at v1beta1
     assert crd_errors(v1beta1) != []
 
 
@@ -180,5 +201,7 @@ def test_size_pool_counts_pods_per_node_for_tiny_replicas() -> None:
     assert loose.cpu_limit == 11 + 64
     assert capped.cpu_limit == 2 * 64 + 64 and capped.memory_limit_gib == 2 * 128 + 128
     big = [(4, 16.0, 32.0, "c7i.16xlarge")]  # requests, not pod count, decide for big replicas
-    assert size_pool("p", "on-demand", big, headroom_fraction=0.0, instance_sizes=sizes,
-                     max_pods_per_node=110).cpu_limit == 64 + 64
+    assert (
+        size_pool("p", "on-demand", big, headroom_fraction=0.0, instance_sizes=sizes, max_pods_per_node=110).cpu_limit
+        == 64 + 64
+    )

@@ -23,14 +23,21 @@ from placement.patches.build import PatchOptions, plan_id, render_patches, to_pa
 from placement.plan import Unplaced
 
 AUTOSCALERS = [
-    ("karpenter/v1", "aws"), ("karpenter/v1beta1", "aws"), ("karpenter/v1alpha5", "aws"),
-    ("karpenter/v1", "azure"), ("gke", "gcp"), ("aks", "azure"), ("none", "aws"),
+    ("karpenter/v1", "aws"),
+    ("karpenter/v1beta1", "aws"),
+    ("karpenter/v1alpha5", "aws"),
+    ("karpenter/v1", "azure"),
+    ("gke", "gcp"),
+    ("aks", "azure"),
+    ("none", "aws"),
 ]
 
 
 def _fleet():
-    clusters = [make_cluster("a", autoscaler="karpenter/v1"), make_cluster("b", autoscaler="gke", cloud="gcp",
-                                                                            region="europe-west4", country="NL")]
+    clusters = [
+        make_cluster("a", autoscaler="karpenter/v1"),
+        make_cluster("b", autoscaler="gke", cloud="gcp", region="europe-west4", country="NL"),
+    ]
     workloads = [
         make_workload("web", current={"b": (4, 0)}, spot_max_fraction=0.8),
         make_workload("api", namespace="core", current={"a": (2, 0)}),
@@ -46,8 +53,11 @@ def _by(patches, cluster, kind, name):
 
 def test_deployment_replicas_when_no_hpa_and_a_removal_where_the_workload_leaves() -> None:
     scenario = _fleet()
-    plan = make_plan(make_assignment("shop/web", "a", 2, 6), make_assignment("core/api", "a", 3),
-                     unplaced=(Unplaced("pay/ledger", "residency"),))
+    plan = make_plan(
+        make_assignment("shop/web", "a", 2, 6),
+        make_assignment("core/api", "a", 3),
+        unplaced=(Unplaced("pay/ledger", "residency"),),
+    )
     patches = to_patches(plan, scenario)
     web_a = _by(patches, "a", "Deployment", "web")
     assert web_a.body["spec"]["replicas"] == 8
@@ -62,8 +72,15 @@ def test_deployment_replicas_when_no_hpa_and_a_removal_where_the_workload_leaves
 def test_an_hpa_gets_the_floor_and_the_deployment_keeps_no_replicas_field() -> None:
     scenario = _fleet()
     plan = make_plan(make_assignment("shop/web", "a", 2, 6))
-    live = {"a": LiveCluster("a", "aws", "eu-west-1", "karpenter/v1", workloads={
-        "shop/web": LiveWorkload(replicas=5, hpa="web", hpa_min_replicas=2, hpa_max_replicas=20)})}
+    live = {
+        "a": LiveCluster(
+            "a",
+            "aws",
+            "eu-west-1",
+            "karpenter/v1",
+            workloads={"shop/web": LiveWorkload(replicas=5, hpa="web", hpa_min_replicas=2, hpa_max_replicas=20)},
+        )
+    }
     patches = to_patches(plan, scenario, live=live)
     deployment = _by(patches, "a", "Deployment", "web")
     assert "replicas" not in deployment.body["spec"]  # never fight the HPA over spec.replicas
@@ -75,8 +92,15 @@ def test_an_hpa_gets_the_floor_and_the_deployment_keeps_no_replicas_field() -> N
 def test_a_deployment_at_zero_behind_an_hpa_is_woken_with_replicas_and_the_floor() -> None:
     scenario = _fleet()
     plan = make_plan(make_assignment("shop/web", "a", 2, 6))
-    live = {"a": LiveCluster("a", "aws", "eu-west-1", "karpenter/v1", workloads={
-        "shop/web": LiveWorkload(replicas=0, hpa="web", hpa_min_replicas=2, hpa_max_replicas=20)})}
+    live = {
+        "a": LiveCluster(
+            "a",
+            "aws",
+            "eu-west-1",
+            "karpenter/v1",
+            workloads={"shop/web": LiveWorkload(replicas=0, hpa="web", hpa_min_replicas=2, hpa_max_replicas=20)},
+        )
+    }
     patches = to_patches(plan, scenario, live=live)
     deployment = _by(patches, "a", "Deployment", "web")
     assert deployment.body["spec"]["replicas"] == 8  # an HPA never scales up from zero by itself
@@ -87,8 +111,15 @@ def test_a_deployment_at_zero_behind_an_hpa_is_woken_with_replicas_and_the_floor
 def test_an_hpa_max_below_the_plan_caps_the_floor_and_says_so() -> None:
     scenario = _fleet()
     plan = make_plan(make_assignment("shop/web", "a", 4, 6))
-    live = {"a": LiveCluster("a", "aws", "eu-west-1", "karpenter/v1", workloads={
-        "shop/web": LiveWorkload(replicas=5, hpa="web-hpa", hpa_min_replicas=2, hpa_max_replicas=6)})}
+    live = {
+        "a": LiveCluster(
+            "a",
+            "aws",
+            "eu-west-1",
+            "karpenter/v1",
+            workloads={"shop/web": LiveWorkload(replicas=5, hpa="web-hpa", hpa_min_replicas=2, hpa_max_replicas=6)},
+        )
+    }
     patches = to_patches(plan, scenario, live=live)
     assert _by(patches, "a", "HorizontalPodAutoscaler", "web-hpa").body["spec"] == {"minReplicas": 6}
     assert any("maxReplicas=6" in n for n in _by(patches, "a", "Deployment", "web").notes)
@@ -139,8 +170,9 @@ def test_plan_id_depends_on_placement_not_on_solver_figures() -> None:
 
 
 def test_render_patches_is_multi_document_yaml_of_the_bodies() -> None:
-    patches = to_patches(make_plan(make_assignment("shop/web", "a", 2, 6), make_assignment("core/api", "b", 3)),
-                         _fleet())
+    patches = to_patches(
+        make_plan(make_assignment("shop/web", "a", 2, 6), make_assignment("core/api", "b", 3)), _fleet()
+    )
     text = render_patches(patches)
     assert text.count("# cluster: ") == len(patches)
     assert list(yaml.safe_load_all(text)) == [p.manifest() for p in patches]
@@ -153,10 +185,20 @@ def test_every_generated_manifest_validates(autoscaler: str, cloud: str, on_dema
     cluster = make_cluster("c", cloud=cloud, autoscaler=autoscaler)
     types = {"aws": "m7i.large", "azure": "Standard_D4s_v5", "gcp": "n2-standard-4"}[cloud]
     scenario = make_scenario([cluster], [make_workload("web", current={"c": (2, 0)})])
-    plan = make_plan(make_assignment("shop/web", "c", on_demand, spot, cloud=cloud,
-                                     instance_types={"on-demand": types, "spot": types}))
-    live = {"c": LiveCluster("c", cloud, "r", autoscaler, workloads={
-        "shop/web": LiveWorkload(replicas=2, hpa="web", hpa_min_replicas=1, hpa_max_replicas=30)})}
+    plan = make_plan(
+        make_assignment(
+            "shop/web", "c", on_demand, spot, cloud=cloud, instance_types={"on-demand": types, "spot": types}
+        )
+    )
+    live = {
+        "c": LiveCluster(
+            "c",
+            cloud,
+            "r",
+            autoscaler,
+            workloads={"shop/web": LiveWorkload(replicas=2, hpa="web", hpa_min_replicas=1, hpa_max_replicas=30)},
+        )
+    }
     for patches in (to_patches(plan, scenario), to_patches(plan, scenario, live=live)):
         for patch in patches:
             manifest = patch.manifest()
@@ -186,4 +228,5 @@ def test_zero_replica_assignments_are_not_invented() -> None:
     eks = patches[0].body["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
     assert eks["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0]["matchExpressions"] == [
         {"key": "eks.amazonaws.com/capacityType", "operator": "In", "values": ["ON_DEMAND"]},
-        {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}]  # the default: amd64 images
+        {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]},
+    ]  # the default: amd64 images

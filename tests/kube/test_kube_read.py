@@ -20,8 +20,12 @@ def test_read_cluster_finds_annotated_workloads_with_hpa_pdb_and_capacity(tmp_pa
         apis = w.apis()
         a = read_cluster(apis["a"], context="ctx-a")
         b = read_cluster(apis["b"], context="ctx-b")
-    assert (a.live.cloud, a.live.region, a.live.autoscaler, a.live.node_count) == ("aws", "eu-west-1",
-                                                                                   "karpenter/v1", 2)
+    assert (a.live.cloud, a.live.region, a.live.autoscaler, a.live.node_count) == (
+        "aws",
+        "eu-west-1",
+        "karpenter/v1",
+        2,
+    )
     assert (b.live.cloud, b.live.region, b.live.autoscaler) == ("gcp", "europe-west4", "gke")
     assert a.live.kubernetes_version == (1, 30)  # from GET /version
     assert set(a.deployments) == {"shop/web", "shop/api"}  # kube-system/unmanaged has no placement annotation
@@ -70,8 +74,9 @@ def test_detect_autoscaler(tmp_path, nodepools, provisioners, cloud, expected) -
 
 
 def test_cluster_location_from_provider_ids_and_labels() -> None:
-    azure = node("n", {"kubernetes.azure.com/cluster": "mc_x", "failure-domain.beta.kubernetes.io/region": "eastus"},
-                 "")
+    azure = node(
+        "n", {"kubernetes.azure.com/cluster": "mc_x", "failure-domain.beta.kubernetes.io/region": "eastus"}, ""
+    )
     assert cluster_location([azure]) == ("azure", "eastus")
     assert cluster_location([]) == ("", "")
 
@@ -99,12 +104,19 @@ def test_selector_matches() -> None:
 
 
 def _base(tmp_path):
-    base = {"apiVersion": "placement.dev/v1alpha1", "kind": "Scenario", "metadata": {"name": "prod"},
-            "spec": {"userRegions": [{"name": "eu-west", "lat": 51.5, "lon": -0.1}],
-                     "clusters": [{"name": "a", "cloud": "aws", "region": "eu-west-1", "context": "ctx-a",
-                                   "capacity": {"cpu": 400}},
-                                  {"name": "b", "cloud": "gcp", "region": "europe-west4", "context": "ctx-b"}],
-                     "workloads": []}}
+    base = {
+        "apiVersion": "placement.dev/v1alpha1",
+        "kind": "Scenario",
+        "metadata": {"name": "prod"},
+        "spec": {
+            "userRegions": [{"name": "eu-west", "lat": 51.5, "lon": -0.1}],
+            "clusters": [
+                {"name": "a", "cloud": "aws", "region": "eu-west-1", "context": "ctx-a", "capacity": {"cpu": 400}},
+                {"name": "b", "cloud": "gcp", "region": "europe-west4", "context": "ctx-b"},
+            ],
+            "workloads": [],
+        },
+    }
     path = tmp_path / "base.yaml"
     path.write_text(yaml.safe_dump(base))
     return base, path
@@ -156,8 +168,14 @@ def test_semantic_problems_come_from_the_loaders_own_validation(tmp_path) -> Non
 
 def test_architectures_come_from_the_annotation_or_the_pinned_node_selector(tmp_path) -> None:
     with world(tmp_path) as w:
-        w.a.seed(deployment("multi", "shop", 2, {"placement.dev/architectures": "arm64, amd64",
-                                                  "placement.dev/spot-max-cluster-share": "0.5"}))
+        w.a.seed(
+            deployment(
+                "multi",
+                "shop",
+                2,
+                {"placement.dev/architectures": "arm64, amd64", "placement.dev/spot-max-cluster-share": "0.5"},
+            )
+        )
         pinned = deployment("graviton", "shop", 2, {"placement.dev/replicas": "2"})
         pinned["spec"]["template"]["spec"]["nodeSelector"] = {"kubernetes.io/arch": "arm64"}
         w.a.seed(pinned)
@@ -195,9 +213,11 @@ def test_todays_nodes_are_counted_by_instance_type_and_capacity_type() -> None:
             meta["deletionTimestamp"] = "2026-12-07T00:00:00Z"
         return {"metadata": meta}
 
-    nodes = [node("a", {"node.kubernetes.io/instance-type": "m5.xlarge", "karpenter.sh/capacity-type": "spot"}),
-             node("b", {"node.kubernetes.io/instance-type": "m5.xlarge", "karpenter.sh/capacity-type": "spot"}),
-             node("c", {"node.kubernetes.io/instance-type": "m5.xlarge"}),
-             node("d", {"node.kubernetes.io/instance-type": "m5.large"}, deleting=True),
-             node("e", {})]
+    nodes = [
+        node("a", {"node.kubernetes.io/instance-type": "m5.xlarge", "karpenter.sh/capacity-type": "spot"}),
+        node("b", {"node.kubernetes.io/instance-type": "m5.xlarge", "karpenter.sh/capacity-type": "spot"}),
+        node("c", {"node.kubernetes.io/instance-type": "m5.xlarge"}),
+        node("d", {"node.kubernetes.io/instance-type": "m5.large"}, deleting=True),
+        node("e", {}),
+    ]
     assert node_types_of(nodes) == {("m5.xlarge", "spot"): 2, ("m5.xlarge", "on-demand"): 1}

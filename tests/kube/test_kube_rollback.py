@@ -26,8 +26,11 @@ def test_rollback_restores_fields_and_deletes_created_pools(tmp_path) -> None:
 
 
 def test_rollback_goes_back_one_plan(tmp_path) -> None:
-    second = make_plan(make_assignment("shop/web", "a", 3, 5), make_assignment("shop/api", "a", 5),
-                       make_assignment("pay/ledger", "b", 3, cloud="gcp", region="europe-west4"))
+    second = make_plan(
+        make_assignment("shop/web", "a", 3, 5),
+        make_assignment("shop/api", "a", 5),
+        make_assignment("pay/ledger", "b", 3, cloud="gcp", region="europe-west4"),
+    )
     with world(tmp_path) as w:
         run_plan(w)
         after_first = state(w)

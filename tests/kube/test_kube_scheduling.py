@@ -51,8 +51,15 @@ def test_no_spot_requires_on_demand_nodes_with_each_platforms_label(vocabulary, 
     [
         (KARPENTER, None),
         (GKE, {"key": "cloud.google.com/gke-spot", "operator": "Equal", "value": "true", "effect": "NoSchedule"}),
-        (AKS, {"key": "kubernetes.azure.com/scalesetpriority", "operator": "Equal", "value": "spot",
-               "effect": "NoSchedule"}),
+        (
+            AKS,
+            {
+                "key": "kubernetes.azure.com/scalesetpriority",
+                "operator": "Equal",
+                "value": "spot",
+                "effect": "NoSchedule",
+            },
+        ),
     ],
 )
 def test_all_spot_prefers_spot_without_requiring_it_and_tolerates_the_spot_taint(vocabulary, toleration) -> None:
@@ -130,8 +137,9 @@ def test_choose_slots_approximates_conservatively_when_the_ratio_needs_too_many_
 # -- an independent model of kube-scheduler's PodTopologySpread filter -------------------------
 
 
-def _schedule(domains: dict[str, str], max_skew: int, min_domains: int, replicas: int, rng: random.Random
-              ) -> dict[str, int]:
+def _schedule(
+    domains: dict[str, str], max_skew: int, min_domains: int, replicas: int, rng: random.Random
+) -> dict[str, int]:
     """Place pods one by one; the adversary puts each on spot whenever the spread allows it."""
     counts = dict.fromkeys(domains, 0)
     for _ in range(replicas):
@@ -172,11 +180,14 @@ def test_the_on_demand_floor_holds_under_adversarial_scheduling(on_demand: int, 
 ARCH_AMD64 = {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}
 
 
-@pytest.mark.parametrize(("wanted", "slots"), [(Replicas(4, 0), False), (Replicas(0, 5), False),
-                                               (Replicas(3, 7), True), (Replicas(6, 2), True)])
+@pytest.mark.parametrize(
+    ("wanted", "slots"),
+    [(Replicas(4, 0), False), (Replicas(0, 5), False), (Replicas(3, 7), True), (Replicas(6, 2), True)],
+)
 def test_a_single_arch_workload_requires_its_arch_in_every_strategy(wanted: Replicas, slots: bool) -> None:
-    free = pod_scheduling(KARPENTER, wanted, workload_name="web", slots_available=slots,
-                          architectures=("amd64", "arm64"))
+    free = pod_scheduling(
+        KARPENTER, wanted, workload_name="web", slots_available=slots, architectures=("amd64", "arm64")
+    )
     pinned = pod_scheduling(KARPENTER, wanted, workload_name="web", slots_available=slots, architectures=("amd64",))
     assert pinned.strategy == free.strategy and pinned.placed == free.placed
     required = free.node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
@@ -190,9 +201,14 @@ def test_a_single_arch_workload_requires_its_arch_in_every_strategy(wanted: Repl
 def test_the_arch_term_is_added_to_each_of_several_required_terms() -> None:
     from placement.patches.pod_scheduling import _require
 
-    affinity = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-        {"matchExpressions": [{"key": "a", "operator": "Exists"}]},
-        {"matchExpressions": [{"key": "b", "operator": "Exists"}]}]}}
+    affinity = {
+        "requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "a", "operator": "Exists"}]},
+                {"matchExpressions": [{"key": "b", "operator": "Exists"}]},
+            ]
+        }
+    }
     terms = _require(affinity, ARCH_AMD64)["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
     assert [t["matchExpressions"][-1] for t in terms] == [ARCH_AMD64, ARCH_AMD64]
     assert [t["matchExpressions"][0]["key"] for t in terms] == ["a", "b"]
@@ -208,8 +224,9 @@ def test_the_arch_term_is_added_to_each_of_several_required_terms() -> None:
     ],
 )
 def test_spread_fields_follow_the_clusters_kubernetes_version(version, strategy, match_label_keys) -> None:
-    scheduling = pod_scheduling(KARPENTER, Replicas(1, 2), workload_name="web", slots_available=True,
-                                kubernetes_version=version)
+    scheduling = pod_scheduling(
+        KARPENTER, Replicas(1, 2), workload_name="web", slots_available=True, kubernetes_version=version
+    )
     assert scheduling.strategy == strategy
     assert any("matchLabelKeys" in s for s in scheduling.topology_spread) == match_label_keys
     if version == (1, 24):
@@ -218,6 +235,7 @@ def test_spread_fields_follow_the_clusters_kubernetes_version(version, strategy,
 
 
 def test_no_slot_spread_below_kubernetes_1_25() -> None:
-    scheduling = pod_scheduling(KARPENTER, Replicas(6, 2), workload_name="web", slots_available=True,
-                                kubernetes_version=(1, 24))
+    scheduling = pod_scheduling(
+        KARPENTER, Replicas(6, 2), workload_name="web", slots_available=True, kubernetes_version=(1, 24)
+    )
     assert scheduling.strategy == "pinned-on-demand" and not scheduling.topology_spread

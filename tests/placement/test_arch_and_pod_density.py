@@ -27,8 +27,10 @@ OD = CapacityType.ON_DEMAND
 IE = make_cluster("ie")
 # Graviton is 20 % cheaper per vCPU than the amd64 type of the same shape; the big amd64 node is
 # cheaper per vCPU than the small one, but only 110 pods fit on it
-SMALL = [make_offer(instance_type="m7i.large", vcpus=2.0, memory_gib=8.0, hourly_usd=0.10),
-         make_offer(instance_type="m7g.large", vcpus=2.0, memory_gib=8.0, hourly_usd=0.08)]
+SMALL = [
+    make_offer(instance_type="m7i.large", vcpus=2.0, memory_gib=8.0, hourly_usd=0.10),
+    make_offer(instance_type="m7g.large", vcpus=2.0, memory_gib=8.0, hourly_usd=0.08),
+]
 CATALOG = Catalog([*SMALL, make_offer(instance_type="c7i.16xlarge", vcpus=64.0, memory_gib=128.0, hourly_usd=2.88)])
 
 
@@ -75,9 +77,11 @@ def test_one_small_pod_never_opens_the_big_node() -> None:
 
 
 def test_plans_follow_both_rules_and_the_validator_checks_them() -> None:
-    workloads = [make_workload("web", cpu=1.0, memory_gib=2.0, replicas=4),
-                 make_workload("batch", cpu=1.0, memory_gib=2.0, replicas=4, architectures=("amd64", "arm64")),
-                 make_workload("tiny", cpu=0.05, memory_gib=0.05, replicas=30)]
+    workloads = [
+        make_workload("web", cpu=1.0, memory_gib=2.0, replicas=4),
+        make_workload("batch", cpu=1.0, memory_gib=2.0, replicas=4, architectures=("amd64", "arm64")),
+        make_workload("tiny", cpu=0.05, memory_gib=0.05, replicas=30),
+    ]
     scenario = make_scenario([IE], workloads)
     plan = solve(scenario, CATALOG)
     assert check(plan, scenario, CATALOG) == []
@@ -88,16 +92,28 @@ def test_plans_follow_both_rules_and_the_validator_checks_them() -> None:
     assert not arm or chosen["shop/web"] not in arm
     assert sum(n.hourly_usd for n in plan.nodes) == pytest.approx(plan.hourly_usd.compute)
     # a plan that puts the amd64-only workload on a Graviton node is refused by the independent validator
-    forged = replace(plan, nodes=tuple(replace(n, instance_type="m7g.large", hourly_usd=0.08 * n.count) for n in plan.nodes))
+    forged = replace(
+        plan, nodes=tuple(replace(n, instance_type="m7g.large", hourly_usd=0.08 * n.count) for n in plan.nodes)
+    )
     problems = [str(v) for v in check(forged, scenario, CATALOG)]
     assert any("do not fit the planned nodes" in p for p in problems), problems
 
 
 BASE: dict[str, Any] = {
-    "apiVersion": "placement.dev/v1alpha1", "kind": "Scenario", "metadata": {"name": "t"},
-    "spec": {"clusters": [{"name": "ie", "cloud": "aws", "region": "eu-west-1"}],
-             "workloads": [{"name": "web", "namespace": "shop", "resources": {"cpu": "500m", "memory": "1Gi"},
-                            "demand": {"replicas": 2}}]},
+    "apiVersion": "placement.dev/v1alpha1",
+    "kind": "Scenario",
+    "metadata": {"name": "t"},
+    "spec": {
+        "clusters": [{"name": "ie", "cloud": "aws", "region": "eu-west-1"}],
+        "workloads": [
+            {
+                "name": "web",
+                "namespace": "shop",
+                "resources": {"cpu": "500m", "memory": "1Gi"},
+                "demand": {"replicas": 2},
+            }
+        ],
+    },
 }
 
 
@@ -119,15 +135,19 @@ def test_the_loader_reads_architectures_and_max_pods_with_safe_defaults() -> Non
 @pytest.mark.parametrize(
     ("cluster", "workload", "message"),
     [
-        ({}, {"architectures": ["x86_64"]}, "spec.workloads[0].architectures: unknown architecture 'x86_64': "
-                                            "use amd64 and/or arm64"),
+        (
+            {},
+            {"architectures": ["x86_64"]},
+            "spec.workloads[0].architectures: unknown architecture 'x86_64': use amd64 and/or arm64",
+        ),
         ({}, {"architectures": []}, "must be a non-empty list of amd64, arm64"),
         ({"maxPodsPerNode": 0}, {}, "spec.clusters[0].maxPodsPerNode: must be at least 1 (got 0)"),
         ({"maxPodsPerNode": "many"}, {}, "must be a whole number"),
     ],
 )
-def test_bad_architectures_or_max_pods_name_the_field_value_and_fix(cluster: dict[str, Any], workload: dict[str, Any],
-                                                                  message: str) -> None:
+def test_bad_architectures_or_max_pods_name_the_field_value_and_fix(
+    cluster: dict[str, Any], workload: dict[str, Any], message: str
+) -> None:
     with pytest.raises(InvalidScenario) as caught:
         _built(cluster, workload)
     assert message in str(caught.value)

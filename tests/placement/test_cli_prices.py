@@ -35,8 +35,7 @@ def _price_file(tmp_path: Path) -> Path:
 
 
 def test_csv_is_filtered_and_has_the_catalog_columns(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = _run(capsys, "--cloud", "aws", "--region", "eu-west-1", "--instance-type", "m5.large",
-                          "-o", "csv")
+    code, out, err = _run(capsys, "--cloud", "aws", "--region", "eu-west-1", "--instance-type", "m5.large", "-o", "csv")
     assert (code, err) == (0, "")
     assert out.splitlines()[0] == ",".join(CSV_COLUMNS)
     rows = _csv_rows(out)
@@ -56,7 +55,9 @@ def test_json_is_a_loadable_catalog(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_json_and_table_say_how_each_price_was_derived(capsys: pytest.CaptureFixture[str]) -> None:
-    _, out, _ = _run(capsys, "--cloud", "gcp", "--region", "asia-south1", "--instance-type", "n2-standard-4", "-o", "json")
+    _, out, _ = _run(
+        capsys, "--cloud", "gcp", "--region", "asia-south1", "--instance-type", "n2-standard-4", "-o", "json"
+    )
     rows = {row["capacity_type"]: row for row in json.loads(out)["offers"]}
     assert rows["spot"]["source"] == "embedded:libcloud-gce-preemptible-calibrated"
     assert rows["spot"]["derivation"].startswith("libcloud preemptible table × calibrated 2026 factor")
@@ -85,8 +86,23 @@ def test_file_with_embedded_source_adds_and_overrides_offers(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = str(_price_file(tmp_path))
-    _, out, _ = _run(capsys, "--source", "embedded", "--file", path, "--cloud", "aws", "--region", "eu-west-1",
-                     "--instance-type", "m5.large", "--capacity-type", "on-demand", "-o", "csv")
+    _, out, _ = _run(
+        capsys,
+        "--source",
+        "embedded",
+        "--file",
+        path,
+        "--cloud",
+        "aws",
+        "--region",
+        "eu-west-1",
+        "--instance-type",
+        "m5.large",
+        "--capacity-type",
+        "on-demand",
+        "-o",
+        "csv",
+    )
     (row,) = _csv_rows(out)
     assert (row["hourly_usd"], row["source"]) == ("0.01", "file:private.csv")
     _, out, _ = _run(capsys, "--source", "embedded", "--file", path, "--cloud", "onprem", "-o", "csv")

@@ -96,16 +96,21 @@ def test_spot_only_region_conflicts_with_either_spot_rule():
     conflict = _assert_minimal_and_correct(scenario, catalog, "shop/w")
     assert conflict.families == ("residency", "spot")
     found = {frozenset((r.family, r.subject) for r in rules) for rules in (conflict.rules, *conflict.alternatives)}
-    assert found == {frozenset({("residency", None), ("spot", "maxFraction")}),
-                     frozenset({("residency", None), ("spot", "minAvailable")})}
+    assert found == {
+        frozenset({("residency", None), ("spot", "maxFraction")}),
+        frozenset({("residency", None), ("spot", "minAvailable")}),
+    }
     assert "offer only spot capacity that fits it: aws-fra" in conflict.reason
     assert "; so do residency [DE] and minAvailable 2" in conflict.reason
 
 
 def test_instance_families_and_min_clusters():
     scenario = make_scenario(
-        [make_cluster("aws-fra", instance_families=("c7i",), **FRA), make_cluster("aws-dub", **DUB),
-         make_cluster("aws-iad", **IAD)],
+        [
+            make_cluster("aws-fra", instance_families=("c7i",), **FRA),
+            make_cluster("aws-dub", **DUB),
+            make_cluster("aws-iad", **IAD),
+        ],
         [make_workload("eu", residency=("EU",), min_clusters=2)],
     )
     conflict = _assert_minimal_and_correct(scenario, CATALOG, "shop/eu")
@@ -143,8 +148,9 @@ def test_finder_needs_one_workload():
 
 
 def test_limit_keeps_the_solver_reason_and_warns():
-    scenario = make_scenario([make_cluster("aws-fra", **FRA)],
-                             [make_workload("a", residency=("CH",)), make_workload("b", residency=("CH",))])
+    scenario = make_scenario(
+        [make_cluster("aws-fra", **FRA)], [make_workload("a", residency=("CH",)), make_workload("b", residency=("CH",))]
+    )
     plan = solve(scenario, CATALOG, time_limit_s=5)
     explained = explain_unplaced(scenario, CATALOG, plan, limit=1)
     assert explained.unplaced[0].reason.startswith("residency [CH] leaves no cluster")

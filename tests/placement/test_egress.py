@@ -38,7 +38,11 @@ def _load(prices: str = "    source: embedded", planning: str = ""):
 
 
 def test_embedded_internet_prices_are_the_documented_list_prices():
-    assert {cloud: p.internet_per_gb for cloud, p in EMBEDDED_EGRESS.items()} == {"aws": 0.09, "gcp": 0.12, "azure": 0.087}
+    assert {cloud: p.internet_per_gb for cloud, p in EMBEDDED_EGRESS.items()} == {
+        "aws": 0.09,
+        "gcp": 0.12,
+        "azure": 0.087,
+    }
     assert egress_usd_per_gb("aws") == 0.09 and egress_usd_per_gb("my-dc") == 0.09  # custom: AWS figure
     for prices in EMBEDDED_EGRESS.values():  # leaving a cloud never costs less than moving inside it
         assert prices.inter_cloud_per_gb >= prices.inter_region_per_gb
@@ -46,8 +50,9 @@ def test_embedded_internet_prices_are_the_documented_list_prices():
 
 def test_override_merges_with_the_embedded_figures_and_reaches_the_clusters():
     scenario = _load("    egress:\n      aws: {internetPerGb: 0.05, interCloudPerGb: 0.06}")
-    assert scenario.prices.egress == {"aws": EgressPrices(internet_per_gb=0.05, inter_region_per_gb=0.02,
-                                                          inter_cloud_per_gb=0.06)}
+    assert scenario.prices.egress == {
+        "aws": EgressPrices(internet_per_gb=0.05, inter_region_per_gb=0.02, inter_cloud_per_gb=0.06)
+    }
     aws, gcp = scenario.clusters
     assert cluster_egress_usd_per_gb(aws) == 0.05
     assert gcp.egress_usd_per_gb is None and cluster_egress_usd_per_gb(gcp) == 0.12
@@ -67,30 +72,45 @@ def test_transfer_kinds():
 
 
 def test_apply_egress_overrides_keeps_explicit_cluster_prices():
-    scenario = make_scenario([make_cluster("dub", egress_usd_per_gb=0.01), make_cluster("dub2")], [make_workload()],
-                             prices=PriceSettings(egress={"aws": EgressPrices(0.04, 0.02, 0.09)}))
+    scenario = make_scenario(
+        [make_cluster("dub", egress_usd_per_gb=0.01), make_cluster("dub2")],
+        [make_workload()],
+        prices=PriceSettings(egress={"aws": EgressPrices(0.04, 0.02, 0.09)}),
+    )
     assert [c.egress_usd_per_gb for c in apply_egress_overrides(scenario).clusters] == [0.01, 0.04]
 
 
-@pytest.mark.parametrize(("prices", "expected"), [
-    ("    egress:\n      aws: {internetPerGB: 0.05}", 'egress.aws.internetPerGB: unknown field; did you mean "internetPerGb"'),
-    ("    egress:\n      aws: {internetPerGb: -1}", "egress.aws.internetPerGb: must be at least 0 (USD per GB, e.g. 0.09) (got -1"),
-    ("    egress:\n      awz: {internetPerGb: 0.05}", 'egress.awz: unknown cloud; did you mean "aws"'),
-    ("    egress:\n      aws: {}", "egress.aws: sets no price"),
-    ("    egress:\n      aws: 0.05", "egress.aws: must be a mapping of fields"),
-])
+@pytest.mark.parametrize(
+    ("prices", "expected"),
+    [
+        (
+            "    egress:\n      aws: {internetPerGB: 0.05}",
+            'egress.aws.internetPerGB: unknown field; did you mean "internetPerGb"',
+        ),
+        (
+            "    egress:\n      aws: {internetPerGb: -1}",
+            "egress.aws.internetPerGb: must be at least 0 (USD per GB, e.g. 0.09) (got -1",
+        ),
+        ("    egress:\n      awz: {internetPerGb: 0.05}", 'egress.awz: unknown cloud; did you mean "aws"'),
+        ("    egress:\n      aws: {}", "egress.aws: sets no price"),
+        ("    egress:\n      aws: 0.05", "egress.aws: must be a mapping of fields"),
+    ],
+)
 def test_override_errors_name_field_value_and_fix(prices, expected):
     with pytest.raises(InvalidScenario) as error:
         _load(prices)
     assert expected in str(error.value)
 
 
-@pytest.mark.parametrize(("planning", "expected"), [
-    ("  planning: {slots: 200}", "spec.planning.slots: must be at most 168 hourly slots (one week) (got 200)"),
-    ("  planning: {slots: 0}", "spec.planning.slots: must be at least 1"),
-    ("  planning: {maxMovesPerSlot: -2}", "spec.planning.maxMovesPerSlot: must be at least 0"),
-    ("  planning: {slot: 2}", 'spec.planning.slot: unknown field; did you mean "slots"'),
-])
+@pytest.mark.parametrize(
+    ("planning", "expected"),
+    [
+        ("  planning: {slots: 200}", "spec.planning.slots: must be at most 168 hourly slots (one week) (got 200)"),
+        ("  planning: {slots: 0}", "spec.planning.slots: must be at least 1"),
+        ("  planning: {maxMovesPerSlot: -2}", "spec.planning.maxMovesPerSlot: must be at least 0"),
+        ("  planning: {slot: 2}", 'spec.planning.slot: unknown field; did you mean "slots"'),
+    ],
+)
 def test_planning_slot_fields_are_validated(planning, expected):
     with pytest.raises(InvalidScenario) as error:
         _load(planning=planning)
@@ -108,7 +128,7 @@ def test_an_override_is_what_the_plan_costs_and_the_validator_recomputes():
     from placement.analysis.validate import check
     from placement.solver.solve import solve
 
-    doc = ("    egress:\n      aws: {internetPerGb: 1.0}\n      gcp: {internetPerGb: 1.0}")
+    doc = "    egress:\n      aws: {internetPerGb: 1.0}\n      gcp: {internetPerGb: 1.0}"
     catalog = make_catalog(("aws", "eu-west-1", 1.0), ("gcp", "europe-west4", 1.0))
     embedded = solve(_load(), catalog)
     overridden_scenario = _load(doc)

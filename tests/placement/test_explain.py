@@ -52,8 +52,9 @@ def test_cheapest_cluster_beats_the_next_by_hand_computed_margin_and_the_thresho
 
 def test_spot_threshold_counts_the_risk_term():
     # Spot at 30% of on-demand, rate 0.05, riskAversion 1: dub spot costs 0.3 × REPLICA × 1.05 per replica.
-    scenario = make_scenario([make_cluster("dub", **DUB), make_cluster("fra", **FRA)],
-                             [make_workload("batch", spot_max_fraction=1.0)])
+    scenario = make_scenario(
+        [make_cluster("dub", **DUB), make_cluster("fra", **FRA)], [make_workload("batch", spot_max_fraction=1.0)]
+    )
     plan = solve(scenario, CATALOG, time_limit_s=5)
     (choice,) = explain_workload(scenario, CATALOG, plan, "shop/batch").choices
     assert choice.cost.capacity_type == "spot"
@@ -66,23 +67,30 @@ def test_spot_threshold_counts_the_risk_term():
 
 
 def test_a_cluster_the_rules_need_has_no_price_threshold():
-    scenario = make_scenario([make_cluster("fra", **FRA), make_cluster("iad", **IAD)],
-                             [make_workload("ledger", residency=("DE",), current={"fra": (4, 0)})])
+    scenario = make_scenario(
+        [make_cluster("fra", **FRA), make_cluster("iad", **IAD)],
+        [make_workload("ledger", residency=("DE",), current={"fra": (4, 0)})],
+    )
     plan = solve(scenario, CATALOG, time_limit_s=5)
     e = explain_workload(scenario, CATALOG, plan, "shop/ledger", max_multiplier=3.0)
     (choice,) = e.choices
     assert choice.rival is None and choice.flip is not None and choice.flip.multiplier is None
     assert choice.why == "no other allowed cluster offers on-demand capacity for it"
-    assert choice.flip.held_by == ("it is needed: without fra, residency [DE] leaves no cluster: "
-                                   "the fleet has clusters only in US")
+    assert choice.flip.held_by == (
+        "it is needed: without fra, residency [DE] leaves no cluster: the fleet has clusters only in US"
+    )
     assert [(x.cluster, x.rules) for x in e.excluded] == [("iad", ("residency",))]
 
 
 def test_exclusions_name_every_rule_and_cover_the_clusters_not_allowed():
     eu = user("eu", 50.1, 8.7)
     scenario = make_scenario(
-        [make_cluster("dub", **DUB), make_cluster("fra", instance_families=("c7i",), **FRA),
-         make_cluster("iad", **IAD), make_cluster("small", capacity_cpu=0.5, **{**DUB, "region": "eu-west-1"})],
+        [
+            make_cluster("dub", **DUB),
+            make_cluster("fra", instance_families=("c7i",), **FRA),
+            make_cluster("iad", **IAD),
+            make_cluster("small", capacity_cpu=0.5, **{**DUB, "region": "eu-west-1"}),
+        ],
         [make_workload("api", residency=("EU",), users={"eu": 1.0}, latency_ms=40)],
         user_regions=[eu],
     )
@@ -99,9 +107,11 @@ def test_exclusions_name_every_rule_and_cover_the_clusters_not_allowed():
 
 def test_unplaced_workload_gets_its_conflict():
     us = user("us", 38.9, -77.0)
-    scenario = make_scenario([make_cluster("fra", **FRA), make_cluster("iad", **IAD)],
-                             [make_workload("api", residency=("DE",), users={"us": 1.0}, latency_ms=30)],
-                             user_regions=[us])
+    scenario = make_scenario(
+        [make_cluster("fra", **FRA), make_cluster("iad", **IAD)],
+        [make_workload("api", residency=("DE",), users={"us": 1.0}, latency_ms=30)],
+        user_regions=[us],
+    )
     plan = solve(scenario, CATALOG, time_limit_s=5)
     e = explain_workload(scenario, CATALOG, plan, "shop/api")
     assert not e.placed and e.unplaced_rules == ("residency", "latency")
@@ -139,8 +149,9 @@ def test_cli_json_and_unknown_workload(tmp_path, capsys):
     assert main(["explain", "shop/web", "-f", str(path), "-o", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["placed"] and document["chosen"][0]["cluster"] == "aws-eu-west-1"
-    assert document["excluded"] == [{"cluster": "aws-us-east-1", "rules": ["residency"],
-                                     "reasons": ["in US, outside residency [EU]"]}]
+    assert document["excluded"] == [
+        {"cluster": "aws-us-east-1", "rules": ["residency"], "reasons": ["in US, outside residency [EU]"]}
+    ]
     assert document["chosen"][0]["whatWouldChange"]["heldBy"].startswith("it is needed: without aws-eu-west-1")
     assert main(["explain", "shop/wbe", "-f", str(path)]) == 2
     assert 'did you mean "shop/web"' in capsys.readouterr().err
@@ -155,8 +166,10 @@ def test_scale_prices_touches_one_region_and_capacity_type():
 
 
 def test_spread_workload_uses_every_allowed_cluster():
-    scenario = make_scenario([make_cluster("dub", **DUB), make_cluster("fra", **FRA), make_cluster("iad", **IAD)],
-                             [make_workload("ha", residency=("EU",), min_clusters=2)])
+    scenario = make_scenario(
+        [make_cluster("dub", **DUB), make_cluster("fra", **FRA), make_cluster("iad", **IAD)],
+        [make_workload("ha", residency=("EU",), min_clusters=2)],
+    )
     plan = solve(scenario, CATALOG, time_limit_s=5)
     e = explain_workload(scenario, CATALOG, plan, "shop/ha")
     by_cluster = {c.cost.cluster: c for c in e.choices}

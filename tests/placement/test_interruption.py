@@ -31,8 +31,12 @@ def _spot(**overrides):
 
 
 def test_most_specific_rule_wins():
-    rules = [InterruptionRate("aws", 0.1), InterruptionRate("aws", 0.2, family="m5"),
-             InterruptionRate("aws", 0.3, region="eu-west-1"), InterruptionRate("aws", 0.4, region="eu-west-1", family="M5")]
+    rules = [
+        InterruptionRate("aws", 0.1),
+        InterruptionRate("aws", 0.2, family="m5"),
+        InterruptionRate("aws", 0.3, region="eu-west-1"),
+        InterruptionRate("aws", 0.4, region="eu-west-1", family="M5"),
+    ]
     assert rule_for(rules, _spot()).monthly == 0.4  # region + family (families compare case-insensitively)
     assert rule_for(rules, _spot(instance_type="c5.large")).monthly == 0.3  # region
     assert rule_for(rules, _spot(region="us-east-1")).monthly == 0.2  # family
@@ -105,8 +109,10 @@ def _load(prices: str, tmp_path: Path | None = None):
 
 
 def test_loader_reads_rates_and_catalog_for_applies_them():
-    scenario = _load("    interruptionRates:\n    - {cloud: gcp, monthly: 0.3}\n"
-                     "    - {cloud: azure, region: westeurope, family: Dsv5, ratePerHour: 0.001}")
+    scenario = _load(
+        "    interruptionRates:\n    - {cloud: gcp, monthly: 0.3}\n"
+        "    - {cloud: azure, region: westeurope, family: Dsv5, ratePerHour: 0.001}"
+    )
     assert scenario.prices.interruption_rates[0] == InterruptionRate("gcp", 0.3)
     assert scenario.prices.interruption_rates[1].monthly == pytest.approx(monthly_from_hourly(0.001))
     catalog = catalog_for(scenario).catalog
@@ -114,17 +120,25 @@ def test_loader_reads_rates_and_catalog_for_applies_them():
     assert gcp_spot and all(o.interruption_rate == 0.3 for o in gcp_spot)
 
 
-@pytest.mark.parametrize(("prices", "expected"), [
-    ("    interruptionRates:\n    - {cloud: gpc, monthly: 0.1}", 'interruptionRates[0].cloud: unknown cloud; did you mean "gcp"'),
-    ("    interruptionRates:\n    - {cloud: gcp, monthly: 0.1, ratePerHour: 0.1}", "give exactly one of `monthly`"),
-    ("    interruptionRates:\n    - {cloud: gcp}", "give exactly one of `monthly`"),
-    ("    interruptionRates:\n    - {cloud: gcp, monthly: 5}", "interruptionRates[0].monthly: must be at most 1"),
-    ("    interruptionRates:\n    - {cloud: gcp, region: europe-west44, monthly: 0.1}",
-     'unknown gcp region; did you mean "europe-west4"'),
-    ("    interruptionRates:\n    - {cloud: gcp, monthly: 0.1}\n    - {cloud: gcp, monthly: 0.2}", "duplicates"),
-    ("    interruptionRates:\n    - {cloud: gcp, montly: 0.1}", 'unknown field; did you mean "monthly"'),
-    ("    spotAdvisor: missing.json.gz", "spotAdvisor: file not found"),
-])
+@pytest.mark.parametrize(
+    ("prices", "expected"),
+    [
+        (
+            "    interruptionRates:\n    - {cloud: gpc, monthly: 0.1}",
+            'interruptionRates[0].cloud: unknown cloud; did you mean "gcp"',
+        ),
+        ("    interruptionRates:\n    - {cloud: gcp, monthly: 0.1, ratePerHour: 0.1}", "give exactly one of `monthly`"),
+        ("    interruptionRates:\n    - {cloud: gcp}", "give exactly one of `monthly`"),
+        ("    interruptionRates:\n    - {cloud: gcp, monthly: 5}", "interruptionRates[0].monthly: must be at most 1"),
+        (
+            "    interruptionRates:\n    - {cloud: gcp, region: europe-west44, monthly: 0.1}",
+            'unknown gcp region; did you mean "europe-west4"',
+        ),
+        ("    interruptionRates:\n    - {cloud: gcp, monthly: 0.1}\n    - {cloud: gcp, monthly: 0.2}", "duplicates"),
+        ("    interruptionRates:\n    - {cloud: gcp, montly: 0.1}", 'unknown field; did you mean "monthly"'),
+        ("    spotAdvisor: missing.json.gz", "spotAdvisor: file not found"),
+    ],
+)
 def test_loader_errors_name_field_value_and_fix(prices, expected, tmp_path):
     with pytest.raises(InvalidScenario) as error:
         _load(prices, tmp_path)
@@ -137,7 +151,10 @@ def test_docs_table_matches_the_code():
     table = {(cloud, category): float(rate) for cloud, category, rate in rows}
     for cloud, rates in DEFAULT_SPOT_MODEL.rates.items():
         for category, rate in rates.items():
-            key = (cloud, "(any other)" if category == "*" and cloud == "aws" else "(all)" if category == "*" else category)
+            key = (
+                cloud,
+                "(any other)" if category == "*" and cloud == "aws" else "(all)" if category == "*" else category,
+            )
             assert table.pop(key) == rate, key
     assert table.pop(("custom providers", "(all)")) == DEFAULT_INTERRUPTION_RATE
     assert not table, f"rows in docs/spot-risk.md that the code does not have: {table}"
@@ -148,8 +165,11 @@ def test_real_advisor_feed_sets_rates_on_the_embedded_catalog(tmp_path):
     feed = json.loads(gzip.decompress(ADVISOR_FILE.read_bytes()))
     midpoint = {"<5%": 0.025, "5-10%": 0.075, "10-15%": 0.125, "15-20%": 0.175, ">20%": 0.25}
     labels = {r["index"]: r["label"] for r in feed["ranges"]}
-    scenario = parse_scenario(SCENARIO.format(prices=f"    spotAdvisor: {ADVISOR_FILE}").replace(
-        "gcp-europe-west4, cloud: gcp, region: europe-west4", "aws-us-east-1, cloud: aws, region: us-east-1"))
+    scenario = parse_scenario(
+        SCENARIO.format(prices=f"    spotAdvisor: {ADVISOR_FILE}").replace(
+            "gcp-europe-west4, cloud: gcp, region: europe-west4", "aws-us-east-1, cloud: aws, region: us-east-1"
+        )
+    )
     catalog = catalog_for(scenario).catalog
     checked = 0
     for offer in catalog.in_region("aws", "us-east-1"):

@@ -59,9 +59,11 @@ def test_matrix_overrides_the_estimate_pair_by_pair() -> None:
     dublin = (53.35, -6.26)
     assert model.rtt_ms("eu-west", *LONDON, "aws-eu-west-1", *dublin) == 11.0
     assert model.rtt_ms("eu-west", *LONDON, "gcp-europe-west1", *dublin) == pytest.approx(
-        estimate_rtt_ms(*LONDON, *dublin))  # pair not in the matrix
+        estimate_rtt_ms(*LONDON, *dublin)
+    )  # pair not in the matrix
     assert model.rtt_ms("us-east", *NEW_YORK, "aws-eu-west-1", *dublin) == pytest.approx(
-        estimate_rtt_ms(*NEW_YORK, *dublin))  # user not in the matrix
+        estimate_rtt_ms(*NEW_YORK, *dublin)
+    )  # user not in the matrix
     assert model.measured_ms("eu-west", "aws-eu-west-1") == 11.0
     assert model.measured_ms("eu-west", "nope") is None
 
@@ -84,8 +86,11 @@ def _measured_pairs() -> list[tuple[str, str, float]]:
     if not path.exists():
         pytest.skip(f"{path} not present")
     with path.open(newline="") as handle:
-        return [(row["src_region"], row["dst_region"], float(row["avg_rtt"])) for row in csv.DictReader(handle)
-                if row["src_tier"] == row["dst_tier"] == "PREMIUM"]
+        return [
+            (row["src_region"], row["dst_region"], float(row["avg_rtt"]))
+            for row in csv.DictReader(handle)
+            if row["src_tier"] == row["dst_tier"] == "PREMIUM"
+        ]
 
 
 def _region(endpoint: str) -> tuple[float, float] | None:

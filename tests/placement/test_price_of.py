@@ -23,8 +23,10 @@ CATALOG = make_catalog(("aws", "eu-central-1", 1.0), ("aws", "us-east-1", 0.5))
 
 
 def _scenario(**workload):
-    return make_scenario([make_cluster("fra", **FRA), make_cluster("iad", **IAD)],
-                         [make_workload("ledger", residency=("DE",), **workload)])
+    return make_scenario(
+        [make_cluster("fra", **FRA), make_cluster("iad", **IAD)],
+        [make_workload("ledger", residency=("DE",), **workload)],
+    )
 
 
 def test_residency_price_is_hand_computed_and_equals_the_difference_of_two_solves():
@@ -54,8 +56,10 @@ def test_unused_family_costs_nothing_and_is_not_resolved():
 
 
 def test_workloads_a_rule_makes_impossible_are_listed_not_priced():
-    scenario = make_scenario([make_cluster("fra", **FRA), make_cluster("iad", **IAD)],
-                             [make_workload("ledger", residency=("DE",)), make_workload("swiss", residency=("CH",))])
+    scenario = make_scenario(
+        [make_cluster("fra", **FRA), make_cluster("iad", **IAD)],
+        [make_workload("ledger", residency=("DE",)), make_workload("swiss", residency=("CH",))],
+    )
     (price,) = price_of_rules(scenario, CATALOG, ["residency"])
     assert price.newly_placed == ("shop/swiss",)
     relaxed = relax(scenario, "residency")
@@ -67,10 +71,11 @@ def test_workloads_a_rule_makes_impossible_are_listed_not_priced():
 
 def test_min_clusters_and_capacity_prices_match_their_re_solves():
     scenario = make_scenario(
-        [make_cluster("fra", capacity_cpu=2.0, **FRA), make_cluster("iad", **IAD),
-         make_cluster("iad2", **IAD)],
-        [make_workload("web", min_clusters=3, replicas=6),
-         make_workload("api", egress_gb_per_hour=1.5, spot_max_fraction=0.5, min_clusters=2)],
+        [make_cluster("fra", capacity_cpu=2.0, **FRA), make_cluster("iad", **IAD), make_cluster("iad2", **IAD)],
+        [
+            make_workload("web", min_clusters=3, replicas=6),
+            make_workload("api", egress_gb_per_hour=1.5, spot_max_fraction=0.5, min_clusters=2),
+        ],
     )
     base = solve(scenario, CATALOG, time_limit_s=5)
     prices = {p.family: p for p in price_of_rules(scenario, CATALOG, ["minClusters", "capacity"], base=base)}
@@ -84,9 +89,10 @@ def test_min_clusters_and_capacity_prices_match_their_re_solves():
 
 
 def test_workload_costs_sum_to_the_solver_objective():
-    scenario = make_scenario([make_cluster("fra", **FRA), make_cluster("iad", **IAD)],
-                             [make_workload("a", egress_gb_per_hour=2.0, spot_max_fraction=0.5),
-                              make_workload("b", min_clusters=2)])
+    scenario = make_scenario(
+        [make_cluster("fra", **FRA), make_cluster("iad", **IAD)],
+        [make_workload("a", egress_gb_per_hour=2.0, spot_max_fraction=0.5), make_workload("b", min_clusters=2)],
+    )
     plan = solve(scenario, CATALOG, time_limit_s=5)
     costs = workload_costs(scenario, CATALOG, plan)
     assert sum(costs.values()) == pytest.approx(plan.solver.objective)

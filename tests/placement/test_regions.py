@@ -125,13 +125,44 @@ def test_parse_rejects_a_non_iso_country() -> None:
 
 # A third-party region list (agonza05/cloudregioncodes, in ../shared/data) names countries in English.
 _COUNTRY_NAMES = {
-    "Australia": "AU", "Austria": "AT", "Bahrain": "BH", "Belgium": "BE", "Brazil": "BR", "Canada": "CA",
-    "Chile": "CL", "China": "CN", "Denmark": "DK", "Finland": "FI", "France": "FR", "Germany": "DE", "Greece": "GR",
-    "India": "IN", "Indonesia": "ID", "Ireland": "IE", "Israel": "IL", "Italy": "IT", "Japan": "JP",
-    "Malaysia": "MY", "Mexico": "MX", "Netherlands": "NL", "New Zealand": "NZ", "Norway": "NO", "Poland": "PL",
-    "Qatar": "QA", "Saudi Arabia": "SA", "Singapore": "SG", "South Africa": "ZA", "South Korea": "KR",
-    "Spain": "ES", "Sweden": "SE", "Switzerland": "CH", "Taiwan": "TW", "United Arab Emirates": "AE",
-    "United Kingdom": "GB", "United States": "US", "Hong Kong": "HK",
+    "Australia": "AU",
+    "Austria": "AT",
+    "Bahrain": "BH",
+    "Belgium": "BE",
+    "Brazil": "BR",
+    "Canada": "CA",
+    "Chile": "CL",
+    "China": "CN",
+    "Denmark": "DK",
+    "Finland": "FI",
+    "France": "FR",
+    "Germany": "DE",
+    "Greece": "GR",
+    "India": "IN",
+    "Indonesia": "ID",
+    "Ireland": "IE",
+    "Israel": "IL",
+    "Italy": "IT",
+    "Japan": "JP",
+    "Malaysia": "MY",
+    "Mexico": "MX",
+    "Netherlands": "NL",
+    "New Zealand": "NZ",
+    "Norway": "NO",
+    "Poland": "PL",
+    "Qatar": "QA",
+    "Saudi Arabia": "SA",
+    "Singapore": "SG",
+    "South Africa": "ZA",
+    "South Korea": "KR",
+    "Spain": "ES",
+    "Sweden": "SE",
+    "Switzerland": "CH",
+    "Taiwan": "TW",
+    "United Arab Emirates": "AE",
+    "United Kingdom": "GB",
+    "United States": "US",
+    "Hong Kong": "HK",
 }
 
 
@@ -143,8 +174,10 @@ def test_countries_agree_with_an_independent_region_list() -> None:
         theirs = {(row["cloud"], row["region"]): row["country"] for row in csv.DictReader(handle) if row["region"]}
     compared = [(r, theirs[(r.cloud, r.name)]) for r in all_regions() if (r.cloud, r.name) in theirs]
     assert len(compared) >= 100
-    disagree = [(r.cloud, r.name, r.country, name) for r, name in compared
-                if _COUNTRY_NAMES.get(name, name) != r.country
-                and not (r.country == "HK" and name == "China")]  # Hong Kong: listed under China there
+    disagree = [
+        (r.cloud, r.name, r.country, name)
+        for r, name in compared
+        if _COUNTRY_NAMES.get(name, name) != r.country and not (r.country == "HK" and name == "China")
+    ]  # Hong Kong: listed under China there
     # ap-east-2 is AWS Asia Pacific (Taipei); that list still had it as an unlaunched New Zealand region.
     assert disagree in ([], [("aws", "ap-east-2", "TW", "New Zealand")])

@@ -24,8 +24,12 @@ DOC: dict[str, Any] = {
         "planning": {"quantile": 0.95},
         "clusters": [{"name": "aws-eu-west-1", "cloud": "aws", "region": "eu-west-1"}],
         "workloads": [
-            {"name": name, "namespace": "shop", "resources": {"cpu": "500m", "memory": "1Gi"},
-             "demand": {"series": "traffic.csv", "perReplica": 10, "headroom": 0}}
+            {
+                "name": name,
+                "namespace": "shop",
+                "resources": {"cpu": "500m", "memory": "1Gi"},
+                "demand": {"series": "traffic.csv", "perReplica": 10, "headroom": 0},
+            }
             for name in ("web", "api")
         ],
     },

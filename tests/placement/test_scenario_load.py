@@ -25,10 +25,19 @@ BASE: dict[str, Any] = {
             {"name": "gcp-us", "cloud": "gcp", "region": "us-central1", "capacity": {"cpu": "64"}},
         ],
         "workloads": [
-            {"name": "web", "namespace": "shop", "resources": {"cpu": "500m", "memory": "1Gi"},
-             "demand": {"replicas": 6}, "users": {"eu-west": 0.7, "us-east": 0.3}, "latencyMs": 150,
-             "residency": ["EU"], "spot": {"maxFraction": 0.5}, "minAvailable": 2, "minClusters": 1,
-             "current": {"aws-eu-west-1": {"onDemand": 6}}},
+            {
+                "name": "web",
+                "namespace": "shop",
+                "resources": {"cpu": "500m", "memory": "1Gi"},
+                "demand": {"replicas": 6},
+                "users": {"eu-west": 0.7, "us-east": 0.3},
+                "latencyMs": 150,
+                "residency": ["EU"],
+                "spot": {"maxFraction": 0.5},
+                "minAvailable": 2,
+                "minClusters": 1,
+                "current": {"aws-eu-west-1": {"onDemand": 6}},
+            },
         ],
     },
 }
@@ -67,10 +76,18 @@ def test_valid_scenario_builds_typed_values() -> None:
         # unknown names, with a suggestion
         ("spec.clusters.0.region", "eu-west-9", "spec.clusters[0].region: unknown aws region"),
         ("spec.clusters.0.region", "eu-wset-1", 'did you mean "eu-west-1"'),
-        ("spec.clusters.0.cloud", "awz", 'spec.clusters[0].cloud: unknown cloud'),
-        ("spec.workloads.0.current", {"aws-eu-west-2": {"onDemand": 1}}, "spec.workloads[0].current.aws-eu-west-2: unknown cluster"),
+        ("spec.clusters.0.cloud", "awz", "spec.clusters[0].cloud: unknown cloud"),
+        (
+            "spec.workloads.0.current",
+            {"aws-eu-west-2": {"onDemand": 1}},
+            "spec.workloads[0].current.aws-eu-west-2: unknown cluster",
+        ),
         ("spec.workloads.0.users", {"eu-wst": 0.7, "us-east": 0.3}, 'unknown user region; did you mean "eu-west"'),
-        ("spec.workloads.0.residency", ["EUU"], 'spec.workloads[0].residency[0]: unknown residency code; did you mean "EU"'),
+        (
+            "spec.workloads.0.residency",
+            ["EUU"],
+            'spec.workloads[0].residency[0]: unknown residency code; did you mean "EU"',
+        ),
         # quantities
         ("spec.workloads.0.resources.cpu", "-1", "spec.workloads[0].resources.cpu: must not be negative"),
         ("spec.workloads.0.resources.memory", "lots", "spec.workloads[0].resources.memory: not a Kubernetes quantity"),
@@ -109,23 +126,25 @@ def test_malformed_yaml_names_line_and_column() -> None:
 
 def test_custom_cloud_from_price_file_needs_country(tmp_path: Path) -> None:
     (tmp_path / "offers.csv").write_text(
-        "cloud,region,instance_type,capacity_type,vcpus,memory_gib,hourly_usd\n"
-        "private,dc1,std-4,on-demand,4,16,0.05\n"
+        "cloud,region,instance_type,capacity_type,vcpus,memory_gib,hourly_usd\nprivate,dc1,std-4,on-demand,4,16,0.05\n"
     )
     doc = copy.deepcopy(BASE)
     doc["spec"]["prices"] = {"source": "embedded", "extra": ["offers.csv"]}
     doc["spec"]["clusters"].append({"name": "dc1", "cloud": "private", "region": "dc1"})
     with pytest.raises(InvalidScenario) as caught:
         build_scenario(doc, base_dir=tmp_path)
-    assert any("spec.clusters[2].country: is required for custom region private/dc1" in str(p)
-               for p in caught.value.problems)
+    assert any(
+        "spec.clusters[2].country: is required for custom region private/dc1" in str(p) for p in caught.value.problems
+    )
     doc["spec"]["clusters"][2]["country"] = "DE"
     doc["spec"]["latency"] = {"matrixMs": {"eu-west": {"dc1": 20}, "us-east": {"dc1": 95}}}
     scenario = build_scenario(doc, base_dir=tmp_path)
     assert scenario.cluster("dc1").country == "DE"
 
 
-def test_cli_exits_2_with_one_line_per_problem_and_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_exits_2_with_one_line_per_problem_and_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     doc = mutated("spec.workloads.0.minAvailable", 9)
     doc["spec"]["workloads"][0]["residency"] = ["XX"]
     path = tmp_path / "s.yaml"
@@ -154,7 +173,9 @@ def test_demo_scenario_is_valid_and_rich_enough() -> None:
     assert len(users) >= 3
     residencies = {w.residency for w in demo.workloads}
     assert None in residencies and ("EU",) in residencies and ("US",) in residencies
-    assert any(w.spot_max_fraction == 0 for w in demo.workloads) and any(w.spot_max_fraction > 0 for w in demo.workloads)
+    assert any(w.spot_max_fraction == 0 for w in demo.workloads) and any(
+        w.spot_max_fraction > 0 for w in demo.workloads
+    )
     assert any(c.capacity_cpu is not None for c in demo.clusters)
     assert all(r.spot == 0 for w in demo.workloads for r in w.current.values())
 
@@ -162,13 +183,33 @@ def test_demo_scenario_is_valid_and_rich_enough() -> None:
 def test_clusters_read_daemonsets_and_current_nodes() -> None:
     from placement.load.scenario import build_scenario
 
-    doc = {"apiVersion": "placement.dev/v1alpha1", "kind": "Scenario", "metadata": {"name": "t"},
-           "spec": {"clusters": [{"name": "ie", "cloud": "aws", "region": "eu-west-1",
-                                  "daemonsets": {"cpu": "300m", "memory": "1Gi", "pods": 6},
-                                  "currentNodes": [{"instanceType": "m5.xlarge", "count": 3},
-                                                   {"instanceType": "m5.large", "capacityType": "spot", "count": 2}]}],
-                    "workloads": [{"name": "web", "namespace": "shop", "resources": {"cpu": "500m", "memory": "1Gi"},
-                                   "demand": {"replicas": 2}}]}}
+    doc = {
+        "apiVersion": "placement.dev/v1alpha1",
+        "kind": "Scenario",
+        "metadata": {"name": "t"},
+        "spec": {
+            "clusters": [
+                {
+                    "name": "ie",
+                    "cloud": "aws",
+                    "region": "eu-west-1",
+                    "daemonsets": {"cpu": "300m", "memory": "1Gi", "pods": 6},
+                    "currentNodes": [
+                        {"instanceType": "m5.xlarge", "count": 3},
+                        {"instanceType": "m5.large", "capacityType": "spot", "count": 2},
+                    ],
+                }
+            ],
+            "workloads": [
+                {
+                    "name": "web",
+                    "namespace": "shop",
+                    "resources": {"cpu": "500m", "memory": "1Gi"},
+                    "demand": {"replicas": 2},
+                }
+            ],
+        },
+    }
     cluster = build_scenario(doc).clusters[0]
     assert (cluster.daemonsets.cpu, cluster.daemonsets.memory_gib, cluster.daemonsets.pods) == (0.3, 1.0, 6)
     assert cluster.current_nodes == {("m5.xlarge", "on-demand"): 3, ("m5.large", "spot"): 2}

@@ -97,8 +97,9 @@ def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(json.loads(SHIPPED.read_text(encoding="utf-8")))
 
 
-@pytest.mark.parametrize("path", [demo_scenario_path(), *sorted((ROOT / "examples").glob("*.yaml"))],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [demo_scenario_path(), *sorted((ROOT / "examples").glob("*.yaml"))], ids=lambda p: p.name
+)
 def test_the_demo_and_every_example_validate(path: Path) -> None:
     assert _errors(yaml.safe_load(path.read_text(encoding="utf-8"))) == []
 
@@ -133,19 +134,23 @@ def test_each_object_has_exactly_the_fields_the_loader_accepts() -> None:
     }
     fields = object_fields()
     assert {path: set(keys) for path, keys in fields.items() if path != "metadata"} == {
-        path: set(keys) for path, keys in loader_keys.items()}
+        path: set(keys) for path, keys in loader_keys.items()
+    }
 
 
-@pytest.mark.parametrize(("edit", "where"), [
-    (lambda d: d["spec"]["clusters"][0].update(maxPodsPerNod=110), "spec.clusters"),
-    (lambda d: d["spec"]["clusters"][0].update(autoscaler="karpenter/v2"), "spec.clusters.0.autoscaler"),
-    (lambda d: d["spec"]["clusters"][0].update(maxPodsPerNode=0), "spec.clusters.0.maxPodsPerNode"),
-    (lambda d: d["spec"]["clusters"][0]["daemonsets"].update(pods=-1), "spec.clusters.0.daemonsets.pods"),
-    (lambda d: d["spec"]["workloads"][0]["spot"].update(maxFraction=1.5), "spec.workloads.0.spot.maxFraction"),
-    (lambda d: d["spec"]["workloads"][0].update(residency=[]), "spec.workloads.0.residency"),
-    (lambda d: d["spec"]["prices"].update(source="cheap"), "spec.prices.source"),
-    (lambda d: d["spec"]["workloads"][0].update(architectures=["riscv"]), "spec.workloads.0.architectures"),
-])
+@pytest.mark.parametrize(
+    ("edit", "where"),
+    [
+        (lambda d: d["spec"]["clusters"][0].update(maxPodsPerNod=110), "spec.clusters"),
+        (lambda d: d["spec"]["clusters"][0].update(autoscaler="karpenter/v2"), "spec.clusters.0.autoscaler"),
+        (lambda d: d["spec"]["clusters"][0].update(maxPodsPerNode=0), "spec.clusters.0.maxPodsPerNode"),
+        (lambda d: d["spec"]["clusters"][0]["daemonsets"].update(pods=-1), "spec.clusters.0.daemonsets.pods"),
+        (lambda d: d["spec"]["workloads"][0]["spot"].update(maxFraction=1.5), "spec.workloads.0.spot.maxFraction"),
+        (lambda d: d["spec"]["workloads"][0].update(residency=[]), "spec.workloads.0.residency"),
+        (lambda d: d["spec"]["prices"].update(source="cheap"), "spec.prices.source"),
+        (lambda d: d["spec"]["workloads"][0].update(architectures=["riscv"]), "spec.workloads.0.architectures"),
+    ],
+)
 def test_what_the_loader_refuses_the_schema_flags_too(edit, where: str) -> None:
     document = yaml.safe_load(EVERY_FIELD)
     edit(document)

@@ -73,8 +73,9 @@ def test_each_slot_respects_the_churn_limit_and_the_schedule_converges():
 
 def test_growing_in_place_is_not_churn():
     # Demand triples in slot 1; with no moves allowed, the workload grows where it already runs.
-    workload = make_workload("web", replicas=6, min_available=3, demand=_forecast((2, 2, 6, 6)),
-                             current={"cheap": (2, 0)})
+    workload = make_workload(
+        "web", replicas=6, min_available=3, demand=_forecast((2, 2, 6, 6)), current={"cheap": (2, 0)}
+    )
     scenario = make_scenario([make_cluster("cheap", **CHEAP), make_cluster("dear", **DEAR)], [workload])
     schedule = plan_schedule(scenario, CATALOG, start=T0, slots=2, max_moves_per_slot=0)
     first, second = schedule.slots
@@ -96,7 +97,9 @@ def test_schedule_json_lists_slots_with_start_times():
     scenario = make_scenario([make_cluster("cheap", **CHEAP)], [make_workload("web", demand=_forecast((1, 1, 3, 3)))])
     entries = schedule_json(plan_schedule(scenario, CATALOG, start=T0, slots=2))
     assert [(e["slot"], e["startsAt"], e["demand"]) for e in entries] == [
-        (0, "2025-03-03T00:00:00Z", {"shop/web": 1}), (1, "2025-03-03T01:00:00Z", {"shop/web": 3})]
+        (0, "2025-03-03T00:00:00Z", {"shop/web": 1}),
+        (1, "2025-03-03T01:00:00Z", {"shop/web": 3}),
+    ]
     assert entries[1]["assignments"][0]["onDemand"] == 3
 
 

@@ -135,8 +135,9 @@ def test_savings_against_todays_placement() -> None:
 
 
 def test_bound_never_exceeds_objective_and_gap_is_reported() -> None:
-    plan = solved(make_scenario([IE, DE, US], [make_workload(f"w{i}", replicas=3 + i, min_clusters=2)
-                                               for i in range(5)]))
+    plan = solved(
+        make_scenario([IE, DE, US], [make_workload(f"w{i}", replicas=3 + i, min_clusters=2) for i in range(5)])
+    )
     assert 0 < plan.solver.bound <= plan.solver.objective + 1e-9
     assert plan.solver.gap == pytest.approx((plan.solver.objective - plan.solver.bound) / plan.solver.objective)
     assert math.isfinite(plan.solver.seconds)

@@ -45,6 +45,7 @@ def replicas(plan: Plan, workload: str = "shop/web") -> dict[str, tuple[int, int
 
 # --- spot.maxClusterShare -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("backend", ["highs", "scip"])
 def test_spot_share_per_cluster_spreads_spot_over_clusters(backend: str) -> None:
     # Without the rule all 4 replicas go spot in DE (cheapest). With at most half of the spot replicas
@@ -70,7 +71,9 @@ def test_spot_share_can_make_an_extra_replica_pay() -> None:
     # Three clusters, share 0.4: with 4 replicas at most 3 can be spot (⌊0.4·3⌋ = 1 per cluster), costing
     # 0.0189·(0.5 + 0.8 + 1.0) + 0.06·0.5 = 0.0735; with 5 all-spot replicas (2 US, 2 DE, 1 IE; ⌊0.4·5⌋ = 2)
     # it is 0.0189·(2·0.5 + 2·0.8 + 1.0) = 0.06804, so the optimum runs one replica more than the demand.
-    scenario = make_scenario([IE, DE, US], [make_workload(replicas=4, spot_max_fraction=1.0, spot_max_cluster_share=0.4)])
+    scenario = make_scenario(
+        [IE, DE, US], [make_workload(replicas=4, spot_max_fraction=1.0, spot_max_cluster_share=0.4)]
+    )
     plan = solve(scenario, CATALOG)
     assert check(plan, scenario, CATALOG) == []
     assert replicas(plan) == {"us": (0, 2), "de": (0, 2), "ie": (0, 1)}
@@ -88,29 +91,56 @@ def test_greedy_keeps_the_spot_share_per_cluster() -> None:
 
 # --- the time limit -------------------------------------------------------------------------------
 
+
 def fleet(workloads: int, clusters: int, seed: int = 3, caps: int = 2, max_moves: int | None = None):
     """A generated fleet: clusters in EU/US regions with random price scales, workloads with random rules."""
     rng = random.Random(seed)
-    regions = [(f"r{i}", ("DE", "IE", "FR", "US", "US", "CA")[i % 6], (50.0, 53.0, 48.8, 39.0, 37.0, 45.0)[i % 6],
-                (8.7, -6.3, 2.3, -77.0, -122.0, -75.0)[i % 6]) for i in range(clusters)]
+    regions = [
+        (
+            f"r{i}",
+            ("DE", "IE", "FR", "US", "US", "CA")[i % 6],
+            (50.0, 53.0, 48.8, 39.0, 37.0, 45.0)[i % 6],
+            (8.7, -6.3, 2.3, -77.0, -122.0, -75.0)[i % 6],
+        )
+        for i in range(clusters)
+    ]
     catalog = make_catalog(*[("aws", name, rng.uniform(0.6, 1.4)) for name, *_ in regions])
     capped = set(rng.sample(range(clusters), caps))
-    cluster_list = [make_cluster(f"c{i}", region=name, country=country, lat=lat, lon=lon,
-                                 capacity_cpu=rng.choice([8.0, 16.0, 40.0]) if i in capped else None)
-                    for i, (name, country, lat, lon) in enumerate(regions)]
+    cluster_list = [
+        make_cluster(
+            f"c{i}",
+            region=name,
+            country=country,
+            lat=lat,
+            lon=lon,
+            capacity_cpu=rng.choice([8.0, 16.0, 40.0]) if i in capped else None,
+        )
+        for i, (name, country, lat, lon) in enumerate(regions)
+    ]
     workload_list = []
     for i in range(workloads):
         count = rng.randint(1, 12)
         users = rng.choice([{}, {}, {"eu": 1.0}, {"eu": 0.3, "us": 0.7}, {"eu": 0.5, "us": 0.25, "asia": 0.25}])
-        workload_list.append(make_workload(
-            f"w{i}", cpu=rng.choice([0.25, 0.5, 1.0, 2.0]), memory_gib=rng.choice([0.5, 2.0, 4.0]), replicas=count,
-            spot_max_fraction=rng.choice([0.0, 0.5, 0.8, 1.0]), min_available=rng.randint(0, count // 3),
-            min_clusters=rng.choice([1, 1, 2, 3]), residency=rng.choice([None, None, ("EU",), ("US",)]),
-            users=users, latency_ms=rng.choice([60.0, 120.0, 250.0]) if users else None,
-            spot_max_cluster_share=rng.choice([None, None, None, 0.5]), egress_gb_per_hour=rng.choice([0.0, 0.0, 3.0]),
-            current={f"c{rng.randrange(clusters)}": (count, 0)}))
-    scenario = make_scenario(cluster_list, workload_list, user_regions=USERS,
-                             planning=Planning(time_limit_s=30, max_moves=max_moves))
+        workload_list.append(
+            make_workload(
+                f"w{i}",
+                cpu=rng.choice([0.25, 0.5, 1.0, 2.0]),
+                memory_gib=rng.choice([0.5, 2.0, 4.0]),
+                replicas=count,
+                spot_max_fraction=rng.choice([0.0, 0.5, 0.8, 1.0]),
+                min_available=rng.randint(0, count // 3),
+                min_clusters=rng.choice([1, 1, 2, 3]),
+                residency=rng.choice([None, None, ("EU",), ("US",)]),
+                users=users,
+                latency_ms=rng.choice([60.0, 120.0, 250.0]) if users else None,
+                spot_max_cluster_share=rng.choice([None, None, None, 0.5]),
+                egress_gb_per_hour=rng.choice([0.0, 0.0, 3.0]),
+                current={f"c{rng.randrange(clusters)}": (count, 0)},
+            )
+        )
+    scenario = make_scenario(
+        cluster_list, workload_list, user_regions=USERS, planning=Planning(time_limit_s=30, max_moves=max_moves)
+    )
     return scenario, catalog
 
 
@@ -163,25 +193,36 @@ def test_out_of_time_before_any_solver_step_returns_the_greedy_plan() -> None:
         assert replicas(plan, key) == ({} if placement is None else placement.replicas)
     unlimited = solve(scenario, catalog)
     assert unlimited.solver.status == "optimal"
-    assert (len(unlimited.unplaced), unlimited.solver.model_objective) < (len(plan.unplaced), plan.solver.model_objective)
+    assert (len(unlimited.unplaced), unlimited.solver.model_objective) < (
+        len(plan.unplaced),
+        plan.solver.model_objective,
+    )
 
 
 # --- decomposition = one monolithic model -----------------------------------------------------------
 
+
 def monolithic(scenario, catalog) -> tuple[float, bool]:
     """The optimum of one model of every workload (no pruning, closed form or batches), and whether all are placed."""
-    options = [o for o in all_options(scenario, ReplicaPricer(catalog)) if o.unplaced is None and o.workload.replicas > 0]
+    options = [
+        o for o in all_options(scenario, ReplicaPricer(catalog)) if o.unplaced is None and o.workload.replicas > 0
+    ]
     capacity = {c.name: c.capacity_cpu for c in scenario.clusters if c.capacity_cpu is not None}
-    milp, variables = build_group(options, scenario.planning, unplaced_slack=True, capacity_cpu=capacity,
-                                  max_moves=scenario.planning.max_moves)
+    milp, variables = build_group(
+        options, scenario.planning, unplaced_slack=True, capacity_cpu=capacity, max_moves=scenario.planning.max_moves
+    )
     result = milp.solve(backend="scip", time_limit_s=20, relative_gap=1e-9)
     assert result.status == "optimal"
     return result.objective, all(result.values[v.unplaced] < 0.5 for v in variables)  # type: ignore[index]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), workloads=st.integers(1, 12), caps=st.integers(0, 2),
-       churn=st.sampled_from([None, 0, 6, 30]))
+@given(
+    seed=st.integers(0, 10_000),
+    workloads=st.integers(1, 12),
+    caps=st.integers(0, 2),
+    churn=st.sampled_from([None, 0, 6, 30]),
+)
 def test_decomposition_finds_the_monolithic_optimum(seed: int, workloads: int, caps: int, churn: int | None) -> None:
     scenario, catalog = fleet(workloads, 5, seed=seed, caps=caps, max_moves=churn)
     optimum, all_placed = monolithic(scenario, catalog)
@@ -203,4 +244,7 @@ def test_closed_form_equals_the_workloads_own_model(seed: int) -> None:
         milp, _ = build_group([wo], scenario.planning, unplaced_slack=False, capacity_cpu={})
         result = milp.solve(backend="scip", relative_gap=1e-9)
         assert exact[1] == pytest.approx(result.objective, rel=1e-9, abs=1e-12)
-        assert isinstance(exact[0], Placement) and sum(od + sp for od, sp in exact[0].replicas.values()) == wo.workload.replicas
+        assert (
+            isinstance(exact[0], Placement)
+            and sum(od + sp for od, sp in exact[0].replicas.values()) == wo.workload.replicas
+        )

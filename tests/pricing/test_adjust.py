@@ -17,8 +17,14 @@ CATALOG = Catalog(
         make_offer(cloud="aws", region="eu-west-1", instance_type="m7i.large", hourly_usd=0.10),
         make_offer(cloud="aws", region="eu-west-1", instance_type="m7i.xlarge", hourly_usd=0.20),
         make_offer(cloud="aws", region="us-east-1", instance_type="m7i.large", hourly_usd=0.09),
-        make_offer(cloud="aws", region="eu-west-1", instance_type="c7i.large", capacity_type=CapacityType.SPOT,
-                   hourly_usd=0.04, zone="eu-west-1a"),
+        make_offer(
+            cloud="aws",
+            region="eu-west-1",
+            instance_type="c7i.large",
+            capacity_type=CapacityType.SPOT,
+            hourly_usd=0.04,
+            zone="eu-west-1a",
+        ),
         make_offer(cloud="gcp", region="europe-west1", instance_type="n2-standard-2", hourly_usd=0.10),
     ],
     fetched_at=AS_OF,
@@ -51,10 +57,13 @@ def test_cloud_discount_touches_that_cloud_only() -> None:
 
 
 def test_discount_narrowed_by_family_region_and_capacity_type() -> None:
-    rules = [{"cloud": "aws", "family": "M7I", "region": "eu-west-1", "capacityType": "on-demand",
-              "discountPercent": 50}]
-    assert changed(rules) == {("aws", "eu-west-1", "m7i.large", "on-demand"): 0.05,
-                              ("aws", "eu-west-1", "m7i.xlarge", "on-demand"): 0.1}
+    rules = [
+        {"cloud": "aws", "family": "M7I", "region": "eu-west-1", "capacityType": "on-demand", "discountPercent": 50}
+    ]
+    assert changed(rules) == {
+        ("aws", "eu-west-1", "m7i.large", "on-demand"): 0.05,
+        ("aws", "eu-west-1", "m7i.xlarge", "on-demand"): 0.1,
+    }
 
 
 def test_fixed_price_for_a_family_in_a_region() -> None:
@@ -73,22 +82,39 @@ def test_extra_fee_applies_to_every_node_and_rules_apply_in_order() -> None:
 
 
 def test_private_capacity_adds_priced_shapes() -> None:
-    rule = {"cloud": "private", "region": "dc1", "vcpuHourlyUsd": 0.02, "gibHourlyUsd": 0.003,
-            "shapes": [{"name": "std-4", "vcpus": 4, "memoryGib": 16}, {"name": "gpu-8", "vcpus": 8, "memoryGib": 64,
-                                                                          "gpus": 1}],
-            "gpuHourlyUsd": 0.5}
+    rule = {
+        "cloud": "private",
+        "region": "dc1",
+        "vcpuHourlyUsd": 0.02,
+        "gibHourlyUsd": 0.003,
+        "shapes": [
+            {"name": "std-4", "vcpus": 4, "memoryGib": 16},
+            {"name": "gpu-8", "vcpus": 8, "memoryGib": 64, "gpus": 1},
+        ],
+        "gpuHourlyUsd": 0.5,
+    }
     out = adjust(CATALOG, [rule])
     private = {o.instance_type: o for o in out if o.cloud == "private"}
     assert private["std-4"].hourly_usd == pytest.approx(4 * 0.02 + 16 * 0.003)
     assert private["gpu-8"].hourly_usd == pytest.approx(8 * 0.02 + 64 * 0.003 + 0.5) and private["gpu-8"].gpus == 1
-    assert all(o.region == "dc1" and o.capacity_type is CapacityType.ON_DEMAND and o.source == PRIVATE_SOURCE
-               and o.as_of == AS_OF for o in private.values())
+    assert all(
+        o.region == "dc1"
+        and o.capacity_type is CapacityType.ON_DEMAND
+        and o.source == PRIVATE_SOURCE
+        and o.as_of == AS_OF
+        for o in private.values()
+    )
     assert len(out) == len(CATALOG) + 2
 
 
 def test_private_capacity_default_shapes_and_later_rules_see_them() -> None:
-    out = adjust(CATALOG, [{"cloud": "private", "region": "dc1", "vcpuHourlyUsd": 0.02, "gibHourlyUsd": 0.0},
-                           {"cloud": "private", "discountPercent": 50}])
+    out = adjust(
+        CATALOG,
+        [
+            {"cloud": "private", "region": "dc1", "vcpuHourlyUsd": 0.02, "gibHourlyUsd": 0.0},
+            {"cloud": "private", "discountPercent": 50},
+        ],
+    )
     private = sorted((o.vcpus, o.hourly_usd) for o in out if o.cloud == "private")
     assert private == [(s.vcpus, pytest.approx(s.vcpus * 0.01)) for s in DEFAULT_SHAPES]
 
@@ -109,12 +135,24 @@ def test_input_catalog_is_not_mutated_and_rule_objects_are_accepted() -> None:
         ([{"cloud": "aws", "discountPercent": "12%"}], r"\[0\]\.discountPercent: expected a number, got '12%'"),
         ([{"discountPercent": 12}], r"adjustments\[0\]\.cloud: required for a discount"),
         ([{"cloud": "aws", "hourlyUsd": 0.05}], r"\[0\]: a fixed hourlyUsd needs `family` or `instanceType`"),
-        ([{"cloud": "aws", "capacityType": "reserved", "discountPercent": 5}],
-         r"adjustments\[0\]\.capacityType: 'reserved' is not on-demand or spot"),
+        (
+            [{"cloud": "aws", "capacityType": "reserved", "discountPercent": 5}],
+            r"adjustments\[0\]\.capacityType: 'reserved' is not on-demand or spot",
+        ),
         ([{"cloud": "private", "vcpuHourlyUsd": 0.02, "gibHourlyUsd": 0.003}], r"adjustments\[0\]\.region: required"),
         ([{"cloud": "private", "region": "dc1", "gibHourlyUsd": 0.003}], r"\[0\]\.vcpuHourlyUsd: expected a number"),
-        ([{"cloud": "private", "region": "dc1", "vcpuHourlyUsd": 0.02, "gibHourlyUsd": 0.003,
-           "shapes": [{"name": "a", "vcpus": 0, "memoryGib": 4}]}], r"\[0\]\.shapes\[0\]\.vcpus: 0 is out of range"),
+        (
+            [
+                {
+                    "cloud": "private",
+                    "region": "dc1",
+                    "vcpuHourlyUsd": 0.02,
+                    "gibHourlyUsd": 0.003,
+                    "shapes": [{"name": "a", "vcpus": 0, "memoryGib": 4}],
+                }
+            ],
+            r"\[0\]\.shapes\[0\]\.vcpus: 0 is out of range",
+        ),
         (["aws -12%"], r"adjustments\[0\]: expected a mapping"),
         ([{"extraHourlyUsd": True}], r"adjustments\[0\]\.extraHourlyUsd: expected a number, got True"),
     ],
@@ -127,6 +165,10 @@ def test_bad_rules_name_the_rule_index_and_field(rules: list[Any], message: str)
 
 def test_every_problem_is_listed_at_once() -> None:
     with pytest.raises(AdjustmentError) as info:
-        parse_rules([{"cloud": "aws", "discountPercent": -1}, {"cloud": "aws", "hourlyUsd": 0.1, "family": "m7i",
-                                                                "regoin": "x"}])
+        parse_rules(
+            [
+                {"cloud": "aws", "discountPercent": -1},
+                {"cloud": "aws", "hourlyUsd": 0.1, "family": "m7i", "regoin": "x"},
+            ]
+        )
     assert "adjustments[0].discountPercent" in str(info.value) and "adjustments[1].regoin" in str(info.value)

@@ -49,8 +49,13 @@ def test_cache_location_precedence(tmp_path: Path) -> None:
 
 
 def test_save_then_read_round_trips_and_leaves_no_temporary_files(tmp_path: Path) -> None:
-    original = Catalog([make_offer(), make_offer(instance_type="m5.xlarge", capacity_type=CapacityType.SPOT, zone="a",
-                                                 interruption_rate=0.075)], fetched_at=NOW)
+    original = Catalog(
+        [
+            make_offer(),
+            make_offer(instance_type="m5.xlarge", capacity_type=CapacityType.SPOT, zone="a", interruption_rate=0.075),
+        ],
+        fetched_at=NOW,
+    )
     path = tmp_path / "deep" / "catalog.json"
     save_catalog(original, path)
     assert read_catalog(path).offers == original.offers
@@ -168,14 +173,18 @@ class _Source:
     def fetch(self, regions: list[str], *, on_retry: OnRetry | None = None) -> list:
         if self.fail:
             raise SourceFetchError(self.name, regions[0], "HTTP 503 (gave up after 5 attempts)")
-        return [make_offer(cloud=self.cloud, region=r, instance_type=f"{self.cloud}.t1", hourly_usd=0.5, as_of=NOW)
-                for r in regions]
+        return [
+            make_offer(cloud=self.cloud, region=r, instance_type=f"{self.cloud}.t1", hourly_usd=0.5, as_of=NOW)
+            for r in regions
+        ]
 
 
 def test_one_failed_source_means_no_fresh_offers_are_used_at_all(cached: Path) -> None:
     before = cached.read_bytes()
-    requests = [RefreshRequest(_Source("aws", fail=False), ("r1",)),
-                RefreshRequest(_Source("azure", fail=True), ("r1",))]
+    requests = [
+        RefreshRequest(_Source("aws", fail=False), ("r1",)),
+        RefreshRequest(_Source("azure", fail=True), ("r1",)),
+    ]
 
     def refresh(old: Catalog | None) -> Catalog:
         return refresh_catalog(requests, previous=old).catalog

@@ -32,10 +32,14 @@ def _unit(price: float) -> dict[str, object]:
 
 GCE_TABLE = {
     "n2": {
-        "cpu": {"on_demand": {"europe-west1": _unit(0.03), "us-central1": _unit(0.0)},
-                "preemptible": {"europe-west1": _unit(0.008)}},
-        "ram": {"on_demand": {"europe-west1": _unit(0.004), "us-central1": _unit(0.004)},
-                "preemptible": {"europe-west1": _unit(0.001)}},
+        "cpu": {
+            "on_demand": {"europe-west1": _unit(0.03), "us-central1": _unit(0.0)},
+            "preemptible": {"europe-west1": _unit(0.008)},
+        },
+        "ram": {
+            "on_demand": {"europe-west1": _unit(0.004), "us-central1": _unit(0.004)},
+            "preemptible": {"europe-west1": _unit(0.001)},
+        },
     },
 }
 
@@ -53,8 +57,14 @@ def test_gcp_machine_price_is_vcpus_times_core_price_plus_gib_times_ram_price() 
 
 
 def test_gcp_spot_is_the_preemptible_composition_times_the_calibrated_factor() -> None:
-    calibration = GceSpotCalibration(by_family_region={"n2": {"europe-west1": 1.5}}, by_family={}, overall=1.2,
-                                     calibrated_on=date(2026, 7, 30), rows=1, source="test:calibrated")
+    calibration = GceSpotCalibration(
+        by_family_region={"n2": {"europe-west1": 1.5}},
+        by_family={},
+        overall=1.2,
+        calibrated_on=date(2026, 7, 30),
+        rows=1,
+        source="test:calibrated",
+    )
     offers = parse_gce_instances(GCE_TABLE, AS_OF, spot_calibration=calibration)
     by_key = {(o.instance_type, o.capacity_type): o for o in offers}
     highmem8 = by_key[("n2-highmem-8", CapacityType.SPOT)]
@@ -126,13 +136,19 @@ def test_aws_types_without_a_spot_market_get_on_demand_only() -> None:
         "u-6tb1.56xlarge": {"ram": 6291456, "extra": {"vcpu": "224", "instanceFamily": "Memory optimized"}},
         "mac2-m2.metal": {"ram": 24576, "extra": {"vcpu": "8", "instanceFamily": "General purpose"}},
     }
-    prices = {**EC2_PRICES, "hpc6a.48xlarge": {"us-east-2": 2.88}, "u-6tb1.56xlarge": {"us-east-1": 40.96},
-              "mac2-m2.metal": {"us-east-1": 0.878}}
+    prices = {
+        **EC2_PRICES,
+        "hpc6a.48xlarge": {"us-east-2": 2.88},
+        "u-6tb1.56xlarge": {"us-east-1": 40.96},
+        "mac2-m2.metal": {"us-east-1": 0.878},
+    }
     offers = parse_ec2_linux(prices, specs, AS_OF)
     kinds = {(o.instance_type, o.capacity_type) for o in offers}
     assert kinds == {
-        ("m5.large", CapacityType.ON_DEMAND), ("m5.large", CapacityType.SPOT),
-        ("p3.2xlarge", CapacityType.ON_DEMAND), ("p3.2xlarge", CapacityType.SPOT),
+        ("m5.large", CapacityType.ON_DEMAND),
+        ("m5.large", CapacityType.SPOT),
+        ("p3.2xlarge", CapacityType.ON_DEMAND),
+        ("p3.2xlarge", CapacityType.SPOT),
         ("hpc6a.48xlarge", CapacityType.ON_DEMAND),
         ("u-6tb1.56xlarge", CapacityType.ON_DEMAND),
         ("mac2-m2.metal", CapacityType.ON_DEMAND),
@@ -202,8 +218,10 @@ def test_azure_spot_comes_from_low_priority_else_the_model() -> None:
     }
     offers = {(o.instance_type, o.capacity_type): o for o in parse_azure_linux(table, AS_OF)}
     assert set(offers) == {
-        ("Standard_D4s_v3", CapacityType.ON_DEMAND), ("Standard_D4s_v3", CapacityType.SPOT),
-        ("Standard_E4d_v4", CapacityType.ON_DEMAND), ("Standard_E4d_v4", CapacityType.SPOT),
+        ("Standard_D4s_v3", CapacityType.ON_DEMAND),
+        ("Standard_D4s_v3", CapacityType.SPOT),
+        ("Standard_E4d_v4", CapacityType.ON_DEMAND),
+        ("Standard_E4d_v4", CapacityType.SPOT),
     }
     low_priority = offers[("Standard_D4s_v3", CapacityType.SPOT)]
     assert (low_priority.hourly_usd, low_priority.source) == (0.046, "embedded:libcloud-azure-lowpriority")
@@ -273,8 +291,10 @@ def _shared_rows(name: str) -> list[dict[str, str]]:
 
 
 def test_gcp_shapes_match_googles_price_list() -> None:
-    shapes = {row["machine_type"]: (float(row["vcpus"]), float(row["memory_gib"]))
-              for row in _shared_rows("gcp_compute_instance_prices_2026-07-30.csv.gz")}
+    shapes = {
+        row["machine_type"]: (float(row["vcpus"]), float(row["memory_gib"]))
+        for row in _shared_rows("gcp_compute_instance_prices_2026-07-30.csv.gz")
+    }
     ours = {f"{family}-{series}-{int(v)}": (v, m) for family, rows in MACHINE_SHAPES.items() for series, v, m in rows}
     compared = {name: shape for name, shape in ours.items() if name in shapes}
     assert len(compared) >= 0.9 * len(ours)
@@ -282,8 +302,10 @@ def test_gcp_shapes_match_googles_price_list() -> None:
 
 
 def test_azure_shapes_match_the_public_price_list() -> None:
-    shapes = {row["InstanceType"]: (float(row["vCPUs"]), float(row["MemoryGiB"]))
-              for row in _shared_rows("azure_vm_prices_2026-05-20.csv.gz")}
+    shapes = {
+        row["InstanceType"]: (float(row["vCPUs"]), float(row["MemoryGiB"]))
+        for row in _shared_rows("azure_vm_prices_2026-05-20.csv.gz")
+    }
     ours = {(o.instance_type, o.vcpus, o.memory_gib) for o in load_embedded_catalog().of_cloud("azure")}
     compared = [(name, v, m) for name, v, m in ours if name in shapes]
     assert len(compared) >= 0.9 * len(ours)
@@ -291,8 +313,10 @@ def test_azure_shapes_match_the_public_price_list() -> None:
 
 
 def test_aws_shapes_match_the_ec2_catalog() -> None:
-    shapes = {row["instance_type"]: (float(row["vcpus"]), float(row["memory_gib"]))
-              for row in _shared_rows("aws_ec2_us-east-2_catalog_2025-09.csv")}
+    shapes = {
+        row["instance_type"]: (float(row["vcpus"]), float(row["memory_gib"]))
+        for row in _shared_rows("aws_ec2_us-east-2_catalog_2025-09.csv")
+    }
     ours = {(o.instance_type, o.vcpus, o.memory_gib) for o in load_embedded_catalog().in_region("aws", "us-east-2")}
     compared = [(name, v, m) for name, v, m in ours if name in shapes]
     assert len(compared) >= 0.9 * len(ours)

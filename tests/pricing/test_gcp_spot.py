@@ -68,9 +68,15 @@ def test_every_embedded_gcp_spot_offer_is_corrected_and_stays_below_on_demand() 
 def test_uncorrected_prices_are_still_available() -> None:
     tables = load_libcloud_tables()
     raw = parse_gce_instances(tables.compute["gce_instances"], tables.as_of, spot_calibration=None)
-    corrected = {(o.region, o.instance_type, o.capacity_type): o.hourly_usd for o in load_embedded_catalog().of_cloud("gcp")}
+    corrected = {
+        (o.region, o.instance_type, o.capacity_type): o.hourly_usd for o in load_embedded_catalog().of_cloud("gcp")
+    }
     for offer in raw:
-        factor = 1.0 if offer.capacity_type == "on-demand" else DEFAULT_GCE_SPOT_CALIBRATION.factor(offer.family, offer.region)
+        factor = (
+            1.0
+            if offer.capacity_type == "on-demand"
+            else DEFAULT_GCE_SPOT_CALIBRATION.factor(offer.family, offer.region)
+        )
         assert corrected[(offer.region, offer.instance_type, offer.capacity_type)] == pytest.approx(
             offer.hourly_usd * factor, rel=1e-4, abs=1e-6
         )
@@ -83,8 +89,11 @@ def _google_spot() -> dict[tuple[str, str], float]:
     if not GOOGLE_LIST.exists():
         pytest.skip(f"{GOOGLE_LIST} not present")
     with gzip.open(GOOGLE_LIST, "rt", newline="") as handle:
-        return {(row["region"], row["machine_type"]): float(row["spot_usd_per_hour"])
-                for row in csv.DictReader(handle) if row["spot_usd_per_hour"] and float(row["spot_usd_per_hour"]) > 0}
+        return {
+            (row["region"], row["machine_type"]): float(row["spot_usd_per_hour"])
+            for row in csv.DictReader(handle)
+            if row["spot_usd_per_hour"] and float(row["spot_usd_per_hour"]) > 0
+        }
 
 
 def _errors(prices: dict[tuple[str, str], float], real: dict[tuple[str, str], float]) -> list[float]:
@@ -104,9 +113,11 @@ def test_corrected_embedded_spot_prices_match_googles_2026_list() -> None:
 def test_uncorrected_preemptible_prices_were_a_third_too_low() -> None:
     real = _google_spot()
     tables = load_libcloud_tables()
-    raw = {(o.region, o.instance_type): o.hourly_usd
-           for o in parse_gce_instances(tables.compute["gce_instances"], tables.as_of, spot_calibration=None)
-           if o.capacity_type == "spot"}
+    raw = {
+        (o.region, o.instance_type): o.hourly_usd
+        for o in parse_gce_instances(tables.compute["gce_instances"], tables.as_of, spot_calibration=None)
+        if o.capacity_type == "spot"
+    }
     errors = _errors(raw, real)
     assert len(errors) == 2027
     assert statistics.median(errors) == pytest.approx(-0.326, abs=0.005)  # what the calibration corrects

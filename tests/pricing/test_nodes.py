@@ -188,8 +188,14 @@ def test_vm_overhead_fraction_is_a_parameter() -> None:
 def test_daemonset_overhead_subtracts() -> None:
     bare = allocatable("aws", "m5.large", 2, 8, max_pods=29)
     loaded = allocatable(
-        "aws", "m5.large", 2, 8, max_pods=29, daemonset_cpu=DEFAULT_DAEMONSET.cpu,
-        daemonset_memory_gib=DEFAULT_DAEMONSET.memory_gib, daemonset_pods=DEFAULT_DAEMONSET.pods,
+        "aws",
+        "m5.large",
+        2,
+        8,
+        max_pods=29,
+        daemonset_cpu=DEFAULT_DAEMONSET.cpu,
+        daemonset_memory_gib=DEFAULT_DAEMONSET.memory_gib,
+        daemonset_pods=DEFAULT_DAEMONSET.pods,
     )
     assert loaded == NodeAllocatable(
         cpu=pytest.approx(bare.cpu - 0.2), memory_gib=pytest.approx(bare.memory_gib - 0.5), pods=29 - 4
@@ -197,8 +203,7 @@ def test_daemonset_overhead_subtracts() -> None:
 
 
 def test_allocatable_is_never_negative() -> None:
-    tiny = allocatable("aws", "t3.nano", 2, 0.5, max_pods=4, daemonset_cpu=3, daemonset_memory_gib=1,
-                       daemonset_pods=6)
+    tiny = allocatable("aws", "t3.nano", 2, 0.5, max_pods=4, daemonset_cpu=3, daemonset_memory_gib=1, daemonset_pods=6)
     assert tiny == NodeAllocatable(cpu=0.0, memory_gib=0.0, pods=0)
     starved = allocatable("azure", "Standard_A0", 1, 0.75, max_pods=30)
     assert starved.memory_gib == 0.0  # 0.75 × 0.925 − 0.19 − 0.73 < 0
@@ -230,8 +235,16 @@ def test_allocatable_never_exceeds_capacity_and_is_never_negative(
     cloud: str, instance_type: str, vcpus: float, memory_gib: float, pods: int, daemonset: tuple[float, float, int]
 ) -> None:
     cpu, memory, ds_pods = daemonset
-    node = allocatable(cloud, instance_type, vcpus, memory_gib, max_pods=pods, daemonset_cpu=cpu,
-                       daemonset_memory_gib=memory, daemonset_pods=ds_pods)
+    node = allocatable(
+        cloud,
+        instance_type,
+        vcpus,
+        memory_gib,
+        max_pods=pods,
+        daemonset_cpu=cpu,
+        daemonset_memory_gib=memory,
+        daemonset_pods=ds_pods,
+    )
     assert 0 <= node.cpu <= vcpus
     assert 0 <= node.memory_gib <= memory_gib
     assert 0 <= node.pods <= pods

@@ -10,8 +10,21 @@ import pytest
 from pricing.offer import CapacityType, Offer, new_offer
 
 AS_OF = datetime(2026, 1, 2, tzinfo=UTC)
-FULL = ("aws", "us-east-1", "p5.48xlarge", CapacityType.SPOT, 192.0, 2048.0, 55.04, "aws:test", AS_OF,
-        "us-east-1a", 8, "h100", 0.12)
+FULL = (
+    "aws",
+    "us-east-1",
+    "p5.48xlarge",
+    CapacityType.SPOT,
+    192.0,
+    2048.0,
+    55.04,
+    "aws:test",
+    AS_OF,
+    "us-east-1a",
+    8,
+    "h100",
+    0.12,
+)
 
 
 @pytest.mark.parametrize("arguments", [FULL, FULL[:9], FULL[:11]])
@@ -23,8 +36,7 @@ def test_new_offer_builds_the_same_offer_as_the_constructor(arguments: tuple[obj
 
 
 def test_new_offer_builds_a_frozen_offer_with_defaults() -> None:
-    offer = new_offer("gcp", "us-central1", "n2-standard-4", CapacityType.ON_DEMAND, 4.0, 16.0, 0.19, "gcp:test",
-                      AS_OF)
+    offer = new_offer("gcp", "us-central1", "n2-standard-4", CapacityType.ON_DEMAND, 4.0, 16.0, 0.19, "gcp:test", AS_OF)
     assert (offer.zone, offer.gpus, offer.gpu_type, offer.interruption_rate) == (None, 0, None, None)
     assert offer.family == "n2"
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -9,20 +9,24 @@ from pricing.catalog import Catalog
 from pricing.diff import ChangeKind, diff_catalogs
 from pricing.offer import CapacityType
 
-OLD = Catalog([
-    make_offer(instance_type="m5.large", hourly_usd=0.096),
-    make_offer(instance_type="m5.24xlarge", hourly_usd=4.608),
-    make_offer(instance_type="t3.nano", hourly_usd=0.0052),
-    make_offer(instance_type="m5.large", capacity_type=CapacityType.SPOT, zone="eu-west-1a", hourly_usd=0.04),
-    make_offer(cloud="gcp", region="us-central1", instance_type="n2-standard-2", hourly_usd=0.097),
-])
-NEW = Catalog([
-    make_offer(instance_type="m5.large", hourly_usd=0.096),                        # unchanged
-    make_offer(instance_type="m5.24xlarge", hourly_usd=4.8),                       # +0.192 (+4.2%)
-    make_offer(instance_type="t3.nano", hourly_usd=0.0104),                        # +0.0052 (+100%)
-    make_offer(instance_type="m5.large", capacity_type=CapacityType.SPOT, zone="eu-west-1a", hourly_usd=0.03),
-    make_offer(cloud="gcp", region="us-central1", instance_type="n2-standard-4", hourly_usd=0.194),  # added
-])
+OLD = Catalog(
+    [
+        make_offer(instance_type="m5.large", hourly_usd=0.096),
+        make_offer(instance_type="m5.24xlarge", hourly_usd=4.608),
+        make_offer(instance_type="t3.nano", hourly_usd=0.0052),
+        make_offer(instance_type="m5.large", capacity_type=CapacityType.SPOT, zone="eu-west-1a", hourly_usd=0.04),
+        make_offer(cloud="gcp", region="us-central1", instance_type="n2-standard-2", hourly_usd=0.097),
+    ]
+)
+NEW = Catalog(
+    [
+        make_offer(instance_type="m5.large", hourly_usd=0.096),  # unchanged
+        make_offer(instance_type="m5.24xlarge", hourly_usd=4.8),  # +0.192 (+4.2%)
+        make_offer(instance_type="t3.nano", hourly_usd=0.0104),  # +0.0052 (+100%)
+        make_offer(instance_type="m5.large", capacity_type=CapacityType.SPOT, zone="eu-west-1a", hourly_usd=0.03),
+        make_offer(cloud="gcp", region="us-central1", instance_type="n2-standard-4", hourly_usd=0.194),  # added
+    ]
+)
 
 
 def test_changes_are_sorted_by_hourly_impact() -> None:

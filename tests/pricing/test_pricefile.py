@@ -34,8 +34,16 @@ def test_round_trip_keeps_every_field_and_sets_the_file_source(tmp_path: Path) -
     offers = [
         make_offer(),
         make_offer(capacity_type=CapacityType.SPOT, hourly_usd=0.031, interruption_rate=0.075, zone="eu-west-1a"),
-        make_offer(cloud="onprem", region="dc1", instance_type="gpu-box", vcpus=32.0, memory_gib=256.0,
-                   hourly_usd=0.0, gpus=4, as_of=datetime(2024, 12, 31, 23, 0, tzinfo=UTC)),
+        make_offer(
+            cloud="onprem",
+            region="dc1",
+            instance_type="gpu-box",
+            vcpus=32.0,
+            memory_gib=256.0,
+            hourly_usd=0.0,
+            gpus=4,
+            as_of=datetime(2024, 12, 31, 23, 0, tzinfo=UTC),
+        ),
     ]
     path = tmp_path / "out" / "offers.csv"
     save_price_file(offers, path)

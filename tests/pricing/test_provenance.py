@@ -26,23 +26,39 @@ def test_every_embedded_offer_says_how_it_was_priced() -> None:
 
 
 def test_gcp_spot_names_its_factor_family_and_region() -> None:
-    offer = make_offer(cloud="gcp", region="asia-south1", instance_type="n2-standard-4", capacity_type=CapacityType.SPOT,
-                       source=CALIBRATED_SOURCE)
+    offer = make_offer(
+        cloud="gcp",
+        region="asia-south1",
+        instance_type="n2-standard-4",
+        capacity_type=CapacityType.SPOT,
+        source=CALIBRATED_SOURCE,
+    )
     factor = DEFAULT_GCE_SPOT_CALIBRATION.factor("n2", "asia-south1")
-    assert derivation(offer) == (f"libcloud preemptible table × calibrated 2026 factor {factor:.4f} "
-                                 "(n2 in asia-south1; Google list 2026-07-30)")
+    assert derivation(offer) == (
+        f"libcloud preemptible table × calibrated 2026 factor {factor:.4f} (n2 in asia-south1; Google list 2026-07-30)"
+    )
 
 
 @pytest.mark.parametrize(
     ("cloud", "instance_type", "expected"),
     [
-        ("aws", "m7i.large", "spot model discount of the on-demand price (m: 64.0 % off, AWS Spot Advisor 2025-06-28 median)"),
-        ("azure", "Standard_E4d_v4", "spot model discount of the on-demand price (e: 80.0 % off, Azure low-priority median)"),
+        (
+            "aws",
+            "m7i.large",
+            "spot model discount of the on-demand price (m: 64.0 % off, AWS Spot Advisor 2025-06-28 median)",
+        ),
+        (
+            "azure",
+            "Standard_E4d_v4",
+            "spot model discount of the on-demand price (e: 80.0 % off, Azure low-priority median)",
+        ),
         ("onprem", "big", "spot model discount of the on-demand price"),  # no default discount for this cloud
     ],
 )
 def test_spot_model_offers_name_their_discount(cloud: str, instance_type: str, expected: str) -> None:
-    offer = make_offer(cloud=cloud, instance_type=instance_type, capacity_type=CapacityType.SPOT, source=SPOT_MODEL_SOURCE)
+    offer = make_offer(
+        cloud=cloud, instance_type=instance_type, capacity_type=CapacityType.SPOT, source=SPOT_MODEL_SOURCE
+    )
     assert derivation(offer) == expected
 
 

@@ -34,8 +34,9 @@ NOW = datetime(2025, 6, 1, tzinfo=UTC)
 class FakeSource:
     """A regional source whose regions answer with one offer, after `retries` retry events, or fail."""
 
-    def __init__(self, cloud: str, *, fail: Sequence[str] = (), retries: int = 0, delay_s: float = 0.0,
-                 regional: bool = True) -> None:
+    def __init__(
+        self, cloud: str, *, fail: Sequence[str] = (), retries: int = 0, delay_s: float = 0.0, regional: bool = True
+    ) -> None:
         self.name, self.cloud, self.regional = f"{cloud}:fake", cloud, regional
         self.fail, self.retries, self.delay_s = set(fail), retries, delay_s
         self.calls: list[tuple[str, ...]] = []
@@ -70,19 +71,28 @@ def test_regional_sources_are_called_once_per_region_concurrently() -> None:
 
 
 def test_refreshed_regions_replace_old_offers_and_others_are_kept() -> None:
-    old = Catalog([make_offer(cloud="aws", region="a", instance_type="gone", as_of=datetime(2025, 1, 1, tzinfo=UTC)),
-                   make_offer(cloud="aws", region="z", instance_type="kept"),
-                   make_offer(cloud="gcp", region="a", instance_type="other-cloud")])
+    old = Catalog(
+        [
+            make_offer(cloud="aws", region="a", instance_type="gone", as_of=datetime(2025, 1, 1, tzinfo=UTC)),
+            make_offer(cloud="aws", region="z", instance_type="kept"),
+            make_offer(cloud="gcp", region="a", instance_type="other-cloud"),
+        ]
+    )
     result = refresh_catalog([RefreshRequest(FakeSource("aws"), ("a",))], previous=old, clock=lambda: NOW)
     assert sorted((o.cloud, o.region, o.instance_type) for o in result.catalog) == [
-        ("aws", "a", "t.1"), ("aws", "z", "kept"), ("gcp", "a", "other-cloud")]
+        ("aws", "a", "t.1"),
+        ("aws", "z", "kept"),
+        ("gcp", "a", "other-cloud"),
+    ]
     assert result.catalog.fetched_at == NOW
 
 
 def test_any_failed_region_fails_the_whole_refresh_naming_source_and_region() -> None:
     progress = _Recorder()
-    requests = [RefreshRequest(FakeSource("aws"), ("a", "b")),
-                RefreshRequest(FakeSource("azure", fail=["w2"]), ("w1", "w2"))]
+    requests = [
+        RefreshRequest(FakeSource("aws"), ("a", "b")),
+        RefreshRequest(FakeSource("azure", fail=["w2"]), ("w1", "w2")),
+    ]
     expected = r"cached catalog was left unchanged: azure:fake: region w2: HTTP 503"
     with pytest.raises(RefreshFailed, match=expected) as info:
         refresh_catalog(requests, fail_fast=False, progress=progress)
@@ -135,12 +145,27 @@ class _Recorder:
 
 
 # == 3 clouds × 10 regions against local endpoints =====================================================
-AWS_TYPES = [f"{fam}.{size}" for fam in ("m5", "c5", "r5", "m6i", "c6i", "r6i", "m7i", "c7i", "r7i", "t3")
-             for size in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge")]
-AZURE_SIZES = [f"Standard_{s}{n}{f}_v5" for s in ("D", "E") for f in ("s", "ds", "as", "ads", "ls")
-               for n in (2, 4, 8, 16, 32, 48, 64)] + [f"Standard_F{n}s_v2" for n in (2, 4, 8, 16, 32, 48, 64, 72)]
-GCP_FAMILIES = {"n2": "N2", "n2d": "N2D AMD", "e2": "E2", "c2": "Compute optimized", "n1": "N1 Predefined",
-                "c3": "C3", "t2d": "T2D AMD", "n4": "N4"}
+AWS_TYPES = [
+    f"{fam}.{size}"
+    for fam in ("m5", "c5", "r5", "m6i", "c6i", "r6i", "m7i", "c7i", "r7i", "t3")
+    for size in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge")
+]
+AZURE_SIZES = [
+    f"Standard_{s}{n}{f}_v5"
+    for s in ("D", "E")
+    for f in ("s", "ds", "as", "ads", "ls")
+    for n in (2, 4, 8, 16, 32, 48, 64)
+] + [f"Standard_F{n}s_v2" for n in (2, 4, 8, 16, 32, 48, 64, 72)]
+GCP_FAMILIES = {
+    "n2": "N2",
+    "n2d": "N2D AMD",
+    "e2": "E2",
+    "c2": "Compute optimized",
+    "n1": "N1 Predefined",
+    "c3": "C3",
+    "t2d": "T2D AMD",
+    "n4": "N4",
+}
 
 
 def aws_source(local: LocalAws, retry: RetryPolicy) -> AwsSource:
@@ -148,8 +173,9 @@ def aws_source(local: LocalAws, retry: RetryPolicy) -> AwsSource:
     config = Config(retries={"total_max_attempts": 1}, read_timeout=2, connect_timeout=2)
     kwargs = {"aws_access_key_id": "k", "aws_secret_access_key": "s", "config": config}
     pricing = boto3.client("pricing", region_name="us-east-1", endpoint_url=local.url("pricing"), **kwargs)
-    ec2 = {r: boto3.client("ec2", region_name=r, endpoint_url=local.url("ec2"), **kwargs)
-           for r in DEFAULT_REGIONS["aws"]}
+    ec2 = {
+        r: boto3.client("ec2", region_name=r, endpoint_url=local.url("ec2"), **kwargs) for r in DEFAULT_REGIONS["aws"]
+    }
     return AwsSource(pricing_client=pricing, ec2_client_for=ec2.__getitem__, retry=retry, clock=lambda: NOW)
 
 
@@ -160,10 +186,16 @@ def local_clouds(httpserver: Any) -> dict[str, Any]:
     retry = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.02)
     sources = {
         "aws": aws_source(local.aws, retry),
-        "azure": AzureSource(base_url=local.azure.url(), http=UrllibClient(timeout_s=2), retry=retry,
-                             clock=lambda: NOW),
-        "gcp": GcpSource(api_key="k", base_url=httpserver.url_for("/"), http=UrllibClient(timeout_s=2),
-                         retry=retry, clock=lambda: NOW),
+        "azure": AzureSource(
+            base_url=local.azure.url(), http=UrllibClient(timeout_s=2), retry=retry, clock=lambda: NOW
+        ),
+        "gcp": GcpSource(
+            api_key="k",
+            base_url=httpserver.url_for("/"),
+            http=UrllibClient(timeout_s=2),
+            retry=retry,
+            clock=lambda: NOW,
+        ),
     }
     return {"aws": local.aws, "azure": local.azure, "gcp": local.gcp, "sources": sources}
 
@@ -190,8 +222,10 @@ def test_three_clouds_by_ten_regions_refresh_completely(local_clouds: dict[str, 
     assert len(Catalog.load(tmp_path / "catalog.json")) == len(catalog)
 
 
-EC2_UNAVAILABLE = ("<Response><Errors><Error><Code>Unavailable</Code><Message>try later</Message></Error></Errors>"
-                   "<RequestID>r</RequestID></Response>")
+EC2_UNAVAILABLE = (
+    "<Response><Errors><Error><Code>Unavailable</Code><Message>try later</Message></Error></Errors>"
+    "<RequestID>r</RequestID></Response>"
+)
 
 
 @pytest.mark.parametrize(
@@ -200,10 +234,16 @@ EC2_UNAVAILABLE = ("<Response><Errors><Error><Code>Unavailable</Code><Message>tr
         ("azure", ("japaneast:3", Fault(503)), r"azure:retail-prices: region japaneast: page 3: HTTP 503"),
         ("azure", ("uksouth:2", Fault(200, '{"Items": [{"arm')), r"region uksouth: page 2: malformed or truncated"),
         ("gcp", ("t3", Fault(500)), r"gcp:billing-catalog: region us-central1, .*: page 4: HTTP 500"),
-        ("aws", (("ec2", "eu-north-1", "1"), Fault(503, EC2_UNAVAILABLE)),
-         r"aws:spot-price-history: region eu-north-1: page 2: Unavailable: try later \(gave up after 3 attempts\)"),
-        ("aws", (("pricing", "us-east-2", "2"), Fault(400, '{"__type": "AccessDeniedException", "message": "no"}')),
-         r"aws:pricing-api: region us-east-2: page 3: AccessDeniedException: no"),
+        (
+            "aws",
+            (("ec2", "eu-north-1", "1"), Fault(503, EC2_UNAVAILABLE)),
+            r"aws:spot-price-history: region eu-north-1: page 2: Unavailable: try later \(gave up after 3 attempts\)",
+        ),
+        (
+            "aws",
+            (("pricing", "us-east-2", "2"), Fault(400, '{"__type": "AccessDeniedException", "message": "no"}')),
+            r"aws:pricing-api: region us-east-2: page 3: AccessDeniedException: no",
+        ),
     ],
 )
 def test_a_fault_mid_refresh_fails_whole_and_leaves_the_cache_byte_identical(
@@ -226,7 +266,10 @@ def test_a_fault_mid_refresh_fails_whole_and_leaves_the_cache_byte_identical(
 # -- which regions a refresh asks of which cloud -----------------------------------------------------
 def test_regions_are_assigned_to_the_cloud_that_knows_them() -> None:
     assert assign_regions(None, ["eu-west-1", "westeurope", "europe-west1"]) == {
-        "aws": ("eu-west-1",), "azure": ("westeurope",), "gcp": ("europe-west1",)}
+        "aws": ("eu-west-1",),
+        "azure": ("westeurope",),
+        "gcp": ("europe-west1",),
+    }
     assert assign_regions(["aws"], ["eu-west-99"]) == {"aws": ("eu-west-99",)}  # one cloud: asked as given
     assert assign_regions(["gcp"], None) == {"gcp": DEFAULT_REGIONS["gcp"]}
     with pytest.raises(SourceError, match="'mars-1' is not a known region of aws, gcp"):
@@ -234,9 +277,12 @@ def test_regions_are_assigned_to_the_cloud_that_knows_them() -> None:
 
 
 def test_live_refresher_builds_sources_when_called(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s",
-                        "AWS_ENDPOINT_URL_PRICING": "http://127.0.0.1:9", "AWS_ENDPOINT_URL_EC2": "http://127.0.0.1:9"
-                        }.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "k",
+        "AWS_SECRET_ACCESS_KEY": "s",
+        "AWS_ENDPOINT_URL_PRICING": "http://127.0.0.1:9",
+        "AWS_ENDPOINT_URL_EC2": "http://127.0.0.1:9",
+    }.items():
         monkeypatch.setenv(name, value)  # nothing listens on port 9: connection refused
     results: list[Any] = []
     settings = SourceSettings(retry=RetryPolicy(max_attempts=1), timeout_s=1)

@@ -41,14 +41,21 @@ def test_a_region_once_missing_from_the_live_list_is_known_now() -> None:
 
 
 def test_there_is_one_region_table() -> None:
-    tables = sorted(str(p.relative_to(ROOT)) for package in ("placement", "pricing", "forecasting")
-                    for p in (ROOT / package).rglob("regions*.csv"))
+    tables = sorted(
+        str(p.relative_to(ROOT))
+        for package in ("placement", "pricing", "forecasting")
+        for p in (ROOT / package).rglob("regions*.csv")
+    )
     assert tables == ["pricing/data/regions.csv"]
     assert len({(r.cloud, r.name) for r in region_table()}) == len(region_table())
 
 
 def test_parse_reads_comments_quotes_and_a_missing_city() -> None:
-    rows = parse_region_table('# note\ncloud,region,country,lat,lon,city\ngcp,us-central1,us,41.26,-95.86,"Council Bluffs, Iowa"\n'
-                              "aws,eu-west-1,IE,53.35,-6.26,\n")
+    rows = parse_region_table(
+        '# note\ncloud,region,country,lat,lon,city\ngcp,us-central1,us,41.26,-95.86,"Council Bluffs, Iowa"\n'
+        "aws,eu-west-1,IE,53.35,-6.26,\n"
+    )
     assert [(r.cloud, r.name, r.country, r.city) for r in rows] == [
-        ("gcp", "us-central1", "US", "Council Bluffs, Iowa"), ("aws", "eu-west-1", "IE", "")]
+        ("gcp", "us-central1", "US", "Council Bluffs, Iowa"),
+        ("aws", "eu-west-1", "IE", ""),
+    ]

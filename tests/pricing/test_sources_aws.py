@@ -34,8 +34,10 @@ ADVISOR_SAMPLE = {
         {"index": 4, "label": ">20%", "dots": 4, "max": 100},
     ],
     "spot_advisor": {
-        "us-east-1": {"Linux": {"m5.large": {"s": 61, "r": 1}, "c5.xlarge": {"s": 55, "r": 4}},
-                      "Windows": {"m5.large": {"s": 40, "r": 0}}},
+        "us-east-1": {
+            "Linux": {"m5.large": {"s": 61, "r": 1}, "c5.xlarge": {"s": 55, "r": 4}},
+            "Windows": {"m5.large": {"s": 40, "r": 0}},
+        },
     },
     "global_rate": "<10%",
 }
@@ -43,8 +45,11 @@ ADVISOR_SAMPLE = {
 
 @pytest.fixture(autouse=True)
 def _fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(name, value)
 
 
@@ -102,9 +107,11 @@ def test_malformed_product_is_an_error() -> None:
 
 def test_duplicate_types_keep_the_lowest_price_and_memory_units_are_read() -> None:
     prices = parse_products(
-        [aws_product("t3.nano", memory="0.5 GiB", hourly="0.0060"),
-         aws_product("t3.nano", memory="0.5 GiB", hourly="0.0052"),
-         aws_product("x2iedn.32xlarge", vcpu="128", memory="4,096 GiB", hourly="26.676")],
+        [
+            aws_product("t3.nano", memory="0.5 GiB", hourly="0.0060"),
+            aws_product("t3.nano", memory="0.5 GiB", hourly="0.0052"),
+            aws_product("x2iedn.32xlarge", vcpu="128", memory="4,096 GiB", hourly="26.676"),
+        ],
         region="us-east-1",
     )
     assert prices["t3.nano"].hourly_usd == 0.0052
@@ -115,14 +122,34 @@ def test_duplicate_types_keep_the_lowest_price_and_memory_units_are_read() -> No
 # -- spot history and advisor ----------------------------------------------------------------------
 def test_spot_history_keeps_the_newest_linux_price_per_type_and_zone() -> None:
     items = [
-        {"AvailabilityZone": "us-east-1a", "InstanceType": "m5.large", "ProductDescription": "Linux/UNIX",
-         "SpotPrice": "0.040", "Timestamp": datetime(2025, 6, 1, 10, tzinfo=UTC)},
-        {"AvailabilityZone": "us-east-1a", "InstanceType": "m5.large", "ProductDescription": "Linux/UNIX",
-         "SpotPrice": "0.042", "Timestamp": datetime(2025, 6, 1, 11, tzinfo=UTC)},
-        {"AvailabilityZone": "us-east-1b", "InstanceType": "m5.large", "ProductDescription": "Linux/UNIX (Amazon VPC)",
-         "SpotPrice": "0.039", "Timestamp": "2006-01-02T15:04:05.999999999Z"},
-        {"AvailabilityZone": "us-east-1a", "InstanceType": "m5.large", "ProductDescription": "Windows",
-         "SpotPrice": "0.100", "Timestamp": datetime(2025, 6, 1, 12, tzinfo=UTC)},
+        {
+            "AvailabilityZone": "us-east-1a",
+            "InstanceType": "m5.large",
+            "ProductDescription": "Linux/UNIX",
+            "SpotPrice": "0.040",
+            "Timestamp": datetime(2025, 6, 1, 10, tzinfo=UTC),
+        },
+        {
+            "AvailabilityZone": "us-east-1a",
+            "InstanceType": "m5.large",
+            "ProductDescription": "Linux/UNIX",
+            "SpotPrice": "0.042",
+            "Timestamp": datetime(2025, 6, 1, 11, tzinfo=UTC),
+        },
+        {
+            "AvailabilityZone": "us-east-1b",
+            "InstanceType": "m5.large",
+            "ProductDescription": "Linux/UNIX (Amazon VPC)",
+            "SpotPrice": "0.039",
+            "Timestamp": "2006-01-02T15:04:05.999999999Z",
+        },
+        {
+            "AvailabilityZone": "us-east-1a",
+            "InstanceType": "m5.large",
+            "ProductDescription": "Windows",
+            "SpotPrice": "0.100",
+            "Timestamp": datetime(2025, 6, 1, 12, tzinfo=UTC),
+        },
     ]
     assert parse_spot_history(items) == {("m5.large", "us-east-1a"): 0.042, ("m5.large", "us-east-1b"): 0.039}
 
@@ -175,8 +202,12 @@ def _pricing_client(pages: list[list[str]], region: str = "us-east-1") -> tuple[
     client = boto3.client("pricing", region_name="us-east-1")
     stubber = Stubber(client)
     for number, page in enumerate(pages):
-        expected = {"ServiceCode": "AmazonEC2", "Filters": product_filters(region), "FormatVersion": "aws_v1",
-                    "MaxResults": 100}
+        expected = {
+            "ServiceCode": "AmazonEC2",
+            "Filters": product_filters(region),
+            "FormatVersion": "aws_v1",
+            "MaxResults": 100,
+        }
         if number:
             expected["NextToken"] = f"token-{number}"
         response = {"PriceList": page, "FormatVersion": "aws_v1"}
@@ -187,16 +218,23 @@ def _pricing_client(pages: list[list[str]], region: str = "us-east-1") -> tuple[
     return client, stubber
 
 
-PRODUCTS = [[aws_product("m5.large"), aws_product("c5.xlarge", vcpu="4", memory="8 GiB", hourly="0.17")],
-            [aws_product("r5.large", memory="16 GiB", hourly="0.126"), aws_product("m5.large", os_name="Windows")]]
+PRODUCTS = [
+    [aws_product("m5.large"), aws_product("c5.xlarge", vcpu="4", memory="8 GiB", hourly="0.17")],
+    [aws_product("r5.large", memory="16 GiB", hourly="0.126"), aws_product("m5.large", os_name="Windows")],
+]
 
 
 def test_fetch_pages_products_and_prices_spot_per_zone_from_moto() -> None:
     client, stubber = _pricing_client(PRODUCTS)
     with mock_aws():
         ec2 = boto3.client("ec2", region_name="us-east-1")
-        source = AwsSource(pricing_client=client, ec2_client_for=lambda _r: ec2, retry=NO_WAIT, clock=lambda: NOW,
-                           advisor=SpotAdvisor.from_json(ADVISOR_SAMPLE))
+        source = AwsSource(
+            pricing_client=client,
+            ec2_client_for=lambda _r: ec2,
+            retry=NO_WAIT,
+            clock=lambda: NOW,
+            advisor=SpotAdvisor.from_json(ADVISOR_SAMPLE),
+        )
         offers = source.fetch(["us-east-1"])
         offered = ec2.describe_instance_type_offerings(LocationType="availability-zone")["InstanceTypeOfferings"]
     stubber.assert_no_pending_responses()
@@ -246,8 +284,12 @@ def test_persistent_5xx_fails_the_region_naming_source_region_and_attempts() -> 
 def test_access_denied_is_not_retried() -> None:
     client = boto3.client("pricing", region_name="us-east-1")
     stubber = Stubber(client)
-    stubber.add_client_error("get_products", service_error_code="AccessDeniedException", http_status_code=403,
-                             service_message="not authorized to perform pricing:GetProducts")
+    stubber.add_client_error(
+        "get_products",
+        service_error_code="AccessDeniedException",
+        http_status_code=403,
+        service_message="not authorized to perform pricing:GetProducts",
+    )
     stubber.activate()
     events: list[RetryEvent] = []
     source = AwsSource(pricing_client=client, ec2_client_for=None, retry=NO_WAIT)

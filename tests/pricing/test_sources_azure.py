@@ -44,19 +44,30 @@ def serve(pages: ScriptedPages, region: str, *item_pages: list[dict[str, Any]]) 
     for number, items in enumerate(item_pages, start=1):
         last = number == len(item_pages)
         link = None if last else pages.url(f"region={region}&page={number + 1}")
-        pages.add(f"{region}:{number}", {"BillingCurrency": "USD", "CustomerEntityId": "Default",
-                                          "CustomerEntityType": "Retail", "Items": items, "NextPageLink": link,
-                                          "Count": len(items)})
+        pages.add(
+            f"{region}:{number}",
+            {
+                "BillingCurrency": "USD",
+                "CustomerEntityId": "Default",
+                "CustomerEntityType": "Retail",
+                "Items": items,
+                "NextPageLink": link,
+                "Count": len(items),
+            },
+        )
 
 
 def source(pages: ScriptedPages, **kwargs: Any) -> AzureSource:
-    return AzureSource(base_url=pages.url(), http=UrllibClient(timeout_s=2), retry=NO_WAIT,
-                       clock=lambda: NOW, **kwargs)
+    return AzureSource(base_url=pages.url(), http=UrllibClient(timeout_s=2), retry=NO_WAIT, clock=lambda: NOW, **kwargs)
 
 
 WESTEUROPE = [
-    [azure_item("Standard_D2s_v5", 0.096), azure_item("Standard_D2s_v5", 0.0192, spot=True),
-     azure_item("Standard_D2s_v5", 0.0192, low_priority=True), azure_item("Standard_D2s_v5", 0.188, windows=True)],
+    [
+        azure_item("Standard_D2s_v5", 0.096),
+        azure_item("Standard_D2s_v5", 0.0192, spot=True),
+        azure_item("Standard_D2s_v5", 0.0192, low_priority=True),
+        azure_item("Standard_D2s_v5", 0.188, windows=True),
+    ],
     [azure_item("Standard_E4s_v5", 0.252), azure_item("Standard_E4s_v5", 0.05, spot=True)],
     [azure_item("Standard_F4s_v2", 0.169), azure_item("Standard_NC6s_v3", 3.06)],
 ]
@@ -100,8 +111,9 @@ def test_timeouts_are_retried_then_fail_naming_source_region_and_page(pages: Scr
     serve(pages, "westeurope", *WESTEUROPE)
     pages.script["westeurope:2"][:0] = [Fault(200, b"{}", delay_s=1.0)]  # the last response repeats: always slow
     pages.script["westeurope:2"][1:] = []
-    azure = AzureSource(base_url=pages.url(), http=UrllibClient(timeout_s=0.2),
-                        retry=RetryPolicy(max_attempts=2, sleep=lambda _s: None))
+    azure = AzureSource(
+        base_url=pages.url(), http=UrllibClient(timeout_s=0.2), retry=RetryPolicy(max_attempts=2, sleep=lambda _s: None)
+    )
     expected = r"azure:retail-prices: region westeurope: page 2: timed out .*2 attempts"
     with pytest.raises(SourceFetchError, match=expected):
         azure.fetch(["westeurope"])
@@ -161,8 +173,12 @@ def test_region_url_encodes_the_canonical_filter() -> None:
 
 def test_duplicate_meters_keep_the_newest_price() -> None:
     prices = parse_items(
-        retail_items([azure_item("Standard_D2s_v5", 0.10, effective="2023-01-01T00:00:00Z"),
-                      azure_item("Standard_D2s_v5", 0.096, effective="2024-06-01T00:00:00Z")]),
+        retail_items(
+            [
+                azure_item("Standard_D2s_v5", 0.10, effective="2023-01-01T00:00:00Z"),
+                azure_item("Standard_D2s_v5", 0.096, effective="2024-06-01T00:00:00Z"),
+            ]
+        ),
         region="westeurope",
     )
     assert prices[("Standard_D2s_v5", CapacityType.ON_DEMAND)] == ("2024-06-01T00:00:00Z", 0.096)
@@ -171,12 +187,12 @@ def test_duplicate_meters_keep_the_newest_price() -> None:
 @pytest.mark.parametrize(
     ("name", "spec"),
     [
-        ("Standard_D4s_v5", (4, 16)),        # D: 4 GiB per vCPU
-        ("Standard_D16pls_v5", (16, 32)),    # l: low memory, 2 GiB per vCPU
-        ("Standard_E4-2s_v5", (2, 32)),      # constrained vCPUs keep the E4 memory
-        ("Standard_E64s_v3", (64, 432)),     # large-size exception
+        ("Standard_D4s_v5", (4, 16)),  # D: 4 GiB per vCPU
+        ("Standard_D16pls_v5", (16, 32)),  # l: low memory, 2 GiB per vCPU
+        ("Standard_E4-2s_v5", (2, 32)),  # constrained vCPUs keep the E4 memory
+        ("Standard_E64s_v3", (64, 432)),  # large-size exception
         ("Standard_F8s_v2", (8, 16)),
-        ("Standard_DS3_v2", (4, 14)),        # legacy size index, not a vCPU count
+        ("Standard_DS3_v2", (4, 14)),  # legacy size index, not a vCPU count
         ("Standard_D2_v3", (2, 8)),
         ("Standard_B2ms", (2, 8)),
         ("Standard_B1ls", (1, 0.5)),
@@ -196,7 +212,9 @@ def test_sizes_outside_the_known_series_are_not_guessed(name: str) -> None:
 
 
 def test_size_names_agree_with_a_real_size_table() -> None:
-    path = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "prices" / "azure_vm_prices_2026-05-20.csv.gz"
+    path = (
+        Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "prices" / "azure_vm_prices_2026-05-20.csv.gz"
+    )
     if not path.exists():
         pytest.skip("../shared/data is not available")
     with gzip.open(path, "rt", newline="") as handle:

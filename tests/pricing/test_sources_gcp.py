@@ -24,7 +24,7 @@ US = ("us-central1", "us-east1")
 PAGE_1 = [
     gcp_sku("N2 Instance Core running in Americas", 0.031611, regions=US),
     gcp_sku("N2 Instance Ram running in Americas", 0.004237, regions=US),
-    gcp_sku("N2 Custom Instance Core running in Americas", 0.033, regions=US),         # excluded: Custom
+    gcp_sku("N2 Custom Instance Core running in Americas", 0.033, regions=US),  # excluded: Custom
     gcp_sku("Commitment v1: N2 Cpu in Americas for 1 Year", 0.019, regions=US, usage="Commit1Yr"),
 ]
 PAGE_2 = [
@@ -37,7 +37,7 @@ PAGE_2 = [
 PAGE_3 = [
     gcp_sku("Compute optimized Core running in Americas", 0.03398, regions=("us-central1",)),
     gcp_sku("Compute optimized Ram running in Americas", 0.00455, regions=("us-central1",)),
-    gcp_sku("Nvidia Tesla T4 GPU running in Americas", 0.35, regions=US),               # not a core/ram SKU
+    gcp_sku("Nvidia Tesla T4 GPU running in Americas", 0.35, regions=US),  # not a core/ram SKU
 ]
 
 
@@ -62,8 +62,9 @@ def serve(pages: ScriptedPages, *sku_pages: list[dict[str, Any]]) -> None:
 
 def source(pages: ScriptedPages, **kwargs: Any) -> GcpSource:
     kwargs.setdefault("api_key", "test-key")
-    return GcpSource(base_url=pages.server.url_for("/"), http=UrllibClient(timeout_s=2), retry=NO_WAIT,
-                     clock=lambda: NOW, **kwargs)
+    return GcpSource(
+        base_url=pages.server.url_for("/"), http=UrllibClient(timeout_s=2), retry=NO_WAIT, clock=lambda: NOW, **kwargs
+    )
 
 
 def test_core_and_ram_skus_compose_into_machine_types(pages: ScriptedPages) -> None:
@@ -145,8 +146,11 @@ def test_a_region_no_sku_lists_is_an_error(pages: ScriptedPages) -> None:
 
 def test_price_is_units_plus_nanos() -> None:
     sku = gcp_sku("N2 Instance Core running in Americas", 0.0, regions=("us-central1",))
-    sku["pricingInfo"][0]["pricingExpression"]["tieredRates"][0]["unitPrice"] = {"currencyCode": "USD", "units": "2",
-                                                                                 "nanos": 933908000}
+    sku["pricingInfo"][0]["pricingExpression"]["tieredRates"][0]["unitPrice"] = {
+        "currencyCode": "USD",
+        "units": "2",
+        "nanos": 933908000,
+    }
     rates = parse_skus([sku], regions=["us-central1"])
     assert rates[("us-central1", "n2", CapacityType.ON_DEMAND)][0] == pytest.approx(2.933908)
 
@@ -219,11 +223,11 @@ def test_a_composable_sku_keeps_only_the_fields_it_has() -> None:
 @pytest.mark.parametrize(
     "cut",
     [
-        lambda b: b[: b.rindex(b"}")],             # truncated right after a complete SKU: `]}` missing
-        lambda b: b[: len(b) // 2],                 # truncated mid-SKU
+        lambda b: b[: b.rindex(b"}")],  # truncated right after a complete SKU: `]}` missing
+        lambda b: b[: len(b) // 2],  # truncated mid-SKU
         lambda b: b.replace(b'"skus"', b'"skuz"'),  # not a catalog page
-        lambda b: b'{"skus": {"a": 1}}',            # skus is not a list
-        lambda b: b"[]",                            # not an object
+        lambda b: b'{"skus": {"a": 1}}',  # skus is not a list
+        lambda b: b"[]",  # not an object
     ],
 )
 def test_truncated_or_foreign_pages_are_errors(cut: Any) -> None:

@@ -31,8 +31,11 @@ def test_each_cloud_builds_its_source_with_the_shared_retry_policy(monkeypatch: 
 
 
 def test_base_urls_come_from_the_environment() -> None:
-    env = {"PLACEMENT_AZURE_PRICES_URL": "http://127.0.0.1:1/az/", "PLACEMENT_GCP_BILLING_URL": "http://127.0.0.1:1/g",
-           "GOOGLE_API_KEY": "key-2"}
+    env = {
+        "PLACEMENT_AZURE_PRICES_URL": "http://127.0.0.1:1/az/",
+        "PLACEMENT_GCP_BILLING_URL": "http://127.0.0.1:1/g",
+        "GOOGLE_API_KEY": "key-2",
+    }
     azure = build_source("azure", SourceSettings(env=env))
     gcp = build_source("gcp", SourceSettings(env=env))
     assert azure.base_url == "http://127.0.0.1:1/az" and gcp.base_url == "http://127.0.0.1:1/g"  # type: ignore[attr-defined]
@@ -40,8 +43,11 @@ def test_base_urls_come_from_the_environment() -> None:
 
 
 def test_azure_size_table_is_seeded_from_catalog_offers() -> None:
-    seed = (make_offer(cloud="azure", region="westeurope", instance_type="Standard_NC6s_v3", vcpus=6,
-                       memory_gib=112, gpus=1),)
+    seed = (
+        make_offer(
+            cloud="azure", region="westeurope", instance_type="Standard_NC6s_v3", vcpus=6, memory_gib=112, gpus=1
+        ),
+    )
     azure = build_source("azure", SourceSettings(env={}, azure_specs_from=seed))
     spec = azure.specs("Standard_NC6s_v3")  # type: ignore[attr-defined]  # a GPU size the name parser skips
     assert spec is not None and (spec.vcpus, spec.memory_gib, spec.gpus) == (6, 112, 1)
@@ -51,8 +57,14 @@ def test_spot_advisor_path_from_the_environment(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "k")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s")
     path = tmp_path / "advisor.json"
-    path.write_text(json.dumps({"ranges": [{"index": 0, "label": "<5%"}],
-                                "spot_advisor": {"eu-west-1": {"Linux": {"m5.large": {"r": 0, "s": 70}}}}}))
+    path.write_text(
+        json.dumps(
+            {
+                "ranges": [{"index": 0, "label": "<5%"}],
+                "spot_advisor": {"eu-west-1": {"Linux": {"m5.large": {"r": 0, "s": 70}}}},
+            }
+        )
+    )
     aws = build_source("aws", SourceSettings(env={"PLACEMENT_AWS_SPOT_ADVISOR": str(path)}))
     assert aws.advisor is not None and aws.advisor.rate("eu-west-1", "m5.large") == 0.025  # type: ignore[attr-defined]
     with pytest.raises(SourceError, match="cannot read"):

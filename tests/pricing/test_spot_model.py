@@ -63,7 +63,11 @@ def test_spot_offer_keeps_the_shape_and_applies_the_discount() -> None:
     spot = DEFAULT_SPOT_MODEL.spot_offer(on_demand)
     assert spot.capacity_type is CapacityType.SPOT
     assert (spot.region, spot.vcpus, spot.memory_gib, spot.as_of) == (
-        on_demand.region, on_demand.vcpus, on_demand.memory_gib, on_demand.as_of)
+        on_demand.region,
+        on_demand.vcpus,
+        on_demand.memory_gib,
+        on_demand.as_of,
+    )
     assert spot.hourly_usd == pytest.approx(0.2 * (1 - DEFAULT_SPOT_MODEL.discount("aws", "c6i.xlarge")))
     assert spot.source == SPOT_MODEL_SOURCE
     assert spot.interruption_rate in ADVISOR_BUCKET_RATE
@@ -113,7 +117,8 @@ def test_a_hand_made_model_keeps_the_no_spot_list_unless_lifted() -> None:
     model = SpotModel(discounts={"aws": {"*": 0.6}}, rates={"aws": {"*": 0.1}})
     assert not model.sells_spot("aws", "hpc6a.48xlarge")
     assert SpotModel(discounts={"aws": {"*": 0.6}}, rates={"aws": {"*": 0.1}}, no_spot={}).sells_spot(
-        "aws", "hpc6a.48xlarge")
+        "aws", "hpc6a.48xlarge"
+    )
 
 
 @pytest.mark.parametrize("instance_type", ["hpc6a.48xlarge", "mac2-m2.metal", "u-6tb1.metal", "u7i-12tb.224xlarge"])

@@ -45,16 +45,19 @@ class Gateway:
                     out[(sample.name, labels)] = sample.value
         return out
 
-    def value(self, name: str, job: str = "placement", labels: tuple[tuple[str, str], ...] = (), **group: str
-              ) -> float | None:
+    def value(
+        self, name: str, job: str = "placement", labels: tuple[tuple[str, str], ...] = (), **group: str
+    ) -> float | None:
         return self.samples(job, **group).get((name, labels))
 
 
 def binary() -> str:
     found = next((shutil.which(b) for b in BINARIES if shutil.which(b)), None)
     if found is None:
-        pytest.skip("prometheus-pushgateway is not installed: `make test` installs it "
-                    "(or: apt-get install prometheus-pushgateway)")
+        pytest.skip(
+            "prometheus-pushgateway is not installed: `make test` installs it "
+            "(or: apt-get install prometheus-pushgateway)"
+        )
     return found
 
 
@@ -66,8 +69,12 @@ def running_gateway(workdir: Path) -> Iterator[Gateway]:
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     log = (workdir / "pushgateway.log").open("w")
-    process = subprocess.Popen([executable, f"--web.listen-address=127.0.0.1:{port}", "--web.enable-admin-api"],
-                               cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [executable, f"--web.listen-address=127.0.0.1:{port}", "--web.enable-admin-api"],
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 15
         while True:

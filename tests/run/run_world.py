@@ -45,8 +45,12 @@ def policy(path: Path) -> Path:
 
 def annotations(workload: Workload) -> dict[str, str]:
     """The workload's rules as the Deployment annotations `placement.kube.scenario_export` reads."""
-    out = {keys.REPLICAS: str(workload.replicas), keys.MIN_CLUSTERS: str(workload.min_clusters),
-           keys.MIN_AVAILABLE: str(workload.min_available), keys.SPOT_MAX_FRACTION: f"{workload.spot_max_fraction:g}"}
+    out = {
+        keys.REPLICAS: str(workload.replicas),
+        keys.MIN_CLUSTERS: str(workload.min_clusters),
+        keys.MIN_AVAILABLE: str(workload.min_available),
+        keys.SPOT_MAX_FRACTION: f"{workload.spot_max_fraction:g}",
+    }
     if workload.residency is not None:
         out[keys.RESIDENCY] = ",".join(workload.residency)
     if workload.latency_ms is not None:
@@ -66,18 +70,26 @@ def deployment(workload: Workload, replicas: int) -> dict[str, Any]:
     name = workload.name
     requests = {"cpu": f"{round(workload.cpu * 1000)}m", "memory": f"{round(workload.memory_gib * 1024)}Mi"}
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": name, "namespace": workload.namespace, "annotations": annotations(workload)},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                 "template": {"metadata": {"labels": {"app": name}},
-                              "spec": {"containers": [{"name": "app", "image": "registry.example/app:1",
-                                                       "resources": {"requests": requests}}]}}},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "containers": [
+                        {"name": "app", "image": "registry.example/app:1", "resources": {"requests": requests}}
+                    ]
+                },
+            },
+        },
         "status": {"replicas": replicas, "availableReplicas": replicas},
     }
 
 
-def seed(server: FakeApiServer, cluster: Cluster, workloads: tuple[Workload, ...], hpas: tuple[str, ...] = ()
-         ) -> None:
+def seed(server: FakeApiServer, cluster: Cluster, workloads: tuple[Workload, ...], hpas: tuple[str, ...] = ()) -> None:
     labels = {keys.REGION: cluster.region}
     if cluster.autoscaler.startswith("karpenter/"):
         labels[keys.KARPENTER_CAPACITY_TYPE] = "on-demand"
@@ -110,8 +122,11 @@ class DemoFleet:
 
     def state(self) -> dict[tuple[str, str], Any]:
         """Every stored object's spec and annotations, per cluster (to prove nothing changed)."""
-        return {(c, path): json.dumps([obj.get("spec"), obj["metadata"].get("annotations")], sort_keys=True)
-                for c, s in self.servers.items() for path, obj in s.objects.items()}
+        return {
+            (c, path): json.dumps([obj.get("spec"), obj["metadata"].get("annotations")], sort_keys=True)
+            for c, s in self.servers.items()
+            for path, obj in s.objects.items()
+        }
 
 
 @contextlib.contextmanager

@@ -39,13 +39,15 @@ def _deps(fleet, policy_path, gateway):
     return RunDeps(
         load_fleet=lambda: fleet_from_policy(policy_path, connect),
         load_prices=lambda scenario, now: load_run_prices(scenario, now=now, max_age_s=3600),
-        log=RunLog(io.StringIO(), run_id="test"), pushgateway=Pushgateway(gateway.url, grouping_key=GROUP),
+        log=RunLog(io.StringIO(), run_id="test"),
+        pushgateway=Pushgateway(gateway.url, grouping_key=GROUP),
         sleep=lambda s: None,
     )
 
 
 def test_the_policy_path_reads_the_demo_scenario(tmp_path) -> None:
     with demo_fleet(tmp_path) as fleet:
+
         def connect(clusters):
             return connect_fleet(list(clusters), kubeconfig=str(fleet.kubeconfig), timeout_s=5)
 
@@ -72,7 +74,8 @@ def test_apply_on_the_demo(tmp_path, gateway) -> None:
         writes = fleet.writes()
         assert sorted((c, r.path) for c, r in writes) == sorted((p.cluster, object_path(p.ref)) for p in patches)
         assert {(r.method, r.content_type, r.field_manager) for _, r in writes} == {
-            ("PATCH", "application/apply-patch+yaml", FIELD_MANAGER)}
+            ("PATCH", "application/apply-patch+yaml", FIELD_MANAGER)
+        }
         by_path = {(c, r.path): r.body for c, r in writes}
         for patch in patches:
             body = by_path[(patch.cluster, object_path(patch.ref))]
@@ -94,9 +97,11 @@ def test_apply_on_the_demo(tmp_path, gateway) -> None:
         assert samples[("placement_changes", ())] == len(patches)
         assert samples[("placement_moves", ())] == result.summary.moves > 0
         assert samples[("placement_last_success_timestamp_seconds", ())] == pytest.approx(
-            result.summary.finished_at.timestamp())
+            result.summary.finished_at.timestamp()
+        )
         assert {labels[0][1] for name, labels in samples if name == "placement_forecast_replicas"} == {
-            w.key for w in fleet.scenario.workloads}
+            w.key for w in fleet.scenario.workloads
+        }
 
         assert result.summary.forecast is None  # the demo's demand is fixed: no forecast to score
 
@@ -111,8 +116,15 @@ def test_the_log_tells_the_story(tmp_path, gateway) -> None:
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     events = [line["event"] for line in lines]
     assert events[0] == "run.started" and events[-1] == "run.finished"
-    order = ["run.started", "scenario.loaded", "prices.loaded", "plan.solved", "change.applied", "metrics.pushed",
-             "run.finished"]
+    order = [
+        "run.started",
+        "scenario.loaded",
+        "prices.loaded",
+        "plan.solved",
+        "change.applied",
+        "metrics.pushed",
+        "run.finished",
+    ]
     assert [e for e in events if e in order] == sorted((e for e in events if e in order), key=order.index)
     assert events.count("change.applied") == len(result.patches)
     assert all(line["time"] == "2026-03-01T00:00:00.000Z" and line["runId"] == "test" for line in lines)

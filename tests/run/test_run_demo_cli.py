@@ -35,8 +35,16 @@ def test_dry_run_on_the_demo_pushes_its_metrics(tmp_path, gateway, capsys) -> No
     gateway.wipe()
     with demo_fleet(tmp_path) as fleet:
         before = fleet.state()
-        code, lines = run_cli(capsys, "--policy", str(policy(tmp_path / "policy.yaml")), "--kubeconfig",
-                              str(fleet.kubeconfig), "--dry-run", "--pushgateway", gateway.url)
+        code, lines = run_cli(
+            capsys,
+            "--policy",
+            str(policy(tmp_path / "policy.yaml")),
+            "--kubeconfig",
+            str(fleet.kubeconfig),
+            "--dry-run",
+            "--pushgateway",
+            gateway.url,
+        )
         assert code == 0, [line for line in lines if line["level"] == "error"]
         assert fleet.requests("PATCH") == [] and fleet.requests("DELETE") == []  # not even a dry run
         assert fleet.state() == before
@@ -50,14 +58,16 @@ def test_dry_run_on_the_demo_pushes_its_metrics(tmp_path, gateway, capsys) -> No
     assert samples[("placement_current_hourly_usd", ())] == pytest.approx(solved["currentHourlyUsd"], abs=1e-4)
     assert samples[("placement_planned_hourly_usd", ())] == pytest.approx(solved["plannedHourlyUsd"], abs=1e-4)
     assert samples[("placement_savings_hourly_usd", ())] == pytest.approx(
-        solved["currentHourlyUsd"] - solved["plannedHourlyUsd"], abs=1e-3)
+        solved["currentHourlyUsd"] - solved["plannedHourlyUsd"], abs=1e-3
+    )
     assert samples[("placement_moves", ())] == solved["moves"]
     assert samples[("placement_changes", ())] == len(diffs)
     assert samples[("placement_unplaced_workloads", ())] == solved["unplaced"]
     assert samples[("placement_solver_gap_ratio", ())] == pytest.approx(solved["gap"])
     assert samples[("placement_solver_status", (("status", solved["status"]),))] == 1.0
     assert {labels for name, labels in samples if name == "placement_price_age_seconds"} == {
-        (("cloud", c),) for c in ("aws", "azure", "gcp")}
+        (("cloud", c),) for c in ("aws", "azure", "gcp")
+    }
     assert samples[("placement_plan_info", (("plan_id", solved["planId"]), ("scenario", "demo")))] == 1.0
 
 
@@ -76,8 +86,14 @@ def test_server_dry_run_sends_only_dry_runs(tmp_path, gateway, capsys) -> None:
 def test_a_tripped_guard_changes_nothing_and_keeps_the_last_success(tmp_path, gateway, capsys) -> None:
     gateway.wipe()
     with demo_fleet(tmp_path) as fleet:
-        args = ("--policy", str(policy(tmp_path / "policy.yaml")), "--kubeconfig", str(fleet.kubeconfig),
-                "--pushgateway", gateway.url)
+        args = (
+            "--policy",
+            str(policy(tmp_path / "policy.yaml")),
+            "--kubeconfig",
+            str(fleet.kubeconfig),
+            "--pushgateway",
+            gateway.url,
+        )
         assert run_cli(capsys, *args, "--dry-run")[0] == 0
         last_success = gateway.value("placement_last_success_timestamp_seconds", **DRY)
         planned = gateway.value("placement_planned_hourly_usd", **DRY)

@@ -56,8 +56,17 @@ def test_stale_prices(tmp_path, fleet, gateway, capsys, monkeypatch) -> None:
     save_catalog(catalog, cache_dir / CACHE_FILE)
     monkeypatch.setenv(ENV_CACHE_DIR, str(cache_dir))
     before = fleet.state()
-    code, lines = run_cli(capsys, "--policy", str(policy(tmp_path / "policy.yaml")), "--kubeconfig",
-                          str(fleet.kubeconfig), "--prices", "cache", "--pushgateway", gateway.url)
+    code, lines = run_cli(
+        capsys,
+        "--policy",
+        str(policy(tmp_path / "policy.yaml")),
+        "--kubeconfig",
+        str(fleet.kubeconfig),
+        "--prices",
+        "cache",
+        "--pushgateway",
+        gateway.url,
+    )
     assert code == 6
     failed = _failed(lines)
     assert failed["reason"] == "prices" and "placement prices refresh" in failed["error"]
@@ -79,8 +88,17 @@ def test_stale_file_prices_trip_the_price_guard(tmp_path, fleet, gateway, capsys
     document = yaml.safe_load(policy(tmp_path / "policy.yaml").read_text())
     document["spec"]["prices"] = {"source": "file", "file": "prices.csv"}
     (tmp_path / "policy.yaml").write_text(json.dumps(document))
-    code, lines = run_cli(capsys, "--policy", str(tmp_path / "policy.yaml"), "--kubeconfig", str(fleet.kubeconfig),
-                          "--pushgateway", gateway.url, "--max-price-age", "48")
+    code, lines = run_cli(
+        capsys,
+        "--policy",
+        str(tmp_path / "policy.yaml"),
+        "--kubeconfig",
+        str(fleet.kubeconfig),
+        "--pushgateway",
+        gateway.url,
+        "--max-price-age",
+        "48",
+    )
     assert code == 6 and fleet.writes() == []
     assert {line["guard"] for line in lines if line["event"] == "guard.tripped"} == {"prices"}
     samples = gateway.samples(**APPLY)
@@ -92,11 +110,23 @@ def test_an_api_error_mid_apply_is_reverted(tmp_path, fleet, gateway, capsys) ->
     # the 4th Deployment change in aws-us-east-1 (the demo's home region: many move out) fails once
     fleet.servers["aws-us-east-1"].fail("PATCH", "/apis/apps/v1/", 500, skip=3)
     before = fleet.state()
-    code, lines = run_cli(capsys, "--policy", str(policy(tmp_path / "policy.yaml")), "--kubeconfig",
-                          str(fleet.kubeconfig), "--force-conflicts", "--pushgateway", gateway.url)
+    code, lines = run_cli(
+        capsys,
+        "--policy",
+        str(policy(tmp_path / "policy.yaml")),
+        "--kubeconfig",
+        str(fleet.kubeconfig),
+        "--force-conflicts",
+        "--pushgateway",
+        gateway.url,
+    )
     assert code == 4
     failed = _failed(lines)
-    assert failed["reason"] == "apply" and "500" in failed["error"] and "every cluster is back as it was" in failed["error"]
+    assert (
+        failed["reason"] == "apply"
+        and "500" in failed["error"]
+        and "every cluster is back as it was" in failed["error"]
+    )
     assert fleet.writes(), "the run had started changing clusters before the error"
     assert [line for line in lines if line["event"] == "change.reverted"]
     assert fleet.state() == before
@@ -115,8 +145,18 @@ def test_an_unreachable_cluster(tmp_path, fleet, gateway, capsys) -> None:
     contexts = {c.context or c.name: fleet.servers[c.name].url for c in fleet.scenario.clusters}
     contexts["aks-uksouth"] = _dead_url()
     kubeconfig = write_kubeconfig(tmp_path / "kubeconfig-dead", contexts)
-    code, lines = run_cli(capsys, "--policy", str(policy(tmp_path / "policy.yaml")), "--kubeconfig",
-                          str(kubeconfig), "--request-timeout", "2", "--dry-run", "--pushgateway", gateway.url)
+    code, lines = run_cli(
+        capsys,
+        "--policy",
+        str(policy(tmp_path / "policy.yaml")),
+        "--kubeconfig",
+        str(kubeconfig),
+        "--request-timeout",
+        "2",
+        "--dry-run",
+        "--pushgateway",
+        gateway.url,
+    )
     assert code == 4
     failed = _failed(lines)
     assert failed["reason"] == "cluster" and "azure-uksouth" in failed["error"] and "unreachable" in failed["error"]
@@ -125,8 +165,16 @@ def test_an_unreachable_cluster(tmp_path, fleet, gateway, capsys) -> None:
 
 
 def test_a_dead_pushgateway_fails_a_successful_run(tmp_path, fleet, capsys) -> None:
-    code, lines = run_cli(capsys, "--kubeconfig", str(fleet.kubeconfig), "--dry-run", "--pushgateway", _dead_url(),
-                          "--metrics-timeout", "2")
+    code, lines = run_cli(
+        capsys,
+        "--kubeconfig",
+        str(fleet.kubeconfig),
+        "--dry-run",
+        "--pushgateway",
+        _dead_url(),
+        "--metrics-timeout",
+        "2",
+    )
     assert code == 7
     (failed,) = [line for line in lines if line["event"] == "metrics.push-failed"]
     assert "Pushgateway" in failed["error"]
@@ -153,7 +201,16 @@ def test_guards_can_be_switched_off(tmp_path) -> None:
 def test_allow_stale_plans_on_the_stale_cache(tmp_path, fleet, gateway, capsys, monkeypatch) -> None:
     save_catalog(make_catalog(*((c.cloud, c.region, 1.0) for c in fleet.scenario.clusters)), tmp_path / CACHE_FILE)
     monkeypatch.setenv(ENV_CACHE_DIR, str(tmp_path))
-    code, lines = run_cli(capsys, "--kubeconfig", str(fleet.kubeconfig), "--dry-run", "--prices", "cache",
-                          "--allow-stale", "--max-unplaced", "off")
+    code, lines = run_cli(
+        capsys,
+        "--kubeconfig",
+        str(fleet.kubeconfig),
+        "--dry-run",
+        "--prices",
+        "cache",
+        "--allow-stale",
+        "--max-unplaced",
+        "off",
+    )
     assert code == 0, [line for line in lines if line["level"] == "error"]
     assert [line for line in lines if line["event"] == "plan.solved"]

@@ -12,7 +12,9 @@ from placement.kube.client import connect_fleet
 from placement.run.fleet import IN_CLUSTER, fleet_from_file, fleet_from_policy, merge_policy, read_policy
 
 POLICY = {
-    "apiVersion": "placement.dev/v1alpha1", "kind": "Scenario", "metadata": {"name": "fleet"},
+    "apiVersion": "placement.dev/v1alpha1",
+    "kind": "Scenario",
+    "metadata": {"name": "fleet"},
     "spec": {
         "planning": {"timeLimitSeconds": 5, "maxMoves": 4},
         "prices": {"source": "embedded"},
@@ -91,15 +93,30 @@ def test_policy_file_problems_are_clear(tmp_path) -> None:
 
 
 def test_a_scenario_file_gets_live_current_and_its_autoscalers_checked(tmp_path) -> None:
-    document = {**POLICY, "spec": {**POLICY["spec"], "clusters": [
-        {"name": "a", "cloud": "aws", "region": "eu-west-1", "context": "ctx-a", "autoscaler": "karpenter/v1"},
-        {"name": "b", "cloud": "gcp", "region": "europe-west4", "context": "ctx-b", "autoscaler": "gke"}],
-        "workloads": [{"name": "web", "namespace": "shop", "resources": {"cpu": "500m", "memory": "1Gi"},
-                       "demand": {"replicas": 4}, "current": {"b": {"onDemand": 9}}}]}}
+    document = {
+        **POLICY,
+        "spec": {
+            **POLICY["spec"],
+            "clusters": [
+                {"name": "a", "cloud": "aws", "region": "eu-west-1", "context": "ctx-a", "autoscaler": "karpenter/v1"},
+                {"name": "b", "cloud": "gcp", "region": "europe-west4", "context": "ctx-b", "autoscaler": "gke"},
+            ],
+            "workloads": [
+                {
+                    "name": "web",
+                    "namespace": "shop",
+                    "resources": {"cpu": "500m", "memory": "1Gi"},
+                    "demand": {"replicas": 4},
+                    "current": {"b": {"onDemand": 9}},
+                }
+            ],
+        },
+    }
     with world(tmp_path) as w:
         fleet = fleet_from_file(_write(tmp_path, document, "scenario.yaml"), _connect(w))
         assert {k: (v.on_demand, v.spot) for k, v in fleet.scenario.workload("shop/web").current.items()} == {
-            "a": (2, 2)}  # what runs, not what the file claimed
+            "a": (2, 2)
+        }  # what runs, not what the file claimed
         assert fleet_from_file(tmp_path / "scenario.yaml", None).apis == {}
         document["spec"]["clusters"][0]["autoscaler"] = "karpenter/v1alpha5"
         with pytest.raises(ApplyError, match="serves karpenter/v1"):

@@ -31,8 +31,13 @@ PLANNED = 22  # the replicas the first run plans for shop/web (what its forecast
 def _scenario(directory, planned: int = PLANNED):
     """shop/web sized from traffic.csv (10 req/s per replica); shop/api fixed at 3 replicas: nothing to score.
     Built directly, so the test exercises the scoring, not the (slow) forecaster."""
-    web = make_workload("web", cpu=0.5, memory_gib=1.0, replicas=planned,
-                        demand=DemandSpec(series="traffic.csv", per_replica=10.0, source="test forecast"))
+    web = make_workload(
+        "web",
+        cpu=0.5,
+        memory_gib=1.0,
+        replicas=planned,
+        demand=DemandSpec(series="traffic.csv", per_replica=10.0, source="test forecast"),
+    )
     api = make_workload("api", cpu=0.5, memory_gib=1.0, replicas=3, demand=DemandSpec(replicas=3))
     return make_scenario([make_cluster("aws-eu-west-1")], [web, api], base_dir=directory)
 
@@ -50,8 +55,9 @@ def _arrive(directory, hours: int, level: float) -> None:
     ds = pd.date_range(HISTORY_END, HISTORY_END + timedelta(hours=hours), freq="30min", inclusive="right", tz="UTC")
     y = np.full(len(ds), level)
     y[len(ds) // 2] = 2 * level
-    pd.DataFrame({"unique_id": "shop/web", "ds": ds, "y": y}).to_csv(directory / "traffic.csv", mode="a",
-                                                                      header=False, index=False)
+    pd.DataFrame({"unique_id": "shop/web", "ds": ds, "y": y}).to_csv(
+        directory / "traffic.csv", mode="a", header=False, index=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +68,13 @@ def gateway(tmp_path_factory):
 
 def _run(tmp_path, gateway, at: datetime):
     scenario = _scenario(tmp_path)
-    deps = RunDeps(load_fleet=lambda: Fleet(scenario), load_prices=lambda s, now: load_run_prices(s, now=now),
-                   log=RunLog(io.StringIO()), pushgateway=Pushgateway(gateway.url, grouping_key=GROUP),
-                   clock=lambda: at)
+    deps = RunDeps(
+        load_fleet=lambda: Fleet(scenario),
+        load_prices=lambda s, now: load_run_prices(s, now=now),
+        log=RunLog(io.StringIO()),
+        pushgateway=Pushgateway(gateway.url, grouping_key=GROUP),
+        clock=lambda: at,
+    )
     options = RunOptions(mode=GITOPS, output_dir=tmp_path / "out", limits=GuardLimits(max_price_age_s=None))
     return run(options, deps), deps.log
 
@@ -94,7 +104,8 @@ def test_realized_replicas_read_the_window(tmp_path) -> None:
     scenario = _scenario(tmp_path)
     since = HISTORY_END
     assert realized_replicas(scenario, since=since, until=since + timedelta(hours=6)).replicas == {
-        "shop/web": math.ceil(82 / 10)}
+        "shop/web": math.ceil(82 / 10)
+    }
     empty = realized_replicas(scenario, since=since + timedelta(days=1), until=since + timedelta(days=2))
     assert empty.replicas == {} and "no traffic samples" in empty.notes[0]
     (tmp_path / "traffic.csv").unlink()
@@ -114,10 +125,15 @@ class FakePrometheus:
 
 
 def test_realized_replicas_from_prometheus() -> None:
-    api = make_workload("api", replicas=4, demand=DemandSpec(promql="sum(rate(http_requests_total[5m]))",
-                                                                per_replica=25.0))
+    api = make_workload(
+        "api", replicas=4, demand=DemandSpec(promql="sum(rate(http_requests_total[5m]))", per_replica=25.0)
+    )
     scenario = make_scenario([make_cluster("a")], [api])
     start = HISTORY_END
-    realized = realized_replicas(scenario, since=start - timedelta(minutes=1), until=start + timedelta(hours=1),
-                                 prometheus=FakePrometheus([10.0, 60.0, 130.0, 40.0], start))
+    realized = realized_replicas(
+        scenario,
+        since=start - timedelta(minutes=1),
+        until=start + timedelta(hours=1),
+        prometheus=FakePrometheus([10.0, 60.0, 130.0, 40.0], start),
+    )
     assert realized.replicas == {"shop/api": math.ceil(130 / 25)}

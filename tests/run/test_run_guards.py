@@ -23,21 +23,26 @@ OFF = GuardLimits(max_moves=None, max_cost_increase_pct=None, max_price_age_s=No
 
 
 def _plan(before: float = 10.0, after: float = 8.0, status: str = "optimal", gap: float = 0.0, unplaced: int = 0):
-    return make_plan(make_assignment("shop/web", "a", 2),
-                     hourly_usd=HourlyCost(before=before, after=after, compute=after),
-                     solver=SolverStats("highs", status, 0.1, after, after, gap),
-                     unplaced=tuple(Unplaced(f"shop/w{i}", "no cluster in CH") for i in range(unplaced)))
+    return make_plan(
+        make_assignment("shop/web", "a", 2),
+        hourly_usd=HourlyCost(before=before, after=after, compute=after),
+        solver=SolverStats("highs", status, 0.1, after, after, gap),
+        unplaced=tuple(Unplaced(f"shop/w{i}", "no cluster in CH") for i in range(unplaced)),
+    )
 
 
 def _guards(trips) -> list[str]:
     return [t.guard for t in trips]
 
 
-@pytest.mark.parametrize(("moves", "limit", "tripped"), [
-    (5, 5, False),  # at the budget: allowed
-    (6, 5, True),  # one over
-    (500, None, False),  # no budget
-])
+@pytest.mark.parametrize(
+    ("moves", "limit", "tripped"),
+    [
+        (5, 5, False),  # at the budget: allowed
+        (6, 5, True),  # one over
+        (500, None, False),  # no budget
+    ],
+)
 def test_moves(moves, limit, tripped) -> None:
     trips = check_plan(_plan(), moves=moves, limits=GuardLimits(max_moves=limit))
     assert (MOVES in _guards(trips)) is tripped
@@ -45,13 +50,16 @@ def test_moves(moves, limit, tripped) -> None:
         assert f"add {moves} replicas" in trips[0].message and trips[0].limit == limit
 
 
-@pytest.mark.parametrize(("before", "after", "limit", "tripped"), [
-    (10.0, 11.0, 10.0, False),  # +10 % exactly
-    (10.0, 11.5, 10.0, True),  # +15 %
-    (10.0, 7.0, 0.0, False),  # savings never trip
-    (0.0, 5.0, 10.0, False),  # nothing runs today: no baseline to compare with
-    (10.0, 50.0, None, False),  # guard off
-])
+@pytest.mark.parametrize(
+    ("before", "after", "limit", "tripped"),
+    [
+        (10.0, 11.0, 10.0, False),  # +10 % exactly
+        (10.0, 11.5, 10.0, True),  # +15 %
+        (10.0, 7.0, 0.0, False),  # savings never trip
+        (0.0, 5.0, 10.0, False),  # nothing runs today: no baseline to compare with
+        (10.0, 50.0, None, False),  # guard off
+    ],
+)
 def test_cost_increase(before, after, limit, tripped) -> None:
     trips = check_plan(_plan(before, after), moves=0, limits=GuardLimits(max_cost_increase_pct=limit))
     assert (COST in _guards(trips)) is tripped

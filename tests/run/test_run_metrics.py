@@ -22,12 +22,26 @@ def _samples(registry) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 def _summary(**overrides) -> RunSummary:
-    plan = make_plan(make_assignment("shop/web", "a", 2), hourly_usd=HourlyCost(before=10.0, after=7.5, compute=7.5),
-                     solver=SolverStats("highs", "optimal", 0.25, 7.5, 7.49, 0.001),
-                     unplaced=(Unplaced("shop/ledger", "no cluster in CH"),))
-    fields = dict(mode="apply", started_at=START, finished_at=START + timedelta(seconds=42), exit_code=0, plan=plan,
-                  plan_id="p-abc", moves=3, changes=5, price_ages_s={"aws": 120.0, "gcp": 30.0}, prices_refreshed=True,
-                  forecast=ForecastCheck(0.2, 2, 12.0, 10.0), forecast_replicas={"shop/web": 6, "shop/api": 4})
+    plan = make_plan(
+        make_assignment("shop/web", "a", 2),
+        hourly_usd=HourlyCost(before=10.0, after=7.5, compute=7.5),
+        solver=SolverStats("highs", "optimal", 0.25, 7.5, 7.49, 0.001),
+        unplaced=(Unplaced("shop/ledger", "no cluster in CH"),),
+    )
+    fields = dict(
+        mode="apply",
+        started_at=START,
+        finished_at=START + timedelta(seconds=42),
+        exit_code=0,
+        plan=plan,
+        plan_id="p-abc",
+        moves=3,
+        changes=5,
+        price_ages_s={"aws": 120.0, "gcp": 30.0},
+        prices_refreshed=True,
+        forecast=ForecastCheck(0.2, 2, 12.0, 10.0),
+        forecast_replicas={"shop/web": 6, "shop/api": 4},
+    )
     fields.update(overrides)
     return RunSummary(**fields)
 
@@ -61,8 +75,16 @@ def test_a_successful_run_reports_the_plan() -> None:
 
 
 def test_a_failed_run_reports_only_its_status() -> None:
-    summary = _summary(exit_code=5, failure="guard", guards=("moves", "cost"), plan=None, moves=None, changes=None,
-                       forecast=None, forecast_replicas={})
+    summary = _summary(
+        exit_code=5,
+        failure="guard",
+        guards=("moves", "cost"),
+        plan=None,
+        moves=None,
+        changes=None,
+        forecast=None,
+        forecast_replicas={},
+    )
     samples = _samples(registry_for(summary))
     assert samples[("placement_last_run_success", ())] == 0.0
     assert samples[("placement_last_run_exit_code", ())] == 5.0
@@ -71,14 +93,19 @@ def test_a_failed_run_reports_only_its_status() -> None:
     assert samples[("placement_price_age_seconds", (("cloud", "aws"),))] == 120.0
     # the last success's figures must survive the POST: none of them are in a failure push
     assert ("placement_last_success_timestamp_seconds", ()) not in samples
-    assert not any(name.startswith(("placement_planned", "placement_forecast", "placement_moves")) for name, _ in samples)
+    assert not any(
+        name.startswith(("placement_planned", "placement_forecast", "placement_moves")) for name, _ in samples
+    )
 
 
-@pytest.mark.parametrize(("previous", "observed", "ratio"), [
-    ({"w1": 10, "w2": 5}, {"w1": 10, "w2": 5}, 0.0),  # perfect
-    ({"w1": 12, "w2": 5}, {"w1": 10, "w2": 10}, (2 + 5) / 20),  # weighted by observed replicas
-    ({"w1": 10, "gone": 99}, {"w1": 8, "new": 3}, 2 / 8),  # only workloads both know
-])
+@pytest.mark.parametrize(
+    ("previous", "observed", "ratio"),
+    [
+        ({"w1": 10, "w2": 5}, {"w1": 10, "w2": 5}, 0.0),  # perfect
+        ({"w1": 12, "w2": 5}, {"w1": 10, "w2": 10}, (2 + 5) / 20),  # weighted by observed replicas
+        ({"w1": 10, "gone": 99}, {"w1": 8, "new": 3}, 2 / 8),  # only workloads both know
+    ],
+)
 def test_forecast_error(previous, observed, ratio) -> None:
     check = forecast_error(previous, observed)
     assert check is not None and check.error_ratio == pytest.approx(ratio)
@@ -95,8 +122,15 @@ def test_run_log_writes_one_json_object_per_line() -> None:
     log.info("plan.solved", planId="p-1", hourlyUsd={"after": 1.5})
     log.error("run.failed", error=ValueError("boom"))
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
-    assert lines[0] == {"time": "2026-03-01T12:00:00.000Z", "level": "info", "logger": "placement.run.job",
-                        "event": "plan.solved", "runId": "r1", "planId": "p-1", "hourlyUsd": {"after": 1.5}}
+    assert lines[0] == {
+        "time": "2026-03-01T12:00:00.000Z",
+        "level": "info",
+        "logger": "placement.run.job",
+        "event": "plan.solved",
+        "runId": "r1",
+        "planId": "p-1",
+        "hourlyUsd": {"after": 1.5},
+    }
     assert lines[1]["level"] == "error" and lines[1]["error"] == "boom"
     assert log.events("run.failed") == [log.records[1]]
     with pytest.raises(ValueError, match="log level 'loud'"):

@@ -49,8 +49,9 @@ def cache(tmp_path):
 
 def test_fresh_cache_is_used_without_refreshing(cache) -> None:
     refresher = Refresher(RuntimeError("must not be called"))
-    prices = load_run_prices(_scenario("live"), now=AS_OF + timedelta(hours=2), max_age_s=24 * HOUR,
-                             refresher=refresher, cache_path=cache)
+    prices = load_run_prices(
+        _scenario("live"), now=AS_OF + timedelta(hours=2), max_age_s=24 * HOUR, refresher=refresher, cache_path=cache
+    )
     assert refresher.calls == 0 and not prices.refreshed and prices.guarded
     assert prices.ages_s(AS_OF + timedelta(hours=2)) == {"aws": 2 * HOUR}
 
@@ -68,8 +69,13 @@ def test_stale_cache_and_failed_refresh_is_refused_and_keeps_the_cache(cache) ->
     before = cache.read_bytes()
     failure = RefreshFailed((SourceError("aws:pricing-api", "AccessDenied"),))
     with pytest.raises(StalePrices) as raised:
-        load_run_prices(_scenario("live"), now=AS_OF + timedelta(hours=30), max_age_s=24 * HOUR,
-                        refresher=Refresher(failure), cache_path=cache)
+        load_run_prices(
+            _scenario("live"),
+            now=AS_OF + timedelta(hours=30),
+            max_age_s=24 * HOUR,
+            refresher=Refresher(failure),
+            cache_path=cache,
+        )
     assert raised.value.exit_code == 6 and raised.value.ages_s == {"aws": 30 * HOUR}
     assert "1d 6h old (max 1d)" in str(raised.value) and "AccessDenied" in str(raised.value)
     assert cache.read_bytes() == before
@@ -78,14 +84,24 @@ def test_stale_cache_and_failed_refresh_is_refused_and_keeps_the_cache(cache) ->
 def test_cache_source_never_refreshes(cache) -> None:
     refresher = Refresher(_fresh_catalog(29))
     with pytest.raises(StalePrices, match="placement prices refresh"):
-        load_run_prices(_scenario("cache"), now=AS_OF + timedelta(hours=30), max_age_s=24 * HOUR,
-                        refresher=refresher, cache_path=cache)
+        load_run_prices(
+            _scenario("cache"),
+            now=AS_OF + timedelta(hours=30),
+            max_age_s=24 * HOUR,
+            refresher=refresher,
+            cache_path=cache,
+        )
     assert refresher.calls == 0
 
 
 def test_missing_cache_is_fetched(tmp_path) -> None:
-    prices = load_run_prices(_scenario("live"), now=AS_OF + timedelta(hours=30), max_age_s=24 * HOUR,
-                             refresher=Refresher(_fresh_catalog(29)), cache_path=tmp_path / "none" / "catalog.json")
+    prices = load_run_prices(
+        _scenario("live"),
+        now=AS_OF + timedelta(hours=30),
+        max_age_s=24 * HOUR,
+        refresher=Refresher(_fresh_catalog(29)),
+        cache_path=tmp_path / "none" / "catalog.json",
+    )
     assert prices.refreshed and (tmp_path / "none" / "catalog.json").exists()
 
 
@@ -94,8 +110,9 @@ def test_adjustments_apply_to_refreshed_prices(cache) -> None:
     plain = load_run_prices(_scenario("live"), now=AS_OF, max_age_s=HOUR, cache_path=cache)
     adjusted = load_run_prices(scenario, now=AS_OF, max_age_s=HOUR, cache_path=cache)
     cheapest = {o.instance_type + o.capacity_type: o.hourly_usd for o in plain.catalog.offers}
-    assert all(o.hourly_usd == pytest.approx(cheapest[o.instance_type + o.capacity_type] / 2)
-               for o in adjusted.catalog.offers)
+    assert all(
+        o.hourly_usd == pytest.approx(cheapest[o.instance_type + o.capacity_type] / 2) for o in adjusted.catalog.offers
+    )
 
 
 def test_embedded_prices_are_not_guarded() -> None:
@@ -112,9 +129,11 @@ def test_plan_and_run_price_the_same_scenario_identically(cache, monkeypatch) ->
     from placement.solver.solve import solve
 
     monkeypatch.setenv("PLACEMENT_CACHE_DIR", str(cache.parent))
-    scenario = make_scenario([make_cluster("a")], [make_workload("web", spot_max_fraction=0.8)],
-                             prices=PriceSettings(source="cache",
-                                                  interruption_rates=(InterruptionRate("aws", 0.31, "eu-west-1"),)))
+    scenario = make_scenario(
+        [make_cluster("a")],
+        [make_workload("web", spot_max_fraction=0.8)],
+        prices=PriceSettings(source="cache", interruption_rates=(InterruptionRate("aws", 0.31, "eu-west-1"),)),
+    )
     planned = catalog_for(scenario, allow_stale=True).catalog
     run = load_run_prices(scenario, now=AS_OF + timedelta(hours=1), cache_path=cache).catalog
     key = lambda c: sorted((o.instance_type, o.capacity_type, o.hourly_usd, o.interruption_rate) for o in c)  # noqa: E731

@@ -30,10 +30,20 @@ def _empty(gateway):
 
 
 def _success(at: datetime, planned: float) -> RunSummary:
-    plan = make_plan(make_assignment("shop/web", "a", 2), hourly_usd=HourlyCost(before=10.0, after=planned,
-                                                                                   compute=planned))
-    return RunSummary(mode="apply", started_at=at - timedelta(seconds=5), finished_at=at, exit_code=0, plan=plan,
-                      plan_id="p-1", moves=2, changes=3, forecast_replicas={"shop/web": 6})
+    plan = make_plan(
+        make_assignment("shop/web", "a", 2), hourly_usd=HourlyCost(before=10.0, after=planned, compute=planned)
+    )
+    return RunSummary(
+        mode="apply",
+        started_at=at - timedelta(seconds=5),
+        finished_at=at,
+        exit_code=0,
+        plan=plan,
+        plan_id="p-1",
+        moves=2,
+        changes=3,
+        forecast_replicas={"shop/web": 6},
+    )
 
 
 def test_push_and_read_back(gateway) -> None:
@@ -49,8 +59,14 @@ def test_push_and_read_back(gateway) -> None:
 def test_a_failure_keeps_the_last_success(gateway) -> None:
     group = Pushgateway(gateway.url, grouping_key={"mode": "apply"})
     group.push(registry_for(_success(START, 7.5)))
-    failed = RunSummary(mode="apply", started_at=START + timedelta(hours=1), finished_at=START + timedelta(hours=1),
-                        exit_code=6, failure="prices", price_ages_s={"aws": 90000.0})
+    failed = RunSummary(
+        mode="apply",
+        started_at=START + timedelta(hours=1),
+        finished_at=START + timedelta(hours=1),
+        exit_code=6,
+        failure="prices",
+        price_ages_s={"aws": 90000.0},
+    )
     group.push(registry_for(failed), replace=False)
     samples = gateway.samples(mode="apply")
     assert samples[("placement_last_run_success", ())] == 0.0
@@ -70,13 +86,18 @@ def test_previous_run_reads_the_group(gateway) -> None:
     assert group.previous_run() is None
     group.push(registry_for(_success(START, 7.5)))
     Pushgateway(gateway.url, grouping_key={"mode": "dry-run"}).push(
-        registry_for(RunSummary(mode="dry-run", started_at=START, finished_at=START, exit_code=0,
-                                forecast_replicas={"shop/web": 99})))
+        registry_for(
+            RunSummary(
+                mode="dry-run", started_at=START, finished_at=START, exit_code=0, forecast_replicas={"shop/web": 99}
+            )
+        )
+    )
     previous = group.previous_run()
     assert previous is not None and previous.forecast_replicas == {"shop/web": 6.0}
     assert previous.finished_at == START
-    failed = RunSummary(mode="apply", started_at=START, finished_at=START + timedelta(hours=1), exit_code=5,
-                        failure="guard")
+    failed = RunSummary(
+        mode="apply", started_at=START, finished_at=START + timedelta(hours=1), exit_code=5, failure="guard"
+    )
     group.push(registry_for(failed), replace=False)
     assert group.previous_run() == previous  # the last *successful* run
 

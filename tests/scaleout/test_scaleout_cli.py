@@ -19,20 +19,34 @@ ROOT = Path(__file__).resolve().parents[2]
 WITHOUT_RAY = "import sys; sys.modules['ray'] = None\nfrom placement.cli import main\nsys.exit(main(sys.argv[1:]))"
 
 
-@pytest.mark.parametrize("argv", [
-    ["whatif", "--sweep", "risk=0,1", "--ray"],
-    ["whatif", "--sweep", "risk=0", "--ray-address", "ray://head:10001"],
-    ["simulate", "--seeds", "0-1", "--hours", "2", "--ray"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["whatif", "--sweep", "risk=0,1", "--ray"],
+        ["whatif", "--sweep", "risk=0", "--ray-address", "ray://head:10001"],
+        ["simulate", "--seeds", "0-1", "--hours", "2", "--ray"],
+    ],
+)
 def test_ray_asked_for_but_not_installed_exits_2_with_the_pip_command(argv: list[str]) -> None:
-    result = subprocess.run([sys.executable, "-c", WITHOUT_RAY, *argv], capture_output=True, text=True, cwd=ROOT, timeout=120,
-                            check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_RAY, *argv], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False
+    )
     assert result.returncode == 2, result.stderr
     assert "pip install 'placement[ray]'" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_seeds_replay_each_seed_as_a_single_run_would(capsys: pytest.CaptureFixture[str]) -> None:
-    common = ["simulate", "--hours", "3", "--strategies", "static,spot-first,oracle", "--prices", "synthetic", "-o", "json"]
+    common = [
+        "simulate",
+        "--hours",
+        "3",
+        "--strategies",
+        "static,spot-first,oracle",
+        "--prices",
+        "synthetic",
+        "-o",
+        "json",
+    ]
     assert main([*common, "--seeds", "4,2"]) == 0
     runs = json.loads(capsys.readouterr().out)["runs"]
     assert [r["seed"] for r in runs] == [4, 2]
@@ -45,20 +59,27 @@ def test_a_sweep_prints_every_point_with_its_pareto_marks(capsys: pytest.Capture
     assert main(["whatif", "--sweep", "risk=0,100", "--time-limit", "3", "-o", "json"]) == 0
     points = json.loads(capsys.readouterr().out)["points"]
     assert [p["risk"] for p in points] == [0, 100]
-    assert all(set(p) >= {"hourlyUsd", "p95RttMs", "reclaimsPerDay", "spotShare", "unplaced", "frontier"} for p in points)
+    assert all(
+        set(p) >= {"hourlyUsd", "p95RttMs", "reclaimsPerDay", "spotShare", "unplaced", "frontier"} for p in points
+    )
     assert any("risk" in p["frontier"] for p in points)
     assert main(["whatif", "--sweep", "risk=0", "--time-limit", "3"]) == 0
     assert "what-if sweep on demo: 1 plans" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["whatif", "--sweep", "colour=1,2"], "PARAM one of latency, risk, shock, traffic"),
-    (["whatif", "--sweep", "risk=a,b"], "values must be numbers"),
-    (["whatif", "--shock", "aws:+10%", "--ray"], "--ray runs sweeps"),
-    (["simulate", "--ray"], "--ray replays many seeds"),
-    (["plan", "--ray"], "--ray runs the --price-of re-solves"),
-])
-def test_fan_out_flags_are_checked_before_any_work(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["whatif", "--sweep", "colour=1,2"], "PARAM one of latency, risk, shock, traffic"),
+        (["whatif", "--sweep", "risk=a,b"], "values must be numbers"),
+        (["whatif", "--shock", "aws:+10%", "--ray"], "--ray runs sweeps"),
+        (["simulate", "--ray"], "--ray replays many seeds"),
+        (["plan", "--ray"], "--ray runs the --price-of re-solves"),
+    ],
+)
+def test_fan_out_flags_are_checked_before_any_work(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(argv) == 2
     assert message in capsys.readouterr().err
 
@@ -70,7 +91,9 @@ def test_parse_seeds() -> None:
             parse_seeds(bad)
 
 
-def test_forecast_predict_is_the_same_for_any_runner_and_names_partitions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_forecast_predict_is_the_same_for_any_runner_and_names_partitions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "series.csv"
     series_panel(4, days=3).to_csv(path, index=False)
     common = ["forecast", "predict", "--input", str(path), "--horizon", "4", "-o", "json"]

@@ -32,7 +32,9 @@ def test_a_sweep_on_ray_equals_the_sequential_sweep(runner: RayRunner) -> None:
     scenario = small_scenario()
     axes = [("risk", [0.0, 10.0]), ("latency", [1.0, 3.0]), ("traffic", [1.0, 2.0])]
     finished: list[str] = []
-    on_ray = scaleout.grid_sweep(scenario, CATALOG, axes, time_limit_s=5, runner=runner, progress=lambda o: finished.append(o.label))
+    on_ray = scaleout.grid_sweep(
+        scenario, CATALOG, axes, time_limit_s=5, runner=runner, progress=lambda o: finished.append(o.label)
+    )
     sequential = scaleout.grid_sweep(scenario, CATALOG, axes, time_limit_s=5)
     assert [point_key(p) for p in on_ray.values()] == [point_key(p) for p in sequential.values()]
     assert sorted(finished) == sorted(o.label for o in sequential.outcomes)  # progress: once per task
@@ -46,7 +48,11 @@ def test_a_task_that_raises_is_reported_with_its_scenario_and_the_rest_complete(
     fanout = scaleout.sweep(scenario, CATALOG, [0.0, -150.0, 20.0], whatif.shock_prices, time_limit_s=5, runner=runner)
     assert [o.label for o in fanout.outcomes] == ["shock_prices=0", "shock_prices=-150", "shock_prices=20"]
     (failed,) = fanout.failed
-    assert failed.label == "shock_prices=-150" and "cannot fall by 100%" in failed.error and "PlacementError" in failed.trace
+    assert (
+        failed.label == "shock_prices=-150"
+        and "cannot fall by 100%" in failed.error
+        and "PlacementError" in failed.trace
+    )
     expected = whatif.sweep(scenario, CATALOG, [0.0, 20.0], whatif.shock_prices, time_limit_s=5)
     assert [point_key(p) for p in fanout.succeeded] == [point_key(p) for p in expected]
 
@@ -81,7 +87,9 @@ def test_price_of_rules_on_ray_equals_the_sequential_re_solves(runner: RayRunner
     assert on_ray == scaleout.price_of_rules(scenario, CATALOG, families, time_limit_s=5).values()
 
 
-def test_the_cli_sweep_with_ray_prints_what_the_sequential_sweep_prints(runner: RayRunner, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_sweep_with_ray_prints_what_the_sequential_sweep_prints(
+    runner: RayRunner, capsys: pytest.CaptureFixture[str]
+) -> None:
     from placement.cli import main
 
     argv = ["whatif", "--sweep", "risk=0,10", "--sweep", "shock=-150,0", "--time-limit", "3", "-o", "json"]

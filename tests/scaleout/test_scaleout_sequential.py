@@ -21,12 +21,19 @@ def test_a_sequential_sweep_is_whatif_sweep() -> None:
 
 def test_a_grid_is_every_combination_in_axis_order() -> None:
     seen: list[str] = []
-    fanout = scaleout.grid_sweep(small_scenario(), CATALOG, [("risk", [0.0, 5.0]), ("traffic", [1.0, 2.0])], time_limit_s=5,
-                                 progress=lambda o: seen.append(o.label))
+    fanout = scaleout.grid_sweep(
+        small_scenario(),
+        CATALOG,
+        [("risk", [0.0, 5.0]), ("traffic", [1.0, 2.0])],
+        time_limit_s=5,
+        progress=lambda o: seen.append(o.label),
+    )
     assert [p.value for p in fanout.values()] == [(0.0, 1.0), (0.0, 2.0), (5.0, 1.0), (5.0, 2.0)]
     assert seen == ["risk,traffic=(0, 1)", "risk,traffic=(0, 2)", "risk,traffic=(5, 1)", "risk,traffic=(5, 2)"]
     doubled = fanout.values()[1].plan
-    assert sum(a.replicas for a in doubled.assignments) == 2 * sum(a.replicas for a in fanout.values()[0].plan.assignments)
+    assert sum(a.replicas for a in doubled.assignments) == 2 * sum(
+        a.replicas for a in fanout.values()[0].plan.assignments
+    )
 
 
 def test_a_failed_task_is_reported_with_its_scenario_and_the_rest_complete() -> None:
@@ -43,15 +50,19 @@ def test_a_failed_task_is_reported_with_its_scenario_and_the_rest_complete() -> 
 def test_price_of_rules_fanned_out_is_the_analysis() -> None:
     scenario = small_scenario()
     families = ("residency", "latency", "spot", "capacity")
-    assert tuple(scaleout.price_of_rules(scenario, CATALOG, families, time_limit_s=5).values()) == \
-        price_of_rules(scenario, CATALOG, families, time_limit_s=5)
+    assert tuple(scaleout.price_of_rules(scenario, CATALOG, families, time_limit_s=5).values()) == price_of_rules(
+        scenario, CATALOG, families, time_limit_s=5
+    )
 
 
 def test_partitions_are_contiguous_runs_of_sorted_series() -> None:
     panel = series_panel(7, days=1).sample(frac=1.0, random_state=1)  # shuffled rows
     parts = scaleout.partition_series(panel, 3)
     assert [sorted(p["unique_id"].unique()) for p in parts] == [
-        ["svc-00", "svc-01", "svc-02"], ["svc-03", "svc-04", "svc-05"], ["svc-06"]]
+        ["svc-00", "svc-01", "svc-02"],
+        ["svc-03", "svc-04", "svc-05"],
+        ["svc-06"],
+    ]
     assert sum(len(p) for p in parts) == len(panel)
     with pytest.raises(scaleout.forecasts.ForecastError, match="series_per_task"):
         scaleout.partition_series(panel, 0)

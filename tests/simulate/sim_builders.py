@@ -13,8 +13,14 @@ from placement.simulate import Behaviour, SlotView, WorkloadTraffic
 class Fixed:
     """A strategy that always answers the same placement."""
 
-    def __init__(self, placement: Mapping[str, Mapping[str, Replicas]], *, name: str = "fixed",
-                 pre_provisioned: bool = True, autoscaling_headroom: float | None = None) -> None:
+    def __init__(
+        self,
+        placement: Mapping[str, Mapping[str, Replicas]],
+        *,
+        name: str = "fixed",
+        pre_provisioned: bool = True,
+        autoscaling_headroom: float | None = None,
+    ) -> None:
         self.name = name
         self.placement = placement
         self.behaviour = Behaviour(pre_provisioned=pre_provisioned, autoscaling_headroom=autoscaling_headroom)
@@ -37,7 +43,9 @@ class Scripted(Fixed):
         return self.script[min(view.hour, len(self.script) - 1)]
 
 
-def flat_traffic(scenario: Scenario, replicas: Mapping[str, list[int]], *, history_h: int = 24) -> dict[str, WorkloadTraffic]:
+def flat_traffic(
+    scenario: Scenario, replicas: Mapping[str, list[int]], *, history_h: int = 24
+) -> dict[str, WorkloadTraffic]:
     """Traffic whose replayed hours need exactly `replicas[w]` (history flat at the first value)."""
     out = {}
     for key, hours in replicas.items():

@@ -37,7 +37,8 @@ QUIET = InterruptionModel(rate_multiplier=0.0)
 def run(scenario, strategy, demand, **config):
     config.setdefault("interruptions", QUIET)
     return simulate(scenario, flat_traffic(scenario, demand), CATALOG, [strategy], config=SimulationConfig(**config))[
-        strategy.name]
+        strategy.name
+    ]
 
 
 def test_exactly_sized_on_demand_costs_the_whole_nodes_its_replicas_need_and_serves_every_slot() -> None:
@@ -67,8 +68,9 @@ def test_workloads_of_one_pool_share_nodes_and_each_capacity_type_is_its_own_poo
 def test_missing_replicas_are_charged_at_the_priciest_allowed_on_demand_price() -> None:
     # residency EU allows only ie (scale 1); us (scale 0.5, cheaper) must not set the penalty
     scenario = make_scenario([IE, US], [make_workload(replicas=4, residency=("EU",))])
-    result = run(scenario, Fixed({"shop/web": {"ie": Replicas(3, 0)}}), {"shop/web": [4, 4]},
-                 unserved_penalty_factor=2.0)
+    result = run(
+        scenario, Fixed({"shop/web": {"ie": Replicas(3, 0)}}), {"shop/web": [4, 4]}, unserved_penalty_factor=2.0
+    )
     assert result.unserved_replica_hours == pytest.approx(2.0)
     assert result.unserved_usd == pytest.approx([2.0 * FLUID_OD] * 2)  # 1 replica-hour short × 2 × ie's fluid price
     assert result.compute_usd == pytest.approx([XLARGE] * 2)  # the 3 that run: one xlarge
@@ -79,7 +81,9 @@ def test_capacity_added_reactively_arrives_after_the_provisioning_delay() -> Non
     scenario = make_scenario([IE], [make_workload(replicas=4)])
     grow = [{"shop/web": {"ie": Replicas(1, 0)}}, {"shop/web": {"ie": Replicas(4, 0)}}]
     result = run(scenario, Scripted(grow, pre_provisioned=False), {"shop/web": [1, 4, 4]}, provision_delay_min=6)
-    assert result.unserved_by_workload["shop/web"] == pytest.approx([0.0, 3 * 6 / 60, 0.0])  # 3 new ones, 6 minutes late
+    assert result.unserved_by_workload["shop/web"] == pytest.approx(
+        [0.0, 3 * 6 / 60, 0.0]
+    )  # 3 new ones, 6 minutes late
     assert result.served_slots == 2
     pre = run(scenario, Scripted(grow), {"shop/web": [1, 4, 4]}, provision_delay_min=6)
     assert pre.unserved_replica_hours == 0  # a plan rolled out ahead of the hour is ready on time
@@ -98,16 +102,17 @@ def test_autoscaler_covers_the_gap_after_the_delay_and_keeps_its_replicas() -> N
 
 def test_reclaimed_spot_is_missing_for_delay_minus_notice_then_falls_back_to_on_demand() -> None:
     scenario = make_scenario([IE], [make_workload(replicas=4, spot_max_fraction=1.0)])
-    storm = InterruptionModel(hourly_event_probability=lambda hour, cluster: 1.0 if hour == 1 else 0.0,
-                              reclaim_fraction=1.0, disruption_h=2)
-    result = run(scenario, Fixed({"shop/web": {"ie": Replicas(0, 4)}}), {"shop/web": [4, 4, 4, 4]},
-                 interruptions=storm)
+    storm = InterruptionModel(
+        hourly_event_probability=lambda hour, cluster: 1.0 if hour == 1 else 0.0, reclaim_fraction=1.0, disruption_h=2
+    )
+    result = run(scenario, Fixed({"shop/web": {"ie": Replicas(0, 4)}}), {"shop/web": [4, 4, 4, 4]}, interruptions=storm)
     assert result.reclaimed_replicas == 4
     assert result.unserved_by_workload["shop/web"] == pytest.approx([0.0, 4 * (5 - 2) / 60, 0.0, 0.0])
     # hour 0 spot; hours 1-2 the pool is disrupted: on-demand replacements; hour 3 back on spot.
     # 4 replicas: xlarge + large either way (reclaimed spot nodes are not billed for the hour)
-    assert result.compute_usd == pytest.approx([SPOT * (XLARGE + LARGE), XLARGE + LARGE, XLARGE + LARGE,
-                                                SPOT * (XLARGE + LARGE)])
+    assert result.compute_usd == pytest.approx(
+        [SPOT * (XLARGE + LARGE), XLARGE + LARGE, XLARGE + LARGE, SPOT * (XLARGE + LARGE)]
+    )
     assert result.spot_replica_hours == 8
 
 
@@ -189,4 +194,3 @@ def test_replicas_no_launchable_node_holds_are_a_clear_error() -> None:
     scenario = make_scenario([IE], [make_workload(cpu=8.0, memory_gib=8.0, replicas=1)])
     with pytest.raises(PlacementError, match="shop/web runs on-demand replicas in ie"):
         run(scenario, Fixed({"shop/web": {"ie": Replicas(1, 0)}}), {"shop/web": [1]})
-

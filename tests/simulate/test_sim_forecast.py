@@ -21,19 +21,44 @@ def test_seasonal_naive_repeats_yesterday_and_its_quantile_adds_the_day_over_day
 
 def test_forecast_replicas_takes_the_window_peak_with_headroom_and_declared_events() -> None:
     history = np.tile(DAY, 3)
-    sized = forecast_replicas(SeasonalNaiveForecast(), {"w": history}, {"w": 5.0}, hour=0, history_h={"w": 72},
-                              horizon_h=6, quantile=0.5, headroom=0.1)
+    sized = forecast_replicas(
+        SeasonalNaiveForecast(),
+        {"w": history},
+        {"w": 5.0},
+        hour=0,
+        history_h={"w": 72},
+        horizon_h=6,
+        quantile=0.5,
+        headroom=0.1,
+    )
     assert sized == {"w": 3}  # ceil(10 × 1.1 / 5): the first six hours are quiet
-    busy = forecast_replicas(SeasonalNaiveForecast(), {"w": history}, {"w": 5.0}, hour=0, history_h={"w": 72},
-                             horizon_h=6, quantile=0.5, headroom=0.1, events=[TrafficEvent(4, 2, 20.0)])
+    busy = forecast_replicas(
+        SeasonalNaiveForecast(),
+        {"w": history},
+        {"w": 5.0},
+        hour=0,
+        history_h={"w": 72},
+        horizon_h=6,
+        quantile=0.5,
+        headroom=0.1,
+        events=[TrafficEvent(4, 2, 20.0)],
+    )
     assert busy == {"w": 44}  # ceil(10 × 20 × 1.1 / 5) inside the declared event
 
 
 def test_history_inside_a_past_event_is_divided_out_before_forecasting() -> None:
     replayed = np.concatenate([DAY[:6] * 20, DAY[6:]])  # yesterday's first six hours were a 20× event
-    sized = forecast_replicas(SeasonalNaiveForecast(), {"w": np.concatenate([np.tile(DAY, 2), replayed])}, {"w": 5.0},
-                              hour=24, history_h={"w": 48}, horizon_h=6, quantile=0.5, headroom=0.0,
-                              events=[TrafficEvent(0, 6, 20.0)])
+    sized = forecast_replicas(
+        SeasonalNaiveForecast(),
+        {"w": np.concatenate([np.tile(DAY, 2), replayed])},
+        {"w": 5.0},
+        hour=24,
+        history_h={"w": 48},
+        horizon_h=6,
+        quantile=0.5,
+        headroom=0.0,
+        events=[TrafficEvent(0, 6, 20.0)],
+    )
     assert sized == {"w": 2}  # not 40: the event is over
 
 
@@ -52,8 +77,11 @@ class Duck:
         return self
 
     def predict(self, h: int) -> pd.DataFrame:
-        rows = [{"unique_id": k, "ds": self.end + pd.Timedelta(hours=i + 1), "Duck": v + i, "Duck-hi-90": v + i + 0.5}
-                for k, v in self.last.items() for i in range(h)]
+        rows = [
+            {"unique_id": k, "ds": self.end + pd.Timedelta(hours=i + 1), "Duck": v + i, "Duck-hi-90": v + i + 0.5}
+            for k, v in self.last.items()
+            for i in range(h)
+        ]
         return pd.DataFrame(rows)
 
 

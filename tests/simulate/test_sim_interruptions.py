@@ -13,11 +13,14 @@ from placement.simulate import InterruptionDraws, InterruptionModel, SimulationC
 POOLS = {"a": 0.25, "b": 0.05, "c": 0.0}
 
 
-@pytest.mark.parametrize(("monthly", "hourly"), [
-    (0.0, 0.0),  # never reclaimed
-    (1.0, 1.0),  # certainly reclaimed
-    (0.25, 1 - 0.75 ** (1 / 730)),  # 25 % a month, compounded over 730 hours
-])
+@pytest.mark.parametrize(
+    ("monthly", "hourly"),
+    [
+        (0.0, 0.0),  # never reclaimed
+        (1.0, 1.0),  # certainly reclaimed
+        (0.25, 1 - 0.75 ** (1 / 730)),  # 25 % a month, compounded over 730 hours
+    ],
+)
 def test_hourly_probability_compounds_the_monthly_rate(monthly: float, hourly: float) -> None:
     assert hourly_probability(monthly) == pytest.approx(hourly)
 
@@ -48,8 +51,9 @@ def test_reclaimed_counts_do_not_depend_on_the_order_of_questions() -> None:
 
 
 def test_disruption_lasts_its_hours_after_an_event() -> None:
-    draws = InterruptionDraws(InterruptionModel(disruption_h=3, hourly_event_probability=lambda h, c: float(h == 5)),
-                              {"a": 0.1}, 20)
+    draws = InterruptionDraws(
+        InterruptionModel(disruption_h=3, hourly_event_probability=lambda h, c: float(h == 5)), {"a": 0.1}, 20
+    )
     assert [h for h in range(20) if draws.disrupted(h, "a")] == [5, 6, 7]
 
 
@@ -71,5 +75,7 @@ def test_every_strategy_in_a_run_faces_the_same_reclaims() -> None:
     b = Fixed({"shop/web": {"ie": Replicas(0, 10)}}, name="b", autoscaling_headroom=0.2)
     result = simulate(scenario, traffic, catalog, [a, b], config=config)
     assert result.interruption_events and result["a"].reclaimed_replicas == result["b"].reclaimed_replicas > 0
-    again = simulate(scenario, traffic, catalog, [Fixed({"shop/web": {"ie": Replicas(0, 10)}}, name="a")], config=config)
+    again = simulate(
+        scenario, traffic, catalog, [Fixed({"shop/web": {"ie": Replicas(0, 10)}}, name="a")], config=config
+    )
     assert again["a"].cost_usd == pytest.approx(result["a"].cost_usd)

@@ -28,17 +28,37 @@ CLUSTERS = [
 ]
 USERS = [user("eu", 50.1, 8.7), user("us", 38.9, -77.0)]
 WORKLOADS = [
-    make_workload("web", replicas=8, users={"eu": 0.6, "us": 0.4}, latency_ms=60, spot_max_fraction=0.6,
-                  min_available=2, min_clusters=2, egress_gb_per_hour=1.0, current={"ie": (8, 0)}),
-    make_workload("api", cpu=2.0, memory_gib=4.0, replicas=6, residency=("EU",), spot_max_fraction=0.8,
-                  min_available=1, current={"ie": (6, 0)}),
+    make_workload(
+        "web",
+        replicas=8,
+        users={"eu": 0.6, "us": 0.4},
+        latency_ms=60,
+        spot_max_fraction=0.6,
+        min_available=2,
+        min_clusters=2,
+        egress_gb_per_hour=1.0,
+        current={"ie": (8, 0)},
+    ),
+    make_workload(
+        "api",
+        cpu=2.0,
+        memory_gib=4.0,
+        replicas=6,
+        residency=("EU",),
+        spot_max_fraction=0.8,
+        min_available=1,
+        current={"ie": (6, 0)},
+    ),
     make_workload("batch", cpu=4.0, memory_gib=8.0, replicas=4, spot_max_fraction=1.0, current={"us": (4, 0)}),
 ]
 
 
 def fleet_catalog() -> Catalog:
-    offers = [*offers_for("aws", "eu-west-1", scale=1.0, rate=0.1), *offers_for("aws", "eu-central-1", scale=0.9, rate=0.2),
-              *offers_for("aws", "us-east-1", scale=0.7, rate=0.05)]
+    offers = [
+        *offers_for("aws", "eu-west-1", scale=1.0, rate=0.1),
+        *offers_for("aws", "eu-central-1", scale=0.9, rate=0.2),
+        *offers_for("aws", "us-east-1", scale=0.7, rate=0.05),
+    ]
     return Catalog(offers)
 
 
@@ -72,12 +92,19 @@ def test_the_oracle_plans_each_hour_for_exactly_that_hours_demand_and_pays_its_p
 
     scenario = make_scenario(CLUSTERS[:1], [make_workload("batch", replicas=4)])
     oracle = Oracle(solver=recording_solve)
-    result = simulate(scenario, flat_traffic(scenario, {"shop/batch": [2, 5, 3]}), make_catalog(("aws", "eu-west-1", 1.0)),
-                      [oracle], config=SimulationConfig(interruptions=InterruptionModel(rate_multiplier=0)))
+    result = simulate(
+        scenario,
+        flat_traffic(scenario, {"shop/batch": [2, 5, 3]}),
+        make_catalog(("aws", "eu-west-1", 1.0)),
+        [oracle],
+        config=SimulationConfig(interruptions=InterruptionModel(rate_multiplier=0)),
+    )
     # 1 CPU / 2 GiB replicas, on demand only (no spot allowed): an m5.xlarge ($0.24) has 3.72 allocatable
     # CPU (3 replicas), an m5.2xlarge ($0.48) 7.71 (7): 2 → xlarge, 5 → 2xlarge, 3 → xlarge
     assert result["oracle"].compute_usd == pytest.approx([0.24, 0.48, 0.24])
-    assert [p.hourly_usd.compute for p in plans] == pytest.approx([0.24, 0.48, 0.24])  # the engine bills the plan's nodes
+    assert [p.hourly_usd.compute for p in plans] == pytest.approx(
+        [0.24, 0.48, 0.24]
+    )  # the engine bills the plan's nodes
     assert oracle.solves == 3
     # each hour's node-aware bound: never above what the hour costs, and above nothing-at-all
     assert len(oracle.hourly_bound_usd) == 3
@@ -95,8 +122,13 @@ def test_planner_replans_on_its_cadence_with_the_same_solver() -> None:
 
     scenario = make_scenario(CLUSTERS[:1], [make_workload("batch", replicas=4)])
     planner = PlannerStrategy(replan_every_h=4, solver=counting_solve)
-    simulate(scenario, flat_traffic(scenario, {"shop/batch": [4] * 10}), make_catalog(("aws", "eu-west-1", 1.0)), [planner],
-             config=SimulationConfig(interruptions=InterruptionModel(rate_multiplier=0)))
+    simulate(
+        scenario,
+        flat_traffic(scenario, {"shop/batch": [4] * 10}),
+        make_catalog(("aws", "eu-west-1", 1.0)),
+        [planner],
+        config=SimulationConfig(interruptions=InterruptionModel(rate_multiplier=0)),
+    )
     assert len(calls) == 3 and planner.solves == 3  # hours 0, 4, 8
     assert all(n >= 4 for n in calls)  # sized at least for the flat demand (plus headroom)
 
@@ -105,7 +137,12 @@ def test_the_check_reports_a_strategy_below_the_oracle() -> None:
     scenario = make_scenario(CLUSTERS[:1], [make_workload("batch", replicas=4)])
     cheap = Fixed({"shop/batch": {"ie": Replicas(2, 0)}}, name="cheap")
     pricey = Fixed({"shop/batch": {"ie": Replicas(8, 0)}}, name="oracle")
-    result = simulate(scenario, flat_traffic(scenario, {"shop/batch": [2, 2]}), make_catalog(("aws", "eu-west-1", 1.0)),
-                      [cheap, pricey], config=SimulationConfig(interruptions=InterruptionModel(rate_multiplier=0)))
+    result = simulate(
+        scenario,
+        flat_traffic(scenario, {"shop/batch": [2, 2]}),
+        make_catalog(("aws", "eu-west-1", 1.0)),
+        [cheap, pricey],
+        config=SimulationConfig(interruptions=InterruptionModel(rate_multiplier=0)),
+    )
     with pytest.raises(OracleBoundViolation, match="cheap"):
         result.check_oracle_bound()

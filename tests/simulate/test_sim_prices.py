@@ -22,14 +22,18 @@ def spot(catalog, cloud: str = "aws", instance: str = "m5.large") -> float:
 
 
 def test_prices_are_step_functions_and_exact_prices_win_over_regional_factors() -> None:
-    history = PriceHistory(BASE, [
-        PriceChange(5, "aws", "eu-west-1", SPOT, instance_type="m5.large", hourly_usd=0.05),
-        PriceChange(3, "aws", "eu-west-1", SPOT, factor=2.0),
-        PriceChange(9, "aws", "eu-west-1", SPOT, factor=0.5),
-    ])
+    history = PriceHistory(
+        BASE,
+        [
+            PriceChange(5, "aws", "eu-west-1", SPOT, instance_type="m5.large", hourly_usd=0.05),
+            PriceChange(3, "aws", "eu-west-1", SPOT, factor=2.0),
+            PriceChange(9, "aws", "eu-west-1", SPOT, factor=0.5),
+        ],
+    )
     base = spot(BASE)
     assert [round(spot(history.catalog_at(h)), 6) for h in (0, 3, 4, 5, 9, 100)] == pytest.approx(
-        [base, 2 * base, 2 * base, 0.05, 0.05, 0.05])
+        [base, 2 * base, 2 * base, 0.05, 0.05, 0.05]
+    )
     assert spot(history.catalog_at(9), instance="m5.xlarge") == pytest.approx(0.5 * spot(BASE, instance="m5.xlarge"))
     assert spot(history.catalog_at(9), "gcp") == spot(BASE, "gcp")  # other regions untouched
     assert history.catalog_at(6) is history.catalog_at(8)  # one catalog per step
@@ -37,11 +41,16 @@ def test_prices_are_step_functions_and_exact_prices_win_over_regional_factors() 
 
 
 def test_from_frame_maps_times_to_hours_with_a_time_scale_and_drops_repeats() -> None:
-    frame = pd.DataFrame({
-        "time": ["2026-01-01", "2026-01-08", "2026-01-15", "2026-01-22", "2026-02-28"],
-        "cloud": "aws", "region": "eu-west-1", "instance_type": "m5.large", "capacity_type": "spot",
-        "hourly_usd": [0.03, 0.04, 0.04, None, 0.09],
-    })
+    frame = pd.DataFrame(
+        {
+            "time": ["2026-01-01", "2026-01-08", "2026-01-15", "2026-01-22", "2026-02-28"],
+            "cloud": "aws",
+            "region": "eu-west-1",
+            "instance_type": "m5.large",
+            "capacity_type": "spot",
+            "hourly_usd": [0.03, 0.04, 0.04, None, 0.09],
+        }
+    )
     history = PriceHistory.from_frame(BASE, frame, start=datetime(2026, 1, 1, tzinfo=UTC), hours=48, time_scale=7)
     assert [(c.hour, c.hourly_usd) for c in history.changes] == [(0, 0.03), (24, 0.04)]  # a week per simulated day
     assert spot(history.catalog_at(23)) == 0.03 and spot(history.catalog_at(24)) == 0.04

@@ -29,9 +29,16 @@ def test_nyc_taxi_becomes_an_hourly_trace_that_sizes_a_workload() -> None:
 def test_the_azure_daily_spot_history_drives_hourly_catalogs() -> None:
     raw = pd.read_csv(SHARED / "prices" / "azure_spot_ondemand_price_history_daily.csv.gz")
     raw = raw[(raw["instance_type"] == "Standard_D4s_v5") & (raw["region"] == "eastus")]
-    frame = pd.DataFrame({"time": raw["snapshot_time"], "cloud": "azure", "region": "eastus",
-                          "instance_type": "Standard_D4s_v5", "capacity_type": "spot",
-                          "hourly_usd": raw["spot_usd_per_hour"]})
+    frame = pd.DataFrame(
+        {
+            "time": raw["snapshot_time"],
+            "cloud": "azure",
+            "region": "eastus",
+            "instance_type": "Standard_D4s_v5",
+            "capacity_type": "spot",
+            "hourly_usd": raw["spot_usd_per_hour"],
+        }
+    )
     start = datetime(2026, 4, 22, tzinfo=UTC)
     base = Catalog([Offer("azure", "eastus", "Standard_D4s_v5", CapacityType.SPOT, 4, 16, 1.0, "test", start)])
     history = PriceHistory.from_frame(base, frame, start=start, hours=20 * 24)

@@ -34,8 +34,13 @@ def write_series(path: Path, values: list[float], *, step: str = "30min") -> Pat
 
 
 def test_sub_hourly_samples_become_the_hours_busiest_sample_and_gaps_are_interpolated() -> None:
-    frame = pd.DataFrame({"unique_id": "s", "ds": pd.to_datetime(["2025-01-06 00:00", "2025-01-06 00:30",
-                                                                  "2025-01-06 02:10"]), "y": [3.0, 7.0, 11.0]})
+    frame = pd.DataFrame(
+        {
+            "unique_id": "s",
+            "ds": pd.to_datetime(["2025-01-06 00:00", "2025-01-06 00:30", "2025-01-06 02:10"]),
+            "y": [3.0, 7.0, 11.0],
+        }
+    )
     (series,) = to_hourly(frame).values()
     assert list(series.values) == [7.0, 9.0, 11.0]  # hour 1 has no sample: halfway between 7 and 11
     assert list(to_hourly(frame, how="mean")["s"].values) == [5.0, 8.0, 11.0]
@@ -51,14 +56,19 @@ def test_a_directory_of_csvs_is_matched_to_workloads_by_name(tmp_path: Path) -> 
     series = load_traces(tmp_path)
     assert sorted(series) == ["api", "nab_taxi", "shop__web"] and len(series["api"].values) == 24
     matched = match_traces(scenario, series, {"shop/batch": "nab_taxi"})
-    assert {k: v.source for k, v in matched.items()} == {"shop/web": "shop__web.csv", "shop/api": "api.csv",
-                                                         "shop/batch": "nab_taxi.csv"}
+    assert {k: v.source for k, v in matched.items()} == {
+        "shop/web": "shop__web.csv",
+        "shop/api": "api.csv",
+        "shop/batch": "nab_taxi.csv",
+    }
     with pytest.raises(PlacementError, match="no series 'nope'"):
         match_traces(scenario, series, {"shop/web": "nope"})
 
 
 def test_binding_sizes_per_replica_so_the_history_peak_needs_the_declared_replicas() -> None:
-    scenario = make_scenario([make_cluster("ie")], [make_workload("web", replicas=10), make_workload("flat", replicas=3)])
+    scenario = make_scenario(
+        [make_cluster("ie")], [make_workload("web", replicas=10), make_workload("flat", replicas=3)]
+    )
     load = np.concatenate([np.linspace(10, 50, 24), np.full(6, 75.0)])  # history peaks at 50, the run reaches 75
     traffic = bind_traffic(scenario, {"shop/web": HourlySeries(START, load)}, hours=6, history_h=24)
     web = traffic["shop/web"]
@@ -85,13 +95,20 @@ def test_events_multiply_the_replayed_hours_with_linear_ramps() -> None:
 
 def test_synthetic_traffic_is_seeded_peaks_at_declared_replicas_and_follows_users_evening() -> None:
     tokyo, london = user("tokyo", 35.7, 139.7), user("london", 51.5, -0.1)
-    scenario = make_scenario([make_cluster("ie")], [make_workload("jp", replicas=20, users={"tokyo": 1.0}),
-                                                    make_workload("uk", replicas=20, users={"london": 1.0})],
-                             user_regions=[tokyo, london])
+    scenario = make_scenario(
+        [make_cluster("ie")],
+        [
+            make_workload("jp", replicas=20, users={"tokyo": 1.0}),
+            make_workload("uk", replicas=20, users={"london": 1.0}),
+        ],
+        user_regions=[tokyo, london],
+    )
     a = synthetic_traffic(scenario, hours=48, history_h=72, seed=4)
     b = synthetic_traffic(scenario, hours=48, history_h=72, seed=4)
     assert np.array_equal(a["shop/jp"].load, b["shop/jp"].load)
-    assert not np.array_equal(a["shop/jp"].load, synthetic_traffic(scenario, hours=48, history_h=72, seed=5)["shop/jp"].load)
+    assert not np.array_equal(
+        a["shop/jp"].load, synthetic_traffic(scenario, hours=48, history_h=72, seed=5)["shop/jp"].load
+    )
     assert a["shop/jp"].load[:72].max() == pytest.approx(20.0)
     busiest = {k: int(np.argmax(t.load[:24])) for k, t in a.items()}  # UTC hour of the first day's peak
     assert abs(busiest["shop/jp"] - 11) <= 2 and abs(busiest["shop/uk"] - 20) <= 2  # 20:00 local time
@@ -105,13 +122,23 @@ class FakePrometheus:
     def custom_query_range(self, query, start_time, end_time, step, params=None):
         seconds = int(step.rstrip("s"))
         stamps = range(int(start_time.timestamp()), int(end_time.timestamp()) + 1, seconds)
-        return [{"metric": {"namespace": "shop", "deployment": name},
-                 "values": [[t, str(scale * (1 + (t // 3600) % 2))] for t in stamps]} for name, scale in (("web", 10), ("api", 3))]
+        return [
+            {
+                "metric": {"namespace": "shop", "deployment": name},
+                "values": [[t, str(scale * (1 + (t // 3600) % 2))] for t in stamps],
+            }
+            for name, scale in (("web", 10), ("api", 3))
+        ]
 
 
 def test_prometheus_traces_are_hourly_per_label_set() -> None:
-    series = load_prometheus_traces(FakePrometheus(), "sum by (namespace, deployment) (rate(http_requests_total[5m]))",
-                                    start=START, end=START + pd.Timedelta(hours=5), id_labels=("namespace", "deployment"))
+    series = load_prometheus_traces(
+        FakePrometheus(),
+        "sum by (namespace, deployment) (rate(http_requests_total[5m]))",
+        start=START,
+        end=START + pd.Timedelta(hours=5),
+        id_labels=("namespace", "deployment"),
+    )
     assert sorted(series) == ["shop/api", "shop/web"]
     assert list(series["shop/web"].values) == [10.0, 20.0, 10.0, 20.0, 10.0, 20.0]
     scenario = make_scenario([make_cluster("ie")], [make_workload("web", replicas=4)])

@@ -22,9 +22,13 @@ EU_USERS = [user("eu", 50.1, 8.7), user("us", 38.9, -77.0)]
 
 
 def scenario(**planning):
-    web = make_workload("web", replicas=6, users={"eu": 1.0}, latency_ms=40, current={"nl": (6, 0)}, spot_max_fraction=0.5)
+    web = make_workload(
+        "web", replicas=6, users={"eu": 1.0}, latency_ms=40, current={"nl": (6, 0)}, spot_max_fraction=0.5
+    )
     batch = make_workload("batch", replicas=4, spot_max_fraction=1.0, current={"us": (4, 0)})
-    return make_scenario([IE, NL, US], [web, batch], user_regions=EU_USERS, planning=Planning(time_limit_s=5, **planning))
+    return make_scenario(
+        [IE, NL, US], [web, batch], user_regions=EU_USERS, planning=Planning(time_limit_s=5, **planning)
+    )
 
 
 def test_outage_removes_the_clusters_and_todays_replicas_there() -> None:
@@ -47,7 +51,9 @@ def test_price_shock_scales_only_matching_offers() -> None:
     for before, after in zip(CATALOG, shocked, strict=True):
         hit = before.cloud == "aws" and before.capacity_type is CapacityType.SPOT
         assert after.hourly_usd == pytest.approx(before.hourly_usd * (1.3 if hit else 1.0))
-    assert whatif.price_shock(CATALOG, -50, family="m5").offers[0].hourly_usd == pytest.approx(CATALOG.offers[0].hourly_usd / 2)
+    assert whatif.price_shock(CATALOG, -50, family="m5").offers[0].hourly_usd == pytest.approx(
+        CATALOG.offers[0].hourly_usd / 2
+    )
     with pytest.raises(PlacementError, match="no offer matches cloud=azure"):
         whatif.price_shock(CATALOG, 10, cloud="azure")
     with pytest.raises(PlacementError, match="100%"):
@@ -72,8 +78,19 @@ def test_residency_traffic_and_new_provider_transforms() -> None:
     assert {a.cluster for a in whatif.plan(eu_only, CATALOG).for_workload("shop/batch")} <= {"ie", "nl"}
     busy = whatif.traffic_multiplier(base, 2.5, workloads=["shop/w*"])
     assert busy.workload("shop/web").replicas == 15 and busy.workload("shop/batch").replicas == 4
-    grown, catalog = whatif.add_provider(base, CATALOG, name="dc1", cloud="private", region="fra", country="de",
-                                         lat=50.1, lon=8.7, vcpu_hourly_usd=0.005, gib_hourly_usd=0.0005, capacity_cpu=4)
+    grown, catalog = whatif.add_provider(
+        base,
+        CATALOG,
+        name="dc1",
+        cloud="private",
+        region="fra",
+        country="de",
+        lat=50.1,
+        lon=8.7,
+        vcpu_hourly_usd=0.005,
+        gib_hourly_usd=0.0005,
+        capacity_cpu=4,
+    )
     assert grown.cluster("dc1").country == "DE" and ("private", "fra") in catalog.regions()
     plan = whatif.plan(grown, catalog)
     assert sum(a.replicas for a in plan.assignments if a.cluster == "dc1") == 4  # cheap private base fills its cap
@@ -94,7 +111,9 @@ def test_frontiers_trade_cost_for_latency_and_for_spot_risk() -> None:
     assert front == sorted(front, key=lambda p: p.reclaims_per_day) and len(front) == 2
 
 
-points = st.lists(st.tuples(st.floats(0, 100, allow_nan=False), st.floats(0, 100, allow_nan=False)), min_size=1, max_size=30)
+points = st.lists(
+    st.tuples(st.floats(0, 100, allow_nan=False), st.floats(0, 100, allow_nan=False)), min_size=1, max_size=30
+)
 
 
 @given(points)
@@ -122,9 +141,18 @@ def test_reclaims_follow_the_spot_node_type_hosting_the_pods() -> None:
     # spot m5 sizes with different interruption rates; 3 spot replicas of 1 CPU pack onto one m5.xlarge
     # (3.72 allocatable CPU, $0.072) although the fluid price's type is the m5.2xlarge (0.144/7.71 < 0.072/3.72)
     rates = {"large": 0.05, "xlarge": 0.2, "2xlarge": 0.3}
-    catalog = Catalog([make_offer(instance_type=f"m5.{size}", capacity_type=CapacityType.SPOT, vcpus=float(v),
-                                  memory_gib=float(4 * v), interruption_rate=rates[size])
-                       for size, v in (("large", 2), ("xlarge", 4), ("2xlarge", 8))])
+    catalog = Catalog(
+        [
+            make_offer(
+                instance_type=f"m5.{size}",
+                capacity_type=CapacityType.SPOT,
+                vcpus=float(v),
+                memory_gib=float(4 * v),
+                interruption_rate=rates[size],
+            )
+            for size, v in (("large", 2), ("xlarge", 4), ("2xlarge", 8))
+        ]
+    )
     scenario_ = make_scenario([IE], [make_workload("web", replicas=3, spot_max_fraction=1.0)])
     plan = make_plan(make_assignment("shop/web", "ie", 0, 3, instance_types={"spot": "m5.xlarge"}))
     point = whatif.evaluate(scenario_, catalog, plan)

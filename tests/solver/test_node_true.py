@@ -34,10 +34,24 @@ def test_three_3_cpu_pods_on_4_vcpu_nodes_need_three_nodes() -> None:
 
 def test_a_2_cpu_4_gib_pod_does_not_fit_e2_standard_2() -> None:
     # e2-standard-2: 2 − 0.07 − 0.2 = 1.73 allocatable cores < 2, whatever its price
-    offers = [make_offer(cloud="gcp", region="europe-west4", instance_type="e2-standard-2", vcpus=2.0,
-                         memory_gib=8.0, hourly_usd=0.067),
-              make_offer(cloud="gcp", region="europe-west4", instance_type="e2-standard-4", vcpus=4.0,
-                         memory_gib=16.0, hourly_usd=0.134)]
+    offers = [
+        make_offer(
+            cloud="gcp",
+            region="europe-west4",
+            instance_type="e2-standard-2",
+            vcpus=2.0,
+            memory_gib=8.0,
+            hourly_usd=0.067,
+        ),
+        make_offer(
+            cloud="gcp",
+            region="europe-west4",
+            instance_type="e2-standard-4",
+            vcpus=4.0,
+            memory_gib=16.0,
+            hourly_usd=0.134,
+        ),
+    ]
     gke = make_cluster("nl", cloud="gcp", region="europe-west4", country="NL", autoscaler="gke")
     catalog = Catalog(offers, fetched_at=AS_OF)
     price = ReplicaPricer(catalog).price(make_workload(cpu=2.0, memory_gib=4.0), gke, OD)
@@ -49,8 +63,10 @@ def test_a_2_cpu_4_gib_pod_does_not_fit_e2_standard_2() -> None:
 
 def test_one_small_pod_never_opens_a_96_vcpu_node() -> None:
     # per vCPU the 96-vCPU type is a bargain (0.035 vs 0.05), but one pod pays for its whole node
-    offers = [make_offer(instance_type="m6a.large", vcpus=2.0, memory_gib=8.0, hourly_usd=0.10),
-              make_offer(instance_type="c6a.24xlarge", vcpus=96.0, memory_gib=192.0, hourly_usd=3.36)]
+    offers = [
+        make_offer(instance_type="m6a.large", vcpus=2.0, memory_gib=8.0, hourly_usd=0.10),
+        make_offer(instance_type="c6a.24xlarge", vcpus=96.0, memory_gib=192.0, hourly_usd=3.36),
+    ]
     catalog = Catalog(offers, fetched_at=AS_OF)
     scenario = make_scenario([make_cluster("ie")], [make_workload(cpu=0.25, memory_gib=0.5, replicas=1)])
     plan = solve(scenario, catalog)
@@ -60,10 +76,24 @@ def test_one_small_pod_never_opens_a_96_vcpu_node() -> None:
 
 def test_standard_a1_v2_is_never_planned_under_karpenter_on_azure() -> None:
     # the cheapest size by far, but Karpenter on Azure never launches its restricted sizes
-    offers = [make_offer(cloud="azure", region="westeurope", instance_type="Standard_A1_v2", vcpus=1.0,
-                         memory_gib=2.0, hourly_usd=0.01),
-              make_offer(cloud="azure", region="westeurope", instance_type="Standard_D2s_v5", vcpus=2.0,
-                         memory_gib=8.0, hourly_usd=0.096)]
+    offers = [
+        make_offer(
+            cloud="azure",
+            region="westeurope",
+            instance_type="Standard_A1_v2",
+            vcpus=1.0,
+            memory_gib=2.0,
+            hourly_usd=0.01,
+        ),
+        make_offer(
+            cloud="azure",
+            region="westeurope",
+            instance_type="Standard_D2s_v5",
+            vcpus=2.0,
+            memory_gib=8.0,
+            hourly_usd=0.096,
+        ),
+    ]
     catalog = Catalog(offers, fetched_at=AS_OF)
     aks = make_cluster("we", cloud="azure", region="westeurope", country="NL", autoscaler="karpenter/v1")
     # (A1_v2: 1 − 0.06 − 0.2 = 0.74 cores; 2 × 0.925 − 0.5 − 0.73 − 0.5 = 0.12 GiB left for pods)
@@ -78,11 +108,15 @@ def test_standard_a1_v2_is_never_planned_under_karpenter_on_azure() -> None:
 
 
 def test_nodepool_limits_hold_every_planned_pod_and_the_bill_matches() -> None:
-    offers = [make_offer(instance_type=f"m5.{size}", vcpus=float(v), memory_gib=4.0 * v, hourly_usd=0.048 * v)
-              for size, v in (("large", 2), ("xlarge", 4), ("2xlarge", 8), ("4xlarge", 16))]
+    offers = [
+        make_offer(instance_type=f"m5.{size}", vcpus=float(v), memory_gib=4.0 * v, hourly_usd=0.048 * v)
+        for size, v in (("large", 2), ("xlarge", 4), ("2xlarge", 8), ("4xlarge", 16))
+    ]
     catalog = Catalog(offers, fetched_at=AS_OF)
-    workloads = [make_workload(f"w{i}", cpu=cpu, memory_gib=mem, replicas=n)
-                 for i, (cpu, mem, n) in enumerate([(0.5, 1.0, 17), (1.0, 4.0, 9), (2.0, 3.0, 5), (0.25, 0.5, 40)])]
+    workloads = [
+        make_workload(f"w{i}", cpu=cpu, memory_gib=mem, replicas=n)
+        for i, (cpu, mem, n) in enumerate([(0.5, 1.0, 17), (1.0, 4.0, 9), (2.0, 3.0, 5), (0.25, 0.5, 40)])
+    ]
     scenario = make_scenario([make_cluster("ie")], workloads)
     plan = solve(scenario, catalog)
     report = check_provisioning(plan, scenario, catalog, to_patches(plan, scenario))
@@ -92,8 +126,9 @@ def test_nodepool_limits_hold_every_planned_pod_and_the_bill_matches() -> None:
 
 
 def test_limits_below_whole_nodes_leave_pods_pending_and_the_check_says_so() -> None:
-    types = NodeTypes(Catalog([make_offer(instance_type="m5.xlarge", vcpus=4.0, memory_gib=16.0, hourly_usd=0.192)],
-                              fetched_at=AS_OF)).of(make_cluster("ie"), OD)
+    types = NodeTypes(
+        Catalog([make_offer(instance_type="m5.xlarge", vcpus=4.0, memory_gib=16.0, hourly_usd=0.192)], fetched_at=AS_OF)
+    ).of(make_cluster("ie"), OD)
     pods = [PodGroup("shop/web", 1.0, 2.0, 6)]
     assert provision(pods, types).pending == {} and len(provision(pods, types).nodes) == 2
     # a 6-core limit (the pods' requests) admits one 4-vCPU node: three pods stay Pending
@@ -102,8 +137,10 @@ def test_limits_below_whole_nodes_leave_pods_pending_and_the_check_says_so() -> 
 
 
 def test_the_check_reports_a_nodepool_that_admits_a_dearer_type() -> None:
-    offers = [make_offer(instance_type="m5.large", vcpus=2.0, memory_gib=8.0, hourly_usd=0.096),
-              make_offer(instance_type="m5.24xlarge", vcpus=96.0, memory_gib=384.0, hourly_usd=4.608)]
+    offers = [
+        make_offer(instance_type="m5.large", vcpus=2.0, memory_gib=8.0, hourly_usd=0.096),
+        make_offer(instance_type="m5.24xlarge", vcpus=96.0, memory_gib=384.0, hourly_usd=4.608),
+    ]
     catalog = Catalog(offers, fetched_at=AS_OF)
     scenario = make_scenario([make_cluster("ie")], [make_workload(cpu=0.5, memory_gib=1.0, replicas=2)])
     plan = solve(scenario, catalog)
@@ -120,9 +157,13 @@ def test_the_check_reports_a_nodepool_that_admits_a_dearer_type() -> None:
 def test_before_is_priced_from_todays_nodes_when_the_cluster_declares_them() -> None:
     from dataclasses import replace
 
-    catalog = Catalog([make_offer(instance_type="m5.xlarge", vcpus=4.0, memory_gib=16.0, hourly_usd=0.192),
-                       make_offer(instance_type="m5.4xlarge", vcpus=16.0, memory_gib=64.0, hourly_usd=0.768)],
-                      fetched_at=AS_OF)
+    catalog = Catalog(
+        [
+            make_offer(instance_type="m5.xlarge", vcpus=4.0, memory_gib=16.0, hourly_usd=0.192),
+            make_offer(instance_type="m5.4xlarge", vcpus=16.0, memory_gib=64.0, hourly_usd=0.768),
+        ],
+        fetched_at=AS_OF,
+    )
     web = make_workload(cpu=1.0, memory_gib=2.0, replicas=3, current={"ie": (3, 0)})
     packed = solve(make_scenario([make_cluster("ie")], [web]), catalog)
     assert packed.hourly_usd.before == pytest.approx(0.192)  # today's 3 pods fit one m5.xlarge
