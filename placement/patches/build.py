@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,13 +163,14 @@ def to_patches(
     """
     options = options or PatchOptions()
     wanted = _wanted_by_cluster(plan, scenario)
+    placed = {key for _, key in wanted}  # workloads with an assignment somewhere
     identity = plan_id(plan)
     patches: list[Patch] = []
     for cluster in scenario.clusters:
         cluster_live = (live or {}).get(cluster.name)
         placed: list[tuple[Workload, PodScheduling, Mapping[str, str]]] = []
         for workload in scenario.workloads:
-            target = _target(wanted, cluster, workload, cluster_live)
+            target = _target(wanted, cluster, workload, cluster_live, placed)
             if target is None:
                 continue
             replicas, instance_types = target
@@ -244,13 +245,14 @@ def _target(
     cluster: Cluster,
     workload: Workload,
     cluster_live: LiveCluster | None,
+    placed: Collection[str],
 ) -> tuple[Replicas, dict[str, str]] | None:
     """What the workload should run in the cluster; a placed workload that runs here today but
     has no assignment here is scaled to zero; None when there is nothing to change."""
     found = wanted.get((cluster.name, workload.key))
     if found is not None:
         return found
-    placed_somewhere = any(w == workload.key for _, w in wanted)
+    placed_somewhere = workload.key in placed
     if cluster_live is not None:
         runs_here = workload.key in cluster_live.workloads and cluster_live.workloads[workload.key].replicas > 0
     else:
