@@ -163,14 +163,14 @@ def to_patches(
     """
     options = options or PatchOptions()
     wanted = _wanted_by_cluster(plan, scenario)
-    placed = {key for _, key in wanted}  # workloads with an assignment somewhere
+    assigned = {key for _, key in wanted}  # workloads with an assignment somewhere
     identity = plan_id(plan)
     patches: list[Patch] = []
     for cluster in scenario.clusters:
         cluster_live = (live or {}).get(cluster.name)
         placed: list[tuple[Workload, PodScheduling, Mapping[str, str]]] = []
         for workload in scenario.workloads:
-            target = _target(wanted, cluster, workload, cluster_live, placed)
+            target = _target(wanted, cluster, workload, cluster_live, assigned)
             if target is None:
                 continue
             replicas, instance_types = target
@@ -245,14 +245,14 @@ def _target(
     cluster: Cluster,
     workload: Workload,
     cluster_live: LiveCluster | None,
-    placed: Collection[str],
+    assigned: Collection[str],
 ) -> tuple[Replicas, dict[str, str]] | None:
     """What the workload should run in the cluster; a placed workload that runs here today but
     has no assignment here is scaled to zero; None when there is nothing to change."""
     found = wanted.get((cluster.name, workload.key))
     if found is not None:
         return found
-    placed_somewhere = workload.key in placed
+    placed_somewhere = workload.key in assigned
     if cluster_live is not None:
         runs_here = workload.key in cluster_live.workloads and cluster_live.workloads[workload.key].replicas > 0
     else:
