@@ -88,7 +88,7 @@ def price_current(scenario: Scenario, pricer: ReplicaPricer, *, quick: bool = Fa
             )
     packed = [a for a in assignments if a.cluster not in known]
     nodes = plan_nodes(scenario, packed, pricer.node_types, quick=quick)
-    priced = [replace(a, hourly_usd=nodes.shares[(a.workload, a.cluster)][0]) for a in packed]
+    priced = [replace(a, hourly_usd=nodes.shares.get((a.workload, a.cluster), (0.0, {}))[0]) for a in packed]
     compute = sum(a.hourly_usd for a in priced)
     for cluster in (c for c in scenario.clusters if c.name in known):
         for (instance_type, kind), count in sorted(cluster.current_nodes.items()):

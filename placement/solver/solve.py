@@ -397,11 +397,12 @@ def _plan(
         for (user, name), replicas in sorted(placement.routes.items()):
             routing.append(Route(wo.workload.key, user, name, replicas, by_name[name].rtt_ms[user]))
     nodes = plan_nodes(scenario, fluid, pricer.node_types, quick=status == "time_limit")
+    no_nodes: tuple[float, dict[str, str]] = (0.0, {})  # every pod of it pending (reported below)
     assignments = [
         replace(
             a,
-            hourly_usd=nodes.shares[(a.workload, a.cluster)][0],
-            instance_types=nodes.shares[(a.workload, a.cluster)][1],
+            hourly_usd=nodes.shares.get((a.workload, a.cluster), no_nodes)[0],
+            instance_types=nodes.shares.get((a.workload, a.cluster), no_nodes)[1],
         )
         for a in fluid
     ]
