@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from placement.plan import Assignment, NodeGroup
-from placement.scenario import Cluster, Planning, Scenario
+from placement.scenario import Cluster, Planning, Scenario, Workload
 from placement.solver.allocation import replica_costs
 from placement.solver.candidates import ClusterOption, WorkloadOptions
 from placement.solver.closed_form import lower_bound_usd
@@ -85,7 +85,8 @@ def plan_nodes(
     one admitted set per pool (out of time)."""
     pools: dict[Pool, PoolNodes] = {}
     groups: list[NodeGroup] = []
-    shares: dict[tuple[str, str], list[object]] = {}
+    usd_by: dict[tuple[str, str], float] = {}
+    types_by: dict[tuple[str, str], dict[str, str]] = {}
     for (name, kind), pods in sorted(pool_groups(scenario, assignments).items()):
         cluster = scenario.cluster(name)
         packing, admitted = pack_pool(pods, node_types.of(cluster, kind), quick=quick)
@@ -93,10 +94,9 @@ def plan_nodes(
         groups.extend(node_groups(name, kind, packing))
         shapes = {g.key: (g.cpu, g.memory_gib) for g in pods}
         for key, usd, by_type in _pod_shares(packing, shapes):
-            entry = shares.setdefault((key, name), [0.0, {}])
-            entry[0] += usd  # type: ignore[operator]
-            entry[1][kind] = max(by_type, key=lambda t: (by_type[t], t))  # type: ignore[index]
-    return NodePlan(pools, tuple(groups), {k: (float(v[0]), dict(v[1])) for k, v in shares.items()})  # type: ignore[arg-type]
+            usd_by[(key, name)] = usd_by.get((key, name), 0.0) + usd
+            types_by.setdefault((key, name), {})[kind] = max(by_type, key=lambda t: (by_type[t], t))
+    return NodePlan(pools, tuple(groups), {k: (usd, types_by[k]) for k, usd in usd_by.items()})
 
 
 def node_groups(cluster: str, kind: str, packing: Packing) -> list[NodeGroup]:
@@ -216,7 +216,11 @@ def dual_options(
 ) -> list[WorkloadOptions]:
     """The workloads' options with replica prices π·requests (never above the fluid price): the
     allocation model on these prices bounds every node-true plan from below, with all its rules."""
-    fleet = tuple(sum(d[i] for d in demand.values()) for i in range(3)) or (1.0, 1.0, 1.0)
+    fleet: tuple[float, float, float] = (
+        (sum(d[0] for d in demand.values()), sum(d[1] for d in demand.values()), sum(d[2] for d in demand.values()))
+        if demand
+        else (1.0, 1.0, 1.0)
+    )
     duals: dict[Pool, tuple[float, float, float]] = {}
     # Options are shared between workloads of one shape and rules (`placement.solver.candidates`):
     # price each shared option once.
@@ -246,10 +250,10 @@ def _bound_price(
     cluster: Cluster,
     kind: CapacityType,
     price: ReplicaPrice | None,
-    workload: object,
+    workload: Workload,
     node_types: NodeTypes,
     demand: Mapping[Pool, tuple[float, float, float]],
-    fleet: tuple[float, ...],
+    fleet: tuple[float, float, float],
     duals: dict[Pool, tuple[float, float, float]],
 ) -> ReplicaPrice | None:
     if price is None:
@@ -257,9 +261,8 @@ def _bound_price(
     pool = (cluster.name, kind.value)
     pi = duals.get(pool)
     if pi is None:
-        pi = duals[pool] = dual_prices(node_types.of(cluster, kind), demand.get(pool) or fleet)  # type: ignore[arg-type]
-    w = workload
-    usd = pi[0] * w.cpu + pi[1] * w.memory_gib + pi[2]  # type: ignore[attr-defined]
+        pi = duals[pool] = dual_prices(node_types.of(cluster, kind), demand.get(pool) or fleet)
+    usd = pi[0] * workload.cpu + pi[1] * workload.memory_gib + pi[2]
     return ReplicaPrice(min(usd, price.hourly_usd), price.instance_type, price.interruption_rate)
 
 

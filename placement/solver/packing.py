@@ -80,6 +80,14 @@ class Packing:
         return out
 
 
+@dataclass(slots=True)
+class _Owner:
+    """A workload whose pods of one shape are being placed: its key and how many are left."""
+
+    key: str
+    left: int
+
+
 class _Claim:
     __slots__ = ("cpu", "max_cpu", "max_memory_gib", "max_pods", "memory_gib", "options", "pod_count", "pods")
 
@@ -107,9 +115,9 @@ class _Claim:
         self.max_memory_gib = max(t.alloc_memory_gib for t in self.options)
         self.max_pods = max(t.pods for t in self.options)
 
-    def add(self, group: PodGroup, wanted: int, owners: list[list[object]]) -> int:
+    def add(self, group: PodGroup, wanted: int, owners: list[_Owner]) -> int:
         """Place up to `wanted` pods of `group` (narrowing the options to types that hold them); how many.
-        `owners` ([workload key, pods not yet placed], in order) says whose pods they are."""
+        `owners` (workloads with pods not yet placed, in order) says whose pods they are."""
         if (
             group.cpu > self.max_cpu - self.cpu + _EPS
             or group.memory_gib > self.max_memory_gib - self.memory_gib + _EPS
@@ -130,7 +138,7 @@ class _Claim:
         self._own(take, owners)
         return take
 
-    def copy(self, group: PodGroup, take: int, owners: list[list[object]]) -> _Claim:
+    def copy(self, group: PodGroup, take: int, owners: list[_Owner]) -> _Claim:
         """A claim like this one (same options and requests) holding `take` more pods of `group`'s owners."""
         twin = _Claim.__new__(_Claim)
         twin.options = self.options
@@ -140,15 +148,15 @@ class _Claim:
         twin._own(take, owners)
         return twin
 
-    def _own(self, take: int, owners: list[list[object]]) -> None:
+    def _own(self, take: int, owners: list[_Owner]) -> None:
         left = take
         while left:
             owner = owners[0]
-            moved = min(left, owner[1])  # type: ignore[call-overload]
-            self.pods[owner[0]] = self.pods.get(owner[0], 0) + moved  # type: ignore[index]
-            owner[1] -= moved  # type: ignore[operator]
+            moved = min(left, owner.left)
+            self.pods[owner.key] = self.pods.get(owner.key, 0) + moved
+            owner.left -= moved
             left -= moved
-            if not owner[1]:
+            if not owner.left:
                 owners.pop(0)
 
     def launch(self) -> LaunchedNode:
@@ -166,13 +174,13 @@ def provision(
     """Simulate the autoscaler launching nodes of the `admitted` types for the pending `groups`
     (module docstring), within the NodePool's capacity limits when given."""
     # identical pods of different workloads are one shape: placed in bulk, attributed in workload order
-    shapes: dict[tuple[float, float, tuple[str, ...]], list[list[object]]] = {}
+    shapes: dict[tuple[float, float, tuple[str, ...]], list[_Owner]] = {}
     for g in sorted((g for g in groups if g.count > 0), key=lambda g: g.key):
-        shapes.setdefault((g.cpu, g.memory_gib, tuple(sorted(g.arches))), []).append([g.key, g.count])
+        shapes.setdefault((g.cpu, g.memory_gib, tuple(sorted(g.arches))), []).append(_Owner(g.key, g.count))
     if not shapes:
         return Packing()
     order = [
-        (PodGroup("", cpu, memory, sum(int(o[1]) for o in owners), arches), owners)  # type: ignore[call-overload]
+        (PodGroup("", cpu, memory, sum(o.left for o in owners), arches), owners)
         for (cpu, memory, arches), owners in sorted(shapes.items(), key=lambda s: (-s[0][0], -s[0][1], s[0][2]))
     ]
     smallest_cpu = min(g.cpu for g, _ in order)
@@ -201,8 +209,8 @@ def provision(
                 and t.memory_gib <= left_memory + _EPS
             ]
             if not options:
-                for key, count in owners:
-                    pending[key] = pending.get(key, 0) + count  # type: ignore[index, call-overload]
+                for owner in owners:
+                    pending[owner.key] = pending.get(owner.key, 0) + owner.left
                 break
             claim = _Claim(options)
             take = claim.add(group, wanted, owners)
@@ -240,14 +248,6 @@ def _can_grow(claim: _Claim, cpu: float, memory_gib: float) -> bool:
         and t.pods > claim.pod_count
         for t in claim.options
     )
-
-
-def fluid_usd(groups: Sequence[PodGroup], node_type: NodeType) -> float:
-    """A node type's fluid cost for the groups it can run: price × the dominant share of their sum."""
-    cpu = sum(g.cpu * g.count for g in groups)
-    memory = sum(g.memory_gib * g.count for g in groups)
-    pods = sum(g.count for g in groups)
-    return node_type.hourly_usd * max(cpu / node_type.cpu, memory / node_type.alloc_memory_gib, pods / node_type.pods)
 
 
 def pack_pool(
