@@ -251,18 +251,28 @@ def _can_grow(claim: _Claim, cpu: float, memory_gib: float) -> bool:
 
 
 def pack_pool(
-    groups: Sequence[PodGroup], types: Sequence[NodeType], *, quick: bool = False
+    groups: Sequence[PodGroup],
+    types: Sequence[NodeType],
+    *,
+    quick: bool = False,
+    extra: Sequence[tuple[NodeType, ...]] = (),
 ) -> tuple[Packing, tuple[NodeType, ...]]:
     """The cheapest provisioning found for a pool's pods, and the admitted types that give it
-    (`quick`: only the best-estimated primary, when the time limit has run out)."""
+    (`quick`: only the best-estimated primary, when the time limit has run out; `extra`: more
+    admitted sets to try, each a primary type given the cheaper sizes of its family like the others)."""
     groups = [g for g in groups if g.count > 0]
     if not groups:
         return Packing(), ()
-    shapes = _shapes(groups)
+    shapes = merged_shapes(groups)
     best: tuple[Packing, tuple[NodeType, ...]] | None = None
     # Large pools pack close to their fluid estimate whichever primary leads: fewer candidates for them.
     tries = 1 if quick else PRIMARY_CANDIDATES if sum(g.count for g in groups) <= LARGE_POOL_PODS else 2
-    for admitted in _candidate_sets(shapes, types)[:tries]:
+    candidates = _candidate_sets(shapes, types)[:tries]
+    for more in extra:
+        with_tail = (more[0], *_tail(more[0], shapes, types))
+        if with_tail not in candidates:
+            candidates.append(with_tail)
+    for admitted in candidates:
         packing = provision(groups, admitted)
         if packing.pending:  # types for the groups the primary cannot run (another architecture, too big)
             left = [g for g in shapes if any(k in packing.pending for k in g.key.split("\0"))]
@@ -277,7 +287,7 @@ def pack_pool(
     return best
 
 
-def _shapes(groups: Sequence[PodGroup]) -> list[PodGroup]:
+def merged_shapes(groups: Sequence[PodGroup]) -> list[PodGroup]:
     """Groups of identical pods merged across workloads (keys joined by NUL): what the candidate search needs."""
     merged: dict[tuple[float, float, tuple[str, ...]], list[PodGroup]] = {}
     for g in groups:
@@ -321,16 +331,23 @@ def _candidate_sets(shapes: Sequence[PodGroup], types: Sequence[NodeType]) -> li
     for i in order[:PRIMARY_CANDIDATES]:
         if not np.isfinite(score[i]):
             break
-        primary = types[i]
-        smallest_cpu = float(need_cpu[0][runs[i]].min())
-        smallest_memory = float(need_memory[0][runs[i]].min())
-        tails = [
-            t
-            for t in types
-            if t.family == primary.family
-            and t.arch == primary.arch
-            and t.hourly_usd < primary.hourly_usd
-            and t.holds(smallest_cpu, smallest_memory)
-        ]
-        sets.append((primary, *tails))
+        sets.append((types[i], *_tail(types[i], shapes, types)))
     return sets
+
+
+def _tail(primary: NodeType, shapes: Sequence[PodGroup], types: Sequence[NodeType]) -> list[NodeType]:
+    """The cheaper sizes of the primary's family that hold the smallest pod it runs (for the last,
+    part-full node claims)."""
+    runs = [s for s in shapes if primary.arch in s.arches and primary.holds(s.cpu, s.memory_gib)]
+    if not runs:
+        return []
+    smallest_cpu = min(s.cpu for s in runs)
+    smallest_memory = min(s.memory_gib for s in runs)
+    return [
+        t
+        for t in types
+        if t.family == primary.family
+        and t.arch == primary.arch
+        and t.hourly_usd < primary.hourly_usd
+        and t.holds(smallest_cpu, smallest_memory)
+    ]

@@ -54,8 +54,8 @@ from placement.solver.dominance import prune_all
 from placement.solver.greedy import greedy, keep_current
 from placement.solver.independent import Solved, solve_independent
 from placement.solver.milp import DEFAULT_BACKEND
-from placement.solver.node_plan import dual_options, node_bound_usd, plan_nodes, pool_demand
-from placement.solver.plan_costs import price_current, price_placement, replicas_added
+from placement.solver.node_plan import NodePlan, dual_options, node_bound_usd, plan_nodes, pool_groups
+from placement.solver.plan_costs import CostParts, price_current, price_placement, replicas_added
 from placement.solver.replica_price import ReplicaPricer
 from pricing import Catalog
 
@@ -140,8 +140,8 @@ def solve(
     own = {wo.workload.key: b for wo, b in zip(placeable, own_bounds, strict=True)}
 
     def dual_bound(lower: list[WorkloadOptions]) -> float | None:
-        """The allocation model's bound on dual replica prices (all rules), if time allows and it
-        places the same workloads as the plan."""
+        """The allocation model's bound on lower-bound replica prices (all rules), if time allows and
+        it places the same workloads as the plan."""
         if budget.expired():
             return None
         placed, _, bound, _ = _solve_all(lower, planning, capacity, budget, backend, relative_gap)
@@ -381,44 +381,19 @@ def _plan(
     clock: Callable[[], float],
 ) -> Plan:
     """The Plan: replica counts packed onto whole nodes (the node bill is the compute), node-aware bound and gap."""
-    fluid: list[Assignment] = []
-    routing: list[Route] = []
-    for wo in options:
-        placement = placements.get(wo.workload.key)
-        if placement is None:
-            continue
-        by_name = {o.cluster.name: o for o in wo.options}
-        for name in sorted(placement.replicas):
-            od, sp = placement.replicas[name]
-            option = by_name[name]
-            fluid.append(
-                Assignment(wo.workload.key, name, option.cluster.cloud, option.cluster.region, od, sp, {}, 0.0)
-            )
-        for (user, name), replicas in sorted(placement.routes.items()):
-            routing.append(Route(wo.workload.key, user, name, replicas, by_name[name].rtt_ms[user]))
-    nodes = plan_nodes(scenario, fluid, pricer.node_types, quick=status == "time_limit")
-    no_nodes: tuple[float, dict[str, str]] = (0.0, {})  # every pod of it pending (reported below)
-    assignments = [
-        replace(
-            a,
-            hourly_usd=nodes.shares.get((a.workload, a.cluster), no_nodes)[0],
-            instance_types=nodes.shares.get((a.workload, a.cluster), no_nodes)[1],
-        )
-        for a in fluid
-    ]
-    after = price_placement(scenario, pricer, assignments, routing)
-    before, warnings, before_basis = price_current(scenario, pricer, quick=status == "time_limit")
+    quick = status == "time_limit"
+    assignments, routing, nodes, after = _on_nodes(scenario, options, placements, pricer, quick)
+    objective = after.total
+    placeable = [wo for wo in options if wo.unplaced is None and wo.workload.replicas > 0]
+    lower = dual_options(placeable, pricer.node_types, pool_groups(scenario, assignments), patterns=not quick)
+    bound = node_bound_usd(placeable, lower, own_bounds, placements, scenario.planning)
+    bound = min(max(bound, dual_bound(lower) or 0.0), objective)
+    before, warnings, before_basis = price_current(scenario, pricer, quick=quick)
     pending = nodes.pending
     if pending:
         warnings.append(
             "pods no launchable node type can hold: " + ", ".join(f"{k} ({n})" for k, n in sorted(pending.items()))
         )
-    objective = after.total
-    placeable = [wo for wo in options if wo.unplaced is None and wo.workload.replicas > 0]
-    lower = dual_options(placeable, pricer.node_types, pool_demand(scenario, assignments))
-    bound = node_bound_usd(placeable, lower, own_bounds, placements, scenario.planning)
-    resolved = dual_bound(lower)
-    bound = min(max(bound, resolved or 0.0), objective)
     gap = 0.0 if objective <= 0 else max(objective - bound, 0.0) / max(abs(objective), 1e-9)
     moves = replicas_added(scenario, assignments)
     return Plan(
@@ -439,3 +414,39 @@ def _plan(
         nodes=nodes.groups,
         before_basis=before_basis,
     )
+
+
+def _on_nodes(
+    scenario: Scenario,
+    options: list[WorkloadOptions],
+    placements: dict[str, Placement],
+    pricer: ReplicaPricer,
+    quick: bool,
+) -> tuple[list[Assignment], list[Route], NodePlan, CostParts]:
+    """Placements as assignments and routes, packed onto whole nodes, and what they cost."""
+    fluid: list[Assignment] = []
+    routing: list[Route] = []
+    for wo in options:
+        placement = placements.get(wo.workload.key)
+        if placement is None:
+            continue
+        by_name = {o.cluster.name: o for o in wo.options}
+        for name in sorted(placement.replicas):
+            od, sp = placement.replicas[name]
+            option = by_name[name]
+            fluid.append(
+                Assignment(wo.workload.key, name, option.cluster.cloud, option.cluster.region, od, sp, {}, 0.0)
+            )
+        for (user, name), replicas in sorted(placement.routes.items()):
+            routing.append(Route(wo.workload.key, user, name, replicas, by_name[name].rtt_ms[user]))
+    nodes = plan_nodes(scenario, fluid, pricer.node_types, quick=quick)
+    no_nodes: tuple[float, dict[str, str]] = (0.0, {})  # every pod of it pending (reported by the caller)
+    assignments = [
+        replace(
+            a,
+            hourly_usd=nodes.shares.get((a.workload, a.cluster), no_nodes)[0],
+            instance_types=nodes.shares.get((a.workload, a.cluster), no_nodes)[1],
+        )
+        for a in fluid
+    ]
+    return assignments, routing, nodes, price_placement(scenario, pricer, assignments, routing)

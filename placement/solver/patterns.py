@@ -1,0 +1,460 @@
+"""Node patterns of one pool: the bin-packing LP (Gilmore–Gomory), valid per-shape prices, and a packing.
+
+A *pattern* is a multiset of pod shapes that fits one node of one type (CPU, memory and pod slots of
+its allocatable). The pool's packing LP chooses how many nodes of each pattern to run so that every
+shape's pods are covered at least cost:
+
+    min Σ_p price(p) λ_p   s.t.   Σ_p a[p, s] λ_p ≥ demand(s),  λ ≥ 0.
+
+Its columns are generated (`best_pattern`, an integer knapsack per type priced at the LP's duals).
+Two things come out:
+
+- **Prices** y ≥ 0 per shape with Σ_s a[s] y_s ≤ price(t) for *every* pattern a that fits a type t.
+  Any set of nodes holding pods of counts n then costs at least Σ_s n_s y_s (each node's price covers
+  the prices of the pods it holds), whatever the allocation — so y are valid replica prices for the
+  node-aware bound, and they see what per-core prices cannot: two 4-core pods never share an
+  8-vCPU node whose allocatable is 7.9 cores. Validity does not rest on convergence: the final prices
+  are scaled by min_t price(t) / (an upper bound of the best pattern's value on t), computed by
+  branch and bound whose cut-off keeps its bound valid.
+- **A packing**: ⌊λ⌋ nodes of each pattern, the rest packed by `packing.provision`, and each node
+  shrunk to the cheapest type that holds what it got. Only for pools whose nodes we choose directly
+  (no Karpenter: a Karpenter NodePool fills its largest admitted type, see `packing`).
+
+Pure; numpy, OR-Tools' GLOP for the LPs (CP-SAT only to bound a knapsack search cut off).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from placement.solver.node_types import NodeType
+from placement.solver.packing import LaunchedNode, Packing, PodGroup, provision
+
+_EPS = 1e-9
+_IMPROVES = 1e-6  # relative: a column must beat its type's price by this much to enter
+#: Branch-and-bound nodes per knapsack before its bound is taken as it stands (still valid).
+KNAPSACK_NODES = 4000
+#: Column-generation rounds per pool, and types priced exactly per round (the most promising first).
+MAX_ROUNDS = 40
+TYPES_PER_ROUND = 6
+#: Demand given to shapes the pool could take but does not hold (so they get a marginal price, not 0).
+ABSENT_DEMAND = 1e-3
+#: Weight of every shape, as a share of the mean demand, when prices are lifted above nominal ones.
+LIFT_WEIGHT = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class PoolPatterns:
+    """The packing LP of one pool: valid prices per shape, its value at them, and the LP's columns."""
+
+    shapes: tuple[PodGroup, ...]  # demand in `count` (absent shapes: 0)
+    prices_usd: tuple[float, ...]  # y per shape, valid for every pattern of every type
+    bound_usd: float  # Σ demand × y: a lower bound of any node bill holding the demand
+    columns: tuple[tuple[NodeType, tuple[int, ...]], ...]
+    nodes: tuple[float, ...]  # λ per column in the last LP
+    converged: bool
+
+    def price_of(self, cpu: float, memory_gib: float, arches: Sequence[str]) -> float | None:
+        key = (cpu, memory_gib, tuple(sorted(arches)))
+        for shape, price in zip(self.shapes, self.prices_usd, strict=True):
+            if (shape.cpu, shape.memory_gib, tuple(sorted(shape.arches))) == key:
+                return price
+        return None
+
+
+def _lp(
+    cost: np.ndarray, rows: np.ndarray, rhs: np.ndarray, lower: np.ndarray, *, maximise: bool = False
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """min (or max) cost·x s.t. rows·x ≥ rhs (maximise: ≤), x ≥ lower, by GLOP: (x, row duals ≥ 0), or None."""
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    xs = [solver.NumVar(float(b), solver.infinity(), "") for b in lower]
+    constraints = []
+    for row, bound in zip(rows, rhs, strict=True):
+        low, high = (-solver.infinity(), float(bound)) if maximise else (float(bound), solver.infinity())
+        c = solver.Constraint(low, high)
+        for x, coefficient in zip(xs, row, strict=True):
+            if coefficient:
+                c.SetCoefficient(x, float(coefficient))
+        constraints.append(c)
+    objective = solver.Objective()
+    for x, coefficient in zip(xs, cost, strict=True):
+        objective.SetCoefficient(x, float(coefficient))
+    objective.SetOptimizationDirection(maximise)
+    if solver.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    return np.array([x.solution_value() for x in xs]), np.array([abs(c.dual_value()) for c in constraints])
+
+
+def _capacity(t: NodeType, cpu: float, memory_gib: float) -> int:
+    """How many pods of one shape fit a node of `t` alone."""
+    n = t.pods
+    if cpu > 0:
+        n = min(n, math.floor(t.cpu / cpu + _EPS))
+    if memory_gib > 0:
+        n = min(n, math.floor(t.alloc_memory_gib / memory_gib + _EPS))
+    return max(n, 0)
+
+
+class _Knapsacks:
+    """Exact knapsack results of one pool, memoised per (type, prices): the last pricing round and
+    the validity check ask the same questions."""
+
+    def __init__(self, types: Sequence[NodeType], shapes: Sequence[PodGroup], fits: Sequence[Sequence[bool]]) -> None:
+        self.types, self.shapes, self.fits = types, shapes, fits
+        self._memo: dict[tuple[int, bytes], tuple[float, tuple[int, ...], float]] = {}
+
+    def best(self, i: int, y: np.ndarray) -> tuple[float, tuple[int, ...], float]:
+        key = (i, y.tobytes())
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = best_pattern(self.types[i], self.shapes, y, self.fits[i], KNAPSACK_NODES)
+        return found
+
+
+def best_pattern(
+    t: NodeType, shapes: Sequence[PodGroup], values: Sequence[float], fits: Sequence[bool], node_cap: int
+) -> tuple[float, tuple[int, ...], float]:
+    """Integer knapsack on one node of `t`: the best pattern found, its value, and an upper bound of
+    the best value (exact when the search finished within `node_cap` nodes)."""
+    items = [
+        i
+        for i in range(len(shapes))
+        if fits[i] and values[i] > 0 and _capacity(t, shapes[i].cpu, shapes[i].memory_gib) > 0
+    ]
+    if not items:
+        return 0.0, tuple(0 for _ in shapes), 0.0
+    # densest first: value per dominant share of the node
+    items.sort(key=lambda i: -values[i] / t.share(shapes[i].cpu, shapes[i].memory_gib))
+    cpu = [shapes[i].cpu for i in items]
+    mem = [shapes[i].memory_gib for i in items]
+    val = [values[i] for i in items]
+    n = len(items)
+    # suffix maxima of value per unit of each resource: value + Σ_dim ratio × room bounds what is left
+    per_cpu = [0.0] * (n + 1)
+    per_mem = [0.0] * (n + 1)
+    per_pod = [0.0] * (n + 1)
+    # and per unit of a surrogate resource (the sum of the shares of the node each pod takes)
+    per_share = [0.0] * (n + 1)
+    share = [c / t.cpu + m / t.alloc_memory_gib + 1 / t.pods for c, m in zip(cpu, mem, strict=True)]
+    for k in range(n - 1, -1, -1):
+        per_cpu[k] = max(per_cpu[k + 1], val[k] / cpu[k] if cpu[k] > 0 else math.inf)
+        per_mem[k] = max(per_mem[k + 1], val[k] / mem[k] if mem[k] > 0 else math.inf)
+        per_pod[k] = max(per_pod[k + 1], val[k])
+        per_share[k] = max(per_share[k + 1], val[k] / share[k])
+
+    def room(ratio: float, left: float) -> float:
+        return ratio * left if left > 0 else (math.inf if ratio == math.inf else 0.0)
+
+    def bound(k: int, rc: float, rm: float, rp: int) -> float:
+        surrogate = max(rc, 0.0) / t.cpu + max(rm, 0.0) / t.alloc_memory_gib + rp / t.pods
+        return min(room(per_cpu[k], rc), room(per_mem[k], rm), rp * per_pod[k], surrogate * per_share[k])
+
+    best_value = 0.0
+    best = [0] * n
+    chosen = [0] * n
+    open_bound = 0.0  # the largest bound of subtrees left unexplored at the cut-off
+    visited = 0
+
+    def search(k: int, rc: float, rm: float, rp: int, value: float) -> None:
+        nonlocal best_value, best, open_bound, visited
+        if value > best_value:
+            best_value, best = value, chosen[:k] + [0] * (n - k)
+        if k == n or rp <= 0:
+            return
+        limit = value + bound(k, rc, rm, rp)
+        if limit <= best_value * (1 + 1e-12):
+            return
+        visited += 1
+        if visited > node_cap:
+            open_bound = max(open_bound, limit)
+            return
+        most = rp
+        if cpu[k] > 0:
+            most = min(most, math.floor(rc / cpu[k] + _EPS))
+        if mem[k] > 0:
+            most = min(most, math.floor(rm / mem[k] + _EPS))
+        for q in range(max(most, 0), -1, -1):
+            chosen[k] = q
+            search(k + 1, rc - q * cpu[k], rm - q * mem[k], rp - q, value + q * val[k])
+        chosen[k] = 0
+
+    search(0, t.cpu, t.alloc_memory_gib, t.pods, 0.0)
+    pattern = [0] * len(shapes)
+    for slot, i in enumerate(items):
+        pattern[i] = best[slot]
+    upper = max(best_value, open_bound)
+    if upper > best_value * (1 + 1e-9):
+        upper = min(upper, _knapsack_bound(t, cpu, mem, val))
+    return best_value, tuple(pattern), max(best_value, upper)
+
+
+def _knapsack_bound(t: NodeType, cpu: Sequence[float], mem: Sequence[float], val: Sequence[float]) -> float:
+    """An upper bound of the knapsack by CP-SAT, for the searches cut off: integer weights rounded
+    down, room and values rounded up, so every pattern that fits is still feasible and worth no less."""
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    scale = 1e6 / max(val)
+    counts = [model.NewIntVar(0, min(t.pods, *(math.floor(t.cpu / c + _EPS) for c in (x,) if c > 0)), "") for x in cpu]
+    model.Add(sum(q * math.floor(c * 1000) for q, c in zip(counts, cpu, strict=True)) <= math.ceil(t.cpu * 1000))
+    model.Add(
+        sum(q * math.floor(m * 1024) for q, m in zip(counts, mem, strict=True)) <= math.ceil(t.alloc_memory_gib * 1024)
+    )
+    model.Add(sum(counts) <= t.pods)
+    model.Maximize(sum(q * math.ceil(v * scale) for q, v in zip(counts, val, strict=True)))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 2.0
+    status = solver.Solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return math.inf
+    return solver.BestObjectiveBound() / scale
+
+
+def pool_patterns(
+    shapes: Sequence[PodGroup],
+    types: Sequence[NodeType],
+    *,
+    max_rounds: int = MAX_ROUNDS,
+    deadline: float | None = None,
+    clock=time.monotonic,
+    nominal_usd: Sequence[float] | None = None,
+) -> PoolPatterns | None:
+    """The packing LP of a pool holding `shapes` (their `count` is the demand; 0 = could come here),
+    by column generation; None when no shape fits any type."""
+    shapes_index = {id(s): i for i, s in enumerate(shapes)}
+    shapes = [s for s in shapes if any(t.arch in s.arches and t.holds(s.cpu, s.memory_gib) for t in types)]
+    if not shapes or not types:
+        return None
+    demand = np.array([s.count if s.count > 0 else ABSENT_DEMAND for s in shapes], dtype=float)
+    fits = [[t.arch in s.arches and t.holds(s.cpu, s.memory_gib) for s in shapes] for t in types]
+    price = np.array([t.hourly_usd for t in types])
+    cap_cpu = np.array([t.cpu for t in types])
+    cap_mem = np.array([t.alloc_memory_gib for t in types])
+    cap_pods = np.array([t.pods for t in types], dtype=float)
+    fit = np.array(fits, dtype=bool)  # [type, shape]
+    s_cpu = np.array([s.cpu for s in shapes])
+    s_mem = np.array([s.memory_gib for s in shapes])
+
+    # start: each shape alone on its three cheapest types per pod
+    columns: list[tuple[int, tuple[int, ...]]] = []
+    for j, s in enumerate(shapes):
+        alone = sorted((price[i] / _capacity(t, s.cpu, s.memory_gib), i) for i, t in enumerate(types) if fits[i][j])[:3]
+        for _, i in alone:
+            pattern = [0] * len(shapes)
+            pattern[j] = _capacity(types[i], s.cpu, s.memory_gib)
+            columns.append((i, tuple(pattern)))
+    seen = set(columns)
+    arrays = (fit, s_cpu, s_mem, cap_cpu, cap_mem, cap_pods, price)
+    knapsacks = _Knapsacks(types, shapes, fits)
+    y = np.zeros(len(shapes))
+    lam = np.zeros(len(columns))
+    converged = False
+    for _ in range(max_rounds):
+        a = np.array([p for _, p in columns], dtype=float).T  # [shape, column]
+        cost = np.array([price[i] for i, _ in columns])
+        solved = _lp(cost, a, demand, np.zeros(len(columns)))
+        if solved is None:
+            break
+        lam, y = solved
+        if not _add_columns(y, columns, seen, knapsacks, arrays):
+            converged = True
+            break
+        if deadline is not None and clock() > deadline:
+            break
+    if nominal_usd is not None:
+        nominal = np.array([nominal_usd[shapes_index[id(s)]] for s in shapes])
+        real = np.array([s.count for s in shapes], dtype=float)
+        weights = real + LIFT_WEIGHT * max(real.mean(), 1.0)
+        y = _lifted_prices(nominal, weights, columns, seen, knapsacks, arrays, max_rounds)
+    # validity: scale y so no pattern of any type is worth more than the type's price
+    scale = 1.0
+    for i in _promising(y, *arrays):
+        _, _, upper = knapsacks.best(i, y)
+        if upper > price[i]:
+            scale = min(scale, price[i] / upper)
+    prices = y * scale * (1 - 1e-9)
+    real = np.array([s.count for s in shapes], dtype=float)
+    return PoolPatterns(
+        tuple(shapes),
+        tuple(float(p) for p in prices),
+        float(real @ prices),
+        tuple((types[i], p) for i, p in columns),
+        tuple(float(x) for x in lam) + (0.0,) * (len(columns) - len(lam)),
+        converged and scale >= 1.0,
+    )
+
+
+def _lifted_prices(
+    nominal: np.ndarray,
+    weights: np.ndarray,
+    columns: list[tuple[int, tuple[int, ...]]],
+    seen: set[tuple[int, tuple[int, ...]]],
+    knapsacks: _Knapsacks,
+    arrays: tuple[np.ndarray, ...],
+    max_rounds: int,
+) -> np.ndarray:
+    """Prices y ≥ `nominal` (valid prices themselves, e.g. per-resource duals) lifted as far as the
+    patterns allow, weighted by `weights`: max weights·y s.t. y·a ≤ price(t) for every pattern,
+    columns generated as in `pool_patterns`. Unlike the packing LP's own duals (which price a shape
+    the optimum over-covers at 0, and a re-solve of the allocation would move pods there for free),
+    no shape is priced below its nominal price."""
+    price = arrays[-1]
+    y = nominal.copy()
+    for _ in range(max_rounds):
+        a = np.array([p for _, p in columns], dtype=float)  # [column, shape]
+        cost = np.array([price[i] for i, _ in columns])
+        solved = _lp(weights, a, cost, nominal, maximise=True)
+        if solved is None:
+            break
+        y = np.maximum(solved[0], nominal)
+        if not _add_columns(y, columns, seen, knapsacks, arrays):
+            break
+    return y
+
+
+def _add_columns(
+    y: np.ndarray,
+    columns: list[tuple[int, tuple[int, ...]]],
+    seen: set[tuple[int, tuple[int, ...]]],
+    knapsacks: _Knapsacks,
+    arrays: tuple[np.ndarray, ...],
+) -> int:
+    """Patterns worth more than their type's price at prices y, added to `columns` (the most promising
+    types first, up to TYPES_PER_ROUND): a greedy fill first, the exact knapsack only when it finds none."""
+    price = arrays[-1]
+    promising = _promising(y, *arrays)
+    added = 0
+    for exact in (False, True):
+        for i in promising:
+            if exact:
+                value, pattern, _ = knapsacks.best(i, y)
+            else:
+                value, pattern = _greedy_pattern(knapsacks.types[i], knapsacks.shapes, y, knapsacks.fits[i])
+            if value > price[i] * (1 + _IMPROVES) and (i, pattern) not in seen:
+                seen.add((i, pattern))
+                columns.append((i, pattern))
+                added += 1
+                if added >= TYPES_PER_ROUND:
+                    return added
+        if added:
+            return added
+    return added
+
+
+def _greedy_pattern(
+    t: NodeType, shapes: Sequence[PodGroup], values: Sequence[float], fits: Sequence[bool]
+) -> tuple[float, tuple[int, ...]]:
+    """A good pattern on one node of `t`, fast: densest shapes first, as many as fit."""
+    order = sorted(
+        (i for i in range(len(shapes)) if fits[i] and values[i] > 0),
+        key=lambda i: -values[i] / t.share(shapes[i].cpu, shapes[i].memory_gib),
+    )
+    cpu, memory, pods = t.cpu, t.alloc_memory_gib, t.pods
+    pattern = [0] * len(shapes)
+    value = 0.0
+    for i in order:
+        s = shapes[i]
+        n = pods
+        if s.cpu > 0:
+            n = min(n, math.floor(cpu / s.cpu + _EPS))
+        if s.memory_gib > 0:
+            n = min(n, math.floor(memory / s.memory_gib + _EPS))
+        if n > 0:
+            pattern[i] = n
+            value += n * values[i]
+            cpu -= n * s.cpu
+            memory -= n * s.memory_gib
+            pods -= n
+    return value, tuple(pattern)
+
+
+def _promising(
+    y: np.ndarray,
+    fit: np.ndarray,
+    s_cpu: np.ndarray,
+    s_mem: np.ndarray,
+    cap_cpu: np.ndarray,
+    cap_mem: np.ndarray,
+    cap_pods: np.ndarray,
+    price: np.ndarray,
+) -> list[int]:
+    """Types whose best pattern could be worth more than their price at prices y (a quick upper bound:
+    the densest value per core, per GiB and per pod slot times the node's room, the least of the
+    three), the most promising first."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_cpu = np.where(fit & (y > 0), np.where(s_cpu > 0, y / s_cpu, np.inf), 0.0).max(axis=1)
+        per_mem = np.where(fit & (y > 0), np.where(s_mem > 0, y / s_mem, np.inf), 0.0).max(axis=1)
+        per_pod = np.where(fit, y, 0.0).max(axis=1)
+        upper = np.minimum(np.minimum(per_cpu * cap_cpu, per_mem * cap_mem), per_pod * cap_pods)
+    ratio = upper / price
+    order = np.argsort(-ratio, kind="stable")
+    return [int(i) for i in order if ratio[i] > 1 + _IMPROVES]
+
+
+def pattern_packing(groups: Sequence[PodGroup], patterns: PoolPatterns, types: Sequence[NodeType]) -> Packing:
+    """Whole nodes from the LP: ⌊λ⌋ nodes of each pattern (filled as far as pods are left), the rest
+    provisioned like Karpenter on all `types`, every node then shrunk to the cheapest type holding it."""
+    by_shape: dict[tuple[float, float, tuple[str, ...]], list[list]] = {}
+    for g in sorted((g for g in groups if g.count > 0), key=lambda g: g.key):
+        by_shape.setdefault((g.cpu, g.memory_gib, tuple(sorted(g.arches))), []).append([g.key, g.count])
+    owners = [by_shape.get((s.cpu, s.memory_gib, tuple(sorted(s.arches))), []) for s in patterns.shapes]
+    left = [sum(o[1] for o in owned) for owned in owners]
+    nodes: list[LaunchedNode] = []
+    order = sorted(range(len(patterns.columns)), key=lambda c: -patterns.nodes[c])
+    for c in order:
+        node_type, pattern = patterns.columns[c]
+        for _ in range(math.floor(patterns.nodes[c] + 1e-6)):
+            take = [min(n, left[j]) for j, n in enumerate(pattern)]
+            if not any(take):
+                break
+            pods: dict[str, int] = {}
+            for j, n in enumerate(take):
+                left[j] -= n
+                while n:
+                    owner = owners[j][0]
+                    moved = min(n, owner[1])
+                    pods[owner[0]] = pods.get(owner[0], 0) + moved
+                    owner[1] -= moved
+                    n -= moved
+                    if not owner[1]:
+                        owners[j].pop(0)
+            cpu = sum(n * patterns.shapes[j].cpu for j, n in enumerate(take))
+            memory = sum(n * patterns.shapes[j].memory_gib for j, n in enumerate(take))
+            nodes.append(LaunchedNode(node_type, pods, cpu, memory, sum(take)))
+    rest = [
+        PodGroup(key, s.cpu, s.memory_gib, count, s.arches)
+        for s, owned in zip(patterns.shapes, owners, strict=True)
+        for key, count in owned
+        if count > 0
+    ]
+    # shapes the LP did not know (none here, but keep every pod): provisioned with the rest
+    known = {(s.cpu, s.memory_gib, tuple(sorted(s.arches))) for s in patterns.shapes}
+    rest += [
+        PodGroup(key, cpu, memory, count, arches)
+        for (cpu, memory, arches), owned in by_shape.items()
+        if (cpu, memory, arches) not in known
+        for key, count in owned
+    ]
+    tail = provision(rest, types) if rest else Packing()
+    shrunk = [_shrink(n, types, groups) for n in (*nodes, *tail.nodes)]
+    return Packing(tuple(shrunk), dict(tail.pending))
+
+
+def _shrink(node: LaunchedNode, types: Sequence[NodeType], groups: Sequence[PodGroup]) -> LaunchedNode:
+    """The node on the cheapest type that holds its pods (and runs all their architectures)."""
+    arches = {g.key: g.arches for g in groups}
+    needed = [arches[k] for k in node.pods]
+    for t in types:  # cheapest first
+        if t.hourly_usd >= node.node_type.hourly_usd:
+            break
+        if t.holds(node.cpu, node.memory_gib, node.pod_count) and all(t.arch in a for a in needed):
+            return LaunchedNode(t, node.pods, node.cpu, node.memory_gib, node.pod_count)
+    return node

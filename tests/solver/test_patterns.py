@@ -1,0 +1,129 @@
+"""The pool's packing LP (`placement.solver.patterns`): its prices are a valid lower bound of any
+node bill (checked against every pattern, enumerated by brute force), and they see what per-core
+prices cannot (two 4-core pods never share an 8-vCPU node)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+
+import pytest
+from builders import make_cluster, make_offer, make_scenario, make_workload
+
+from placement.solver.node_plan import dual_prices
+from placement.solver.node_types import NodeType
+from placement.solver.packing import PodGroup, provision
+from placement.solver.patterns import best_pattern, pool_patterns
+from placement.solver.solve import solve
+from pricing import Catalog
+
+
+def node(name: str, cpu: float, memory_gib: float, usd: float, pods: int = 110, arch: str = "amd64") -> NodeType:
+    return NodeType(
+        name, name.split("-")[0], arch, usd, math.ceil(cpu), math.ceil(memory_gib), cpu, memory_gib, pods, 0.05
+    )
+
+
+def patterns_of(t: NodeType, shapes: list[PodGroup]) -> list[tuple[int, ...]]:
+    """Every multiset of the shapes that fits one node of `t` (brute force)."""
+    limits = [
+        min(t.pods, math.floor(t.cpu / s.cpu + 1e-9), math.floor(t.alloc_memory_gib / s.memory_gib + 1e-9))
+        if t.arch in s.arches
+        else 0
+        for s in shapes
+    ]
+    return [
+        counts
+        for counts in itertools.product(*(range(n + 1) for n in limits))
+        if t.holds(
+            sum(c * s.cpu for c, s in zip(counts, shapes, strict=True)),
+            sum(c * s.memory_gib for c, s in zip(counts, shapes, strict=True)),
+            sum(counts),
+        )
+    ]
+
+
+def assert_valid(prices: tuple[float, ...], shapes: list[PodGroup], types: list[NodeType]) -> None:
+    for t in types:
+        for counts in patterns_of(t, shapes):
+            worth = sum(c * y for c, y in zip(counts, prices, strict=True))
+            assert worth <= t.hourly_usd * (1 + 1e-9), (t.instance_type, counts, worth)
+
+
+def test_two_4_core_pods_never_share_an_8_vcpu_node() -> None:
+    big = node("std-8", 7.71, 25.4, 0.40)
+    shapes = [PodGroup("a", 4.0, 8.0, 10)]
+    lp = pool_patterns(shapes, [big])
+    assert lp is not None
+    assert lp.bound_usd == pytest.approx(10 * 0.40, rel=1e-6)  # one node per pod
+    cores = dual_prices([big], (40.0, 80.0, 10.0))
+    assert 10 * (4 * cores[0] + 8 * cores[1] + cores[2]) < 0.55 * lp.bound_usd  # per-core prices see ~half
+
+
+def test_three_3_cpu_pods_on_4_vcpu_nodes_are_priced_a_node_each() -> None:
+    small = node("m5-xlarge", 3.72, 13.5, 0.192)
+    lp = pool_patterns([PodGroup("a", 3.0, 4.0, 3)], [small])
+    assert lp is not None and lp.bound_usd == pytest.approx(3 * 0.192, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_prices_are_valid_for_every_pattern_of_every_type(seed: int) -> None:
+    rng = random.Random(seed)
+    types = [
+        node(f"t{i}-x", rng.choice([1.9, 3.7, 7.7]), rng.choice([3.5, 7.5, 14.0, 28.0]), rng.uniform(0.05, 0.5), pods=8)
+        for i in range(rng.randint(1, 4))
+    ]
+    shapes = [
+        PodGroup(
+            f"s{j}", rng.choice([0.5, 1.0, 1.5, 2.0, 3.0]), rng.choice([0.5, 1.0, 2.0, 4.0, 8.0]), rng.randint(0, 40)
+        )
+        for j in range(rng.randint(1, 4))
+    ]
+    lp = pool_patterns(shapes, types)
+    if lp is None:  # nothing fits anything: no prices to check
+        assert not any(t.holds(s.cpu, s.memory_gib) for t in types for s in shapes)
+        return
+    kept = list(lp.shapes)
+    assert_valid(lp.prices_usd, kept, types)
+    # a lower bound of the real bill: no packing of the demand costs less
+    packed = provision([s for s in kept if s.count], types)
+    assert not packed.pending
+    assert lp.bound_usd <= packed.hourly_usd * (1 + 1e-9)
+    # lifted above per-resource prices: never below them, still valid
+    demand = (sum(s.cpu * s.count for s in kept), sum(s.memory_gib * s.count for s in kept), sum(s.count for s in kept))
+    pi = dual_prices(types, demand if demand[2] else (1.0, 1.0, 1.0))
+    nominal = [pi[0] * s.cpu + pi[1] * s.memory_gib + pi[2] for s in kept]
+    lifted = pool_patterns(kept, types, nominal_usd=nominal)
+    assert lifted is not None
+    assert all(y >= n * (1 - 1e-6) for y, n in zip(lifted.prices_usd, nominal, strict=True))
+    assert_valid(lifted.prices_usd, kept, types)
+
+
+def test_a_knapsack_search_cut_off_still_bounds_the_best_pattern() -> None:
+    t = node("std-8", 7.71, 25.4, 0.40, pods=40)
+    shapes = [
+        PodGroup("a", 0.25, 0.5, 1),
+        PodGroup("b", 0.5, 1.0, 1),
+        PodGroup("c", 1.0, 4.0, 1),
+        PodGroup("d", 2.0, 8.0, 1),
+    ]
+    values = [0.013, 0.027, 0.06, 0.11]
+    exact_value, _, upper = best_pattern(t, shapes, values, [True] * 4, node_cap=10**6)
+    assert upper == pytest.approx(exact_value)
+    assert exact_value == pytest.approx(
+        max(sum(c * v for c, v in zip(p, values, strict=True)) for p in patterns_of(t, shapes))
+    )
+    cut_value, _, cut_upper = best_pattern(t, shapes, values, [True] * 4, node_cap=3)
+    assert cut_value <= exact_value + 1e-12
+    assert cut_upper >= exact_value - 1e-12
+
+
+def test_the_plan_bound_sees_whole_nodes() -> None:
+    # ten 4-core pods, 8-vCPU nodes of 7.71 allocatable cores: ten nodes whatever the allocation
+    offers = [make_offer(instance_type="m5.2xlarge", vcpus=8.0, memory_gib=32.0, hourly_usd=0.384)]
+    scenario = make_scenario([make_cluster("ie")], [make_workload(cpu=4.0, memory_gib=8.0, replicas=10)])
+    plan = solve(scenario, Catalog(offers))
+    assert [(n.instance_type, n.count) for n in plan.nodes] == [("m5.2xlarge", 10)]
+    assert plan.solver.bound == pytest.approx(plan.solver.objective, rel=1e-6)
+    assert plan.solver.gap == pytest.approx(0.0, abs=1e-6)
