@@ -16,7 +16,8 @@ cost. π is chosen per pool by a 3-variable LP maximising π·(the pool's demand
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -33,6 +34,8 @@ from placement.solver.replica_price import ReplicaPrice
 from pricing import CapacityType
 
 Pool = tuple[str, str]  # (cluster name, capacity type value)
+#: Column-generation rounds of the packing LP whose node types are tried as admitted sets.
+HINT_ROUNDS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +113,7 @@ def _pack(pods: Sequence[PodGroup], types: Sequence[NodeType], quick: bool) -> t
     not a bill any cluster pays: they only serve the bound."""
     if quick:
         return pack_pool(pods, types, quick=True)
-    patterns = pool_patterns(merged_shapes(pods), types)
+    patterns = pool_patterns(merged_shapes(pods), types, max_rounds=HINT_ROUNDS, priced=False)
     if patterns is None:
         return pack_pool(pods, types)
     used = sorted(
@@ -238,6 +241,8 @@ def dual_options(
     pods: Mapping[Pool, Sequence[PodGroup]],
     *,
     patterns: bool = True,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> list[WorkloadOptions]:
     """The workloads' options on valid lower-bound replica prices: the allocation model on these
     prices bounds every node-true plan from below, with all its rules.
@@ -245,8 +250,8 @@ def dual_options(
     Per pool, whichever of two valid price vectors is worth more on the plan's own pods there: the
     per-resource dual prices π (`dual_prices`, π·requests) or, with `patterns`, the packing LP's
     per-shape prices (`placement.solver.patterns`), computed over every shape that could come to
-    the pool (its demand in the plan, or a token demand). Each pool's bill is bounded by its own
-    vector, so the choice is free per pool."""
+    the pool (its demand in the plan, or a token demand), largest pools first until `deadline`
+    (`clock()` time). Each pool's bill is bounded by its own vector, so the choice is free per pool."""
     universe: dict[Pool, dict[tuple[float, float, tuple[str, ...]], int]] = {}
     for wo in options:
         w = wo.workload
@@ -257,6 +262,7 @@ def dual_options(
                     universe.setdefault((option.cluster.name, kind.value), {}).setdefault(shape, 0)
     clusters = {o.cluster.name: o.cluster for wo in options for o in wo.options}
     prices: dict[Pool, dict[tuple[float, float, tuple[str, ...]], float]] = {}
+    worth: dict[Pool, float] = {}
     for pool, shapes in sorted(universe.items()):
         for g in pods.get(pool, ()):
             key = (g.cpu, g.memory_gib, tuple(sorted(g.arches)))
@@ -266,20 +272,24 @@ def dual_options(
         gib = sum(m * n for (_, m, _), n in shapes.items())
         count = sum(shapes.values())
         pi = dual_prices(types, (cores, gib, float(count)) if count else _unit_demand(shapes))
-        by_pi = {key: pi[0] * key[0] + pi[1] * key[1] + pi[2] for key in shapes}
-        prices[pool] = by_pi
-        if patterns and count:
-            lp = pool_patterns(
-                [PodGroup("", c, m, n, a) for (c, m, a), n in shapes.items()],
-                types,
-                nominal_usd=[by_pi[k] for k in shapes],
-            )
-            if lp is not None and lp.bound_usd > sum(by_pi[k] * n for k, n in shapes.items()):
-                by_lp = {
-                    (g.cpu, g.memory_gib, tuple(sorted(g.arches))): y
-                    for g, y in zip(lp.shapes, lp.prices_usd, strict=True)
-                }
-                prices[pool] = {key: by_lp.get(key, 0.0) for key in shapes}
+        prices[pool] = {key: pi[0] * key[0] + pi[1] * key[1] + pi[2] for key in shapes}
+        worth[pool] = sum(prices[pool][k] * n for k, n in shapes.items())
+    for pool in sorted(worth, key=lambda p: (-worth[p], p)) if patterns else ():
+        if not worth[pool] or (deadline is not None and clock() > deadline):
+            break
+        shapes, by_pi = universe[pool], prices[pool]
+        lp = pool_patterns(
+            [PodGroup("", c, m, n, a) for (c, m, a), n in shapes.items()],
+            node_types.of(clusters[pool[0]], pool[1]),
+            nominal_usd=[by_pi[k] for k in shapes],
+            deadline=deadline,
+            clock=clock,
+        )
+        if lp is not None and lp.bound_usd > worth[pool]:
+            by_lp = {
+                (g.cpu, g.memory_gib, tuple(sorted(g.arches))): y for g, y in zip(lp.shapes, lp.prices_usd, strict=True)
+            }
+            prices[pool] = {key: by_lp.get(key, 0.0) for key in shapes}
     # Options are shared between workloads of one shape and rules (`placement.solver.candidates`):
     # price each shared option once.
     seen: dict[int, ClusterOption] = {}

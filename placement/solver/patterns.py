@@ -27,21 +27,27 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from placement.solver.node_types import NodeType
-from placement.solver.packing import LaunchedNode, Packing, PodGroup, provision
+from placement.solver.packing import PodGroup
 
 _EPS = 1e-9
 _IMPROVES = 1e-6  # relative: a column must beat its type's price by this much to enter
 #: Branch-and-bound nodes per knapsack before its bound is taken as it stands (still valid).
-KNAPSACK_NODES = 4000
+KNAPSACK_NODES = 1500
+#: Seconds CP-SAT may spend bounding one knapsack whose search was cut off (its bound is valid anyway).
+KNAPSACK_BOUND_S = 0.2
 #: Column-generation rounds per pool, and types priced exactly per round (the most promising first).
 MAX_ROUNDS = 40
 TYPES_PER_ROUND = 6
+#: Types whose knapsack is solved exactly per round when the greedy fill finds no column; and at
+#: most this many in the final validity check (the others are bounded by resource prices).
+EXACT_PER_ROUND = 8
+EXACT_CHECKS = 40
 #: Demand given to shapes the pool could take but does not hold (so they get a marginal price, not 0).
 ABSENT_DEMAND = 1e-3
 #: Weight of every shape, as a share of the mean demand, when prices are lifted above nominal ones.
@@ -110,19 +116,28 @@ class _Knapsacks:
         self.types, self.shapes, self.fits = types, shapes, fits
         self._memo: dict[tuple[int, bytes], tuple[float, tuple[int, ...], float]] = {}
 
-    def best(self, i: int, y: np.ndarray) -> tuple[float, tuple[int, ...], float]:
+    def best(self, i: int, y: np.ndarray, covers: np.ndarray) -> tuple[float, tuple[int, ...], float]:
         key = (i, y.tobytes())
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = best_pattern(self.types[i], self.shapes, y, self.fits[i], KNAPSACK_NODES)
+            found = self._memo[key] = best_pattern(
+                self.types[i], self.shapes, y, self.fits[i], KNAPSACK_NODES, [tuple(c) for c in covers]
+            )
         return found
 
 
 def best_pattern(
-    t: NodeType, shapes: Sequence[PodGroup], values: Sequence[float], fits: Sequence[bool], node_cap: int
+    t: NodeType,
+    shapes: Sequence[PodGroup],
+    values: Sequence[float],
+    fits: Sequence[bool],
+    node_cap: int,
+    resource_prices: Sequence[tuple[float, float, float]] = (),
 ) -> tuple[float, tuple[int, ...], float]:
     """Integer knapsack on one node of `t`: the best pattern found, its value, and an upper bound of
-    the best value (exact when the search finished within `node_cap` nodes)."""
+    the best value (exact when the search finished within `node_cap` nodes). `resource_prices`:
+    (per core, per GiB, per pod slot) prices that cover every shape's value, each bounding what
+    any room can still hold (`_resource_prices`)."""
     items = [
         i
         for i in range(len(shapes))
@@ -152,9 +167,21 @@ def best_pattern(
     def room(ratio: float, left: float) -> float:
         return ratio * left if left > 0 else (math.inf if ratio == math.inf else 0.0)
 
+    covers = sorted(resource_prices, key=lambda p: p[0] * t.cpu + p[1] * t.alloc_memory_gib + p[2] * t.pods)[:3]
+    inv_cpu, inv_mem, inv_pods = 1 / t.cpu, 1 / t.alloc_memory_gib, 1 / t.pods
+
     def bound(k: int, rc: float, rm: float, rp: int) -> float:
-        surrogate = max(rc, 0.0) / t.cpu + max(rm, 0.0) / t.alloc_memory_gib + rp / t.pods
-        return min(room(per_cpu[k], rc), room(per_mem[k], rm), rp * per_pod[k], surrogate * per_share[k])
+        rc = rc if rc > 0 else 0.0
+        rm = rm if rm > 0 else 0.0
+        best = min(room(per_cpu[k], rc), room(per_mem[k], rm), rp * per_pod[k])
+        surrogate = (rc * inv_cpu + rm * inv_mem + rp * inv_pods) * per_share[k]
+        if surrogate < best:
+            best = surrogate
+        for a, b, c in covers:
+            cover = a * rc + b * rm + c * rp
+            if cover < best:
+                best = cover
+        return best
 
     best_value = 0.0
     best = [0] * n
@@ -211,7 +238,7 @@ def _knapsack_bound(t: NodeType, cpu: Sequence[float], mem: Sequence[float], val
     model.Maximize(sum(q * math.ceil(v * scale) for q, v in zip(counts, val, strict=True)))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 2.0
+    solver.parameters.max_time_in_seconds = KNAPSACK_BOUND_S
     status = solver.Solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return math.inf
@@ -224,11 +251,17 @@ def pool_patterns(
     *,
     max_rounds: int = MAX_ROUNDS,
     deadline: float | None = None,
-    clock=time.monotonic,
+    clock: Callable[[], float] = time.monotonic,
     nominal_usd: Sequence[float] | None = None,
+    priced: bool = True,
 ) -> PoolPatterns | None:
     """The packing LP of a pool holding `shapes` (their `count` is the demand; 0 = could come here),
-    by column generation; None when no shape fits any type."""
+    by column generation; None when no shape fits any type.
+
+    `nominal_usd`: valid prices per shape to lift (see `_lifted_prices`) instead of the LP's own
+    duals. `priced=False`: only the LP's nodes are wanted (a hint of which types pack well): no
+    validity check of the prices (`prices_usd` and `bound_usd` are then not a bound)."""
+    types = _undominated(types)
     shapes_index = {id(s): i for i, s in enumerate(shapes)}
     shapes = [s for s in shapes if any(t.arch in s.arches and t.holds(s.cpu, s.memory_gib) for t in types)]
     if not shapes or not types:
@@ -257,14 +290,14 @@ def pool_patterns(
     y = np.zeros(len(shapes))
     lam = np.zeros(len(columns))
     converged = False
-    for _ in range(max_rounds):
+    for _ in range(max_rounds if nominal_usd is None else 0):
         a = np.array([p for _, p in columns], dtype=float).T  # [shape, column]
         cost = np.array([price[i] for i, _ in columns])
         solved = _lp(cost, a, demand, np.zeros(len(columns)))
         if solved is None:
             break
         lam, y = solved
-        if not _add_columns(y, columns, seen, knapsacks, arrays):
+        if not _add_columns(y, columns, seen, knapsacks, arrays, exact=priced):
             converged = True
             break
         if deadline is not None and clock() > deadline:
@@ -273,13 +306,15 @@ def pool_patterns(
         nominal = np.array([nominal_usd[shapes_index[id(s)]] for s in shapes])
         real = np.array([s.count for s in shapes], dtype=float)
         weights = real + LIFT_WEIGHT * max(real.mean(), 1.0)
-        y = _lifted_prices(nominal, weights, columns, seen, knapsacks, arrays, max_rounds)
+        y = _lifted_prices(nominal, weights, columns, seen, knapsacks, arrays, max_rounds, deadline, clock)
     # validity: scale y so no pattern of any type is worth more than the type's price
     scale = 1.0
-    for i in _promising(y, *arrays):
-        _, _, upper = knapsacks.best(i, y)
-        if upper > price[i]:
-            scale = min(scale, price[i] / upper)
+    if priced:
+        promising, covers, quick = _promising(y, *arrays)
+        for rank, i in enumerate(promising):
+            upper = knapsacks.best(i, y, covers)[2] if rank < EXACT_CHECKS else float(quick[i])
+            if upper > price[i]:
+                scale = min(scale, price[i] / upper)
     prices = y * scale * (1 - 1e-9)
     real = np.array([s.count for s in shapes], dtype=float)
     return PoolPatterns(
@@ -288,8 +323,26 @@ def pool_patterns(
         float(real @ prices),
         tuple((types[i], p) for i, p in columns),
         tuple(float(x) for x in lam) + (0.0,) * (len(columns) - len(lam)),
-        converged and scale >= 1.0,
+        priced and converged and scale >= 1.0,
     )
+
+
+def _undominated(types: Sequence[NodeType]) -> list[NodeType]:
+    """The types no other type of the same architecture dominates (no dearer, at least as much room
+    in cores, GiB and pod slots): every pattern of a dominated type fits the dominating one, which
+    costs no more, so its price constraints are implied and it never packs cheaper."""
+    if len(types) < 2:
+        return list(types)
+    price = np.array([t.hourly_usd for t in types])
+    room = np.array([[t.cpu, t.alloc_memory_gib, t.pods] for t in types], dtype=float)
+    arch = np.array([t.arch for t in types])
+    order = np.arange(len(types))
+    same = arch[:, None] == arch[None, :]
+    covers = (room[:, None, :] >= room[None, :, :] - _EPS).all(axis=2) & (price[:, None] <= price[None, :] + _EPS)
+    strictly = (room[:, None, :] > room[None, :, :] + _EPS).any(axis=2) | (price[:, None] < price[None, :] - _EPS)
+    # i dominates j: covers and (strictly better, or equal and listed first)
+    dominated = (same & covers & (strictly | (order[:, None] < order[None, :]))).any(axis=0)
+    return [t for t, d in zip(types, dominated, strict=True) if not d]
 
 
 def _lifted_prices(
@@ -300,6 +353,8 @@ def _lifted_prices(
     knapsacks: _Knapsacks,
     arrays: tuple[np.ndarray, ...],
     max_rounds: int,
+    deadline: float | None,
+    clock: Callable[[], float],
 ) -> np.ndarray:
     """Prices y ≥ `nominal` (valid prices themselves, e.g. per-resource duals) lifted as far as the
     patterns allow, weighted by `weights`: max weights·y s.t. y·a ≤ price(t) for every pattern,
@@ -315,7 +370,7 @@ def _lifted_prices(
         if solved is None:
             break
         y = np.maximum(solved[0], nominal)
-        if not _add_columns(y, columns, seen, knapsacks, arrays):
+        if not _add_columns(y, columns, seen, knapsacks, arrays) or (deadline is not None and clock() > deadline):
             break
     return y
 
@@ -326,16 +381,18 @@ def _add_columns(
     seen: set[tuple[int, tuple[int, ...]]],
     knapsacks: _Knapsacks,
     arrays: tuple[np.ndarray, ...],
+    *,
+    exact: bool = True,
 ) -> int:
     """Patterns worth more than their type's price at prices y, added to `columns` (the most promising
     types first, up to TYPES_PER_ROUND): a greedy fill first, the exact knapsack only when it finds none."""
     price = arrays[-1]
-    promising = _promising(y, *arrays)
+    promising, covers, _ = _promising(y, *arrays)
     added = 0
-    for exact in (False, True):
-        for i in promising:
-            if exact:
-                value, pattern, _ = knapsacks.best(i, y)
+    for solved in (False, True) if exact else (False,):
+        for i in promising[:EXACT_PER_ROUND] if solved else promising:
+            if solved:
+                value, pattern, _ = knapsacks.best(i, y, covers)
             else:
                 value, pattern = _greedy_pattern(knapsacks.types[i], knapsacks.shapes, y, knapsacks.fits[i])
             if value > price[i] * (1 + _IMPROVES) and (i, pattern) not in seen:
@@ -385,76 +442,41 @@ def _promising(
     cap_mem: np.ndarray,
     cap_pods: np.ndarray,
     price: np.ndarray,
-) -> list[int]:
-    """Types whose best pattern could be worth more than their price at prices y (a quick upper bound:
-    the densest value per core, per GiB and per pod slot times the node's room, the least of the
-    three), the most promising first."""
+) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """Types whose best pattern could be worth more than their price at prices y, the most promising
+    first. Quick upper bounds of a type's best pattern: the densest value per core, per GiB and per
+    pod slot times the node's room; and λ·room for resource prices λ that cover every shape's value
+    (`_resource_prices`, the LP relaxation of the knapsack on a grid of directions). Returns the
+    types, the resource prices and the quick bound of every type."""
     with np.errstate(divide="ignore", invalid="ignore"):
         per_cpu = np.where(fit & (y > 0), np.where(s_cpu > 0, y / s_cpu, np.inf), 0.0).max(axis=1)
         per_mem = np.where(fit & (y > 0), np.where(s_mem > 0, y / s_mem, np.inf), 0.0).max(axis=1)
         per_pod = np.where(fit, y, 0.0).max(axis=1)
         upper = np.minimum(np.minimum(per_cpu * cap_cpu, per_mem * cap_mem), per_pod * cap_pods)
+    covers = _resource_prices(y, s_cpu, s_mem, np.array([cap_cpu.mean(), cap_mem.mean(), cap_pods.mean()]))
+    if len(covers):
+        upper = np.minimum(upper, (covers @ np.vstack([cap_cpu, cap_mem, cap_pods])).min(axis=0))
     ratio = upper / price
     order = np.argsort(-ratio, kind="stable")
-    return [int(i) for i in order if ratio[i] > 1 + _IMPROVES]
+    return [int(i) for i in order if ratio[i] > 1 + _IMPROVES], covers, upper
 
 
-def pattern_packing(groups: Sequence[PodGroup], patterns: PoolPatterns, types: Sequence[NodeType]) -> Packing:
-    """Whole nodes from the LP: ⌊λ⌋ nodes of each pattern (filled as far as pods are left), the rest
-    provisioned like Karpenter on all `types`, every node then shrunk to the cheapest type holding it."""
-    by_shape: dict[tuple[float, float, tuple[str, ...]], list[list]] = {}
-    for g in sorted((g for g in groups if g.count > 0), key=lambda g: g.key):
-        by_shape.setdefault((g.cpu, g.memory_gib, tuple(sorted(g.arches))), []).append([g.key, g.count])
-    owners = [by_shape.get((s.cpu, s.memory_gib, tuple(sorted(s.arches))), []) for s in patterns.shapes]
-    left = [sum(o[1] for o in owned) for owned in owners]
-    nodes: list[LaunchedNode] = []
-    order = sorted(range(len(patterns.columns)), key=lambda c: -patterns.nodes[c])
-    for c in order:
-        node_type, pattern = patterns.columns[c]
-        for _ in range(math.floor(patterns.nodes[c] + 1e-6)):
-            take = [min(n, left[j]) for j, n in enumerate(pattern)]
-            if not any(take):
-                break
-            pods: dict[str, int] = {}
-            for j, n in enumerate(take):
-                left[j] -= n
-                while n:
-                    owner = owners[j][0]
-                    moved = min(n, owner[1])
-                    pods[owner[0]] = pods.get(owner[0], 0) + moved
-                    owner[1] -= moved
-                    n -= moved
-                    if not owner[1]:
-                        owners[j].pop(0)
-            cpu = sum(n * patterns.shapes[j].cpu for j, n in enumerate(take))
-            memory = sum(n * patterns.shapes[j].memory_gib for j, n in enumerate(take))
-            nodes.append(LaunchedNode(node_type, pods, cpu, memory, sum(take)))
-    rest = [
-        PodGroup(key, s.cpu, s.memory_gib, count, s.arches)
-        for s, owned in zip(patterns.shapes, owners, strict=True)
-        for key, count in owned
-        if count > 0
-    ]
-    # shapes the LP did not know (none here, but keep every pod): provisioned with the rest
-    known = {(s.cpu, s.memory_gib, tuple(sorted(s.arches))) for s in patterns.shapes}
-    rest += [
-        PodGroup(key, cpu, memory, count, arches)
-        for (cpu, memory, arches), owned in by_shape.items()
-        if (cpu, memory, arches) not in known
-        for key, count in owned
-    ]
-    tail = provision(rest, types) if rest else Packing()
-    shrunk = [_shrink(n, types, groups) for n in (*nodes, *tail.nodes)]
-    return Packing(tuple(shrunk), dict(tail.pending))
+def _resource_prices(y: np.ndarray, s_cpu: np.ndarray, s_mem: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Resource prices λ = (per core, per GiB, per pod slot) ≥ 0 with λ·requests(s) ≥ y_s for every
+    shape, one per direction of a grid over the simplex (each scaled up until it covers every shape):
+    any node's best pattern is worth at most λ·(its room)."""
+    directions = _DIRECTIONS / scale
+    weights = np.vstack([s_cpu, s_mem, np.ones_like(s_cpu)])  # [resource, shape]
+    load = directions @ weights  # [direction, shape]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need = np.where(y[None, :] > 0, np.where(load > 0, y[None, :] / load, np.inf), 0.0).max(axis=1)
+    ok = np.isfinite(need)
+    return directions[ok] * need[ok, None] * (1 + 1e-12)
 
 
-def _shrink(node: LaunchedNode, types: Sequence[NodeType], groups: Sequence[PodGroup]) -> LaunchedNode:
-    """The node on the cheapest type that holds its pods (and runs all their architectures)."""
-    arches = {g.key: g.arches for g in groups}
-    needed = [arches[k] for k in node.pods]
-    for t in types:  # cheapest first
-        if t.hourly_usd >= node.node_type.hourly_usd:
-            break
-        if t.holds(node.cpu, node.memory_gib, node.pod_count) and all(t.arch in a for a in needed):
-            return LaunchedNode(t, node.pods, node.cpu, node.memory_gib, node.pod_count)
-    return node
+def _simplex_grid(step: int = 12) -> np.ndarray:
+    points = [(i, j, step - i - j) for i in range(step + 1) for j in range(step + 1 - i)]
+    return np.array(points, dtype=float) / step
+
+
+_DIRECTIONS = _simplex_grid()

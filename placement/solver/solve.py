@@ -63,6 +63,8 @@ from pricing import Catalog
 # (today's replicas too, for `before`) and the node-aware bound. Measured: 3,000 workloads with
 # 19,559 replicas on 16 clusters take 1.3 s to assemble on this machine class.
 _ASSEMBLY_S_PER_WORKLOAD = 1e-4
+#: Seconds the bound's packing LPs may always take (more when the solve itself took longer).
+_PATTERNS_MIN_S = 0.5
 _ASSEMBLY_S_PER_REPLICA = 3e-5
 
 
@@ -160,6 +162,7 @@ def solve(
         own,
         dual_bound,
         backend,
+        budget,
         started,
         clock,
     )
@@ -377,6 +380,7 @@ def _plan(
     own_bounds: dict[str, float],
     dual_bound: Callable[[list[WorkloadOptions]], float | None],
     backend: str,
+    budget: Budget,
     started: float,
     clock: Callable[[], float],
 ) -> Plan:
@@ -385,7 +389,16 @@ def _plan(
     assignments, routing, nodes, after = _on_nodes(scenario, options, placements, pricer, quick)
     objective = after.total
     placeable = [wo for wo in options if wo.unplaced is None and wo.workload.replicas > 0]
-    lower = dual_options(placeable, pricer.node_types, pool_groups(scenario, assignments), patterns=not quick)
+    # the bound's packing LPs get as long as everything before them took, within half the time left
+    now = clock()
+    lower = dual_options(
+        placeable,
+        pricer.node_types,
+        pool_groups(scenario, assignments),
+        patterns=not quick,
+        deadline=now + min(max(_PATTERNS_MIN_S, now - started), 0.5 * budget.left_s()),
+        clock=clock,
+    )
     bound = node_bound_usd(placeable, lower, own_bounds, placements, scenario.planning)
     bound = min(max(bound, dual_bound(lower) or 0.0), objective)
     before, warnings, before_basis = price_current(scenario, pricer, quick=quick)
