@@ -35,6 +35,24 @@ def deployment(
     }
 
 
+def daemonset(namespace: str, name: str, pod_spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A DaemonSet of `pause` pods; `pod_spec` gives the containers (their images default to pause)
+    and any scheduling fields."""
+    spec = json.loads(json.dumps(dict(pod_spec)))
+    for container in (*spec.get("initContainers", ()), *spec.get("containers", ())):
+        container.setdefault("image", PAUSE)
+    spec.setdefault("terminationGracePeriodSeconds", 0)
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": spec},
+        },
+    }
+
+
 def hpa(namespace: str, name: str, min_replicas: int = 1, max_replicas: int = 5) -> dict[str, Any]:
     return {
         "apiVersion": "autoscaling/v2",

@@ -2,7 +2,8 @@
 `placement rollback` and `placement scenario export` with the CronJob's own ServiceAccount token and
 policy file. The ClusterRole is sufficient (no 403 anywhere) and minimal where it claims to be:
 placement's pools are created by name only (server-side apply is authorized as `create` with the
-pool's name), other pools can be neither created nor listed. Local control plane only."""
+pool's name), other pools can be neither created nor listed, and without its `daemonsets` rule the
+fleet cannot be read. Local control plane only."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from e2e_builders import deployment
+from e2e_builders import daemonset, deployment
 
 from placement.cli import main
 
@@ -101,6 +102,117 @@ def test_the_cronjob_identity_runs_rolls_back_and_exports(installed, cluster, ka
     web = cluster.deployment(WORKLOADS, "web")
     assert web.spec.replicas == 1 and "placement.dev/plan-id" not in (web.metadata.annotations or {})
     assert cluster.nodepool("placement-on-demand") is None and cluster.nodepool("placement-spot") is None
+
+
+def test_the_cronjob_identity_reads_the_daemonsets_overhead(installed, cluster, capsys) -> None:
+    """DaemonSets in the real API server: the CronJob's role may list them, the exported cluster
+    carries their per-node requests (init-container rule, a limit standing in for a request — checked
+    against the Pods the real DaemonSet controller makes), control-plane and Windows DaemonSets are
+    left out; and without the role's `daemonsets` rule the export is a 403 naming them."""
+    from kubernetes.client.exceptions import ApiException
+
+    sa = ["--policy", str(installed["policy"]), "--kubeconfig", str(installed["kubeconfig"])]
+    export = ["scenario", "export", *sa, "-n", WORKLOADS, "-o", "json"]
+    assert main(export) == 0, capsys.readouterr().err
+    before = _daemonsets(json.loads(capsys.readouterr().out))
+    namespace = "placement-e2e-daemonsets"
+    cluster.core.create_namespace({"metadata": {"name": namespace}})
+    try:
+        agent = {  # containers 30m + 20m (a limit only), 40Mi + 24Mi; the init container needs 100m, 16Mi
+            "initContainers": [{"name": "setup", "resources": {"requests": {"cpu": "100m", "memory": "16Mi"}}}],
+            "containers": [
+                {"name": "agent", "resources": {"requests": {"cpu": "30m", "memory": "40Mi"}}},
+                {"name": "monitor", "resources": {"limits": {"cpu": "20m", "memory": "24Mi"}}},
+            ],
+        }
+        small = {"containers": [{"name": "c", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}]}
+        for name, spec in (
+            ("node-agent", agent),
+            ("control-plane-backup", {**small, "nodeSelector": {"node-role.kubernetes.io/control-plane": ""}}),
+            ("windows-agent", {**small, "nodeSelector": {"kubernetes.io/os": "windows"}}),
+        ):
+            cluster.apps.create_namespaced_daemon_set(namespace, daemonset(namespace, name, spec))
+        # the real DaemonSet controller's Pods: the API server gave `monitor` its limits as requests
+        pod = _first_pod(cluster, namespace, "app=node-agent")
+        monitor = next(c for c in pod.spec.containers if c.name == "monitor")
+        assert monitor.resources.requests == {"cpu": "20m", "memory": "24Mi"}
+
+        assert main(export) == 0
+        out, err = capsys.readouterr()
+        after = _daemonsets(json.loads(out))
+        added = tuple(round(a - b, 6) for a, b in zip(after, before, strict=True))
+        assert added == (0.1, round(64 / 1024, 6), 1)  # max(100m, 50m), max(16Mi, 64Mi), one pod
+        assert f"{namespace}/control-plane-backup (control-plane nodes only)" in err
+        assert f"{namespace}/windows-agent (needs kubernetes.io/os In ['windows']" in err
+
+        # the rule is needed: the base role without it cannot read the fleet
+        roles = _cluster_roles(cluster)
+        (base,) = [d for d in installed["documents"] if d["kind"] == "ClusterRole"]
+        without = {**base, "rules": [r for r in base["rules"] if "daemonsets" not in r["resources"]]}
+        assert len(without["rules"]) == len(base["rules"]) - 1
+        roles.server_side_apply(body=without, name="placement", field_manager=MANAGER, force_conflicts=True)
+        try:
+            _wait_for_access(cluster, "daemonsets", allowed=False)
+            assert main(export) == 4
+            err = capsys.readouterr().err
+            assert "403" in err and "daemonsets" in err and "daemonsets.apps" in err  # the hint names it
+        finally:
+            roles.server_side_apply(body=base, name="placement", field_manager=MANAGER, force_conflicts=True)
+            _wait_for_access(cluster, "daemonsets", allowed=True)
+    finally:
+        try:
+            cluster.core.delete_namespace(namespace)
+        except ApiException as error:
+            if error.status != 404:
+                raise
+
+
+def _daemonsets(document: dict[str, Any]) -> tuple[float, float, int]:
+    from placement.load.quantity import parse_cpu, parse_memory_gib
+
+    (entry,) = document["spec"]["clusters"]
+    overhead = entry["daemonsets"]
+    return parse_cpu(overhead["cpu"]), parse_memory_gib(overhead["memory"]), int(overhead["pods"])
+
+
+def _first_pod(cluster: Any, namespace: str, selector: str) -> Any:
+    import time
+
+    for _ in range(120):
+        pods = cluster.core.list_namespaced_pod(namespace, label_selector=selector).items
+        if pods:
+            return pods[0]
+        time.sleep(0.5)
+    raise AssertionError(f"the DaemonSet controller made no pod for {selector} in {namespace} within 60 s")
+
+
+def _cluster_roles(cluster: Any) -> Any:
+    from kubernetes.dynamic import DynamicClient
+
+    return DynamicClient(cluster.api_client).resources.get(
+        api_version="rbac.authorization.k8s.io/v1", kind="ClusterRole"
+    )
+
+
+def _wait_for_access(cluster: Any, resource: str, *, allowed: bool) -> None:
+    """Until the API server's authorizer has seen the role change (it reads RBAC from a cache)."""
+    import time
+
+    from kubernetes import client
+
+    review = {
+        "spec": {
+            "user": "system:serviceaccount:placement:placement",
+            "groups": ["system:serviceaccounts", "system:serviceaccounts:placement", "system:authenticated"],
+            "resourceAttributes": {"group": "apps", "resource": resource, "verb": "list"},
+        }
+    }
+    authorization = client.AuthorizationV1Api(cluster.api_client)
+    for _ in range(60):
+        if bool(authorization.create_subject_access_review(review).status.allowed) == allowed:
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"list {resource} still {'denied' if allowed else 'allowed'} after 15 s")
 
 
 def test_the_cronjob_role_is_limited_to_placements_own_pools(installed, karpenter) -> None:

@@ -219,7 +219,7 @@ def run_export(args: argparse.Namespace) -> int:
     import yaml
 
     from placement.kube.client import connect, current_context
-    from placement.kube.scenario_export import build, read_fleet, scenario_document
+    from placement.kube.scenario_export import build, daemonset_notes, read_fleet, scenario_document
     from placement.scenario import Cluster
 
     if args.policy is not None:
@@ -242,6 +242,8 @@ def run_export(args: argparse.Namespace) -> int:
     observed = read_fleet(apis, contexts=contexts, namespace=args.namespace, selector=args.selector, base=base)
     document = scenario_document(observed, base=base)
     build(document, base_dir=args.scenario.parent if args.scenario else None)  # validate like the YAML path
+    for note in daemonset_notes(observed, base=base):
+        print(f"note: {note}", file=sys.stderr)
     if args.output == "json":
         print(json.dumps(document, indent=2))
     else:
@@ -254,7 +256,7 @@ def _export_policy(args: argparse.Namespace) -> int:
     import yaml
 
     from placement.kube.client import connect_fleet
-    from placement.kube.scenario_export import build, read_fleet, scenario_document
+    from placement.kube.scenario_export import build, daemonset_notes, read_fleet, scenario_document
     from placement.run.fleet import merge_policy, policy_clusters, read_policy
 
     policy = read_policy(args.policy)
@@ -269,7 +271,7 @@ def _export_policy(args: argparse.Namespace) -> int:
     )
     document, notes = merge_policy(scenario_document(observed, base=policy), policy)
     build(document, base_dir=args.policy.parent, source=f"{args.policy} + live clusters")
-    for note in notes:
+    for note in [*notes, *daemonset_notes(observed, base=policy)]:
         print(f"note: {note}", file=sys.stderr)
     if args.output == "json":
         print(json.dumps(document, indent=2))

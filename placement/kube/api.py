@@ -23,6 +23,7 @@ class Resource:
 
 RESOURCES: Mapping[tuple[str, str], Resource] = {
     ("apps/v1", "Deployment"): Resource("deployments", True),
+    ("apps/v1", "DaemonSet"): Resource("daemonsets", True),
     ("autoscaling/v2", "HorizontalPodAutoscaler"): Resource("horizontalpodautoscalers", True),
     ("policy/v1", "PodDisruptionBudget"): Resource("poddisruptionbudgets", True),
     ("karpenter.sh/v1", "NodePool"): Resource("nodepools", False),
@@ -139,7 +140,8 @@ def _hint(status: int, conflicts: Sequence[Conflict]) -> str:
         return (
             " — the credentials lack a verb placement needs (dry-run needs the same RBAC as a real change): "
             "grant get/list/patch on deployments.apps, horizontalpodautoscalers.autoscaling and "
-            "nodepools.karpenter.sh (create too for new NodePools)"
+            "nodepools.karpenter.sh (create too for new NodePools), list on nodes, pods, poddisruptionbudgets "
+            "and daemonsets.apps (deploy/base/clusterrole.yaml has them all)"
         )
     if status == 404:
         return " — the object or API does not exist in this cluster"

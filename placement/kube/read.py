@@ -1,5 +1,6 @@
-"""Read one cluster: cloud and region from node labels, its Kubernetes version, the Karpenter API it serves, and its
-Deployments with their HPA, PDB, requests and running replicas by capacity type.
+"""Read one cluster: cloud and region from node labels, its Kubernetes version, the Karpenter API it serves, the
+per-node overhead of its DaemonSets (`placement.kube.daemonsets`), and its Deployments with their HPA, PDB,
+requests and running replicas by capacity type.
 
 Written against the `ClusterApi` protocol; every call is a read (get/list). The result is plain
 values (`LiveCluster`, `LiveWorkload`) plus the Deployment objects, for `placement.kube.scenario_export`.
@@ -13,8 +14,9 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from placement.kube.api import ClusterApi
-from placement.live import LiveCluster, LiveWorkload
+from placement.kube.api import ClusterApi, ClusterError
+from placement.kube.daemonsets import daemonset_overhead
+from placement.live import DaemonsetReading, LiveCluster, LiveWorkload
 from placement.patches.build import ObjectRef
 from placement.patches.labels import (
     AKS_CLUSTER,
@@ -55,9 +57,11 @@ def read_cluster(
     selector: str | None = None,
     keys: Collection[str] = (),
     annotated: bool = True,
+    daemonsets: bool = True,
 ) -> ObservedCluster:
     """Read the cluster behind `api`. Workloads are the Deployments named in `keys`
-    (`namespace/name`) plus, when `annotated`, every Deployment with a `placement.dev/` annotation."""
+    (`namespace/name`) plus, when `annotated`, every Deployment with a `placement.dev/` annotation.
+    With `daemonsets`, the DaemonSets of all namespaces give the per-node overhead."""
     nodes = api.list("v1", "Node")
     cloud, region = cluster_location(nodes)
     autoscaler = detect_autoscaler(api, cloud)
@@ -83,8 +87,17 @@ def read_cluster(
         node_count=len(nodes),
         kubernetes_version=api.server_version(),
         nodes=node_types_of(nodes),
+        daemonsets=read_daemonsets(api) if daemonsets else None,
     )
     return ObservedCluster(live, deployments)
+
+
+def read_daemonsets(api: ClusterApi) -> DaemonsetReading:
+    """The per-node overhead of the cluster's DaemonSets (all namespaces)."""
+    try:
+        return daemonset_overhead(api.list("apps/v1", "DaemonSet"))
+    except ValueError as error:
+        raise ClusterError(api.cluster, f"{error}; fix the DaemonSet's requests") from None
 
 
 def node_types_of(nodes: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], int]:

@@ -14,6 +14,10 @@ Deployment annotations use the Scenario's field meanings:
 `placement.dev/egress-gb-per-hour: "4"`, `placement.dev/spot-max-cluster-share: "0.5"`,
 `placement.dev/architectures: "amd64,arm64"` (else the pod template's ``kubernetes.io/arch``
 nodeSelector, else amd64 only).
+
+Each cluster's `daemonsets` are what its DaemonSets request per node (`placement.kube.daemonsets`),
+unless the base scenario or policy declares them; `daemonset_notes` says which, for the commands'
+notes and the run's log.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from placement.kube.read import ObservedCluster, read_cluster
 from placement.live import LiveCluster
 from placement.patches import labels as keys
 from placement.scenario import API_VERSION, Replicas, Scenario
+from pricing.nodes import DaemonsetOverhead
 
 _NUMBER = (keys.LATENCY_MS, keys.SPOT_MAX_FRACTION, keys.EGRESS_GB_PER_HOUR, keys.SPOT_MAX_CLUSTER_SHARE)
 _LIST = (keys.RESIDENCY, keys.ARCHITECTURES)
@@ -38,11 +43,12 @@ _INTEGER = (keys.MIN_CLUSTERS, keys.MIN_AVAILABLE, keys.REPLICAS)
 
 
 def read_live(apis: Mapping[str, ClusterApi], scenario: Scenario) -> dict[str, LiveCluster]:
-    """What each cluster runs today for the scenario's workloads (for diff and apply)."""
+    """What each cluster runs today for the scenario's workloads (for diff and apply). The scenario's
+    own `daemonsets` stay what it plans with, so its clusters' DaemonSets are not read."""
     names = [w.key for w in scenario.workloads]
     contexts = {c.name: c.context for c in scenario.clusters}
     return {
-        name: read_cluster(api, context=contexts.get(name), keys=names, annotated=False).live
+        name: read_cluster(api, context=contexts.get(name), keys=names, annotated=False, daemonsets=False).live
         for name, api in apis.items()
     }
 
@@ -95,6 +101,25 @@ def scenario_document(
     return document
 
 
+def daemonset_notes(observed: Sequence[ObservedCluster], *, base: Mapping[str, Any] | None = None) -> list[str]:
+    """Where each cluster's `daemonsets` in the scenario document come from: its DaemonSets (with
+    the ones left out and why), or the base scenario / policy that declares them (which wins)."""
+    declared = {c.get("name"): c.get("daemonsets") for c in _spec(base).get("clusters") or () if isinstance(c, Mapping)}
+    notes = []
+    for o in observed:
+        reading = o.live.daemonsets
+        if reading is None:
+            continue
+        if declared.get(o.live.name) is not None:
+            notes.append(
+                f"cluster {o.live.name}: daemonsets as declared ({declared[o.live.name]}); "
+                f"its DaemonSets request {reading.describe()}"
+            )
+        else:
+            notes.append(f"cluster {o.live.name}: daemonsets read from the cluster: {reading.describe()}")
+    return notes
+
+
 def with_live_current(scenario: Scenario, live: Mapping[str, LiveCluster]) -> Scenario:
     """The scenario with each workload's `current` replaced by what the clusters run today, and each
     cluster's `current_nodes` by the nodes it runs (instance-type labels), which price `before`."""
@@ -144,7 +169,15 @@ def _cluster(live: LiveCluster, base: Mapping[str, Any] | None, problems: list[P
     entry["autoscaler"] = live.autoscaler
     if live.context and "context" not in entry:
         entry["context"] = live.context
+    if live.daemonsets is not None and entry.get("daemonsets") is None:  # declared figures win (daemonset_notes)
+        entry["daemonsets"] = _daemonsets(live.daemonsets.overhead)
     return entry
+
+
+def _daemonsets(overhead: DaemonsetOverhead) -> dict[str, Any]:
+    from placement.load.quantity import format_cpu, format_memory
+
+    return {"cpu": format_cpu(overhead.cpu), "memory": format_memory(overhead.memory_gib), "pods": overhead.pods}
 
 
 def _workload(

@@ -269,7 +269,8 @@ LATENCY = obj(
 )
 
 DAEMONSETS = obj(
-    "What the cluster's DaemonSets request on every node (default 200m, 512Mi, 4 pods).",
+    "What the cluster's DaemonSets request on every node (default 200m, 512Mi, 4 pods; "
+    "`placement scenario export` and `placement run --policy` read it from the cluster's DaemonSets).",
     {
         "cpu": quantity("CPU the DaemonSets request per node"),
         "memory": quantity("Memory the DaemonSets request per node"),

@@ -26,6 +26,10 @@ ARCH = "kubernetes.io/arch"
 OS = "kubernetes.io/os"
 DEPRECATED_REGION = "failure-domain.beta.kubernetes.io/region"
 DEPRECATED_INSTANCE_TYPE = "beta.kubernetes.io/instance-type"
+DEPRECATED_ARCH = "beta.kubernetes.io/arch"
+DEPRECATED_OS = "beta.kubernetes.io/os"
+CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane"  # control-plane nodes (kubeadm, kind, k3s)
+DEPRECATED_MASTER_ROLE = "node-role.kubernetes.io/master"  # the older name (kubeadm set it until 1.24)
 
 KARPENTER_CAPACITY_TYPE = "karpenter.sh/capacity-type"
 KARPENTER_NODEPOOL = "karpenter.sh/nodepool"

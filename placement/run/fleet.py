@@ -5,12 +5,14 @@ Two sources:
 - **policy** (the CronJob): a policy file — the Scenario YAML format, mounted from a ConfigMap —
   holds the fleet settings (clusters and their contexts, user regions, latency, prices, planning).
   The clusters are read and each Deployment's `placement.dev/` annotations supply its rules
-  (`placement.kube.scenario_export`). The policy wins for fleet settings: a cluster's `cloud`, `region`,
+  (`placement.kube.scenario_export`); each cluster's `daemonsets` are its DaemonSets' requests
+  unless the policy declares them. The policy wins for fleet settings: a cluster's `cloud`, `region`,
   `country`, `capacity` and `instanceFamilies` come from the policy when it gives them (a
   disagreement with the node labels is reported); its `autoscaler` is what the cluster serves.
   A policy without clusters means the one cluster the job runs in.
 - **scenario file** (local use): the scenario as `placement plan` reads it; clusters are only
-  connected to when the run touches them, and their live replicas replace `current`.
+  connected to when the run touches them, and their live replicas replace `current`; the file's
+  `daemonsets` (or the default) stay what it plans with.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Fleet:
     apis: Mapping[str, ClusterApi] = field(default_factory=dict)
     live: Mapping[str, LiveCluster] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # where the policy overrode what the clusters say
+    daemonsets: tuple[str, ...] = ()  # per cluster, where its `daemonsets` came from (DaemonSets or policy)
 
 
 def fleet_from_file(path: Path, connect: Connector | None) -> Fleet:
@@ -62,7 +65,7 @@ def fleet_from_policy(
     path: Path, connect: Connector, *, namespace: str | None = None, selector: str | None = None
 ) -> Fleet:
     """The policy's fleet settings + every annotated Deployment the clusters run."""
-    from placement.kube.scenario_export import build, read_fleet, scenario_document
+    from placement.kube.scenario_export import build, daemonset_notes, read_fleet, scenario_document
 
     policy = read_policy(path)
     clusters = policy_clusters(policy)
@@ -71,7 +74,8 @@ def fleet_from_policy(
     observed = read_fleet(apis, contexts=contexts, namespace=namespace, selector=selector, base=policy)
     document, notes = merge_policy(scenario_document(observed, base=policy), policy)
     scenario = build(document, base_dir=path.parent, source=f"{path} + live clusters")
-    return Fleet(scenario, apis, {o.live.name: o.live for o in observed}, tuple(notes))
+    live = {o.live.name: o.live for o in observed}
+    return Fleet(scenario, apis, live, tuple(notes), tuple(daemonset_notes(observed, base=policy)))
 
 
 def read_policy(path: Path) -> dict[str, Any]:

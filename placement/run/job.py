@@ -197,6 +197,8 @@ def _steps(options: RunOptions, deps: RunDeps, progress: _Progress) -> None:
     scenario = resolve_demand(fleet.scenario, forecaster=deps.forecaster)
     for note in fleet.notes:
         log.warning("policy.override", message=note)
+    for note in fleet.daemonsets:
+        log.info("cluster.daemonsets", message=note)
     forecast_driven = sorted(w.key for w in scenario.workloads if w.demand.series or w.demand.promql)
     log.info(
         "scenario.loaded",

@@ -27,6 +27,7 @@ import yaml
 
 PLURALS = {
     "deployments": ("apps/v1", "Deployment"),
+    "daemonsets": ("apps/v1", "DaemonSet"),
     "horizontalpodautoscalers": ("autoscaling/v2", "HorizontalPodAutoscaler"),
     "poddisruptionbudgets": ("policy/v1", "PodDisruptionBudget"),
     "nodepools": ("karpenter.sh/v1", "NodePool"),

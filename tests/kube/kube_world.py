@@ -68,6 +68,28 @@ def pdb(name: str, namespace: str, match: dict[str, str], min_available: int | s
     }
 
 
+def daemonset(
+    name: str,
+    namespace: str = "kube-system",
+    requests: dict[str, str] | None = None,
+    **pod_spec: Any,
+) -> dict[str, Any]:
+    """A DaemonSet whose one container requests `requests`; `pod_spec` adds or replaces pod spec
+    fields (initContainers, nodeSelector, affinity, overhead, or containers)."""
+    container: dict[str, Any] = {"name": name, "image": f"registry.example/{name}:1"}
+    if requests is not None:
+        container["resources"] = {"requests": dict(requests)}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [container], **pod_spec}},
+        },
+    }
+
+
 def deployment(name: str, namespace: str, replicas: int, annotations: dict[str, str] | None = None) -> dict[str, Any]:
     obj = minimal_deployment(name, namespace, replicas)
     if annotations:
@@ -97,6 +119,11 @@ def seed_a(server: FakeApiServer) -> None:
     server.seed(deployment("api", "shop", 3, {"placement.dev/replicas": "6"}))
     server.seed(minimal_hpa("api", "shop", "api", min_replicas=2, max_replicas=10))
     server.seed(deployment("unmanaged", "kube-system", 2))  # no placement annotation: not read
+    # per node: 150m CPU, 192Mi, 2 pods (etcd-backup runs on control-plane nodes only); b has none
+    server.seed(daemonset("kube-proxy", requests={"cpu": "100m", "memory": "128Mi"}))
+    server.seed(daemonset("node-exporter", "monitoring", requests={"cpu": "50m", "memory": "64Mi"}))
+    control_plane = {"node-role.kubernetes.io/control-plane": ""}
+    server.seed(daemonset("etcd-backup", requests={"cpu": "1", "memory": "1Gi"}, nodeSelector=control_plane))
 
 
 def seed_b(server: FakeApiServer) -> None:

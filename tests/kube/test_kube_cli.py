@@ -17,6 +17,7 @@ from kube_world import DEPLOYMENT_WEB, PLAN, POOL_SPOT, world
 
 from placement.cli import main
 from placement.load.scenario import load_scenario
+from pricing.nodes import DaemonsetOverhead
 
 SCENARIO = {
     "apiVersion": "placement.dev/v1alpha1",
@@ -136,12 +137,21 @@ def test_scenario_export_round_trips_through_the_loader(tmp_path, files, capsys)
     with world(tmp_path) as w:
         assert main(["scenario", "export", "--scenario", str(files[0]), "--kubeconfig", str(w.kubeconfig)]) == 0
         exported = tmp_path / "exported.yaml"
-        exported.write_text(capsys.readouterr().out)
+        out, err = capsys.readouterr()
+        exported.write_text(out)
         scenario = load_scenario(exported)
         assert scenario.workload("shop/web").current["a"].spot == 2
+        # the clusters' DaemonSets, not the default; the notes say where the figures came from
+        assert scenario.cluster("a").daemonsets == DaemonsetOverhead(cpu=0.15, memory_gib=0.1875, pods=2)
+        assert scenario.cluster("b").daemonsets == DaemonsetOverhead(cpu=0.0, memory_gib=0.0, pods=0)
+        assert (
+            "note: cluster a: daemonsets read from the cluster: 150m CPU, 192Mi memory, 2 pods per node from "
+            "2 DaemonSets; left out: kube-system/etcd-backup (control-plane nodes only)"
+        ) in err
         assert main(["scenario", "export", "--kubeconfig", str(w.kubeconfig), "--context", "ctx-b", "-o", "json"]) == 0
         document = json.loads(capsys.readouterr().out)
     assert [c["name"] for c in document["spec"]["clusters"]] == ["ctx-b"]
+    assert document["spec"]["clusters"][0]["daemonsets"] == {"cpu": "0", "memory": "0Gi", "pods": 0}
     assert [w["name"] for w in document["spec"]["workloads"]] == ["ledger"]
 
 

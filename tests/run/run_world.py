@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from kube_fakeapi import FakeApiServer, Recorded, write_kubeconfig
 from kube_schemas import minimal_hpa
-from kube_world import crd, node
+from kube_world import crd, daemonset, node
 
 from placement.load.scenario import demo_scenario_path, load_scenario
 from placement.patches import labels as keys
@@ -99,11 +99,29 @@ def seed(server: FakeApiServer, cluster: Cluster, workloads: tuple[Workload, ...
         server.seed(crd("nodepools.karpenter.sh", [cluster.autoscaler.split("/")[1]]))
     elif cluster.autoscaler == "karpenter/v1alpha5":
         server.seed(crd("provisioners.karpenter.sh", ["v1alpha5"]))
+    for ds in daemonsets(cluster):
+        server.seed(ds)
     for workload in workloads:
         current = workload.current.get(cluster.name)
         server.seed(deployment(workload, current.total if current else 0))
         if workload.key in hpas and current and current.total:  # an HPA does not scale a Deployment up from 0
             server.seed(minimal_hpa(workload.name, workload.namespace, workload.name, min_replicas=1, max_replicas=50))
+
+
+def daemonsets(cluster: Cluster) -> list[dict[str, Any]]:
+    """DaemonSets whose requests add up to the cluster's `daemonsets` (the demo's are the default:
+    4 pods of 50m and 128Mi), plus one for control-plane nodes that the reader leaves out."""
+    overhead = cluster.daemonsets
+    share = {
+        "cpu": f"{round(overhead.cpu * 1000 / overhead.pods)}m",
+        "memory": f"{round(overhead.memory_gib * 1024 / overhead.pods)}Mi",
+    }
+    agents = ("cni", "kube-proxy", "log-agent", "metrics-agent", "csi-node", "dns-cache")[: overhead.pods]
+    control_plane = {keys.CONTROL_PLANE_ROLE: ""}
+    return [
+        *(daemonset(name, requests=share) for name in agents),
+        daemonset("etcd-backup", requests={"cpu": "1", "memory": "1Gi"}, nodeSelector=control_plane),
+    ]
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -22,6 +23,7 @@ from placement.run.job import APPLY, RunDeps, RunOptions, run
 from placement.run.log import RunLog
 from placement.run.prices import load_run_prices
 from placement.run.pushgateway import Pushgateway
+from pricing.nodes import DEFAULT_DAEMONSET
 
 GROUP = {"mode": "apply"}
 
@@ -54,7 +56,14 @@ def test_the_policy_path_reads_the_demo_scenario(tmp_path) -> None:
         from_cluster = fleet_from_policy(policy(tmp_path / "policy.yaml"), connect)
         from_file = fleet_from_file(fleet.path, connect)
         live = from_cluster.live
-    assert from_file.live == live
+    # the file path plans with the file's daemonsets, so it does not read the DaemonSets
+    assert from_file.live == {name: replace(cluster, daemonsets=None) for name, cluster in live.items()}
+    # the DaemonSets add up to the demo's (default) daemonsets: the read-back clusters are the demo's
+    assert {c.daemonsets.overhead for c in live.values()} == {DEFAULT_DAEMONSET}
+    assert all(
+        c.daemonsets.skipped == (("kube-system/etcd-backup", "control-plane nodes only"),) for c in live.values()
+    )
+    assert all("daemonsets read from the cluster: 200m CPU, 512Mi memory, 4 pods" in n for n in from_cluster.daemonsets)
     expected = with_live_current(fleet.scenario, live)
     assert {w.key: w for w in from_cluster.scenario.workloads} == {w.key: w for w in expected.workloads}
     assert from_cluster.scenario.clusters == expected.clusters
@@ -127,4 +136,8 @@ def test_the_log_tells_the_story(tmp_path, gateway) -> None:
     ]
     assert [e for e in events if e in order] == sorted((e for e in events if e in order), key=order.index)
     assert events.count("change.applied") == len(result.patches)
+    # where each cluster's daemonsets came from: its DaemonSets (the demo's policy declares none)
+    daemonsets = [line["message"] for line in lines if line["event"] == "cluster.daemonsets"]
+    assert len(daemonsets) == len(fleet.scenario.clusters)
+    assert all("daemonsets read from the cluster: 200m CPU, 512Mi memory, 4 pods" in m for m in daemonsets)
     assert all(line["time"] == "2026-03-01T00:00:00.000Z" and line["runId"] == "test" for line in lines)
