@@ -63,9 +63,9 @@ from pricing import Catalog
 # (today's replicas too, for `before`) and the node-aware bound. Measured: 3,000 workloads with
 # 19,559 replicas on 16 clusters take 1.3 s to assemble on this machine class.
 _ASSEMBLY_S_PER_WORKLOAD = 1e-4
+_ASSEMBLY_S_PER_REPLICA = 3e-5
 #: Seconds the bound's packing LPs may always take (more when the solve itself took longer).
 _PATTERNS_MIN_S = 0.5
-_ASSEMBLY_S_PER_REPLICA = 3e-5
 
 
 def solve(

@@ -11,10 +11,12 @@ import random
 import pytest
 from builders import make_cluster, make_offer, make_scenario, make_workload
 
-from placement.solver.node_plan import dual_prices
+from placement.solver.candidates import all_options
+from placement.solver.node_plan import dual_options, dual_prices, pool_groups
 from placement.solver.node_types import NodeType
 from placement.solver.packing import PodGroup, provision
 from placement.solver.patterns import best_pattern, pool_patterns
+from placement.solver.replica_price import ReplicaPricer
 from placement.solver.solve import solve
 from pricing import Catalog
 
@@ -127,3 +129,36 @@ def test_the_plan_bound_sees_whole_nodes() -> None:
     assert [(n.instance_type, n.count) for n in plan.nodes] == [("m5.2xlarge", 10)]
     assert plan.solver.bound == pytest.approx(plan.solver.objective, rel=1e-6)
     assert plan.solver.gap == pytest.approx(0.0, abs=1e-6)
+
+
+def _fleet() -> tuple:
+    offers = [
+        make_offer(instance_type="m5.xlarge", vcpus=4.0, memory_gib=16.0, hourly_usd=0.192),
+        make_offer(instance_type="m5.2xlarge", vcpus=8.0, memory_gib=32.0, hourly_usd=0.384),
+        make_offer(instance_type="c5.2xlarge", vcpus=8.0, memory_gib=16.0, hourly_usd=0.34),
+    ]
+    workloads = [
+        make_workload("big", cpu=4.0, memory_gib=8.0, replicas=5),
+        make_workload("mid", cpu=2.0, memory_gib=8.0, replicas=4),
+        make_workload("small", cpu=0.5, memory_gib=1.0, replicas=9),
+    ]
+    return make_scenario([make_cluster("ie")], workloads), Catalog(offers)
+
+
+def test_packing_prices_never_undercut_per_resource_prices_and_a_past_deadline_keeps_those() -> None:
+    scenario, catalog = _fleet()
+    plan = solve(scenario, catalog)
+    pricer = ReplicaPricer(catalog)
+    options = [o for o in all_options(scenario, pricer) if o.unplaced is None]
+    pods = pool_groups(scenario, plan.assignments)
+    per_resource = dual_options(options, pricer.node_types, pods, patterns=False)
+    lifted = dual_options(options, pricer.node_types, pods)
+    timed_out = dual_options(options, pricer.node_types, pods, deadline=0.0, clock=lambda: 1.0)
+
+    def prices(opts: list) -> list[float]:
+        return [o.on_demand.hourly_usd for wo in opts for o in wo.options]
+
+    assert prices(timed_out) == prices(per_resource)
+    assert all(b >= a * (1 - 1e-6) for a, b in zip(prices(per_resource), prices(lifted), strict=True))
+    assert sum(prices(lifted)) > sum(prices(per_resource)) * 1.01  # the 4-core pods cost a whole node
+    assert plan.solver.bound <= plan.solver.objective + 1e-9
