@@ -73,29 +73,37 @@ class PoolPatterns:
         return None
 
 
-def _lp(
-    cost: np.ndarray, rows: np.ndarray, rhs: np.ndarray, lower: np.ndarray, *, maximise: bool = False
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """min (or max) cost·x s.t. rows·x ≥ rhs (maximise: ≤), x ≥ lower, by GLOP: (x, row duals ≥ 0), or None."""
-    from ortools.linear_solver import pywraplp
+class _Master:
+    """The packing LP over the columns so far: min Σ price·λ s.t. Σ a·λ ≥ demand, λ ≥ 0 — one GLOP
+    model, a variable per column added as they come (it re-solves from its last basis)."""
 
-    solver = pywraplp.Solver.CreateSolver("GLOP")
-    xs = [solver.NumVar(float(b), solver.infinity(), "") for b in lower]
-    constraints = []
-    for row, bound in zip(rows, rhs, strict=True):
-        low, high = (-solver.infinity(), float(bound)) if maximise else (float(bound), solver.infinity())
-        c = solver.Constraint(low, high)
-        for x, coefficient in zip(xs, row, strict=True):
-            if coefficient:
-                c.SetCoefficient(x, float(coefficient))
-        constraints.append(c)
-    objective = solver.Objective()
-    for x, coefficient in zip(xs, cost, strict=True):
-        objective.SetCoefficient(x, float(coefficient))
-    objective.SetOptimizationDirection(maximise)
-    if solver.Solve() != pywraplp.Solver.OPTIMAL:
-        return None
-    return np.array([x.solution_value() for x in xs]), np.array([abs(c.dual_value()) for c in constraints])
+    def __init__(self, demand: np.ndarray) -> None:
+        from ortools.linear_solver import pywraplp
+
+        self._ok = pywraplp.Solver.OPTIMAL
+        self._solver = pywraplp.Solver.CreateSolver("GLOP")
+        self._rows = [self._solver.Constraint(float(d), self._solver.infinity()) for d in demand]
+        self._objective = self._solver.Objective()
+        self._objective.SetMinimization()
+        self._columns: list = []
+
+    def add(self, columns: Sequence[tuple[int, tuple[int, ...]]], price: np.ndarray) -> None:
+        for i, pattern in columns[len(self._columns) :]:
+            var = self._solver.NumVar(0.0, self._solver.infinity(), "")
+            self._objective.SetCoefficient(var, float(price[i]))
+            for row, count in zip(self._rows, pattern, strict=True):
+                if count:
+                    row.SetCoefficient(var, float(count))
+            self._columns.append(var)
+
+    def solve(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(λ per column, dual price ≥ 0 per shape), or None."""
+        if self._solver.Solve() != self._ok:
+            return None
+        return (
+            np.array([v.solution_value() for v in self._columns]),
+            np.array([abs(r.dual_value()) for r in self._rows]),
+        )
 
 
 def _capacity(t: NodeType, cpu: float, memory_gib: float) -> int:
@@ -116,13 +124,19 @@ class _Knapsacks:
         self.types, self.shapes, self.fits = types, shapes, fits
         self._memo: dict[tuple[int, bytes], tuple[float, tuple[int, ...], float]] = {}
 
-    def best(self, i: int, y: np.ndarray, covers: np.ndarray) -> tuple[float, tuple[int, ...], float]:
+    def best(
+        self, i: int, y: np.ndarray, covers: np.ndarray, enough: float = math.inf
+    ) -> tuple[float, tuple[int, ...], float]:
+        """The knapsack of type i at prices y; with `enough`, the first pattern worth more will do
+        (such a result is not kept: its bound is unknown)."""
         key = (i, y.tobytes())
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = best_pattern(
-                self.types[i], self.shapes, y, self.fits[i], KNAPSACK_NODES, [tuple(c) for c in covers]
+            found = best_pattern(
+                self.types[i], self.shapes, y, self.fits[i], KNAPSACK_NODES, [tuple(c) for c in covers], enough
             )
+            if found[2] < math.inf:
+                self._memo[key] = found
         return found
 
 
@@ -133,11 +147,13 @@ def best_pattern(
     fits: Sequence[bool],
     node_cap: int,
     resource_prices: Sequence[tuple[float, float, float]] = (),
+    enough: float = math.inf,
 ) -> tuple[float, tuple[int, ...], float]:
     """Integer knapsack on one node of `t`: the best pattern found, its value, and an upper bound of
     the best value (exact when the search finished within `node_cap` nodes). `resource_prices`:
     (per core, per GiB, per pod slot) prices that cover every shape's value, each bounding what
-    any room can still hold (`_resource_prices`)."""
+    any room can still hold (`_resource_prices`). The search stops at the first pattern worth more
+    than `enough` (its upper bound is then unknown: infinite)."""
     items = [
         i
         for i in range(len(shapes))
@@ -188,18 +204,23 @@ def best_pattern(
     chosen = [0] * n
     open_bound = 0.0  # the largest bound of subtrees left unexplored at the cut-off
     visited = 0
+    cap = node_cap
 
     def search(k: int, rc: float, rm: float, rp: int, value: float) -> None:
         nonlocal best_value, best, open_bound, visited
         if value > best_value:
             best_value, best = value, chosen[:k] + [0] * (n - k)
-        if k == n or rp <= 0:
+            if value > enough:
+                open_bound = math.inf
+                visited = cap + 1  # stop: enough found
+                return
+        if k == n or rp <= 0 or (visited > cap and open_bound == math.inf):
             return
         limit = value + bound(k, rc, rm, rp)
         if limit <= best_value * (1 + 1e-12):
             return
         visited += 1
-        if visited > node_cap:
+        if visited > cap:
             open_bound = max(open_bound, limit)
             return
         most = rp
@@ -213,10 +234,16 @@ def best_pattern(
         chosen[k] = 0
 
     search(0, t.cpu, t.alloc_memory_gib, t.pods, 0.0)
+    if open_bound > best_value * (1 + 1e-9) and best_value <= enough:
+        # cut off: search again, ten times longer, from the best pattern found (CP-SAT bounds what is left)
+        cap, visited, open_bound = 10 * node_cap, 0, 0.0
+        search(0, t.cpu, t.alloc_memory_gib, t.pods, 0.0)
     pattern = [0] * len(shapes)
     for slot, i in enumerate(items):
         pattern[i] = best[slot]
     upper = max(best_value, open_bound)
+    if best_value > enough:
+        return best_value, tuple(pattern), math.inf
     if upper > best_value * (1 + 1e-9):
         upper = min(upper, _knapsack_bound(t, cpu, mem, val))
     return best_value, tuple(pattern), max(best_value, upper)
@@ -290,10 +317,10 @@ def pool_patterns(
     y = np.zeros(len(shapes))
     lam = np.zeros(len(columns))
     converged = False
+    master = _Master(demand)
     for _ in range(max_rounds if nominal_usd is None else 0):
-        a = np.array([p for _, p in columns], dtype=float).T  # [shape, column]
-        cost = np.array([price[i] for i, _ in columns])
-        solved = _lp(cost, a, demand, np.zeros(len(columns)))
+        master.add(columns, price)
+        solved = master.solve()
         if solved is None:
             break
         lam, y = solved
@@ -361,15 +388,28 @@ def _lifted_prices(
     columns generated as in `pool_patterns`. Unlike the packing LP's own duals (which price a shape
     the optimum over-covers at 0, and a re-solve of the allocation would move pods there for free),
     no shape is priced below its nominal price."""
+    from ortools.linear_solver import pywraplp
+
     price = arrays[-1]
+    # one GLOP model, a row per pattern added as the columns come (it re-solves from its last basis)
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    ys = [solver.NumVar(float(low), solver.infinity(), "") for low in nominal]
+    objective = solver.Objective()
+    for var, weight in zip(ys, weights, strict=True):
+        objective.SetCoefficient(var, float(weight))
+    objective.SetMaximization()
     y = nominal.copy()
+    rows = 0
     for _ in range(max_rounds):
-        a = np.array([p for _, p in columns], dtype=float)  # [column, shape]
-        cost = np.array([price[i] for i, _ in columns])
-        solved = _lp(weights, a, cost, nominal, maximise=True)
-        if solved is None:
+        for i, pattern in columns[rows:]:
+            row = solver.Constraint(-solver.infinity(), float(price[i]))
+            for var, count in zip(ys, pattern, strict=True):
+                if count:
+                    row.SetCoefficient(var, float(count))
+        rows = len(columns)
+        if solver.Solve() != pywraplp.Solver.OPTIMAL:
             break
-        y = np.maximum(solved[0], nominal)
+        y = np.maximum(np.array([var.solution_value() for var in ys]), nominal)
         if not _add_columns(y, columns, seen, knapsacks, arrays) or (deadline is not None and clock() > deadline):
             break
     return y
@@ -392,7 +432,7 @@ def _add_columns(
     for solved in (False, True) if exact else (False,):
         for i in promising[:EXACT_PER_ROUND] if solved else promising:
             if solved:
-                value, pattern, _ = knapsacks.best(i, y, covers)
+                value, pattern, _ = knapsacks.best(i, y, covers, enough=price[i] * (1 + _IMPROVES))
             else:
                 value, pattern = _greedy_pattern(knapsacks.types[i], knapsacks.shapes, y, knapsacks.fits[i])
             if value > price[i] * (1 + _IMPROVES) and (i, pattern) not in seen:
