@@ -99,6 +99,9 @@ class NodeGroup:
     cpu_utilisation: float
     memory_utilisation: float
     pod_utilisation: float
+    # types the NodePool also admits for these nodes: as much allocatable room, no more capacity, no
+    # dearer (spot capacity from several types; the plan's packing already ran with them admitted)
+    substitutes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +207,7 @@ class Plan:
                         "memory": round(n.memory_utilisation, 4),
                         "pods": round(n.pod_utilisation, 4),
                     },
+                    "substitutes": list(n.substitutes),
                 }
                 for n in self.nodes
             ],
@@ -280,6 +284,7 @@ class Plan:
                         cpu_utilisation=float((n.get("utilisation") or {}).get("cpu", 0.0)),
                         memory_utilisation=float((n.get("utilisation") or {}).get("memory", 0.0)),
                         pod_utilisation=float((n.get("utilisation") or {}).get("pods", 0.0)),
+                        substitutes=tuple(str(t) for t in n.get("substitutes") or ()),
                     )
                     for n in data.get("nodes") or ()
                 ),

@@ -123,10 +123,12 @@ def check_provisioning(
     pools_by_cluster = _nodepools(patches)
     groups = pool_groups(scenario, plan.assignments)
     planned: dict[tuple[str, str], float] = {}
-    planned_types: dict[tuple[str, str], set[str]] = {}
+    planned_types: dict[tuple[str, str], set[str]] = {}  # launched types and their substitutes
+    launched_types: dict[tuple[str, str], set[str]] = {}
     for n in plan.nodes:
         planned[(n.cluster, n.capacity_type)] = planned.get((n.cluster, n.capacity_type), 0.0) + n.hourly_usd
-        planned_types.setdefault((n.cluster, n.capacity_type), set()).add(n.instance_type)
+        planned_types.setdefault((n.cluster, n.capacity_type), set()).update((n.instance_type, *n.substitutes))
+        launched_types.setdefault((n.cluster, n.capacity_type), set()).add(n.instance_type)
     checks: list[PoolCheck] = []
     violations: list[str] = []
     notes: list[str] = []
@@ -167,12 +169,12 @@ def check_provisioning(
                 f"NodePool ({', '.join(f'{k} {n}' for k, n in sorted(packing.pending.items()))})"
             )
         dearest = max(
-            (t.hourly_usd for t in admitted if t.instance_type in planned_types.get((name, kind), ())), default=0.0
+            (t.hourly_usd for t in admitted if t.instance_type in launched_types.get((name, kind), ())), default=0.0
         )
         dearer = sorted(
             t.instance_type
             for t in admitted
-            if t.hourly_usd > dearest + 1e-9 and t.instance_type not in planned_types.get((name, kind), ())
+            if t.hourly_usd > dearest + 1e-9 and t.instance_type not in launched_types.get((name, kind), ())
         )
         if dearer:
             violations.append(

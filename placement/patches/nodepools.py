@@ -211,7 +211,8 @@ def pool_from_nodes(
     headroom_fraction: float = DEFAULT_HEADROOM_FRACTION,
     slots: int = 0,
 ) -> CapacityPool:
-    """A pool for a node-true plan: it admits exactly the planned instance types, and its limits are
+    """A pool for a node-true plan: it admits exactly the planned instance types and their
+    substitutes (`NodeGroup.substitutes`: as roomy, no more capacity, no dearer), and its limits are
     whole-node multiples — the planned nodes plus `headroom_fraction` of them (at least one) — of
     the largest admitted type. Karpenter counts limits on node capacity and, while packing, charges
     each node claim the largest capacity among its options (REFERENCE §10), so this is the least
@@ -224,7 +225,7 @@ def pool_from_nodes(
     whole = count + max(1, math.ceil(count * headroom_fraction))
     cpu_limit = whole * max(n.vcpus for n in nodes)
     memory_limit = whole * max(n.memory_gib for n in nodes)
-    types = tuple(sorted({n.instance_type for n in nodes}))
+    types = tuple(sorted({n.instance_type for n in nodes} | {s for n in nodes for s in n.substitutes}))
     return CapacityPool(
         name,
         capacity_type,

@@ -27,8 +27,8 @@ from placement.scenario import Cluster, Planning, Scenario
 from placement.solver.allocation import replica_costs
 from placement.solver.candidates import ClusterOption, WorkloadOptions
 from placement.solver.closed_form import lower_bound_usd
-from placement.solver.node_types import NodeType, NodeTypes
-from placement.solver.packing import Packing, PodGroup, merged_shapes, pack_pool
+from placement.solver.node_types import NodeType, NodeTypes, substitutes
+from placement.solver.packing import Packing, PodGroup, merged_shapes, pack_pool, provision
 from placement.solver.patterns import pool_patterns
 from placement.solver.replica_price import ReplicaPrice
 from pricing import CapacityType
@@ -95,7 +95,7 @@ def plan_nodes(
         cluster = scenario.cluster(name)
         packing, admitted = _pack(pods, node_types.of(cluster, kind), quick)
         pools[(name, kind)] = PoolNodes(cluster, kind, packing, admitted)
-        groups.extend(node_groups(name, kind, packing))
+        groups.extend(node_groups(name, kind, packing, admitted))
         shapes = {g.key: (g.cpu, g.memory_gib) for g in pods}
         for key, usd, by_type in _pod_shares(packing, shapes):
             usd_by[(key, name)] = usd_by.get((key, name), 0.0) + usd
@@ -112,19 +112,46 @@ def _pack(pods: Sequence[PodGroup], types: Sequence[NodeType], quick: bool) -> t
     plain first fit of the pods onto those nodes leaves up to 11 % of them Pending), so they are
     not a bill any cluster pays: they only serve the bound."""
     if quick:
-        return pack_pool(pods, types, quick=True)
-    patterns = pool_patterns(merged_shapes(pods), types, max_rounds=HINT_ROUNDS, priced=False)
-    if patterns is None:
-        return pack_pool(pods, types)
-    used = sorted(
-        {t for (t, _), n in zip(patterns.columns, patterns.nodes, strict=True) if n > 1e-6},
-        key=lambda t: (t.hourly_usd, t.instance_type),
-    )
-    return pack_pool(pods, types, extra=[(t,) for t in used])
+        packing, admitted = pack_pool(pods, types, quick=True)
+    else:
+        patterns = pool_patterns(merged_shapes(pods), types, max_rounds=HINT_ROUNDS, priced=False)
+        used = (
+            sorted(
+                {t for (t, _), n in zip(patterns.columns, patterns.nodes, strict=True) if n > 1e-6},
+                key=lambda t: (t.hourly_usd, t.instance_type),
+            )
+            if patterns is not None
+            else []
+        )
+        packing, admitted = pack_pool(pods, types, extra=[(t,) for t in used])
+    return _with_substitutes(pods, types, packing, admitted)
 
 
-def node_groups(cluster: str, kind: str, packing: Packing) -> list[NodeGroup]:
-    """The packing's nodes as contract `NodeGroup`s, one per instance type."""
+def _with_substitutes(
+    pods: Sequence[PodGroup], types: Sequence[NodeType], packing: Packing, admitted: tuple[NodeType, ...]
+) -> tuple[Packing, tuple[NodeType, ...]]:
+    """The packing re-run on what the NodePool will admit — the launched types and their
+    `substitutes` — until that set is stable, so the plan pays exactly what the provisioning check
+    simulates (never more: a substitute is as roomy and no dearer)."""
+    for _ in range(3):
+        launched = {n.node_type.instance_type: n.node_type for n in packing.nodes}
+        written = {s.instance_type: s for t in launched.values() for s in substitutes(t, types)} | launched
+        if set(written) == {t.instance_type for t in admitted}:
+            return packing, admitted
+        candidate = tuple(sorted(written.values(), key=lambda t: (t.hourly_usd, t.instance_type)))
+        again = provision(pods, candidate)
+        if again.pending or again.hourly_usd > packing.hourly_usd + 1e-9:
+            break
+        packing, admitted = again, candidate
+    # not stable (not expected): admit exactly the launched types, as the check will
+    launched = {n.node_type.instance_type: n.node_type for n in packing.nodes}
+    exact = tuple(sorted(launched.values(), key=lambda t: (t.hourly_usd, t.instance_type)))
+    return provision(pods, exact), exact
+
+
+def node_groups(cluster: str, kind: str, packing: Packing, admitted: Sequence[NodeType] = ()) -> list[NodeGroup]:
+    """The packing's nodes as contract `NodeGroup`s, one per instance type, each with the admitted
+    types that are `substitutes` for it."""
     by_type: dict[str, list] = {}
     for node in packing.nodes:
         by_type.setdefault(node.node_type.instance_type, []).append(node)
@@ -144,6 +171,7 @@ def node_groups(cluster: str, kind: str, packing: Packing) -> list[NodeGroup]:
                 sum(x.cpu for x in nodes) / (n * t.cpu),
                 sum(x.memory_gib for x in nodes) / (n * t.alloc_memory_gib),
                 sum(x.pod_count for x in nodes) / (n * t.pods),
+                tuple(s.instance_type for s in substitutes(t, admitted) if s.instance_type not in by_type),
             )
         )
     return out

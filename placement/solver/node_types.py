@@ -140,3 +140,27 @@ def _node_types(catalog: Catalog, cluster: Cluster, kind: CapacityType) -> tuple
 def fitting(types: Sequence[NodeType], cpu: float, memory_gib: float, arches: Sequence[str]) -> list[NodeType]:
     """The types that hold one pod of these requests and run one of its architectures."""
     return [t for t in types if t.arch in arches and t.holds(cpu, memory_gib)]
+
+
+#: Substitutes a NodePool admits per planned type, at most (the cheapest first).
+MAX_SUBSTITUTES = 4
+
+
+def substitutes(planned: NodeType, types: Sequence[NodeType], limit: int = MAX_SUBSTITUTES) -> tuple[NodeType, ...]:
+    """Types that may stand in for `planned` without changing what the plan pays or packs: the same
+    architecture, at least its allocatable CPU, memory and pod slots, at most its capacity (what
+    NodePool limits count) and no dearer. Typically the same size in a sibling family; admitting
+    them gives a spot pool more than one market at no cost."""
+    found = [
+        t
+        for t in types
+        if t.instance_type != planned.instance_type
+        and t.arch == planned.arch
+        and t.hourly_usd <= planned.hourly_usd + 1e-12
+        and t.vcpus <= planned.vcpus
+        and t.memory_gib <= planned.memory_gib
+        and t.cpu >= planned.cpu - 1e-9
+        and t.alloc_memory_gib >= planned.alloc_memory_gib - 1e-9
+        and t.pods >= planned.pods
+    ]
+    return tuple(sorted(found, key=lambda t: (t.hourly_usd, t.instance_type))[:limit])

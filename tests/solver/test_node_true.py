@@ -173,3 +173,53 @@ def test_before_is_priced_from_todays_nodes_when_the_cluster_declares_them() -> 
     declared = solve(make_scenario([running], [web]), catalog)
     assert declared.hourly_usd.before == pytest.approx(2 * 0.768)
     assert declared.before_basis == "today's nodes (ie)"
+
+
+def test_a_spot_nodepool_admits_as_roomy_no_dearer_siblings_and_the_bill_holds() -> None:
+    # m5.xlarge and m5a.xlarge: same size, same allocatable, m5a cheaper on spot; m6i.xlarge dearer;
+    # m5.2xlarge larger (more capacity counts against limits): only m5a may stand in for m5
+    spot = CapacityType.SPOT
+    offers = [
+        make_offer(instance_type="m5.xlarge", vcpus=4.0, memory_gib=16.0, hourly_usd=0.192),
+        make_offer(instance_type="m5.xlarge", capacity_type=spot, vcpus=4.0, memory_gib=16.0, hourly_usd=0.070),
+        make_offer(instance_type="m5a.xlarge", capacity_type=spot, vcpus=4.0, memory_gib=16.0, hourly_usd=0.070),
+        make_offer(instance_type="m6i.xlarge", capacity_type=spot, vcpus=4.0, memory_gib=16.0, hourly_usd=0.090),
+        make_offer(instance_type="m5.2xlarge", capacity_type=spot, vcpus=8.0, memory_gib=32.0, hourly_usd=0.150),
+    ]
+    catalog = Catalog(offers, fetched_at=AS_OF)
+    workload = make_workload(cpu=3.0, memory_gib=6.0, replicas=4, spot_max_fraction=1.0)
+    scenario = make_scenario([make_cluster("ie")], [workload])
+    plan = solve(scenario, catalog)
+    spot_nodes = [n for n in plan.nodes if n.capacity_type == "spot"]
+    assert spot_nodes, plan.nodes
+    admitted = {n.instance_type for n in spot_nodes} | {s for n in spot_nodes for s in n.substitutes}
+    assert {"m5.xlarge", "m5a.xlarge"} <= admitted
+    assert not admitted & {"m6i.xlarge", "m5.2xlarge"}
+    patches = to_patches(plan, scenario)
+    written = [
+        r["values"]
+        for p in patches
+        if p.role == "capacity" and p.body["kind"] == "NodePool" and "spot" in p.body["metadata"]["name"]
+        for r in p.body["spec"]["template"]["spec"]["requirements"]
+        if r["key"] == "node.kubernetes.io/instance-type"
+    ]
+    assert written and set(written[0]) == admitted
+    report = check_provisioning(plan, scenario, catalog, patches)
+    assert report.ok, report.violations
+    assert report.simulated_usd == pytest.approx(plan.hourly_usd.compute)
+
+
+def test_a_listed_substitute_that_is_dearer_is_reported() -> None:
+    from dataclasses import replace
+
+    offers = [
+        make_offer(instance_type="m5.xlarge", vcpus=4.0, memory_gib=16.0, hourly_usd=0.192),
+        make_offer(instance_type="m6i.xlarge", vcpus=4.0, memory_gib=16.0, hourly_usd=0.25),
+    ]
+    catalog = Catalog(offers, fetched_at=AS_OF)
+    scenario = make_scenario([make_cluster("ie")], [make_workload(cpu=3.0, memory_gib=4.0, replicas=2)])
+    plan = solve(scenario, catalog)
+    assert all(not n.substitutes for n in plan.nodes)  # m6i is dearer: never a substitute
+    edited = replace(plan, nodes=tuple(replace(n, substitutes=("m6i.xlarge",)) for n in plan.nodes))
+    report = check_provisioning(edited, scenario, catalog, to_patches(edited, scenario))
+    assert any("dearer than planned: m6i.xlarge" in v for v in report.violations)
