@@ -44,14 +44,16 @@ runs `solve()`'s plan for exactly that hour's demand at that hour's prices (risk
 its compute is that plan's node bill (the same packing of the same pools). What is proven and what
 is not, with node-true costs:
 
-- **Proven** (the solver's node-aware bound, `placement.solver.node_plan`): per pool, dual prices
-  π with π·allocatable(t) ≤ price(t) for every launchable type t make Σ π·requests a lower bound on
-  the bill of *any* set of nodes holding those pods, so each hour's `plan.solver.bound` bounds the
-  compute + egress of any placement of that hour's demand under the scenario's rules. Their sum
-  (`Oracle.bound_usd`) is a lower bound for every strategy that serves all demand under those rules.
-  One caveat: the model charges egress on every planned replica, the engine on served traffic, so
-  in hours where a workload's on-demand floor (minAvailable) exceeds its demand the bound counts the
-  floor replicas' egress, which nobody is billed (the compute half of the argument has no such caveat).
+- **Proven** (the solver's node-aware bound, `placement.solver.node_plan`): per pool, prices y per
+  pod shape with Σ y over any pattern of pods that fits a node of type t ≤ price(t), for every
+  launchable type t (per-resource duals, or the pool's packing LP, `placement.solver.patterns`),
+  make Σ y·pods a lower bound on the bill of *any* set of nodes holding those pods, so each hour's
+  `plan.solver.bound` bounds the compute + egress of any placement of that hour's demand under the
+  scenario's rules. Their sum (`Oracle.bound_usd`) is a lower bound for every strategy that serves
+  all demand under those rules. One caveat: the model charges egress on every planned replica, the
+  engine on served traffic, so in hours where a workload's on-demand floor (minAvailable) exceeds
+  its demand the bound counts the floor replicas' egress, which nobody is billed (the compute half
+  of the argument has no such caveat).
 - **Not proven**: that the oracle's own cost is minimal. Its allocation is optimal on fluid replica
   prices and its pools are packed by a heuristic, so its node bill sits above that bound (by up to
   its worst gap, `Oracle.max_gap`), and another strategy's placement could in principle pack onto

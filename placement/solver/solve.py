@@ -64,11 +64,9 @@ from pricing import Catalog
 # 19,559 replicas on 16 clusters take 1.3 s to assemble on this machine class.
 _ASSEMBLY_S_PER_WORKLOAD = 1e-4
 _ASSEMBLY_S_PER_REPLICA = 3e-5
-#: The bound's packing LPs may take this share of what the solve took before them (at least
-#: `_PATTERNS_MIN_S`, at most half the time left). Measured on 1,000 × 20: share 0.5 → solve 1.5 s,
-#: bound 803.3; 1.0 → 1.75 s, 812.1 (what unlimited LPs give).
-_PATTERNS_SHARE = 1.0
-_PATTERNS_MIN_S = 0.25
+#: The bound's packing LPs stop at this share of the time left (so a plan is deterministic unless
+#: the time limit is close: the bound is then weaker, never wrong).
+_PATTERNS_SHARE_OF_LEFT = 0.5
 
 
 def solve(
@@ -392,14 +390,12 @@ def _plan(
     assignments, routing, nodes, after = _on_nodes(scenario, options, placements, pricer, quick)
     objective = after.total
     placeable = [wo for wo in options if wo.unplaced is None and wo.workload.replicas > 0]
-    # the bound's packing LPs get a share of what everything before them took, within half the time left
-    now = clock()
     lower = dual_options(
         placeable,
         pricer.node_types,
         pool_groups(scenario, assignments),
         patterns=not quick,
-        deadline=now + min(max(_PATTERNS_MIN_S, _PATTERNS_SHARE * (now - started)), 0.5 * budget.left_s()),
+        deadline=clock() + _PATTERNS_SHARE_OF_LEFT * budget.left_s(),
         clock=clock,
     )
     bound = node_bound_usd(placeable, lower, own_bounds, placements, scenario.planning)
