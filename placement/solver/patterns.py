@@ -39,8 +39,9 @@ _EPS = 1e-9
 _IMPROVES = 1e-6  # relative: a column must beat its type's price by this much to enter
 #: Branch-and-bound nodes per knapsack before its bound is taken as it stands (still valid).
 KNAPSACK_NODES = 1500
-#: Seconds CP-SAT may spend bounding one knapsack whose search was cut off (its bound is valid anyway).
-KNAPSACK_BOUND_S = 0.2
+#: CP-SAT's deterministic time (≈ seconds, but the same on every run, so plans are reproducible)
+#: for bounding one knapsack whose search was cut off twice; its bound is valid whenever it stops.
+KNAPSACK_BOUND_DETERMINISTIC = 0.2
 #: Column-generation rounds per pool, and types priced exactly per round (the most promising first).
 MAX_ROUNDS = 40
 TYPES_PER_ROUND = 6
@@ -265,7 +266,7 @@ def _knapsack_bound(t: NodeType, cpu: Sequence[float], mem: Sequence[float], val
     model.Maximize(sum(q * math.ceil(v * scale) for q, v in zip(counts, val, strict=True)))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = KNAPSACK_BOUND_S
+    solver.parameters.max_deterministic_time = KNAPSACK_BOUND_DETERMINISTIC
     status = solver.Solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return math.inf

@@ -11,6 +11,9 @@ import random
 import pytest
 from builders import make_cluster, make_offer, make_scenario, make_workload
 
+from placement.load.catalog import catalog_for
+from placement.load.demand import resolve_demand
+from placement.load.scenario import demo_scenario_path, load_scenario
 from placement.solver.candidates import all_options
 from placement.solver.node_plan import dual_options, dual_prices, pool_groups
 from placement.solver.node_types import NodeType
@@ -162,3 +165,14 @@ def test_packing_prices_never_undercut_per_resource_prices_and_a_past_deadline_k
     assert all(b >= a * (1 - 1e-6) for a, b in zip(prices(per_resource), prices(lifted), strict=True))
     assert sum(prices(lifted)) > sum(prices(per_resource)) * 1.01  # the 4-core pods cost a whole node
     assert plan.solver.bound <= plan.solver.objective + 1e-9
+
+
+def test_the_demo_plan_and_its_bound_are_the_same_on_every_run() -> None:
+    # no wall-clock limit inside the bound's LPs (knapsack cut-offs are counted in nodes and in
+    # CP-SAT's deterministic time): what-if sweeps and Ray fan-outs compare plans exactly
+    scenario = resolve_demand(load_scenario(demo_scenario_path()))
+    catalog = catalog_for(scenario).catalog
+    first, second = solve(scenario, catalog), solve(scenario, catalog)
+    assert first.solver.bound == second.solver.bound
+    assert first.to_json()["nodes"] == second.to_json()["nodes"]
+    assert first.solver.bound < first.solver.objective
