@@ -13,12 +13,13 @@ Two things come out:
   Any set of nodes holding pods of counts n then costs at least Σ_s n_s y_s (each node's price covers
   the prices of the pods it holds), whatever the allocation — so y are valid replica prices for the
   node-aware bound, and they see what per-core prices cannot: two 4-core pods never share an
-  8-vCPU node whose allocatable is 7.9 cores. Validity does not rest on convergence: the final prices
-  are scaled by min_t price(t) / (an upper bound of the best pattern's value on t), computed by
-  branch and bound whose cut-off keeps its bound valid.
-- **A packing**: ⌊λ⌋ nodes of each pattern, the rest packed by `packing.provision`, and each node
-  shrunk to the cheapest type that holds what it got. Only for pools whose nodes we choose directly
-  (no Karpenter: a Karpenter NodePool fills its largest admitted type, see `packing`).
+  8-vCPU node whose allocatable is 7.71 cores. For the bound, y are *lifted* above given valid
+  prices (per-resource duals) rather than taken from the LP's duals (`_lifted_prices`). Validity
+  does not rest on convergence: the final prices are scaled by min_t price(t) / (an upper bound of
+  the best pattern's value on t), from a branch and bound whose cut-off keeps its bound valid.
+- **The LP's nodes** (λ per pattern): which types pack this pool well — tried as admitted sets by
+  the Karpenter simulation (`placement.solver.node_plan`). The patterns themselves are not a
+  packing any autoscaler reproduces, so the plan never bills them.
 
 Pure; numpy, OR-Tools' GLOP for the LPs (CP-SAT only to bound a knapsack search cut off).
 """
@@ -64,14 +65,7 @@ class PoolPatterns:
     bound_usd: float  # Σ demand × y: a lower bound of any node bill holding the demand
     columns: tuple[tuple[NodeType, tuple[int, ...]], ...]
     nodes: tuple[float, ...]  # λ per column in the last LP
-    converged: bool
-
-    def price_of(self, cpu: float, memory_gib: float, arches: Sequence[str]) -> float | None:
-        key = (cpu, memory_gib, tuple(sorted(arches)))
-        for shape, price in zip(self.shapes, self.prices_usd, strict=True):
-            if (shape.cpu, shape.memory_gib, tuple(sorted(shape.arches))) == key:
-                return price
-        return None
+    converged: bool  # no pattern left that improves the LP, and no scaling was needed
 
 
 class _Master:
