@@ -2,6 +2,7 @@
 Prints figures; never run by the unit tests.
 
     .venv/bin/python bench/scaleout.py [--cpus 2] [--series 20000] [--series-per-task 1000] [--days 14]
+                                       [--default-threads] [--skip-forecast]
 
 1. A what-if sweep of 64 scenarios on the packaged demo fleet (riskAversion 4 values × a price
    shock on every offer 4 values × traffic 4 values), `scaleout.grid_sweep`, time limit 10 s per plan.
@@ -11,7 +12,8 @@ Prints figures; never run by the unit tests.
 
 For each: wall seconds sequential and on Ray (`ray.init` and worker start-up shown apart), the
 speed-up (target ≥ 1.7× on 2 cores; the sequential forecast runs with one OpenMP thread, as each
-Ray worker does — with two threads on a busy 2-core machine it measured 3.4× slower), peak resident memory (this process and, on Ray, every Ray
+Ray worker does — with two threads on a busy 2-core machine it measured 3.4× slower; `--default-threads`
+also times it with every thread, for reference), peak resident memory (this process and, on Ray, every Ray
 process it started, sampled every 0.2 s), whether the results are identical, and per-task figures
 (seconds inside the task, pickled sizes of the shared input, an item and a result) that the README's
 plan for a 100-node cluster is computed from. The machine may be shared: figures vary run to run.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import pickle
 import statistics
@@ -96,6 +99,12 @@ def synthetic_series(n: int, days: int, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"unique_id": np.repeat(ids, steps), "ds": np.tile(ds, n), "y": y.ravel()})
 
 
+def clock(finished: list[float]) -> Callable[[Any], None]:
+    """A progress callback that appends the seconds since it was made, once per finished task."""
+    started = time.perf_counter()
+    return lambda _: finished.append(time.perf_counter() - started)
+
+
 def pickled_kib(value: Any) -> float:
     return len(pickle.dumps(value, protocol=5)) / 1024
 
@@ -161,31 +170,53 @@ def bench_sweep(runner: Any) -> tuple[dict[str, Any], float, float]:
     return row, seq_s / ray_s, seq_s / warm_s
 
 
-def bench_forecast(runner: Any, n: int, per_task: int, days: int) -> tuple[dict[str, Any], float]:
+def bench_forecast(
+    runner: Any, n: int, per_task: int, days: int, default_threads: bool
+) -> tuple[dict[str, Any], float, float]:
     history = synthetic_series(n, days)
     model = Forecaster(freq="30min", horizon=48, quantiles=(0.5, 0.95), max_iter=60, max_train_rows=30_000)
-    parts = scaleout.partition_series(history, per_task)
+    started = time.perf_counter()
+    table = scaleout.SeriesTable.of(history)
+    table_s = time.perf_counter() - started
+    partitions = table.partitions(per_task)
     print(
-        f"\n== forecast: {n:,} series × {days} days of 30 min ({len(history):,} rows), {len(parts)} partitions of "
+        f"\n== forecast: {n:,} series × {days} days of 30 min ({len(history):,} rows), {len(partitions)} partitions of "
         f"{per_task:,} series, one day ahead"
     )
+    print(f"  grouping the rows by series (SeriesTable.of, on the driver in every run): {table_s:.2f} s")
+    import sklearn.ensemble  # noqa: F401  (loads scikit-learn's OpenMP runtime, so that threadpool_limits sees it)
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(1):  # one OpenMP thread, as each Ray worker has: on a busy machine more threads thrash
-        sequential, seq_s, seq_mib = timed(
-            lambda: scaleout.forecast_series(history, forecaster=model, series_per_task=per_task), children=False
+    def forecast(on: Any = None, progress: Any = None) -> Any:
+        return scaleout.forecast_series(
+            history, forecaster=model, series_per_task=per_task, runner=on, progress=progress
         )
-    print(f"  sequential: {seq_s:.1f} s, peak RSS {seq_mib:,.0f} MiB (this process)")
-    on_ray, ray_s, ray_mib = timed(
-        lambda: scaleout.forecast_series(history, forecaster=model, series_per_task=per_task, runner=runner)
-    )
-    print(f"  Ray: {ray_s:.1f} s, peak RSS {ray_mib:,.0f} MiB (all Ray processes)")
-    print(f"  speed-up: {seq_s / ray_s:.2f}×")
-    same = scaleout.frame_of(sequential.values()).equals(scaleout.frame_of(on_ray.values()))
+
+    if default_threads:
+        _, default_s, _ = timed(forecast, children=False)
+        print(f"  sequential, default OpenMP threads ({os.cpu_count()}): {default_s:.1f} s")
+    with threadpool_limits(1):  # one OpenMP thread, as each Ray worker has: on a busy machine more threads thrash
+        sequential, seq_s, seq_mib = timed(forecast, children=False)
+    print(f"  sequential, one OpenMP thread: {seq_s:.1f} s, peak RSS {seq_mib:,.0f} MiB (this process)")
+    runs = []
+    for what in ("cold workers: their first forecast, importing scikit-learn", "warm workers"):
+        finished: list[float] = []  # seconds from the start at which each task came back
+        on_ray, ray_s, ray_mib = timed(functools.partial(forecast, runner, clock(finished)))
+        print(
+            f"  Ray ({what}): {ray_s:.1f} s, peak RSS {ray_mib:,.0f} MiB (all Ray processes); tasks finished from "
+            f"{finished[0]:.1f} s to {finished[-1]:.1f} s, the last two {finished[-1] - finished[-2]:.1f} s apart"
+        )
+        runs.append((on_ray, ray_s))
+    (on_ray, cold_s), (warm, warm_s) = runs
+    print(f"  speed-up over one OpenMP thread: {seq_s / cold_s:.2f}× cold, {seq_s / warm_s:.2f}× warm")
+    if default_threads:
+        print(f"  speed-up over the default threads: {default_s / cold_s:.2f}× cold, {default_s / warm_s:.2f}× warm")
+    expected = scaleout.frame_of(sequential.values())
+    same = expected.equals(scaleout.frame_of(on_ray.values())) and expected.equals(scaleout.frame_of(warm.values()))
     print(f"  identical forecasts (every row): {same}")
-    row = describe_tasks("forecast", on_ray, model, parts[0])
+    row = describe_tasks("forecast", warm, scaleout.forecasts.ForecastInputs(model, None), partitions[0])
     print(plan_figure(row))
-    return row, seq_s / ray_s
+    return row, seq_s / cold_s, seq_s / warm_s
 
 
 def _key(p: Any) -> tuple[Any, ...]:
@@ -201,6 +232,9 @@ def main() -> int:
     parser.add_argument("--series-per-task", type=int, default=1000)
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--skip-forecast", action="store_true")
+    parser.add_argument(
+        "--default-threads", action="store_true", help="also time the sequential forecast with every OpenMP thread"
+    )
     args = parser.parse_args()
     print(
         f"machine: {os.cpu_count()} cores, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} (shared: figures vary)"
@@ -212,8 +246,8 @@ def main() -> int:
         _, cold, warm = bench_sweep(runner)
         results = [f"sweep {cold:.2f}× cold / {warm:.2f}× warm"]
         if not args.skip_forecast:
-            _, speedup = bench_forecast(runner, args.series, args.series_per_task, args.days)
-            results.append(f"forecast {speedup:.2f}×")
+            _, cold, warm = bench_forecast(runner, args.series, args.series_per_task, args.days, args.default_threads)
+            results.append(f"forecast {cold:.2f}× cold / {warm:.2f}× warm")
     print(f"\nspeed-up on {args.cpus} CPUs (target ≥ 1.7×): {'; '.join(results)}")
     return 0
 

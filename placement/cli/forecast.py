@@ -184,10 +184,11 @@ def _partitioned(
     per_task = scaleout.SERIES_PER_TASK if args.series_per_task is None else args.series_per_task
     if per_task < 1:
         raise fc.ForecastError(f"--series-per-task {per_task}: use 1 or more series per task")
-    parts = scaleout.partition_series(history, per_task)
-    with runner_from_args(args) as runner, task_progress(len(parts), f"forecasting {len(parts)} partitions") as tick:
+    table = scaleout.SeriesTable.of(history)
+    count = len(table.partitions(per_task))
+    with runner_from_args(args) as runner, task_progress(count, f"forecasting {count} partitions") as tick:
         fanout = scaleout.forecast_series(
-            history, forecaster=model, h=args.horizon, series_per_task=per_task, runner=runner, progress=tick
+            table, forecaster=model, h=args.horizon, series_per_task=per_task, runner=runner, progress=tick
         )
     done = fanout.succeeded
     if not done:

@@ -10,11 +10,19 @@ Every function maps an existing pure function over tasks (`whatif.sweep_point`,
 `analysis.price_of.price_of_family`, `simulate`, `Forecaster.fit/predict`) and returns a `FanOut`:
 each task's `Outcome` (value or the reason it failed, and its seconds) in item order, so a Ray run
 gives the same values in the same order as the sequential run. Large shared inputs (scenario,
-catalog) are put in Ray's object store once. `ray` is imported only by `ray_runner`, and only when
+catalog) are put in Ray's object store once; a forecast task's item is its partition of the
+`SeriesTable` (flat columns, read without a copy). `ray` is imported only by `ray_runner`, and only when
 a Ray runner is asked for: without Ray installed everything here runs sequentially.
 """
 
-from placement.scaleout.forecasts import SERIES_PER_TASK, PartitionForecast, forecast_series, frame_of, partition_series
+from placement.scaleout.forecasts import (
+    SERIES_PER_TASK,
+    PartitionForecast,
+    SeriesTable,
+    forecast_series,
+    frame_of,
+    partition_series,
+)
 from placement.scaleout.replays import Replays, SeededReplay, merge, replay_seeds
 from placement.scaleout.runner import (
     INSTALL_RAY,
@@ -42,6 +50,7 @@ __all__ = [
     "Runner",
     "SeededReplay",
     "Sequential",
+    "SeriesTable",
     "TasksFailed",
     "forecast_series",
     "frame_of",

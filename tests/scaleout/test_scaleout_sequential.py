@@ -3,6 +3,7 @@ going past a failed task (naming it), and partitions series deterministically.""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from scaleout_builders import CATALOG, point_key, series_panel, small_scenario, tiny_forecaster
@@ -66,6 +67,49 @@ def test_partitions_are_contiguous_runs_of_sorted_series() -> None:
     assert sum(len(p) for p in parts) == len(panel)
     with pytest.raises(scaleout.forecasts.ForecastError, match="series_per_task"):
         scaleout.partition_series(panel, 0)
+
+
+def test_a_series_table_groups_rows_by_sorted_id_and_keeps_each_series_rows_in_order() -> None:
+    panel = series_panel(5, days=1).sample(frac=1.0, random_state=2)  # shuffled rows
+    table = scaleout.SeriesTable.of(panel.assign(extra=1))  # other columns are not carried
+    assert table.ids.tolist() == [f"svc-{i:02d}" for i in range(5)]
+    assert table.starts.tolist() == [0, 48, 96, 144, 192, 240]  # 48 half-hours per series
+    partitions = table.partitions(2)
+    assert [p.ids.tolist() for p in partitions] == [["svc-00", "svc-01"], ["svc-02", "svc-03"], ["svc-04"]]
+    assert [p.label() for p in partitions] == ["series svc-00..svc-01", "series svc-02..svc-03", "series svc-04"]
+    assert partitions[1].starts.tolist() == [0, 48, 96] and np.shares_memory(partitions[1].y, table.y)  # views
+    part = partitions[1].frame()
+    expected = panel[panel["unique_id"].isin(["svc-02", "svc-03"])].sort_values("unique_id", kind="stable")
+    assert part.columns.tolist() == ["unique_id", "ds", "y"]
+    pd.testing.assert_frame_equal(part, expected.reset_index(drop=True))
+    grouped = series_panel(5, days=1)
+    assert np.shares_memory(scaleout.SeriesTable.of(grouped).y, grouped["y"].to_numpy())  # no reorder, no copy
+
+
+def test_series_ids_are_grouped_by_their_text_as_the_forecaster_names_them() -> None:
+    frame = pd.DataFrame({"unique_id": [10, 9, "9", 2, 10.0], "ds": pd.Timestamp("2025-01-01"), "y": 1.0})
+    table = scaleout.SeriesTable.of(frame)
+    assert table.ids.tolist() == ["10", "10.0", "2", "9"] and table.starts.tolist() == [0, 1, 2, 3, 5]
+    with pytest.raises(scaleout.forecasts.ForecastError, match=r"missing \['y'\]"):
+        scaleout.SeriesTable.of(frame.drop(columns="y"))
+    assert scaleout.SeriesTable.of(frame.iloc[:0]).partitions(3) == []
+
+
+def test_partitions_and_forecasts_do_not_depend_on_row_order() -> None:
+    panel = series_panel(5, days=4)
+    shuffled = panel.sample(frac=1.0, random_state=4)
+    sorted_run = scaleout.forecast_series(panel, forecaster=tiny_forecaster(), series_per_task=2)
+    shuffled_run = scaleout.forecast_series(shuffled, forecaster=tiny_forecaster(), series_per_task=2)
+    from_table = scaleout.forecast_series(
+        scaleout.SeriesTable.of(shuffled), forecaster=tiny_forecaster(), series_per_task=2
+    )
+    labels = ["series svc-00..svc-01", "series svc-02..svc-03", "series svc-04"]
+    assert [o.label for o in sorted_run.outcomes] == [o.label for o in shuffled_run.outcomes] == labels
+    expected = scaleout.frame_of(sorted_run.values())
+    pd.testing.assert_frame_equal(scaleout.frame_of(shuffled_run.values()), expected)
+    pd.testing.assert_frame_equal(scaleout.frame_of(from_table.values()), expected)
+    first = panel[panel["unique_id"].isin(["svc-00", "svc-01"])]  # a partition is its series' own model
+    pd.testing.assert_frame_equal(sorted_run.values()[0].forecast, tiny_forecaster().fit(first).predict())
 
 
 def test_one_partition_is_the_global_model() -> None:
