@@ -66,6 +66,7 @@ class PoolPatterns:
     columns: tuple[tuple[NodeType, tuple[int, ...]], ...]
     nodes: tuple[float, ...]  # λ per column in the last LP
     converged: bool  # no pattern left that improves the LP, and no scaling was needed
+    work: int = 0  # knapsack search nodes visited (deterministic effort)
 
 
 class _Master:
@@ -117,6 +118,7 @@ class _Knapsacks:
 
     def __init__(self, types: Sequence[NodeType], shapes: Sequence[PodGroup], fits: Sequence[Sequence[bool]]) -> None:
         self.types, self.shapes, self.fits = types, shapes, fits
+        self.work = [0]  # search nodes visited: a deterministic measure of the effort spent
         self._memo: dict[tuple[int, bytes], tuple[float, tuple[int, ...], float]] = {}
 
     def best(
@@ -128,7 +130,14 @@ class _Knapsacks:
         found = self._memo.get(key)
         if found is None:
             found = best_pattern(
-                self.types[i], self.shapes, y, self.fits[i], KNAPSACK_NODES, [tuple(c) for c in covers], enough
+                self.types[i],
+                self.shapes,
+                y,
+                self.fits[i],
+                KNAPSACK_NODES,
+                [tuple(c) for c in covers],
+                enough,
+                self.work,
             )
             if found[2] < math.inf:
                 self._memo[key] = found
@@ -143,6 +152,7 @@ def best_pattern(
     node_cap: int,
     resource_prices: Sequence[tuple[float, float, float]] = (),
     enough: float = math.inf,
+    work: list[int] | None = None,
 ) -> tuple[float, tuple[int, ...], float]:
     """Integer knapsack on one node of `t`: the best pattern found, its value, and an upper bound of
     the best value (exact when the search finished within `node_cap` nodes). `resource_prices`:
@@ -229,10 +239,12 @@ def best_pattern(
         chosen[k] = 0
 
     search(0, t.cpu, t.alloc_memory_gib, t.pods, 0.0)
-    if open_bound > best_value * (1 + 1e-9) and best_value <= enough:
-        # cut off: search again, ten times longer, from the best pattern found (CP-SAT bounds what is left)
+    if open_bound > best_value * (1 + 1e-9) and enough == math.inf:
+        # a bound wanted (not pricing) and the search cut off: ten times longer (then CP-SAT bounds the rest)
         cap, visited, open_bound = 10 * node_cap, 0, 0.0
         search(0, t.cpu, t.alloc_memory_gib, t.pods, 0.0)
+    if work is not None:
+        work[0] += visited
     pattern = [0] * len(shapes)
     for slot, i in enumerate(items):
         pattern[i] = best[slot]
@@ -346,6 +358,7 @@ def pool_patterns(
         tuple((types[i], p) for i, p in columns),
         tuple(float(x) for x in lam) + (0.0,) * (len(columns) - len(lam)),
         priced and converged and scale >= 1.0,
+        knapsacks.work[0],
     )
 
 

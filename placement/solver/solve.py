@@ -54,7 +54,15 @@ from placement.solver.dominance import prune_all
 from placement.solver.greedy import greedy, keep_current
 from placement.solver.independent import Solved, solve_independent
 from placement.solver.milp import DEFAULT_BACKEND
-from placement.solver.node_plan import NodePlan, dual_options, node_bound_usd, plan_nodes, pool_groups
+from placement.solver.node_plan import (
+    PATTERN_WORK,
+    PATTERN_WORK_PER_LIMIT_S,
+    NodePlan,
+    dual_options,
+    node_bound_usd,
+    plan_nodes,
+    pool_groups,
+)
 from placement.solver.plan_costs import CostParts, price_current, price_placement, replicas_added
 from placement.solver.replica_price import ReplicaPricer
 from pricing import Catalog
@@ -164,6 +172,7 @@ def solve(
         dual_bound,
         backend,
         budget,
+        limit,
         started,
         clock,
     )
@@ -382,6 +391,7 @@ def _plan(
     dual_bound: Callable[[list[WorkloadOptions]], float | None],
     backend: str,
     budget: Budget,
+    time_limit_s: float,
     started: float,
     clock: Callable[[], float],
 ) -> Plan:
@@ -397,6 +407,7 @@ def _plan(
         patterns=not quick,
         deadline=clock() + _PATTERNS_SHARE_OF_LEFT * budget.left_s(),
         clock=clock,
+        work_limit=min(PATTERN_WORK, int(PATTERN_WORK_PER_LIMIT_S * time_limit_s)) if time_limit_s >= 10 else 0,
     )
     bound = node_bound_usd(placeable, lower, own_bounds, placements, scenario.planning)
     bound = min(max(bound, dual_bound(lower) or 0.0), objective)
