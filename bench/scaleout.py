@@ -2,7 +2,7 @@
 Prints figures; never run by the unit tests.
 
     .venv/bin/python bench/scaleout.py [--cpus 2] [--series 20000] [--series-per-task 1000] [--days 14]
-                                       [--default-threads] [--skip-forecast]
+                                       [--default-threads] [--skip-sweep] [--skip-forecast]
 
 1. A what-if sweep of 64 scenarios on the packaged demo fleet (riskAversion 4 values × a price
    shock on every offer 4 values × traffic 4 values), `scaleout.grid_sweep`, time limit 10 s per plan.
@@ -199,7 +199,7 @@ def bench_forecast(
         sequential, seq_s, seq_mib = timed(forecast, children=False)
     print(f"  sequential, one OpenMP thread: {seq_s:.1f} s, peak RSS {seq_mib:,.0f} MiB (this process)")
     runs = []
-    for what in ("cold workers: their first forecast, importing scikit-learn", "warm workers"):
+    for what in ("cold workers: their first forecast, with its imports", "warm workers"):
         finished: list[float] = []  # seconds from the start at which each task came back
         on_ray, ray_s, ray_mib = timed(functools.partial(forecast, runner, clock(finished)))
         print(
@@ -232,8 +232,12 @@ def main() -> int:
     parser.add_argument("--series-per-task", type=int, default=1000)
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--skip-forecast", action="store_true")
+    parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument(
-        "--default-threads", action="store_true", help="also time the sequential forecast with every OpenMP thread"
+        "--default-threads",
+        action="store_true",
+        help="also time the sequential forecast with every OpenMP thread (only on an idle machine: "
+        "with other work on the cores, the threads' spinning made it take many minutes)",
     )
     args = parser.parse_args()
     print(
@@ -243,8 +247,10 @@ def main() -> int:
     with scaleout.runner_for(ray=True, num_cpus=args.cpus) as runner:
         runner.connect()
         print(f"ray.init (local, {args.cpus} CPUs): {time.perf_counter() - started:.1f} s")
-        _, cold, warm = bench_sweep(runner)
-        results = [f"sweep {cold:.2f}× cold / {warm:.2f}× warm"]
+        results = []
+        if not args.skip_sweep:
+            _, cold, warm = bench_sweep(runner)
+            results.append(f"sweep {cold:.2f}× cold / {warm:.2f}× warm")
         if not args.skip_forecast:
             _, cold, warm = bench_forecast(runner, args.series, args.series_per_task, args.days, args.default_threads)
             results.append(f"forecast {cold:.2f}× cold / {warm:.2f}× warm")
