@@ -145,7 +145,8 @@ def _with_substitutes(
     for _ in range(3):
         launched = {n.node_type.instance_type: n.node_type for n in packing.nodes}
         written = {s.instance_type: s for t in launched.values() for s in substitutes(t, types)} | launched
-        if set(written) == {t.instance_type for t in admitted}:
+        if set(written) == {t.instance_type for t in admitted} or set(written) == set(launched):
+            # nothing to add: as before substitutes, the NodePool admits the launched types
             return packing, admitted
         candidate = tuple(sorted(written.values(), key=lambda t: (t.hourly_usd, t.instance_type)))
         again = provision(pods, candidate)
@@ -314,7 +315,7 @@ def dual_options(
         worth[pool] = sum(prices[pool][k] * n for k, n in shapes.items())
     work = 0
     for pool in sorted(worth, key=lambda p: (-worth[p], p)) if patterns else ():
-        if not worth[pool] or work > work_limit or (deadline is not None and clock() > deadline):
+        if not worth[pool] or work >= work_limit or (deadline is not None and clock() > deadline):
             break
         shapes, by_pi = universe[pool], prices[pool]
         lp = pool_patterns(
@@ -323,6 +324,7 @@ def dual_options(
             nominal_usd=[by_pi[k] for k in shapes],
             deadline=deadline,
             clock=clock,
+            work_limit=work_limit - work,
         )
         work += lp.work if lp is not None else 0
         if lp is not None and lp.bound_usd > worth[pool]:

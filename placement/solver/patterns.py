@@ -116,9 +116,16 @@ class _Knapsacks:
     """Exact knapsack results of one pool, memoised per (type, prices): the last pricing round and
     the validity check ask the same questions."""
 
-    def __init__(self, types: Sequence[NodeType], shapes: Sequence[PodGroup], fits: Sequence[Sequence[bool]]) -> None:
+    def __init__(
+        self,
+        types: Sequence[NodeType],
+        shapes: Sequence[PodGroup],
+        fits: Sequence[Sequence[bool]],
+        work_limit: float = math.inf,
+    ) -> None:
         self.types, self.shapes, self.fits = types, shapes, fits
         self.work = [0]  # search nodes visited: a deterministic measure of the effort spent
+        self.work_limit = work_limit  # beyond it no more searches: nothing found, nothing bounded
         self._memo: dict[tuple[int, bytes], tuple[float, tuple[int, ...], float]] = {}
 
     def best(
@@ -128,6 +135,8 @@ class _Knapsacks:
         (such a result is not kept: its bound is unknown)."""
         key = (i, y.tobytes())
         found = self._memo.get(key)
+        if found is None and self.work[0] >= self.work_limit:
+            return 0.0, tuple(0 for _ in self.shapes), math.inf
         if found is None:
             found = best_pattern(
                 self.types[i],
@@ -288,13 +297,15 @@ def pool_patterns(
     clock: Callable[[], float] = time.monotonic,
     nominal_usd: Sequence[float] | None = None,
     priced: bool = True,
+    work_limit: float = math.inf,
 ) -> PoolPatterns | None:
     """The packing LP of a pool holding `shapes` (their `count` is the demand; 0 = could come here),
     by column generation; None when no shape fits any type.
 
     `nominal_usd`: valid prices per shape to lift (see `_lifted_prices`) instead of the LP's own
     duals. `priced=False`: only the LP's nodes are wanted (a hint of which types pack well): no
-    validity check of the prices (`prices_usd` and `bound_usd` are then not a bound)."""
+    validity check of the prices (`prices_usd` and `bound_usd` are then not a bound). `work_limit`:
+    knapsack search nodes to spend at most (deterministic); past it, resource-price bounds only."""
     types = _undominated(types)
     shapes_index = {id(s): i for i, s in enumerate(shapes)}
     shapes = [s for s in shapes if any(t.arch in s.arches and t.holds(s.cpu, s.memory_gib) for t in types)]
@@ -320,7 +331,7 @@ def pool_patterns(
             columns.append((i, tuple(pattern)))
     seen = set(columns)
     arrays = (fit, s_cpu, s_mem, cap_cpu, cap_mem, cap_pods, price)
-    knapsacks = _Knapsacks(types, shapes, fits)
+    knapsacks = _Knapsacks(types, shapes, fits, work_limit)
     y = np.zeros(len(shapes))
     lam = np.zeros(len(columns))
     converged = False
@@ -346,7 +357,9 @@ def pool_patterns(
     if priced:
         promising, covers, quick = _promising(y, *arrays)
         for rank, i in enumerate(promising):
-            upper = knapsacks.best(i, y, covers)[2] if rank < EXACT_CHECKS else float(quick[i])
+            upper = float(quick[i])  # resource-price bound; the knapsack's when it is searched and tighter
+            if rank < EXACT_CHECKS:
+                upper = min(upper, knapsacks.best(i, y, covers)[2])
             if upper > price[i]:
                 scale = min(scale, price[i] / upper)
     prices = y * scale * (1 - 1e-9)
