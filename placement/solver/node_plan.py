@@ -37,12 +37,17 @@ Pool = tuple[str, str]  # (cluster name, capacity type value)
 #: Column-generation rounds of the packing LP whose node types are tried as admitted sets.
 HINT_ROUNDS = 0  # off: 4 rounds made 1k × 20 0.3 % cheaper but the what-if notebook's 72 hourly solves too slow
 #: Knapsack search nodes the bound's packing LPs may visit per plan (largest pools first): a
-#: deterministic limit, so the same inputs give the same bound. Measured on 1,000 × 20: 300k →
-#: 1.95 s, bound 804.2; 500k → 2.16 s, 812.1; on the demo 300k → 1.2 s, unlimited → 5.4 s.
-PATTERN_WORK = 300_000
-#: ... and at most this many per second of the plan's time limit; below 10 s (what-if and simulation
-#: solves) none: the bound is then per-resource duals only. Deterministic (the limit is an input).
-PATTERN_WORK_PER_LIMIT_S = 5_000
+#: deterministic limit, so the same inputs give the same bound; it changes the bound, never the plan.
+#: Measured (bench/solve.py fleets, 60 s limit): 1,000 × 20 bound 803.3 at 300k, 812.1 at 1M (same
+#: 1.7–1.9 s); 10,000 × 60 bound 7,000.6 at 300k, 7,095.9 at 1M (no slower).
+PATTERN_WORK = 1_000_000
+#: ... by the plan's time limit: none under `PATTERN_MIN_LIMIT_S` (what-if and simulation solves, 3–5 s,
+#: dozens per run), `PATTERN_WORK_AT_MIN` at it, `PATTERN_WORK_PER_LIMIT_S` more per second beyond.
+#: The what-if notebook (72 hourly solves of 3 s, its oracle's of 10 s) takes 33 s; with 20k per
+#: second of every limit it took 62 s.
+PATTERN_MIN_LIMIT_S = 10.0
+PATTERN_WORK_AT_MIN = 50_000
+PATTERN_WORK_PER_LIMIT_S = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +276,14 @@ def node_bound_usd(
                     ratio = min(ratio, dual_usd / fluid_usd)
         total += max(lower_bound_usd(lower, planning), ratio * own_bounds.get(w.key, 0.0))
     return total
+
+
+def pattern_work(time_limit_s: float) -> int:
+    """Knapsack search nodes the node-aware bound may spend under a plan's time limit (deterministic)."""
+    if time_limit_s < PATTERN_MIN_LIMIT_S:
+        return 0
+    more = PATTERN_WORK_PER_LIMIT_S * (time_limit_s - PATTERN_MIN_LIMIT_S)
+    return int(min(PATTERN_WORK, PATTERN_WORK_AT_MIN + more))
 
 
 def dual_options(

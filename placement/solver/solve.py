@@ -55,11 +55,10 @@ from placement.solver.greedy import greedy, keep_current
 from placement.solver.independent import Solved, solve_independent
 from placement.solver.milp import DEFAULT_BACKEND
 from placement.solver.node_plan import (
-    PATTERN_WORK,
-    PATTERN_WORK_PER_LIMIT_S,
     NodePlan,
     dual_options,
     node_bound_usd,
+    pattern_work,
     plan_nodes,
     pool_groups,
 )
@@ -407,7 +406,7 @@ def _plan(
         patterns=not quick,
         deadline=clock() + _PATTERNS_SHARE_OF_LEFT * budget.left_s(),
         clock=clock,
-        work_limit=min(PATTERN_WORK, int(PATTERN_WORK_PER_LIMIT_S * time_limit_s)) if time_limit_s >= 10 else 0,
+        work_limit=pattern_work(time_limit_s),
     )
     bound = node_bound_usd(placeable, lower, own_bounds, placements, scenario.planning)
     bound = min(max(bound, dual_bound(lower) or 0.0), objective)

@@ -15,7 +15,7 @@ from placement.load.catalog import catalog_for
 from placement.load.demand import resolve_demand
 from placement.load.scenario import demo_scenario_path, load_scenario
 from placement.solver.candidates import all_options
-from placement.solver.node_plan import dual_options, dual_prices, pool_groups
+from placement.solver.node_plan import PATTERN_WORK, dual_options, dual_prices, pattern_work, pool_groups
 from placement.solver.node_types import NodeType
 from placement.solver.packing import PodGroup, provision
 from placement.solver.patterns import best_pattern, pool_patterns
@@ -176,3 +176,10 @@ def test_the_demo_plan_and_its_bound_are_the_same_on_every_run() -> None:
     assert first.solver.bound == second.solver.bound
     assert first.to_json()["nodes"] == second.to_json()["nodes"]
     assert first.solver.bound < first.solver.objective
+
+
+def test_bound_work_grows_with_the_time_limit_and_is_capped() -> None:
+    # short what-if/simulation solves spend nothing on the packing LPs; longer limits earn more, up to the cap
+    assert pattern_work(3) == pattern_work(9.9) == 0
+    assert 0 < pattern_work(10) < pattern_work(20) < pattern_work(40) <= PATTERN_WORK
+    assert pattern_work(3600) == PATTERN_WORK
