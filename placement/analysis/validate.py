@@ -3,7 +3,7 @@
 Deliberately shares no code with the solver (`options`, `costing`, `model`, `greedy`, `solve`):
 the node bill is recomputed from the catalog (each planned node group's type must be one the
 cluster's autoscaler launches, priced as the catalog says) and every pool's pods are placed on
-exactly its planned nodes by a plain first fit; each rule is checked directly on the plan's
+exactly its planned nodes (a first fit, else an exact CP-SAT search); each rule is checked directly on the plan's
 integers and routes. Shared *data* (region countries, the RTT
 estimate, egress prices) is used as is. `check(plan, scenario, catalog)` returns the violations;
 an empty list means the plan is valid.
@@ -96,7 +96,7 @@ def _check_nodes(
     workloads: dict[str, Workload],
 ) -> float:
     """The node bill: each planned node group's type, price and launchability, and every pool's pods
-    placed on exactly its planned nodes (first fit, largest pods first). Returns Σ nodes × price."""
+    placed on exactly its planned nodes (first fit, largest pods first, else exactly). Returns Σ nodes × price."""
     bill = 0.0
     nodes: dict[tuple[str, str], list[tuple[str, float, object, str]]] = {}
     for n in plan.nodes:
@@ -135,24 +135,83 @@ def _check_nodes(
         for kind, count in (("on-demand", a.on_demand), ("spot", a.spot)):
             pods.setdefault((a.cluster, kind), []).extend([(w.cpu, w.memory_gib, w.key, w.architectures)] * count)
     for pool, items in sorted(pods.items()):
-        # the planned nodes, largest first (the order an autoscaler fills them: biggest claim first)
-        bins = sorted(
-            ([room.cpu, room.memory_gib, room.pods, arch] for _, _, room, arch in nodes.get(pool, [])),
+        # the planned nodes, largest first, and a first fit of the pods; where it leaves pods over, an
+        # exact search (a first fit is not Karpenter's order, and misses packings that exist)
+        rooms = sorted(
+            ((room.cpu, room.memory_gib, room.pods, arch) for _, _, room, arch in nodes.get(pool, [])),
             key=lambda b: (-b[0], -b[1]),
         )
-        homeless = 0
-        for cpu, memory, _key, arches in sorted(items, key=lambda p: (-p[0], -p[1])):
-            for b in bins:
-                if b[3] in arches and b[0] >= cpu - 1e-9 and b[1] >= memory - 1e-9 and b[2] >= 1:
-                    b[0] -= cpu
-                    b[1] -= memory
-                    b[2] -= 1
-                    break
-            else:
-                homeless += 1
+        homeless = _homeless(items, rooms)
         if homeless:
-            add("nodes", "-", f"{pool[0]} {pool[1]}: {homeless} of {len(items)} pods do not fit the planned nodes")
+            exact = _fits_exactly(items, rooms)
+            if exact is None:
+                add(
+                    "nodes",
+                    "-",
+                    f"{pool[0]} {pool[1]}: could not place {homeless} of {len(items)} pods on the planned nodes "
+                    f"(first fit), and an exact search ran out of time ({EXACT_FIT_TIME_S:g} s)",
+                )
+            elif not exact:
+                add("nodes", "-", f"{pool[0]} {pool[1]}: {homeless} of {len(items)} pods do not fit the planned nodes")
     return bill
+
+
+def _homeless(
+    items: list[tuple[float, float, str, tuple[str, ...]]], rooms: list[tuple[float, float, int, str]]
+) -> int:
+    """Pods left over when, largest first (CPU, then memory), each goes on the first node with room."""
+    bins = [list(room) for room in rooms]
+    homeless = 0
+    for cpu, memory, _key, arches in sorted(items, key=lambda p: (-p[0], -p[1])):
+        for b in bins:
+            if b[3] in arches and b[0] >= cpu - 1e-9 and b[1] >= memory - 1e-9 and b[2] >= 1:
+                b[0] -= cpu
+                b[1] -= memory
+                b[2] -= 1
+                break
+        else:
+            homeless += 1
+    return homeless
+
+
+#: Seconds the exact fit search may take per pool (only where first and best fit leave pods over).
+EXACT_FIT_TIME_S = 10.0
+_SCALE = 1_000_000  # requests and room in millionths of a core / GiB: integers for CP-SAT
+
+
+def _fits_exactly(
+    items: list[tuple[float, float, str, tuple[str, ...]]], rooms: list[tuple[float, float, int, str]]
+) -> bool | None:
+    """Whether every pod fits on the nodes (CP-SAT: how many pods of each shape on each node); None
+    if neither proved in `EXACT_FIT_TIME_S`."""
+    from ortools.sat.python import cp_model
+
+    shapes: dict[tuple[float, float, tuple[str, ...]], int] = {}
+    for cpu, memory, _key, arches in items:
+        shapes[(cpu, memory, arches)] = shapes.get((cpu, memory, arches), 0) + 1
+    model = cp_model.CpModel()
+    on: dict[tuple[int, int], cp_model.IntVar] = {}
+    for i, ((_cpu, _memory, arches), count) in enumerate(shapes.items()):
+        for j, room in enumerate(rooms):
+            if room[3] in arches:
+                on[(i, j)] = model.NewIntVar(0, min(count, room[2]), f"x{i}_{j}")
+        if not any(k == i for k, _ in on):
+            return False  # no planned node runs these pods' architectures
+        model.Add(sum(v for (k, _), v in on.items() if k == i) == count)
+    for j, (cpu, memory, pods, _arch) in enumerate(rooms):
+        here = [(shape, on[(i, j)]) for i, shape in enumerate(shapes) if (i, j) in on]
+        model.Add(sum(math.ceil(shape[0] * _SCALE - 1e-3) * v for shape, v in here) <= math.floor(cpu * _SCALE + 1e-3))
+        model.Add(
+            sum(math.ceil(shape[1] * _SCALE - 1e-3) * v for shape, v in here) <= math.floor(memory * _SCALE + 1e-3)
+        )
+        model.Add(sum(v for _, v in here) <= pods)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = EXACT_FIT_TIME_S
+    solver.parameters.num_workers = 1
+    status = solver.Solve(model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return True
+    return False if status == cp_model.INFEASIBLE else None
 
 
 def _rtt(scenario: Scenario, user: str, cluster: Cluster) -> float:

@@ -4,9 +4,11 @@
 a pool's node types and counts, and by the provisioning check on the NodePools actually written
 (`placement.analysis.provisioning`). Karpenter's behaviour, as simulated:
 
-- pending pods are taken largest first (CPU, then memory); each goes on the first in-flight node
-  claim that still has an admitted instance type holding all its pods, else opens a new claim whose
-  options are the admitted types that hold it (and run one of its architectures);
+- pending pods are taken largest first (CPU, then memory); each goes on the in-flight node claim
+  with the **fewest pods** (ties: the older claim) that still has an admitted instance type holding
+  all its pods, else opens a new claim whose options are the admitted types that hold it (and run
+  one of its architectures) — karpenter `scheduling/scheduler.go` `add` sorts `newNodeClaims` by
+  pod count before trying them;
 - a claim's options narrow to the types that hold everything placed on it; when it launches, it
   takes the **cheapest** option (on-demand: lowest price; for spot, EC2 Fleet's
   price-capacity-optimized is approximated by the lowest price);
@@ -98,6 +100,16 @@ class _Claim:
         self.memory_gib = 0.0
         self.pod_count = 0
         self.pods: dict[str, int] = {}
+
+    def room_for(self, group: PodGroup) -> int:
+        """How many more pods of `group` the claim takes (its roomiest option)."""
+        if (
+            group.cpu > self.max_cpu - self.cpu + _EPS
+            or group.memory_gib > self.max_memory_gib - self.memory_gib + _EPS
+            or self.pod_count >= self.max_pods
+        ):
+            return 0
+        return max((self.room(t, group) for t in self.options), default=0)
 
     def room(self, node_type: NodeType, group: PodGroup) -> int:
         """How many more pods of `group` one node of `node_type` takes on top of this claim's pods."""
@@ -192,13 +204,12 @@ def provision(
     pending: dict[str, int] = {}
     for group, owners in order:
         wanted = group.count
-        still_open = []
-        for claim in open_claims:
-            if wanted:
-                wanted -= claim.add(group, wanted, owners)
-            if _can_grow(claim, smallest_cpu, smallest_memory):
-                still_open.append(claim)
-        open_claims = still_open
+        if open_claims:
+            takes = _fewest_pods_first(open_claims, [c.room_for(group) for c in open_claims], wanted)
+            for claim, take in zip(open_claims, takes, strict=True):
+                if take:
+                    wanted -= claim.add(group, take, owners)
+            open_claims = [c for c in open_claims if _can_grow(c, smallest_cpu, smallest_memory)]
         while wanted:
             options = [
                 t
@@ -233,6 +244,33 @@ def provision(
             if _can_grow(claim, smallest_cpu, smallest_memory):
                 open_claims.extend(same)
     return Packing(tuple(c.launch() for c in claims), pending)
+
+
+def _fewest_pods_first(claims: Sequence[_Claim], rooms: Sequence[int], wanted: int) -> list[int]:
+    """How many of `wanted` identical pods each in-flight claim gets when every pod goes on the claim
+    with the fewest pods that has room for it (ties: the earlier claim), in bulk: the claims are
+    filled up to a common pod count (each within its room), the last pods one each in claim order."""
+    counts = [c.pod_count for c in claims]
+    tops = [n + r for n, r in zip(counts, rooms, strict=True)]
+
+    def given(level: int) -> int:
+        return sum(max(0, min(top, level) - n) for n, top in zip(counts, tops, strict=True) if top > n)
+
+    low, high = min(counts), max(tops)
+    if given(high) <= wanted:  # room for fewer pods than wanted: every claim fills up
+        return list(rooms)
+    while low < high:  # the highest level every claim can be raised to within `wanted`
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if given(middle) <= wanted else (low, middle - 1)
+    takes = [max(0, min(top, low) - n) for n, top in zip(counts, tops, strict=True)]
+    left = wanted - sum(takes)
+    for i, (n, top) in enumerate(zip(counts, tops, strict=True)):
+        if not left:
+            break
+        if n <= low < top:  # at the common level with room for one more: the next pod goes here
+            takes[i] += 1
+            left -= 1
+    return takes
 
 
 def _can_grow(claim: _Claim, cpu: float, memory_gib: float) -> bool:

@@ -1,0 +1,94 @@
+"""The autoscaler simulation (`provision`) places pods the way Karpenter's scheduler does.
+
+karpenter `pkg/controllers/provisioning/scheduling/scheduler.go` (v1.x): pods are queued largest
+first (CPU, then memory); each pod is tried on the in-flight NodeClaims **sorted by pod count,
+fewest first**, and goes on the first whose remaining instance-type options can still hold it (the
+options narrow to those that do); else a new NodeClaim opens with every admitted type that holds
+the pod. A claim launches its cheapest option. The reference below does exactly that, one pod at a
+time; `provision` does it in bulk and must agree.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from placement.solver.node_types import NodeType
+from placement.solver.packing import PodGroup, provision
+
+_EPS = 1e-9
+
+
+def node(name: str, cpu: float, memory_gib: float, usd: float, pods: int = 110, arch: str = "amd64") -> NodeType:
+    return NodeType(name, name.split("-")[0], arch, usd, cpu, memory_gib, cpu, memory_gib, pods, 0.05)
+
+
+def karpenter_one_pod_at_a_time(groups: list[PodGroup], admitted: list[NodeType]) -> tuple[list[str], int]:
+    """Launched instance types (in claim order) and pods left pending."""
+    # equal requests: Karpenter orders by creation time and UID, which a plan does not have; like
+    # `provision`, take them by architecture
+    pods = sorted(
+        ((g.cpu, g.memory_gib, tuple(sorted(g.arches))) for g in groups for _ in range(g.count)),
+        key=lambda p: (-p[0], -p[1], p[2]),
+    )
+    claims: list[dict] = []  # creation order; Python's sort is stable: ties keep the older claim first
+    pending = 0
+    for cpu, memory, arches in pods:
+        for claim in sorted(claims, key=lambda c: c["pods"]):
+            options = [
+                t
+                for t in claim["options"]
+                if t.arch in arches
+                and t.cpu - claim["cpu"] >= cpu - _EPS
+                and t.alloc_memory_gib - claim["memory"] >= memory - _EPS
+                and t.pods > claim["pods"]
+            ]
+            if options:
+                claim.update(options=options, cpu=claim["cpu"] + cpu, memory=claim["memory"] + memory)
+                claim["pods"] += 1
+                break
+        else:
+            options = [t for t in admitted if t.arch in arches and t.holds(cpu, memory)]
+            if options:
+                claims.append({"options": options, "cpu": cpu, "memory": memory, "pods": 1})
+            else:
+                pending += 1
+    launched = [min(c["options"], key=lambda t: (t.hourly_usd, t.instance_type)).instance_type for c in claims]
+    return launched, pending
+
+
+def test_small_pods_go_to_the_claim_with_fewest_pods_not_the_first() -> None:
+    # 8-core nodes. The 6-core pod opens claim A; the two 3-core pods do not fit beside it and open
+    # claim B together. Four 0.5-core pods: A (1 pod) takes one, then A wins the 2-2 tie (older),
+    # then B (2 pods < 3), then A again (3-3 tie): A 7.5 cores / 4 pods, B 6.5 / 3. A first fit
+    # would have put all four on A (8.0 / 5 and 6.0 / 2).
+    eight = node("m-8", 8.0, 64.0, 0.4)
+    groups = [PodGroup("a", 6.0, 4.0, 1), PodGroup("b", 3.0, 4.0, 2), PodGroup("c", 0.5, 1.0, 4)]
+    packing = provision(groups, [eight])
+    assert sorted((n.cpu, n.pod_count) for n in packing.nodes) == [(6.5, 3), (7.5, 4)]
+    assert karpenter_one_pod_at_a_time(groups, [eight]) == (["m-8", "m-8"], 0)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_provision_agrees_with_karpenter_pod_by_pod(seed: int) -> None:
+    rng = random.Random(seed)
+    shapes = [(0.25, 0.5), (0.5, 1.0), (1.0, 2.0), (1.0, 4.0), (2.0, 4.0), (2.0, 8.0), (3.0, 6.0), (4.0, 16.0)]
+    types = [
+        node("std-4", 3.9, 13.0, 0.19, pods=rng.choice([8, 29, 110])),
+        node("std-8", 7.8, 28.0, 0.38, pods=rng.choice([12, 58, 110])),
+        node("cpu-8", 7.8, 13.0, 0.33),
+        node("mem-4", 3.9, 28.0, 0.25),
+        node("arm-8", 7.8, 28.0, 0.30, arch="arm64"),
+    ]
+    admitted = rng.sample(types, rng.randint(1, len(types)))
+    groups = []
+    for index in range(rng.randint(1, 9)):
+        cpu, memory = rng.choice(shapes)
+        arches = rng.choice([("amd64",), ("amd64",), ("arm64",), ("amd64", "arm64")])
+        groups.append(PodGroup(f"w{index}", cpu, memory, rng.randint(1, 40), arches))
+    expected, pending = karpenter_one_pod_at_a_time(groups, admitted)
+    packing = provision(groups, admitted)
+    assert sorted(n.node_type.instance_type for n in packing.nodes) == sorted(expected)
+    assert packing.pending_pods == pending
+    assert sum(n.pod_count for n in packing.nodes) + pending == sum(g.count for g in groups)
