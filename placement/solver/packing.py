@@ -150,6 +150,25 @@ class _Claim:
         self._own(take, owners)
         return take
 
+    def state(self) -> tuple[int, float, float, int]:
+        """What its room depends on: the options (by identity: copies share them) and what it holds."""
+        return id(self.options), self.cpu, self.memory_gib, self.pod_count
+
+    def narrowed(self, group: PodGroup, take: int) -> list[NodeType]:
+        """The options that hold `take` more pods of `group` (the same list when all of them do)."""
+        kept = [t for t in self.options if self.room(t, group) >= take]
+        return self.options if len(kept) == len(self.options) else kept
+
+    def place(self, group: PodGroup, take: int, options: list[NodeType], owners: list[_Owner]) -> None:
+        """Put `take` pods of `group` on the claim, whose options become `options` (`narrowed`)."""
+        if options is not self.options:
+            self.options = options
+            self._limits()
+        self.cpu += take * group.cpu
+        self.memory_gib += take * group.memory_gib
+        self.pod_count += take
+        self._own(take, owners)
+
     def copy(self, group: PodGroup, take: int, owners: list[_Owner]) -> _Claim:
         """A claim like this one (same options and requests) holding `take` more pods of `group`'s owners."""
         twin = _Claim.__new__(_Claim)
@@ -205,11 +224,8 @@ def provision(
     for group, owners in order:
         wanted = group.count
         if open_claims:
-            takes = _fewest_pods_first(open_claims, [c.room_for(group) for c in open_claims], wanted)
-            for claim, take in zip(open_claims, takes, strict=True):
-                if take:
-                    wanted -= claim.add(group, take, owners)
-            open_claims = [c for c in open_claims if _can_grow(c, smallest_cpu, smallest_memory)]
+            wanted = _fill_in_flight(open_claims, group, wanted, owners)
+            open_claims = _still_open(open_claims, smallest_cpu, smallest_memory)
         while wanted:
             options = [
                 t
@@ -246,15 +262,64 @@ def provision(
     return Packing(tuple(c.launch() for c in claims), pending)
 
 
-def _fewest_pods_first(claims: Sequence[_Claim], rooms: Sequence[int], wanted: int) -> list[int]:
-    """How many of `wanted` identical pods each in-flight claim gets when every pod goes on the claim
-    with the fewest pods that has room for it (ties: the earlier claim), in bulk: the claims are
-    filled up to a common pod count (each within its room), the last pods one each in claim order."""
-    counts = [c.pod_count for c in claims]
+def _fill_in_flight(claims: list[_Claim], group: PodGroup, wanted: int, owners: list[_Owner]) -> int:
+    """Place what the in-flight claims take of `wanted` pods of `group` (`_fewest_pods_first`); how
+    many are still wanted. Claims in the same state (the bulk-opened copies) share their room and
+    narrowed options, so each state's arithmetic is done once."""
+    keep: list[list[NodeType]] = []  # the option lists keyed by id below stay alive (ids not reused)
+    room_of: dict[tuple[int, float, float, int], int] = {}
+    rooms = []
+    for claim in claims:
+        key = claim.state()
+        room = room_of.get(key)
+        if room is None:
+            room = room_of[key] = claim.room_for(group)
+            keep.append(claim.options)
+        rooms.append(room)
+    narrowed: dict[tuple[tuple[int, float, float, int], int], list[NodeType]] = {}
+    for claim, take in zip(claims, _fewest_pods_first([c.pod_count for c in claims], rooms, wanted), strict=True):
+        if take:
+            key = (claim.state(), take)
+            options = narrowed.get(key)
+            if options is None:
+                options = narrowed[key] = claim.narrowed(group, take)
+                keep.append(options)
+            claim.place(group, take, options, owners)
+            wanted -= take
+    return wanted
+
+
+def _still_open(claims: list[_Claim], cpu: float, memory_gib: float) -> list[_Claim]:
+    """The claims that can still take the smallest pod (`_can_grow`, once per claim state)."""
+    keep: list[list[NodeType]] = []
+    grows: dict[tuple[int, float, float, int], bool] = {}
+    out = []
+    for claim in claims:
+        key = claim.state()
+        can = grows.get(key)
+        if can is None:
+            can = grows[key] = _can_grow(claim, cpu, memory_gib)
+            keep.append(claim.options)
+        if can:
+            out.append(claim)
+    return out
+
+
+def _fewest_pods_first(counts: Sequence[int], rooms: Sequence[int], wanted: int) -> list[int]:
+    """How many of `wanted` identical pods each in-flight claim (its pods so far, its room for more)
+    gets when every pod goes on the claim with the fewest pods that has room for it (ties: the
+    earlier claim), in bulk: the claims are filled up to a common pod count (each within its room),
+    the last pods one each in claim order."""
     tops = [n + r for n, r in zip(counts, rooms, strict=True)]
+    spans: dict[tuple[int, int], int] = {}  # (pods, pods when full) -> claims
+    for n, top in zip(counts, tops, strict=True):
+        if top > n:
+            spans[(n, top)] = spans.get((n, top), 0) + 1
+    if not spans:
+        return [0] * len(counts)
 
     def given(level: int) -> int:
-        return sum(max(0, min(top, level) - n) for n, top in zip(counts, tops, strict=True) if top > n)
+        return sum(k * max(0, min(top, level) - n) for (n, top), k in spans.items())
 
     low, high = min(counts), max(tops)
     if given(high) <= wanted:  # room for fewer pods than wanted: every claim fills up
