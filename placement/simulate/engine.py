@@ -22,8 +22,8 @@ For every strategy and every replayed hour t:
      type) pool's replicas that run in the hour — on-demand fallbacks for reclaimed or disrupted
      spot and autoscaled replicas in the on-demand pool; reclaimed spot replicas are not billed for
      the hour — are packed onto whole nodes of the types the cluster's autoscaler can launch, the
-     way Karpenter provisions them (`placement.solver.packing.pack_pool`, the same packing
-     `solve()` bills a plan with), at that hour's prices; compute = Σ nodes × hourly price.
+     way Karpenter provisions them (`placement.solver.node_plan.pool_packing`, the same packing
+     `solve()` bills a plan with, substitutes admitted), at that hour's prices; compute = Σ nodes × hourly price.
      Granularity: **whole node-hours**. The clouds bill nodes per second (1-minute minimum), so a
      node running the whole hour costs one node-hour; we bill every node of the hour's packing for
      the whole hour, including nodes for replicas that arrive after the provisioning delay (this
@@ -80,7 +80,8 @@ from placement.simulate.protocol import Behaviour, Placement, SlotView, Strategy
 from placement.simulate.results import LatencySamples, SimulationResult, StrategyResult
 from placement.simulate.routing import Served, autoscale, route
 from placement.simulate.trace import TrafficEvent, WorkloadTraffic, with_events
-from placement.solver.packing import Packing, PodGroup, pack_pool
+from placement.solver.node_plan import pool_packing
+from placement.solver.packing import Packing, PodGroup
 from placement.solver.replica_price import ReplicaPricer
 from pricing import CapacityType, Catalog
 
@@ -203,7 +204,7 @@ class _Context:
             for workload, count in pods:
                 w = self.scenario.workload(workload)
                 groups.append(PodGroup(workload, w.cpu, w.memory_gib, count, w.architectures))
-            found, _admitted = pack_pool(groups, pricer.node_types.of(self.scenario.cluster(name), kind))
+            found, _admitted = pool_packing(groups, pricer.node_types.of(self.scenario.cluster(name), kind))
             if found.pending:
                 stuck = ", ".join(f"{k} ({n})" for k, n in sorted(found.pending.items()))
                 raise PlacementError(

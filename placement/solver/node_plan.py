@@ -105,7 +105,7 @@ def plan_nodes(
     types_by: dict[tuple[str, str], dict[str, str]] = {}
     for (name, kind), pods in sorted(pool_groups(scenario, assignments).items()):
         cluster = scenario.cluster(name)
-        packing, admitted = _pack(pods, node_types.of(cluster, kind), quick)
+        packing, admitted = pool_packing(pods, node_types.of(cluster, kind), quick=quick)
         pools[(name, kind)] = PoolNodes(cluster, kind, packing, admitted)
         groups.extend(node_groups(name, kind, packing, admitted))
         shapes = {g.key: (g.cpu, g.memory_gib) for g in pods}
@@ -115,9 +115,12 @@ def plan_nodes(
     return NodePlan(pools, tuple(groups), {k: (usd, types_by[k]) for k, usd in usd_by.items()})
 
 
-def _pack(pods: Sequence[PodGroup], types: Sequence[NodeType], quick: bool) -> tuple[Packing, tuple[NodeType, ...]]:
-    """A pool's cheapest packing found by the Karpenter simulation (`pack_pool`), with the types the
-    pool's packing LP runs (`placement.solver.patterns`) among the admitted sets tried.
+def pool_packing(
+    pods: Sequence[PodGroup], types: Sequence[NodeType], *, quick: bool = False
+) -> tuple[Packing, tuple[NodeType, ...]]:
+    """A pool's cheapest packing found by the Karpenter simulation (`pack_pool`), re-run on what its
+    NodePool admits (`_with_substitutes`): the nodes a plan bills, and the types the NodePool lists.
+    With `HINT_ROUNDS`, the types the pool's packing LP runs are among the admitted sets tried.
 
     The LP's own patterns, rounded to whole nodes, pack within 0.1 % of the LP on the bench fleets,
     but no autoscaler or scheduler reproduces them (Karpenter fills its largest admitted type; a
