@@ -46,13 +46,16 @@ def close_matches(value: str, choices: Iterable[str], *, n: int = 1, cutoff: flo
     return difflib.get_close_matches(value, sorted(set(choices)), n=n, cutoff=cutoff)
 
 
-def did_you_mean(value: str, choices: Iterable[str], *, n: int = 1, cutoff: float = 0.6) -> str:
-    """`; did you mean "x"?` for the closest choice(s), or a list of the choices when there are few."""
+def did_you_mean(value: str, choices: Iterable[str], *, n: int = 1, cutoff: float = 0.6, few: int = 8) -> str:
+    """`; did you mean "x"?` for the closest choice(s) (or the ones containing `value`, e.g. "nodes"
+    → "currentNodes"), else a list of the choices when there are at most `few`."""
     options = sorted(set(choices))
     close = close_matches(value, options, n=n, cutoff=cutoff)
+    if not close and len(value) >= 3:
+        close = [c for c in options if value.lower() in c.lower()][:2]
     if close:
         return "; did you mean " + " or ".join(f'"{c}"' for c in close) + "?"
-    if options and len(options) <= 8:
+    if options and len(options) <= few:
         return "; expected one of: " + ", ".join(options)
     return ""
 

@@ -57,7 +57,7 @@ class FieldReader:
         for key in data:
             if key not in allowed:
                 where = f"{path}.{key}" if path else str(key)
-                self.problem(where, missing(), "unknown field" + did_you_mean(str(key), allowed))
+                self.problem(where, missing(), "unknown field" + did_you_mean(str(key), allowed, few=40))
 
     # -- scalars ------------------------------------------------------------------------
     def string(self, data: Mapping[str, Any], key: str, path: str, *, default: str | None = None) -> str | None:

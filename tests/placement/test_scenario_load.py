@@ -102,6 +102,12 @@ def test_valid_scenario_builds_typed_values() -> None:
         ("spec.userRegions.0.lat", 123, "spec.userRegions[0].lat: must be at most 90"),
         ("spec.clusters.0.autoscaler", "karpenter/v2", "spec.clusters[0].autoscaler: unknown autoscaler"),
         ("spec.workloads.0.minClusterz", 2, 'spec.workloads[0].minClusterz: unknown field; did you mean "minClusters"'),
+        ("spec.clusters.0.nodes", [], 'spec.clusters[0].nodes: unknown field; did you mean "currentNodes"'),
+        (
+            "spec.clusters.0.zzz",
+            1,
+            "spec.clusters[0].zzz: unknown field; expected one of: autoscaler, capacity, cloud,",
+        ),
         ("spec.clusters.1.name", "aws-eu-west-1", "duplicate cluster name"),
         ("apiVersion", "placement.dev/v2", "apiVersion: must be placement.dev/v1alpha1"),
     ],
