@@ -290,9 +290,13 @@ class Plan:
                 ),
                 before_basis=str(data.get("beforeBasis") or ""),
             )
-        except (KeyError, TypeError, ValueError) as error:
+        except KeyError as error:
             raise InvalidPlan(
-                f"plan field missing or malformed: {error!r}; regenerate it with `placement plan`"
+                f"plan field {error.args[0]!r} is missing; regenerate the plan with `placement plan -o json`"
+            ) from error
+        except (TypeError, ValueError, AttributeError) as error:
+            raise InvalidPlan(
+                f"plan field malformed ({error}); regenerate the plan with `placement plan -o json`"
             ) from error
 
 

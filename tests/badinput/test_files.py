@@ -91,3 +91,19 @@ spec:
         "(no field of a scenario is a yes/no)"
     ]
     assert "False" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("plan", "expected"),
+    [
+        ('{"apiVersion": "placement.dev/v1alpha1", "kind": "Plan"}', "plan field 'solver' is missing"),
+        ('{"apiVersion": "placement.dev/v1alpha1", "kind": "Plan", "assignments": "x"}', "plan field"),
+    ],
+)
+def test_a_plan_with_fields_missing_names_them_and_the_fix(tmp_path: Path, plan: str, expected: str) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(plan)
+    outcome = run_cli(["validate", "--scenario", str(write(tmp_path, BASE)), str(path)])
+    assert outcome.code == 2, outcome.err
+    assert expected in outcome.err and "placement plan -o json" in outcome.err
+    assert "KeyError" not in outcome.err
