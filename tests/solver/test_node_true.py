@@ -107,6 +107,29 @@ def test_standard_a1_v2_is_never_planned_under_karpenter_on_azure() -> None:
     assert "Standard_A1_v2" in {n.instance_type for n in plan.nodes}
 
 
+def test_a_few_pods_are_not_put_on_one_oversized_node_when_two_smaller_cost_less() -> None:
+    # nine 1-core pods, 9 cores. The larger sizes lose less to reserves per core, but with any of
+    # them admitted Karpenter fills one claim (a 16-vCPU node holds all nine) and launches the
+    # cheapest size that does: m5.4xlarge, 0.768 $/h. With sizes up to m5.2xlarge admitted it fills
+    # that (7 pods on 7.71 cores) and opens a second claim for two pods: m5.xlarge, 0.384 + 0.192 =
+    # 0.576 $/h; so do three m5.xlarge (3 pods each). The plan's NodePool admits no larger size.
+    sizes = [("large", 2), ("xlarge", 4), ("2xlarge", 8), ("4xlarge", 16), ("8xlarge", 32), ("12xlarge", 48)]
+    sizes += [("16xlarge", 64), ("24xlarge", 96)]
+    offers = [
+        make_offer(instance_type=f"m5.{size}", vcpus=float(v), memory_gib=4.0 * v, hourly_usd=0.048 * v)
+        for size, v in sizes
+    ]
+    catalog = Catalog(offers, fetched_at=AS_OF)
+    scenario = make_scenario([make_cluster("ie")], [make_workload(cpu=1.0, memory_gib=2.0, replicas=9)])
+    plan = solve(scenario, catalog)
+    assert sum(n.count for n in plan.nodes) in (2, 3)
+    assert plan.hourly_usd.compute == pytest.approx(0.576)
+    report = check_provisioning(plan, scenario, catalog, to_patches(plan, scenario))
+    assert report.ok and report.simulated_usd == pytest.approx(0.576), report.violations
+    admitted = {t for n in plan.nodes for t in (n.instance_type, *n.substitutes)}
+    assert "m5.4xlarge" not in admitted
+
+
 def test_nodepool_limits_hold_every_planned_pod_and_the_bill_matches() -> None:
     offers = [
         make_offer(instance_type=f"m5.{size}", vcpus=float(v), memory_gib=4.0 * v, hourly_usd=0.048 * v)
