@@ -3,9 +3,9 @@
 Deliberately shares no code with the solver (`options`, `costing`, `model`, `greedy`, `solve`):
 the node bill is recomputed from the catalog (each planned node group's type must be one the
 cluster's autoscaler launches, priced as the catalog says) and every pool's pods are placed on
-exactly its planned nodes (a first fit, else an exact CP-SAT search); each rule is checked directly on the plan's
-integers and routes. Shared *data* (region countries, the RTT
-estimate, egress prices) is used as is. `check(plan, scenario, catalog)` returns the violations;
+exactly its planned nodes (a first fit, else an exact CP-SAT search); each rule is checked
+directly on the plan's integers and routes. Shared *data* (region countries, the RTT estimate,
+egress prices) is used as is. `check(plan, scenario, catalog)` returns the violations;
 an empty list means the plan is valid.
 """
 
@@ -96,7 +96,8 @@ def _check_nodes(
     workloads: dict[str, Workload],
 ) -> float:
     """The node bill: each planned node group's type, price and launchability, and every pool's pods
-    placed on exactly its planned nodes (first fit, largest pods first, else exactly). Returns Σ nodes × price."""
+    placed on exactly its planned nodes (a first fit, largest pods first, else an exact search).
+    Returns Σ nodes × price."""
     bill = 0.0
     nodes: dict[tuple[str, str], list[tuple[str, float, object, str]]] = {}
     for n in plan.nodes:
@@ -174,7 +175,7 @@ def _homeless(
     return homeless
 
 
-#: Seconds the exact fit search may take per pool (only where first and best fit leave pods over).
+#: Seconds the exact fit search may take per pool (only where the first fit leaves pods over).
 EXACT_FIT_TIME_S = 10.0
 _SCALE = 1_000_000  # requests and room in millionths of a core / GiB: integers for CP-SAT
 
