@@ -93,6 +93,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     from placement import simulate as sim
+    from placement.cli.simulate_table import render_table
     from placement.load.catalog import catalog_for
 
     problem = time_limit_problem(args) or _count_problem(args)
@@ -278,24 +279,6 @@ def parse_event(spec: str) -> Any:
         ) from None
     surprise = len(parts) > 3 and parts[3] == "surprise"
     return TrafficEvent(start, hours, factor, declared=not surprise, name=spec)
-
-
-def render_table(rows: list[dict[str, Any]], title: str) -> str:
-    import io
-
-    from rich.table import Table
-
-    from placement.report.console import plain_console
-    from placement.simulate import TABLE_COLUMNS, format_rows
-
-    buffer = io.StringIO()
-    table = Table(title=title, title_justify="left")
-    for i, column in enumerate(TABLE_COLUMNS):
-        table.add_column(column, justify="left" if i == 0 else "right")
-    for row in format_rows(rows):
-        table.add_row(*row)
-    plain_console(buffer, width=140).print(table)
-    return buffer.getvalue()
 
 
 def _progress(total: int) -> Any:

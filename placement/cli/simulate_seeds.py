@@ -25,7 +25,7 @@ def run_seeds(
     events: Sequence[Any],
 ) -> int:
     from placement import scaleout
-    from placement.cli.simulate import render_table
+    from placement.cli.simulate_table import render_table
     from placement.simulate import OracleBoundViolation
 
     setup = scaleout.SeededReplay(

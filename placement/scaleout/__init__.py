@@ -15,6 +15,7 @@ catalog) are put in Ray's object store once; a forecast task's item is its parti
 a Ray runner is asked for: without Ray installed everything here runs sequentially.
 """
 
+from placement.scaleout.choice import INSTALL_RAY, RayNotInstalled, runner_for
 from placement.scaleout.forecasts import (
     SERIES_PER_TASK,
     PartitionForecast,
@@ -24,17 +25,7 @@ from placement.scaleout.forecasts import (
     partition_series,
 )
 from placement.scaleout.replays import Replays, SeededReplay, merge, replay_seeds
-from placement.scaleout.runner import (
-    INSTALL_RAY,
-    FanOut,
-    Outcome,
-    Progress,
-    RayNotInstalled,
-    Runner,
-    Sequential,
-    TasksFailed,
-    runner_for,
-)
+from placement.scaleout.runner import FanOut, Outcome, Progress, Runner, Sequential, TasksFailed
 from placement.scaleout.sweeps import grid_sweep, latency_frontier, price_of_rules, risk_frontier, sweep
 from placement.simulate.whatif import pareto
 

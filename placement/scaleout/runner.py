@@ -6,8 +6,7 @@ task returns an `Outcome` — its value, or why it failed — so one failed scen
 others' results. Outcomes come back in the order of the items, whatever order the tasks finish in,
 which is what makes a Ray run's results identical to the sequential run's.
 
-`runner_for(ray=False)` is the sequential runner (no Ray needed); `runner_for(ray=True)` connects to
-Ray (`placement.scaleout.ray_runner`, the only module that imports `ray`).
+Which runner a command gets is `placement.scaleout.choice.runner_for`'s to say.
 """
 
 from __future__ import annotations
@@ -24,21 +23,6 @@ from placement.exit_codes import ExitCode
 T = TypeVar("T")
 R = TypeVar("R")
 S = TypeVar("S")
-
-#: The pip command that makes `--ray` work (printed when Ray is asked for but missing).
-INSTALL_RAY = "pip install 'placement[ray]'"
-
-
-class RayNotInstalled(PlacementError):
-    """`--ray` (or `runner_for(ray=True)`) without the `ray` package."""
-
-    exit_code = ExitCode.INVALID
-
-    def __init__(self) -> None:
-        super().__init__(
-            f"--ray needs Ray, which is not installed: {INSTALL_RAY} (or pip install 'ray>=2.9'); "
-            "or run without --ray (the same work, sequentially)"
-        )
 
 
 class TasksFailed(PlacementError):
@@ -167,31 +151,13 @@ def _check_labels(items: Sequence[Any], labels: Sequence[str]) -> None:
         raise PlacementError(f"{len(items)} items but {len(labels)} labels: give one label per task")
 
 
-def runner_for(ray: bool = False, *, address: str | None = None, num_cpus: int | None = None) -> Any:
-    """The runner a command asked for, as a context manager: `Sequential()`, or a `RayRunner` that
-    starts a local Ray (`num_cpus` bounds it) or joins `address` / `RAY_ADDRESS`, and shuts down
-    what it started on exit. `address` implies `ray`. Raises `RayNotInstalled` when Ray is missing."""
-    if not ray and address is None:
-        return Sequential()
-    try:
-        from placement.scaleout.ray_runner import RayRunner
-    except ImportError as error:
-        if (error.name or "").split(".")[0] != "ray":
-            raise
-        raise RayNotInstalled() from None
-    return RayRunner(address=address, num_cpus=num_cpus)
-
-
 __all__ = [
-    "INSTALL_RAY",
     "FanOut",
     "Outcome",
     "Progress",
-    "RayNotInstalled",
     "Runner",
     "Sequential",
     "TasksFailed",
     "describe",
     "run_task",
-    "runner_for",
 ]
