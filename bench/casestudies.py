@@ -63,7 +63,7 @@ sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resol
 import casestudy_data as data  # noqa: E402
 import casestudy_fleets as fleets  # noqa: E402
 
-from placement.cli.simulate import render_table  # noqa: E402
+from placement.cli.simulate_table import render_table  # noqa: E402
 from placement.simulate import (  # noqa: E402
     InterruptionModel,
     PlannerStrategy,
