@@ -35,7 +35,7 @@ from pricing import CapacityType
 
 Pool = tuple[str, str]  # (cluster name, capacity type value)
 #: Column-generation rounds of the packing LP whose node types are tried as admitted sets.
-HINT_ROUNDS = 0  # off: 4 rounds made 1k × 20 0.3 % cheaper but the what-if notebook's 72 hourly solves too slow
+HINT_ROUNDS = 0  # off: 4 rounds made 1k × 20 0.1 % and the demo 0.3 % cheaper, the what-if notebook too slow
 #: Knapsack search nodes the bound's packing LPs may visit per plan (largest pools first): a
 #: deterministic limit, so the same inputs give the same bound; it changes the bound, never the plan.
 #: Measured (bench/solve.py fleets, 60 s limit): 1,000 × 20 bound 803.3 at 300k, 812.1 at 1M (same
