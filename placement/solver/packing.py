@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from placement.solver.node_types import NodeType
+from placement.solver.node_types import NodeType, fitting
 
 _EPS = 1e-9
 #: Primary node types tried per pool (the best fluid estimates): measured, see docs/solver.md.
@@ -134,25 +134,10 @@ class _Claim:
     def add(self, group: PodGroup, wanted: int, owners: list[_Owner]) -> int:
         """Place up to `wanted` pods of `group` (narrowing the options to types that hold them); how many.
         `owners` (workloads with pods not yet placed, in order) says whose pods they are."""
-        if (
-            group.cpu > self.max_cpu - self.cpu + _EPS
-            or group.memory_gib > self.max_memory_gib - self.memory_gib + _EPS
-            or self.pod_count >= self.max_pods
-        ):
-            return 0  # no option has room for one more: skip the per-option arithmetic
-        rooms = [self.room(t, group) for t in self.options]
-        take = min(wanted, max(rooms, default=0))
-        if take <= 0:
-            return 0
-        narrowed = [t for t, r in zip(self.options, rooms, strict=True) if r >= take]
-        if len(narrowed) != len(self.options):
-            self.options = narrowed
-            self._limits()
-        self.cpu += take * group.cpu
-        self.memory_gib += take * group.memory_gib
-        self.pod_count += take
-        self._own(take, owners)
-        return take
+        take = min(wanted, self.room_for(group))
+        if take > 0:
+            self.place(group, take, self.narrowed(group, take), owners)
+        return max(take, 0)
 
     def state(self) -> tuple[int, float, float, int]:
         """What its room depends on: the options (by identity: copies share them) and what it holds."""
@@ -407,7 +392,7 @@ def _capped(admitted: Sequence[NodeType], shapes: Sequence[PodGroup]) -> list[tu
     out = []
     for price in sorted({t.hourly_usd for t in admitted})[:-1]:
         kept = tuple(t for t in admitted if t.hourly_usd <= price)
-        if all(any(t.arch in s.arches and t.holds(s.cpu, s.memory_gib) for t in kept) for s in shapes):
+        if all(fitting(kept, s.cpu, s.memory_gib, s.arches) for s in shapes):
             out.append(kept)
     return out
 
