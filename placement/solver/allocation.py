@@ -5,7 +5,7 @@ models and `solve()`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from placement.geo.egress import cluster_egress_usd_per_gb
 from placement.scenario import Planning
@@ -32,6 +32,17 @@ def replica_costs(
     if option.spot is not None:
         sp = option.spot.hourly_usd * (1.0 + risk_aversion * option.spot.interruption_rate) + egress
     return od, sp
+
+
+def without_compute(option: ClusterOption, risk_aversion: float) -> ClusterOption:
+    """The option with only what a plan charges besides its node bill (`replica_costs` of it): egress
+    and the spot risk, which `placement.solver.plan_costs` takes on the fluid replica price."""
+    on_demand = None if option.on_demand is None else replace(option.on_demand, hourly_usd=0.0)
+    spot = option.spot
+    if spot is not None:
+        rate = spot.interruption_rate
+        spot = replace(spot, hourly_usd=risk_aversion * rate * spot.hourly_usd / (1.0 + risk_aversion * rate))
+    return replace(option, on_demand=on_demand, spot=spot)
 
 
 def placement_cost(wo: WorkloadOptions, placement: Placement | None, planning: Planning) -> float:

@@ -70,6 +70,18 @@ class Milp:
         self.cost.append(cost)
         return len(self.cost) - 1
 
+    def column(
+        self, entries: Sequence[tuple[int, float]], *, cost: float = 0.0, lower: float = 0.0, upper: float = INF
+    ) -> int:
+        """A variable with its coefficients in rows already made (`entries`: row -> coefficient)."""
+        column = self.variable(lower=lower, upper=upper, cost=cost)
+        for row, coefficient in entries:
+            if coefficient:
+                self._rows.append(row)
+                self._cols.append(column)
+                self._coefs.append(coefficient)
+        return column
+
     def constraint(self, terms: Sequence[tuple[int, float]], *, lower: float = -INF, upper: float = INF) -> int:
         row = len(self.row_lower)
         self.row_lower.append(lower)
@@ -90,10 +102,14 @@ class Milp:
         absolute_gap: float | None = None,
         hint: Sequence[float] | None = None,
         relax: bool = False,
+        node_limit: int | None = None,
+        heuristics: bool = True,
     ) -> MilpResult:
         """Solve with MathOpt on `backend`; never raises for infeasibility (it is a status).
 
-        The MIP stops when either gap tolerance is met; `absolute_gap` is in objective units.
+        The MIP stops when either gap tolerance is met; `absolute_gap` is in objective units;
+        `node_limit` caps the branch-and-bound nodes (a result that does not depend on the clock);
+        `heuristics=False` when only the bound is wanted.
         """
         from ortools.math_opt import callback_pb2, model_parameters_pb2, parameters_pb2
         from ortools.math_opt.core.python import solver as core
@@ -119,6 +135,10 @@ class Milp:
             params.relative_gap_tolerance = relative_gap
             if absolute_gap is not None:
                 params.absolute_gap_tolerance = absolute_gap
+            if node_limit is not None:
+                params.node_limit = node_limit
+            if not heuristics:
+                params.heuristics = parameters_pb2.EMPHASIS_OFF
         if backend == "cp-sat":
             params.threads = 2
         model_params = model_parameters_pb2.ModelSolveParametersProto()

@@ -298,6 +298,7 @@ def dual_options(
     deadline: float | None = None,
     clock: Callable[[], float] = time.monotonic,
     work_limit: int = PATTERN_WORK,
+    given: Mapping[Pool, Mapping[tuple[float, float, tuple[str, ...]], float]] | None = None,
 ) -> list[WorkloadOptions]:
     """The workloads' options on valid lower-bound replica prices: the allocation model on these
     prices bounds every node-true plan from below, with all its rules.
@@ -306,7 +307,8 @@ def dual_options(
     per-resource dual prices π (`dual_prices`, π·requests) or, with `patterns`, the packing LP's
     per-shape prices (`placement.solver.patterns`), computed over every shape that could come to
     the pool (its demand in the plan, or a token demand), largest pools first until `deadline`
-    (`clock()` time). Each pool's bill is bounded by its own vector, so the choice is free per pool."""
+    (`clock()` time). Each pool's bill is bounded by its own vector, so the choice is free per pool:
+    `given` valid prices per pool and shape (`placement.solver.joint_prices`) replace both."""
     universe: dict[Pool, dict[tuple[float, float, tuple[str, ...]], int]] = {}
     for wo in options:
         w = wo.workload
@@ -330,6 +332,10 @@ def dual_options(
         prices[pool] = {key: pi[0] * key[0] + pi[1] * key[1] + pi[2] for key in shapes}
         worth[pool] = sum(prices[pool][k] * n for k, n in shapes.items())
     work = 0
+    for pool, by_shape in (given or {}).items():
+        if pool in prices:
+            prices[pool] = {key: by_shape.get(key, 0.0) for key in prices[pool]}
+            worth[pool] = 0.0  # no packing LP of its own
     for pool in sorted(worth, key=lambda p: (-worth[p], p)) if patterns else ():
         if not worth[pool] or work >= work_limit or (deadline is not None and clock() > deadline):
             break
@@ -379,6 +385,12 @@ def _bound_price(
     lower_usd: Mapping[tuple[float, float, tuple[str, ...]], float] | None,
     shape: tuple[float, float, tuple[str, ...]],
 ) -> ReplicaPrice | None:
+    """The replica price `lower_usd[shape]` in place of `price`, with the spot risk the plan charges:
+    risk aversion × rate × the fluid price (`placement.solver.plan_costs`), not × the lower price —
+    the rate is scaled so that `replica_costs` gives y + risk aversion × rate × p."""
     if price is None or lower_usd is None:
         return None
-    return ReplicaPrice(lower_usd[shape], price.instance_type, price.interruption_rate)
+    y = lower_usd[shape]
+    if y <= 0:  # nothing to scale: a free replica, and no risk charged (still a lower bound)
+        return ReplicaPrice(0.0, price.instance_type, 0.0)
+    return ReplicaPrice(y, price.instance_type, price.interruption_rate * price.hourly_usd / y)

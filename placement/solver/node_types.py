@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
+
 from placement.scenario import Cluster
 from pricing import CapacityType, Catalog
 from pricing.nodes import allocatable, launchable, max_pods
@@ -21,6 +23,7 @@ from pricing.nodes import allocatable, launchable, max_pods
 #: reclaimed in a month, taken as the middle of the AWS Spot Instance Advisor's most common
 #: bucket ("<5%" → 0.05 is its upper edge; we use it as a conservative default for every cloud).
 DEFAULT_INTERRUPTION_RATE = 0.05
+_EPS = 1e-9
 _SHARED_CATALOGS = 8  # catalogs whose node types are kept (a simulation's price versions, a sweep's shocks)
 
 
@@ -135,6 +138,24 @@ def _node_types(catalog: Catalog, cluster: Cluster, kind: CapacityType) -> tuple
         )
     types.sort(key=lambda t: (t.hourly_usd, t.instance_type))
     return tuple(types)
+
+
+def undominated(types: Sequence[NodeType]) -> list[NodeType]:
+    """The types no other type of the same architecture dominates (no dearer, at least as much room
+    in cores, GiB and pod slots): every pattern of a dominated type fits the dominating one, which
+    costs no more, so its price constraints are implied and it never packs cheaper."""
+    if len(types) < 2:
+        return list(types)
+    price = np.array([t.hourly_usd for t in types])
+    room = np.array([[t.cpu, t.alloc_memory_gib, t.pods] for t in types], dtype=float)
+    arch = np.array([t.arch for t in types])
+    order = np.arange(len(types))
+    same = arch[:, None] == arch[None, :]
+    covers = (room[:, None, :] >= room[None, :, :] - _EPS).all(axis=2) & (price[:, None] <= price[None, :] + _EPS)
+    strictly = (room[:, None, :] > room[None, :, :] + _EPS).any(axis=2) | (price[:, None] < price[None, :] - _EPS)
+    # i dominates j: covers and (strictly better, or equal and listed first)
+    dominated = (same & covers & (strictly | (order[:, None] < order[None, :]))).any(axis=0)
+    return [t for t, d in zip(types, dominated, strict=True) if not d]
 
 
 def fitting(types: Sequence[NodeType], cpu: float, memory_gib: float, arches: Sequence[str]) -> list[NodeType]:

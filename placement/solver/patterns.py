@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from placement.solver.node_types import NodeType
+from placement.solver.node_types import NodeType, undominated
 from placement.solver.packing import PodGroup
 
 _EPS = 1e-9
@@ -122,9 +122,11 @@ class _Knapsacks:
         shapes: Sequence[PodGroup],
         fits: Sequence[Sequence[bool]],
         work_limit: float = math.inf,
+        work: list[int] | None = None,
     ) -> None:
         self.types, self.shapes, self.fits = types, shapes, fits
-        self.work = [0]  # search nodes visited: a deterministic measure of the effort spent
+        # search nodes visited (a deterministic measure of the effort), shared with other pools if given
+        self.work = [0] if work is None else work
         self.work_limit = work_limit  # beyond it no more searches: nothing found, nothing bounded
         self._memo: dict[tuple[int, bytes], tuple[float, tuple[int, ...], float]] = {}
 
@@ -151,6 +153,65 @@ class _Knapsacks:
             if found[2] < math.inf:
                 self._memo[key] = found
         return found
+
+
+class PoolColumns:
+    """One pool's column generation, for a master LP held here (`pool_patterns`) or elsewhere
+    (`placement.solver.joint_prices`): its undominated types, the shapes some type holds, the columns
+    so far (each shape alone on its three cheapest types per pod to start), new columns priced at
+    given duals, and valid prices from any y. `work_limit` caps the knapsack search nodes, counted
+    in `work` (a one-item list) when pools share one budget."""
+
+    def __init__(
+        self,
+        shapes: Sequence[PodGroup],
+        types: Sequence[NodeType],
+        work_limit: float = math.inf,
+        work: list[int] | None = None,
+    ) -> None:
+        self.types = types = undominated(types)
+        self.shapes = shapes = [
+            s for s in shapes if any(t.arch in s.arches and t.holds(s.cpu, s.memory_gib) for t in types)
+        ]
+        fits = [[t.arch in s.arches and t.holds(s.cpu, s.memory_gib) for s in shapes] for t in types]
+        self.price = price = np.array([t.hourly_usd for t in types])
+        self.arrays = (
+            np.array(fits, dtype=bool).reshape(len(types), len(shapes)),  # [type, shape]
+            np.array([s.cpu for s in shapes]),
+            np.array([s.memory_gib for s in shapes]),
+            np.array([t.cpu for t in types]),
+            np.array([t.alloc_memory_gib for t in types]),
+            np.array([t.pods for t in types], dtype=float),
+            price,
+        )
+        self.knapsacks = _Knapsacks(types, shapes, fits, work_limit, work)
+        self.columns: list[tuple[int, tuple[int, ...]]] = []
+        for j, s in enumerate(shapes):
+            alone = sorted(
+                (price[i] / _capacity(t, s.cpu, s.memory_gib), i) for i, t in enumerate(types) if fits[i][j]
+            )[:3]
+            for _, i in alone:
+                pattern = [0] * len(shapes)
+                pattern[j] = _capacity(types[i], s.cpu, s.memory_gib)
+                self.columns.append((i, tuple(pattern)))
+        self.seen = set(self.columns)
+
+    def add_columns(self, y: np.ndarray, *, exact: bool = True) -> int:
+        """Patterns worth more than their type's price at shape prices y, appended to `columns`."""
+        return _add_columns(y, self.columns, self.seen, self.knapsacks, self.arrays, exact=exact)
+
+    def valid(self, y: np.ndarray) -> tuple[np.ndarray, float]:
+        """y scaled so that no pattern of any type is worth more than the type's price (a bound that
+        holds whether or not the column generation converged), and the scale (1: y were valid)."""
+        scale = 1.0
+        promising, covers, quick = _promising(y, *self.arrays)
+        for rank, i in enumerate(promising):
+            upper = float(quick[i])  # resource-price bound; the knapsack's when it is searched and tighter
+            if rank < EXACT_CHECKS:
+                upper = min(upper, self.knapsacks.best(i, y, covers)[2])
+            if upper > self.price[i]:
+                scale = min(scale, self.price[i] / upper)
+        return y * scale * (1 - 1e-9), scale
 
 
 def best_pattern(
@@ -306,32 +367,13 @@ def pool_patterns(
     duals. `priced=False`: only the LP's nodes are wanted (a hint of which types pack well): no
     validity check of the prices (`prices_usd` and `bound_usd` are then not a bound). `work_limit`:
     knapsack search nodes to spend at most (deterministic); past it, resource-price bounds only."""
-    types = _undominated(types)
-    shapes_index = {id(s): i for i, s in enumerate(shapes)}
-    shapes = [s for s in shapes if any(t.arch in s.arches and t.holds(s.cpu, s.memory_gib) for t in types)]
-    if not shapes or not types:
+    pool = PoolColumns(shapes, types, work_limit)
+    if not pool.shapes:
         return None
+    shapes_index = {id(s): i for i, s in enumerate(shapes)}
+    shapes = pool.shapes
     demand = np.array([s.count if s.count > 0 else ABSENT_DEMAND for s in shapes], dtype=float)
-    fits = [[t.arch in s.arches and t.holds(s.cpu, s.memory_gib) for s in shapes] for t in types]
-    price = np.array([t.hourly_usd for t in types])
-    cap_cpu = np.array([t.cpu for t in types])
-    cap_mem = np.array([t.alloc_memory_gib for t in types])
-    cap_pods = np.array([t.pods for t in types], dtype=float)
-    fit = np.array(fits, dtype=bool)  # [type, shape]
-    s_cpu = np.array([s.cpu for s in shapes])
-    s_mem = np.array([s.memory_gib for s in shapes])
-
-    # start: each shape alone on its three cheapest types per pod
-    columns: list[tuple[int, tuple[int, ...]]] = []
-    for j, s in enumerate(shapes):
-        alone = sorted((price[i] / _capacity(t, s.cpu, s.memory_gib), i) for i, t in enumerate(types) if fits[i][j])[:3]
-        for _, i in alone:
-            pattern = [0] * len(shapes)
-            pattern[j] = _capacity(types[i], s.cpu, s.memory_gib)
-            columns.append((i, tuple(pattern)))
-    seen = set(columns)
-    arrays = (fit, s_cpu, s_mem, cap_cpu, cap_mem, cap_pods, price)
-    knapsacks = _Knapsacks(types, shapes, fits, work_limit)
+    columns, seen, knapsacks, arrays, price = pool.columns, pool.seen, pool.knapsacks, pool.arrays, pool.price
     y = np.zeros(len(shapes))
     lam = np.zeros(len(columns))
     converged = False
@@ -352,45 +394,17 @@ def pool_patterns(
         real = np.array([s.count for s in shapes], dtype=float)
         weights = real + LIFT_WEIGHT * max(real.mean(), 1.0)
         y = _lifted_prices(nominal, weights, columns, seen, knapsacks, arrays, max_rounds, deadline, clock)
-    # validity: scale y so no pattern of any type is worth more than the type's price
-    scale = 1.0
-    if priced:
-        promising, covers, quick = _promising(y, *arrays)
-        for rank, i in enumerate(promising):
-            upper = float(quick[i])  # resource-price bound; the knapsack's when it is searched and tighter
-            if rank < EXACT_CHECKS:
-                upper = min(upper, knapsacks.best(i, y, covers)[2])
-            if upper > price[i]:
-                scale = min(scale, price[i] / upper)
-    prices = y * scale * (1 - 1e-9)
+    prices, scale = pool.valid(y) if priced else (y * (1 - 1e-9), 1.0)
     real = np.array([s.count for s in shapes], dtype=float)
     return PoolPatterns(
         tuple(shapes),
         tuple(float(p) for p in prices),
         float(real @ prices),
-        tuple((types[i], p) for i, p in columns),
+        tuple((pool.types[i], p) for i, p in columns),
         tuple(float(x) for x in lam) + (0.0,) * (len(columns) - len(lam)),
         priced and converged and scale >= 1.0,
         knapsacks.work[0],
     )
-
-
-def _undominated(types: Sequence[NodeType]) -> list[NodeType]:
-    """The types no other type of the same architecture dominates (no dearer, at least as much room
-    in cores, GiB and pod slots): every pattern of a dominated type fits the dominating one, which
-    costs no more, so its price constraints are implied and it never packs cheaper."""
-    if len(types) < 2:
-        return list(types)
-    price = np.array([t.hourly_usd for t in types])
-    room = np.array([[t.cpu, t.alloc_memory_gib, t.pods] for t in types], dtype=float)
-    arch = np.array([t.arch for t in types])
-    order = np.arange(len(types))
-    same = arch[:, None] == arch[None, :]
-    covers = (room[:, None, :] >= room[None, :, :] - _EPS).all(axis=2) & (price[:, None] <= price[None, :] + _EPS)
-    strictly = (room[:, None, :] > room[None, :, :] + _EPS).any(axis=2) | (price[:, None] < price[None, :] - _EPS)
-    # i dominates j: covers and (strictly better, or equal and listed first)
-    dominated = (same & covers & (strictly | (order[:, None] < order[None, :]))).any(axis=0)
-    return [t for t, d in zip(types, dominated, strict=True) if not d]
 
 
 def _lifted_prices(
