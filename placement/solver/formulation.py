@@ -56,6 +56,7 @@ from placement.solver.candidates import ClusterOption, WorkloadOptions
 from placement.solver.milp import INF, Milp
 
 _INTEGRAL = 1e-6
+_NO_REPLICA_BOUND = 1e12  # replicas: beyond this a cost-derived bound is no bound
 
 
 @dataclass(slots=True)
@@ -82,7 +83,9 @@ def replica_bound(cost_cap_usd: float | None, replica_usd: float) -> float:
     """At most this many replicas at `replica_usd` each: more would cost above the cap (costs are ≥ 0)."""
     if cost_cap_usd is None or replica_usd <= 0 or not math.isfinite(cost_cap_usd):
         return INF
-    return float(math.floor(cost_cap_usd / replica_usd + 1e-9))
+    most = math.floor(cost_cap_usd / replica_usd + 1e-9)
+    # a near-free replica (a lower-bound price can be ~0) bounds nothing; SCIP refuses bounds ≥ 1e20
+    return float(most) if most < _NO_REPLICA_BOUND else INF
 
 
 def _penalty(ub: float, worst: float) -> float:

@@ -33,8 +33,10 @@ relaxation. `status` is that model's: `optimal` when its gap ≤ `relative_gap`,
 
 The plan's `objective` is **node-true** (node bill + egress + spot risk) and its `bound` is
 node-aware: replica prices from per-pool dual prices of allocatable (a valid lower bound of any
-node bill; `placement.solver.node_plan.node_bound_usd`) under the same closed-form relaxation. The
-`gap` between them is packing loss and allocation gap together, honest about both.
+node bill; `placement.solver.node_plan.node_bound_usd`) under the same closed-form relaxation, and
+for small fleets prices from the joint LP of allocation and packing and a MIP that buys nodes whole
+(`placement.solver.joint_prices`, `placement.solver.whole_nodes`). The `gap` between them is
+packing loss and allocation gap together, honest about both.
 """
 
 from __future__ import annotations

@@ -192,3 +192,12 @@ def test_the_bound_charges_spot_risk_on_the_replica_price_the_plan_charges() -> 
     assert priced.hourly_usd > fluid.hourly_usd
     _, spot_cost = replica_costs(lower.options[0], 2, 0.0, 2.0)
     assert spot_cost == pytest.approx(priced.hourly_usd + 2.0 * 0.2 * fluid.hourly_usd)
+
+
+def test_a_near_free_lower_price_leaves_replicas_unbounded_rather_than_past_scip_range() -> None:
+    # lower-bound prices can be ~0; a cost-derived bound of 1e20 replicas is refused by SCIP
+    from placement.solver.formulation import replica_bound
+
+    assert replica_bound(10.0, 1e-22) == float("inf")
+    assert replica_bound(10.0, 2.5) == 4.0
+    assert replica_bound(None, 2.5) == float("inf")
