@@ -85,6 +85,8 @@ _PATTERNS_SHARE_OF_LEFT = 0.5
 #: Measured (bench fleets, seed 7): 20 × 4 gap 35.6 % → 9.8 %, 100 × 10 16.8 % → 9.1 %, in 0.1–1.4 s
 #: more; on 1,000 × 20 the joint LP's re-solves would take seconds for a bound within 0.5 %.
 _SMALL_FLEET_WORKLOADS = 100
+#: `solve(node_bound=...)`: with the small-fleet bounds, or per-pool linear prices only.
+NODE_BOUNDS = ("full", "linear")
 
 
 def solve(
@@ -95,6 +97,7 @@ def solve(
     backend: str = DEFAULT_BACKEND,
     relative_gap: float = 1e-3,
     clock: Callable[[], float] = time.perf_counter,
+    node_bound: str = "full",
 ) -> Plan:
     """Plan the scenario on the catalog's prices. Pure: no I/O, no printing (the steps are in the
     module docstring).
@@ -117,6 +120,11 @@ def solve(
             below which the plan's status is `optimal` (above it: `feasible`).
         clock: Seconds as `time.perf_counter` counts them, for the time limit and the reported solver
             time; injectable so tests can make time run out.
+        node_bound: "full" (default): fleets placing at most `_SMALL_FLEET_WORKLOADS` workloads
+            also get the joint-LP prices and the whole-node MIP in their bound (up to about a
+            second more on 100 workloads); "linear": per-pool linear prices only — for callers that
+            solve many times and need the plan more than a tight bound (the simulator's hourly
+            solves). Either bound is valid.
 
     Returns:
         A `Plan`: assignments (replicas per workload, cluster and capacity type), routes of each
@@ -130,6 +138,8 @@ def solve(
         scenario with nothing placeable is a plan with status `infeasible`. Broken inputs are
         refused earlier, by the loader (`InvalidScenario`).
     """
+    if node_bound not in NODE_BOUNDS:
+        raise ValueError(f"node_bound={node_bound!r}: one of {', '.join(NODE_BOUNDS)}")
     started = clock()
     planning = scenario.planning
     limit = planning.time_limit_s if time_limit_s is None else time_limit_s
@@ -185,6 +195,7 @@ def solve(
         limit,
         started,
         clock,
+        node_bound == "full",
     )
 
 
@@ -404,6 +415,7 @@ def _plan(
     time_limit_s: float,
     started: float,
     clock: Callable[[], float],
+    small_fleet_bounds: bool,
 ) -> Plan:
     """The Plan: replica counts packed onto whole nodes (the node bill is the compute), node-aware bound and gap."""
     quick = status == "time_limit"
@@ -412,7 +424,7 @@ def _plan(
     placeable = [wo for wo in options if wo.unplaced is None and wo.workload.replicas > 0]
     placed = [wo for wo in placeable if wo.workload.key in placements]
     work = pattern_work(time_limit_s)
-    small = not quick and work > 0 and len(placed) <= _SMALL_FLEET_WORKLOADS
+    small = small_fleet_bounds and not quick and work > 0 and len(placed) <= _SMALL_FLEET_WORKLOADS
     capacity = {c.name: c.capacity_cpu for c in scenario.clusters if c.capacity_cpu is not None}
     deadline = clock() + _PATTERNS_SHARE_OF_LEFT * budget.left_s()
     given = (

@@ -74,16 +74,20 @@ def test_a_single_small_pod_is_bounded_by_the_whole_node_it_opens() -> None:
     assert plan.solver.gap == pytest.approx(0.0, abs=1e-6)
 
 
-def test_short_time_limits_skip_the_small_fleet_bound() -> None:
-    # what-if and simulation solves (limits under 10 s) keep the quick linear bound
+def test_short_time_limits_and_the_linear_choice_skip_the_small_fleet_bound() -> None:
+    # what-if solves (limits under 10 s) and the simulator's hourly ones (node_bound="linear") keep
+    # the quick linear bound: valid, and far below the whole node here
     offers = [
         make_offer(instance_type="m6a.large", vcpus=2.0, memory_gib=8.0, hourly_usd=0.10),
         make_offer(instance_type="c6a.24xlarge", vcpus=96.0, memory_gib=192.0, hourly_usd=3.36),
     ]
     catalog = Catalog(offers, fetched_at=AS_OF)
     scenario = make_scenario([make_cluster("ie")], [make_workload(cpu=0.25, memory_gib=0.5, replicas=1)])
-    plan = solve(scenario, catalog, time_limit_s=3)
-    assert plan.solver.bound < 0.05
+    assert solve(scenario, catalog, time_limit_s=3).solver.bound < 0.05
+    assert solve(scenario, catalog, node_bound="linear").solver.bound < 0.05
+    assert solve(scenario, catalog, node_bound="full").solver.bound == pytest.approx(0.10, rel=1e-6)
+    with pytest.raises(ValueError, match="node_bound='tight': one of full, linear"):
+        solve(scenario, catalog, node_bound="tight")
 
 
 def test_joint_prices_are_valid_for_every_pattern_of_every_type() -> None:
