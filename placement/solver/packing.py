@@ -365,12 +365,7 @@ def pack_pool(
         if with_tail not in candidates:
             candidates.append(with_tail)
     for admitted in candidates:
-        packing = provision(groups, admitted)
-        if packing.pending:  # types for the groups the primary cannot run (another architecture, too big)
-            left = [g for g in shapes if any(k in packing.pending for k in g.key.split("\0"))]
-            extra = next(iter(_candidate_sets(left, types)), ())
-            admitted = tuple(dict.fromkeys((*admitted, *extra)))
-            packing = provision(groups, admitted)
+        packing, admitted = _for_the_rest(groups, shapes, types, admitted)
         tried = [(packing, admitted)]
         if not quick and len(packing.nodes) <= CAPPED_NODES:
             tried += [(provision(groups, capped), capped) for capped in _capped(admitted, shapes)]
@@ -381,6 +376,29 @@ def pack_pool(
     if best is None:
         return Packing(pending={g.key: g.count for g in groups}), ()
     return best
+
+
+def _for_the_rest(
+    groups: Sequence[PodGroup], shapes: Sequence[PodGroup], types: Sequence[NodeType], admitted: tuple[NodeType, ...]
+) -> tuple[Packing, tuple[NodeType, ...]]:
+    """The packing on `admitted`, with types added for the pods it leaves pending (another
+    architecture, too big or too memory-hungry for the primary): the best candidate set for those
+    pods, then, if some are still pending, the cheapest type holding each — so a pod is only left
+    pending when no launchable type holds it."""
+    packing = provision(groups, admitted)
+    for cheapest in (False, True):
+        if not packing.pending:
+            break
+        left = [g for g in shapes if any(k in packing.pending for k in g.key.split("\0"))]
+        if cheapest:
+            more = tuple(f[0] for g in left if (f := fitting(types, g.cpu, g.memory_gib, g.arches)))
+        else:
+            more = next(iter(_candidate_sets(left, types)), ())
+        if set(more) <= set(admitted):
+            continue
+        admitted = tuple(dict.fromkeys((*admitted, *more)))
+        packing = provision(groups, admitted)
+    return packing, admitted
 
 
 def _capped(admitted: Sequence[NodeType], shapes: Sequence[PodGroup]) -> list[tuple[NodeType, ...]]:
@@ -430,6 +448,7 @@ def _candidate_sets(shapes: Sequence[PodGroup], types: Sequence[NodeType]) -> li
         )
     alone = np.where(runs, alone, np.inf)
     best_alone = alone.min(axis=0)  # per shape: its own best fluid cost
+    best_alone = np.where(np.isfinite(best_alone), best_alone, 0.0)  # no type holds it: pending anyway
     total_cpu = (runs * (need_cpu * count)).sum(axis=1)
     total_memory = (runs * (need_memory * count)).sum(axis=1)
     total_pods = (runs * count).sum(axis=1)
