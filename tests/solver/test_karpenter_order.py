@@ -139,9 +139,7 @@ def test_pack_pool_leaves_no_pod_pending_that_a_type_holds(seed: int) -> None:
     ]
     packing, admitted = pack_pool(groups, types)
     holdable = {
-        g.key: g.count
-        for g in groups
-        if any(t.arch in g.arches and t.holds(g.cpu, g.memory_gib) for t in types)
+        g.key: g.count for g in groups if any(t.arch in g.arches and t.holds(g.cpu, g.memory_gib) for t in types)
     }
     assert not any(key in holdable for key in packing.pending), (packing.pending, [t.instance_type for t in admitted])
     assert sum(n.pod_count for n in packing.nodes) == sum(holdable.values())
