@@ -34,8 +34,13 @@ from placement.solver.replica_price import ReplicaPrice
 from pricing import CapacityType
 
 Pool = tuple[str, str]  # (cluster name, capacity type value)
-#: Column-generation rounds of the packing LP whose node types are tried as admitted sets.
-HINT_ROUNDS = 0  # off: 4 rounds made 1k × 20 0.1 % and the demo 0.3 % cheaper, the what-if notebook too slow
+#: Column-generation rounds of the packing LP whose node types are tried as admitted sets, when a
+#: plan asks for them (`plan_nodes(hints=True)`: `solve()` does under time limits that allow the
+#: bound's LPs, `pattern_work` > 0). Measured (bench fleets at 60 s, the demo at 10 s): node-true
+#: objective 20 × 4 −8.3 % / −4.9 % / 0 (seeds 7 / 1 / 2), 60 × 8 −1.6 % / 0 / −1.1 %, 100 × 10
+#: −0.5 % / −0.5 % / 0, 1,000 × 20 −0.1 %, the demo −0.3 %; same solve times. Off in the
+#: simulator's hourly packings: the what-if notebook took 61 s instead of 32 s with them.
+HINT_ROUNDS = 4
 #: Knapsack search nodes the bound's packing LPs may visit per plan (largest pools first): a
 #: deterministic limit, so the same inputs give the same bound; it changes the bound, never the plan.
 #: Measured (bench/solve.py fleets, 60 s limit): 1,000 × 20 bound 803.3 at 300k, 812.1 at 1M (same
@@ -95,17 +100,23 @@ def pool_groups(scenario: Scenario, assignments: Iterable[Assignment]) -> dict[P
 
 
 def plan_nodes(
-    scenario: Scenario, assignments: Sequence[Assignment], node_types: NodeTypes, *, quick: bool = False
+    scenario: Scenario,
+    assignments: Sequence[Assignment],
+    node_types: NodeTypes,
+    *,
+    quick: bool = False,
+    hints: bool = False,
 ) -> NodePlan:
     """Pack every pool of the assignments onto whole nodes (see the module docstring); `quick` tries
-    one admitted set per pool and no packing LP (out of time)."""
+    one admitted set per pool and no packing LP (out of time); `hints` also tries the types of the
+    pool's packing LP (`HINT_ROUNDS`)."""
     pools: dict[Pool, PoolNodes] = {}
     groups: list[NodeGroup] = []
     usd_by: dict[tuple[str, str], float] = {}
     types_by: dict[tuple[str, str], dict[str, str]] = {}
     for (name, kind), pods in sorted(pool_groups(scenario, assignments).items()):
         cluster = scenario.cluster(name)
-        packing, admitted = pool_packing(pods, node_types.of(cluster, kind), quick=quick)
+        packing, admitted = pool_packing(pods, node_types.of(cluster, kind), quick=quick, hints=hints)
         pools[(name, kind)] = PoolNodes(cluster, kind, packing, admitted)
         groups.extend(node_groups(name, kind, packing, admitted))
         shapes = {g.key: (g.cpu, g.memory_gib) for g in pods}
@@ -116,11 +127,11 @@ def plan_nodes(
 
 
 def pool_packing(
-    pods: Sequence[PodGroup], types: Sequence[NodeType], *, quick: bool = False
+    pods: Sequence[PodGroup], types: Sequence[NodeType], *, quick: bool = False, hints: bool = False
 ) -> tuple[Packing, tuple[NodeType, ...]]:
     """A pool's cheapest packing found by the Karpenter simulation (`pack_pool`), re-run on what its
     NodePool admits (`_with_substitutes`): the nodes a plan bills, and the types the NodePool lists.
-    With `HINT_ROUNDS`, the types the pool's packing LP runs are among the admitted sets tried.
+    With `hints`, the types the pool's packing LP runs (`HINT_ROUNDS`) are among the admitted sets tried.
 
     The LP's own patterns, rounded to whole nodes, pack within 0.1 % of the LP on the bench fleets,
     but no autoscaler or scheduler reproduces them (Karpenter fills its largest admitted type; a
@@ -128,7 +139,7 @@ def pool_packing(
     not a bill any cluster pays: they only serve the bound."""
     if quick:
         packing, admitted = pack_pool(pods, types, quick=True)
-    elif not HINT_ROUNDS:
+    elif not hints or not HINT_ROUNDS:
         packing, admitted = pack_pool(pods, types)
     else:
         patterns = pool_patterns(merged_shapes(pods), types, max_rounds=HINT_ROUNDS, priced=False)

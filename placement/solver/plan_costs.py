@@ -60,11 +60,14 @@ def price_placement(
 BEFORE_BASIS = "today's replicas packed on the same node model"
 
 
-def price_current(scenario: Scenario, pricer: ReplicaPricer, *, quick: bool = False) -> tuple[float, list[str], str]:
+def price_current(
+    scenario: Scenario, pricer: ReplicaPricer, *, quick: bool = False, hints: bool = False
+) -> tuple[float, list[str], str]:
     """Today's $/h in the plan's currency, warnings, and its basis: the nodes each cluster runs today
     where known (`Cluster.current_nodes`: the scenario's `currentNodes`, or Node labels read by the
     fleet reader), else today's replicas packed onto whole nodes of the types the autoscaler
-    launches; plus egress and risk priced like the plan."""
+    launches, with the same effort as the plan's (`quick`, `hints`: `node_plan.plan_nodes`); plus
+    egress and risk priced like the plan."""
     from placement.solver.node_plan import plan_nodes
 
     assignments: list[Assignment] = []
@@ -87,7 +90,7 @@ def price_current(scenario: Scenario, pricer: ReplicaPricer, *, quick: bool = Fa
                 Assignment(workload.key, name, cluster.cloud, cluster.region, today.on_demand, today.spot, {}, 0.0)
             )
     packed = [a for a in assignments if a.cluster not in known]
-    nodes = plan_nodes(scenario, packed, pricer.node_types, quick=quick)
+    nodes = plan_nodes(scenario, packed, pricer.node_types, quick=quick, hints=hints and not quick)
     priced = [replace(a, hourly_usd=nodes.shares.get((a.workload, a.cluster), (0.0, {}))[0]) for a in packed]
     compute = sum(a.hourly_usd for a in priced)
     for cluster in (c for c in scenario.clusters if c.name in known):

@@ -419,7 +419,9 @@ def _plan(
 ) -> Plan:
     """The Plan: replica counts packed onto whole nodes (the node bill is the compute), node-aware bound and gap."""
     quick = status == "time_limit"
-    assignments, routing, nodes, after = _on_nodes(scenario, options, placements, pricer, quick)
+    assignments, routing, nodes, after = _on_nodes(
+        scenario, options, placements, pricer, quick, hints=pattern_work(time_limit_s) > 0
+    )
     objective = after.total
     placeable = [wo for wo in options if wo.unplaced is None and wo.workload.replicas > 0]
     placed = [wo for wo in placeable if wo.workload.key in placements]
@@ -457,7 +459,7 @@ def _plan(
         )
         bound = max(bound, whole or 0.0)
     bound = min(bound, objective)
-    before, warnings, before_basis = price_current(scenario, pricer, quick=quick)
+    before, warnings, before_basis = price_current(scenario, pricer, quick=quick, hints=pattern_work(time_limit_s) > 0)
     pending = nodes.pending
     if pending:
         warnings.append(
@@ -491,6 +493,8 @@ def _on_nodes(
     placements: dict[str, Placement],
     pricer: ReplicaPricer,
     quick: bool,
+    *,
+    hints: bool = False,
 ) -> tuple[list[Assignment], list[Route], NodePlan, CostParts]:
     """Placements as assignments and routes, packed onto whole nodes, and what they cost."""
     fluid: list[Assignment] = []
@@ -508,7 +512,7 @@ def _on_nodes(
             )
         for (user, name), replicas in sorted(placement.routes.items()):
             routing.append(Route(wo.workload.key, user, name, replicas, by_name[name].rtt_ms[user]))
-    nodes = plan_nodes(scenario, fluid, pricer.node_types, quick=quick)
+    nodes = plan_nodes(scenario, fluid, pricer.node_types, quick=quick, hints=hints and not quick)
     no_nodes: tuple[float, dict[str, str]] = (0.0, {})  # every pod of it pending (reported by the caller)
     assignments = [
         replace(
