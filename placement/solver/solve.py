@@ -79,12 +79,16 @@ _ASSEMBLY_S_PER_REPLICA = 3e-5
 #: The bound's packing LPs stop at this share of the time left (so a plan is deterministic unless
 #: the time limit is close: the bound is then weaker, never wrong).
 _PATTERNS_SHARE_OF_LEFT = 0.5
-#: Fleets placing at most this many workloads (under a time limit that allows the bound's packing
-#: LPs at all, `pattern_work`) get the small-fleet bounds: prices from the joint LP of allocation and
-#: packing (`placement.solver.joint_prices`) and the whole-node MIP (`placement.solver.whole_nodes`).
-#: Measured (bench fleets, seed 7): 20 × 4 gap 35.6 % → 9.8 %, 100 × 10 16.8 % → 9.1 %, in 0.1–1.4 s
-#: more; on 1,000 × 20 the joint LP's re-solves would take seconds for a bound within 0.5 %.
-_SMALL_FLEET_WORKLOADS = 100
+#: The small-fleet bounds (under a time limit that allows the bound's packing LPs at all,
+#: `pattern_work`): prices from the joint LP of allocation and packing
+#: (`placement.solver.joint_prices`) for fleets placing at most `_JOINT_WORKLOADS_PER_LIMIT_S` ×
+#: the time limit workloads (the joint LP is re-solved whole each round: it takes the time the user
+#: gives, 100 workloads at 10 s, 600 at 60 s), and the whole-node MIP
+#: (`placement.solver.whole_nodes`) for at most `_WHOLE_NODE_WORKLOADS` (beyond, pools are large and
+#: it adds little). Measured (bench fleets, seed 7, 60 s): 20 × 4 gap 35.6 % → 9.8 %, 100 × 10
+#: 16.8 % → 9.1 %, in 0.1–1.4 s more; 1,000 × 20 would go 11.7 % → 8.8 % in 18 s instead of 1.4.
+_JOINT_WORKLOADS_PER_LIMIT_S = 10.0
+_WHOLE_NODE_WORKLOADS = 100
 #: `solve(node_bound=...)`: with the small-fleet bounds, or per-pool linear prices only.
 NODE_BOUNDS = ("full", "linear")
 
@@ -120,9 +124,9 @@ def solve(
             below which the plan's status is `optimal` (above it: `feasible`).
         clock: Seconds as `time.perf_counter` counts them, for the time limit and the reported solver
             time; injectable so tests can make time run out.
-        node_bound: "full" (default): fleets placing at most `_SMALL_FLEET_WORKLOADS` workloads
-            also get the joint-LP prices and the whole-node MIP in their bound (up to about a
-            second more on 100 workloads); "linear": per-pool linear prices only — for callers that
+        node_bound: "full" (default): small fleets also get the joint-LP prices and the
+            whole-node MIP in their bound (`_JOINT_WORKLOADS_PER_LIMIT_S`, `_WHOLE_NODE_WORKLOADS`;
+            about a second more on 100 workloads); "linear": per-pool linear prices only — for callers that
             solve many times and need the plan more than a tight bound (the simulator's hourly
             solves). Either bound is valid.
 
@@ -426,14 +430,16 @@ def _plan(
     placeable = [wo for wo in options if wo.unplaced is None and wo.workload.replicas > 0]
     placed = [wo for wo in placeable if wo.workload.key in placements]
     work = pattern_work(time_limit_s)
-    small = small_fleet_bounds and not quick and work > 0 and len(placed) <= _SMALL_FLEET_WORKLOADS
+    deep = small_fleet_bounds and not quick and work > 0
+    joint = deep and len(placed) <= _JOINT_WORKLOADS_PER_LIMIT_S * time_limit_s
+    small = deep and len(placed) <= _WHOLE_NODE_WORKLOADS
     capacity = {c.name: c.capacity_cpu for c in scenario.clusters if c.capacity_cpu is not None}
     deadline = clock() + _PATTERNS_SHARE_OF_LEFT * budget.left_s()
     given = (
         joint_prices(
             placed, pricer.node_types, scenario.planning, capacity, work_limit=work, deadline=deadline, clock=clock
         )
-        if small
+        if joint
         else None
     )
     lower = dual_options(
