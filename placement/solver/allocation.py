@@ -5,10 +5,11 @@ models and `solve()`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from placement.geo.egress import cluster_egress_usd_per_gb
-from placement.scenario import Planning
+from placement.scenario import Planning, Workload
 from placement.solver.candidates import ClusterOption, WorkloadOptions
 
 
@@ -43,6 +44,47 @@ def without_compute(option: ClusterOption, risk_aversion: float) -> ClusterOptio
         rate = spot.interruption_rate
         spot = replace(spot, hourly_usd=risk_aversion * rate * spot.hourly_usd / (1.0 + risk_aversion * rate))
     return replace(option, on_demand=on_demand, spot=spot)
+
+
+def beside_nodes(wo: WorkloadOptions, risk_aversion: float) -> WorkloadOptions:
+    """The workload as the bound's node-count models see it (`placement.solver.joint_prices`,
+    `placement.solver.whole_nodes`): its options charge only the spot risk — compute is the nodes',
+    and egress is counted once, as `egress_floor_usd`."""
+    return replace(
+        wo,
+        workload=without_egress(wo.workload),
+        options=tuple(without_compute(o, risk_aversion) for o in wo.options),
+    )
+
+
+def without_egress(workload: Workload) -> Workload:
+    """The workload with no egress in the model: the bound adds `egress_floor_usd` instead."""
+    return workload if not workload.egress_gb_per_hour else replace(workload, egress_gb_per_hour=0.0)
+
+
+def egress_floor_usd(options: Sequence[WorkloadOptions], placed: Iterable[str]) -> float:
+    """The least egress any plan placing the `placed` workloads pays: each workload's GB/h at the
+    cheapest $/GB of the clusters that can serve its traffic (for each user region of a latency
+    rule, the clusters within reach; else any allowed cluster). The model charges egress per
+    replica, the plan by the traffic each cluster serves (`placement.solver.plan_costs`), and
+    replicas beyond the demand (minClusters, standby clusters beyond latencyMs) serve none: so the
+    model's egress can exceed what the plan pays, and the bound counts this floor instead."""
+    placed = set(placed)
+    total = 0.0
+    for wo in options:
+        w = wo.workload
+        if w.key not in placed or not w.egress_gb_per_hour or not wo.options:
+            continue
+        rate = {o.cluster.name: cluster_egress_usd_per_gb(o.cluster) for o in wo.options}
+        cheapest = min(rate.values())
+        shares = {u: share for u, share in w.users.items() if share > 0} if w.latency_ms is not None else {}
+        if shares:
+            reach = {
+                u: min((rate[o.cluster.name] for o in wo.options if u in o.serves), default=cheapest) for u in shares
+            }
+            cheapest = sum(shares[u] * reach[u] for u in shares)  # the plan's egress: Σ_u share × its clusters'
+        total += w.egress_gb_per_hour * cheapest
+    return total
 
 
 def placement_cost(wo: WorkloadOptions, placement: Placement | None, planning: Planning) -> float:

@@ -28,12 +28,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 import numpy as np
 
 from placement.scenario import Planning
-from placement.solver.allocation import without_compute
+from placement.solver.allocation import beside_nodes
 from placement.solver.candidates import WorkloadOptions
 from placement.solver.formulation import build_group
 from placement.solver.milp import Milp
@@ -73,7 +72,7 @@ def joint_prices(
     if not options:
         return None
     milp, columns = build_group(
-        [replace_options(wo, planning.risk_aversion) for wo in options],
+        [beside_nodes(wo, planning.risk_aversion) for wo in options],
         planning,
         unplaced_slack=False,
         capacity_cpu=capacity_cpu,
@@ -117,11 +116,6 @@ def joint_prices(
         valid, _ = columns_of.valid(_prices(duals, rows))
         out[pool] = {(s.cpu, s.memory_gib, s.arches): float(y) for s, y in zip(columns_of.shapes, valid, strict=True)}
     return out
-
-
-def replace_options(wo: WorkloadOptions, risk_aversion: float) -> WorkloadOptions:
-    """The workload with its options' compute taken out (the node patterns pay it)."""
-    return replace(wo, options=tuple(without_compute(o, risk_aversion) for o in wo.options))
 
 
 def _prices(duals: dict[int, float], rows: Sequence[int]) -> np.ndarray:

@@ -24,7 +24,7 @@ import numpy as np
 
 from placement.plan import Assignment, NodeGroup
 from placement.scenario import Cluster, Planning, Scenario
-from placement.solver.allocation import replica_costs
+from placement.solver.allocation import replica_costs, without_egress
 from placement.solver.candidates import ClusterOption, WorkloadOptions
 from placement.solver.closed_form import lower_bound_usd
 from placement.solver.node_types import NodeType, NodeTypes, substitutes
@@ -288,7 +288,8 @@ def node_bound_usd(
             ):
                 if fluid_usd and dual_usd is not None:
                     ratio = min(ratio, dual_usd / fluid_usd)
-        total += max(lower_bound_usd(lower, planning), ratio * own_bounds.get(w.key, 0.0))
+        own = 0.0 if w.egress_gb_per_hour else ratio * own_bounds.get(w.key, 0.0)
+        total += max(lower_bound_usd(lower, planning), own)
     return total
 
 
@@ -382,7 +383,7 @@ def dual_options(
                     spot=_bound_price(option.spot, prices.get((option.cluster.name, "spot")), shape),
                 )
             priced.append(lower)
-        out.append(replace(wo, options=tuple(priced)))
+        out.append(replace(wo, workload=without_egress(w), options=tuple(priced)))
     return out
 
 

@@ -47,7 +47,13 @@ from dataclasses import replace
 
 from placement.plan import Assignment, HourlyCost, Plan, Route, SolverStats, Unplaced
 from placement.scenario import Planning, Scenario
-from placement.solver.allocation import Placement, capped_cpu, placement_cost, placement_replicas_added
+from placement.solver.allocation import (
+    Placement,
+    capped_cpu,
+    egress_floor_usd,
+    placement_cost,
+    placement_replicas_added,
+)
 from placement.solver.candidates import WorkloadOptions, all_options
 from placement.solver.closed_form import lower_bound_usd
 from placement.solver.coupled import solve_coupled
@@ -453,6 +459,7 @@ def _plan(
         given=given,
     )
     bound = max(node_bound_usd(placeable, lower, own_bounds, placements, scenario.planning), dual_bound(lower) or 0.0)
+    egress_floor = egress_floor_usd(placeable, placements)  # the lower options carry no egress
     if small and not budget.expired():
         lower_of = {wo.workload.key: lo for wo, lo in zip(placeable, lower, strict=True)}
         whole = whole_node_bound_usd(
@@ -464,7 +471,7 @@ def _plan(
             time_limit_s=min(WHOLE_NODE_TIME_S, 0.5 * budget.left_s()),
         )
         bound = max(bound, whole or 0.0)
-    bound = min(bound, objective)
+    bound = min(bound + egress_floor, objective)
     before, warnings, before_basis = price_current(scenario, pricer, quick=quick, hints=pattern_work(time_limit_s) > 0)
     pending = nodes.pending
     if pending:

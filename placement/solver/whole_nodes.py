@@ -36,10 +36,9 @@ weaker bound, never a wrong one).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from placement.scenario import Planning
-from placement.solver.allocation import without_compute
+from placement.solver.allocation import beside_nodes
 from placement.solver.candidates import WorkloadOptions
 from placement.solver.formulation import build_group
 from placement.solver.milp import Milp
@@ -69,7 +68,7 @@ def whole_node_bound_usd(
     if not options or time_limit_s <= 0:
         return None
     milp, columns = build_group(
-        [replace(wo, options=tuple(without_compute(o, planning.risk_aversion) for o in wo.options)) for wo in options],
+        [beside_nodes(wo, planning.risk_aversion) for wo in options],
         planning,
         unplaced_slack=False,
         capacity_cpu=capacity_cpu,
