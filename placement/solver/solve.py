@@ -429,13 +429,11 @@ def _plan(
 ) -> Plan:
     """The Plan: replica counts packed onto whole nodes (the node bill is the compute), node-aware bound and gap."""
     quick = status == "time_limit"
-    assignments, routing, nodes, after = _on_nodes(
-        scenario, options, placements, pricer, quick, hints=pattern_work(time_limit_s) > 0
-    )
+    work = pattern_work(time_limit_s)  # 0 under 10 s: no packing LPs (nor their hints) at all
+    assignments, routing, nodes, after = _on_nodes(scenario, options, placements, pricer, quick, hints=work > 0)
     objective = after.total
     placeable = [wo for wo in options if wo.unplaced is None and wo.workload.replicas > 0]
     placed = [wo for wo in placeable if wo.workload.key in placements]
-    work = pattern_work(time_limit_s)
     deep = small_fleet_bounds and not quick and work > 0
     joint = deep and len(placed) <= _JOINT_WORKLOADS_PER_LIMIT_S * time_limit_s
     small = deep and len(placed) <= _WHOLE_NODE_WORKLOADS
@@ -472,7 +470,7 @@ def _plan(
         )
         bound = max(bound, whole or 0.0)
     bound = min(bound + egress_floor, objective)
-    before, warnings, before_basis = price_current(scenario, pricer, quick=quick, hints=pattern_work(time_limit_s) > 0)
+    before, warnings, before_basis = price_current(scenario, pricer, quick=quick, hints=work > 0)
     pending = nodes.pending
     if pending:
         warnings.append(
