@@ -28,7 +28,7 @@ from placement.solver.allocation import replica_costs, without_egress
 from placement.solver.candidates import ClusterOption, WorkloadOptions
 from placement.solver.closed_form import lower_bound_usd
 from placement.solver.node_types import NodeType, NodeTypes, substitutes
-from placement.solver.packing import Packing, PodGroup, merged_shapes, pack_pool, provision
+from placement.solver.packing import LARGE_POOL_PODS, Packing, PodGroup, merged_shapes, pack_pool, provision
 from placement.solver.patterns import pool_patterns
 from placement.solver.replica_price import ReplicaPrice
 from pricing import CapacityType
@@ -36,10 +36,12 @@ from pricing import CapacityType
 Pool = tuple[str, str]  # (cluster name, capacity type value)
 #: Column-generation rounds of the packing LP whose node types are tried as admitted sets, when a
 #: plan asks for them (`plan_nodes(hints=True)`: `solve()` does under time limits that allow the
-#: bound's LPs, `pattern_work` > 0). Measured (bench fleets at 60 s, the demo at 10 s): node-true
-#: objective 20 × 4 −8.3 % / −4.9 % / 0 (seeds 7 / 1 / 2), 60 × 8 −1.6 % / 0 / −1.1 %, 100 × 10
-#: −0.5 % / −0.5 % / 0, 1,000 × 20 −0.1 %, the demo −0.3 %; same solve times. Off in the
-#: simulator's hourly packings: the what-if notebook took 61 s instead of 32 s with them.
+#: bound's LPs, `pattern_work` > 0), in pools of at most `LARGE_POOL_PODS` pods. Measured (bench
+#: fleets at 60 s, the demo at 10 s): node-true objective 20 × 4 −8.3 % / −4.9 % (seeds 7 / 1),
+#: 60 × 8 −1.6 %, 100 × 10 −0.4 % / −0.5 %, the demo −0.3 %, same solve times. On every pool,
+#: 1,000 × 20 was 0.1 % cheaper but 0.24 s slower (1.35 → 1.59 s of its 2 s); large pools only,
+#: 0.004 % and 0.02 s. Off in the simulator's hourly packings: the what-if notebook took 61 s
+#: instead of 32 s with them.
 HINT_ROUNDS = 4
 #: Knapsack search nodes the bound's packing LPs may visit per plan (largest pools first): a
 #: deterministic limit, so the same inputs give the same bound; it changes the bound, never the plan.
@@ -139,7 +141,7 @@ def pool_packing(
     not a bill any cluster pays: they only serve the bound."""
     if quick:
         packing, admitted = pack_pool(pods, types, quick=True)
-    elif not hints or not HINT_ROUNDS:
+    elif not hints or not HINT_ROUNDS or sum(g.count for g in pods) > LARGE_POOL_PODS:
         packing, admitted = pack_pool(pods, types)
     else:
         patterns = pool_patterns(merged_shapes(pods), types, max_rounds=HINT_ROUNDS, priced=False)
