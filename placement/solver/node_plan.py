@@ -37,7 +37,7 @@ Pool = tuple[str, str]  # (cluster name, capacity type value)
 #: Column-generation rounds of the packing LP whose node types are tried as admitted sets, when a
 #: plan asks for them (`plan_nodes(hints=True)`: `solve()` does under time limits that allow the
 #: bound's LPs, `pattern_work` > 0), in pools of at most `LARGE_POOL_PODS` pods. Measured (bench
-#: fleets at 60 s, the demo at 10 s): node-true objective 20 × 4 −8.3 % / −4.9 % (seeds 7 / 1),
+#: fleets at 60 s, the demo at 10 s): node-true objective 20 × 4 −8.3 % / −4.9 % / −4.6 % (seeds 7 / 1 / 2),
 #: 60 × 8 −1.6 %, 100 × 10 −0.4 % / −0.5 %, the demo −0.3 %, same solve times. On every pool,
 #: 1,000 × 20 was 0.1 % cheaper but 0.24 s slower (1.35 → 1.59 s of its 2 s); large pools only,
 #: 0.004 % and 0.02 s. Off in the simulator's hourly packings: the what-if notebook took 61 s
@@ -153,7 +153,9 @@ def pool_packing(
             if patterns is not None
             else []
         )
-        packing, admitted = pack_pool(pods, types, extra=[(t,) for t in used])
+        # the LP's types together (Karpenter launches the cheapest that holds each claim), and each alone
+        together = [tuple(used)] if len(used) > 1 else []
+        packing, admitted = pack_pool(pods, types, extra=together + [(t,) for t in used])
     return _with_substitutes(pods, types, packing, admitted)
 
 

@@ -351,7 +351,8 @@ def pack_pool(
 ) -> tuple[Packing, tuple[NodeType, ...]]:
     """The cheapest provisioning found for a pool's pods, and the admitted types that give it
     (`quick`: only the best-estimated primary, when the time limit has run out; `extra`: more
-    admitted sets to try, each a primary type given the cheaper sizes of its family like the others)."""
+    admitted sets to try — one type is a primary, given the cheaper sizes of its family like the
+    others; several are tried as they are)."""
     groups = [g for g in groups if g.count > 0]
     if not groups:
         return Packing(), ()
@@ -361,7 +362,7 @@ def pack_pool(
     tries = 1 if quick else PRIMARY_CANDIDATES if sum(g.count for g in groups) <= LARGE_POOL_PODS else 2
     candidates = _candidate_sets(shapes, types)[:tries]
     for more in extra:
-        with_tail = (more[0], *_tail(more[0], shapes, types))
+        with_tail = (more[0], *_tail(more[0], shapes, types)) if len(more) == 1 else tuple(more)
         if with_tail not in candidates:
             candidates.append(with_tail)
     for admitted in candidates:
