@@ -143,3 +143,20 @@ def test_pack_pool_leaves_no_pod_pending_that_a_type_holds(seed: int) -> None:
     }
     assert not any(key in holdable for key in packing.pending), (packing.pending, [t.instance_type for t in admitted])
     assert sum(n.pod_count for n in packing.nodes) == sum(holdable.values())
+
+
+def test_the_packing_lps_types_are_tried_together() -> None:
+    # Ten 3.5-core / 2 GiB pods pair on the cheap compute type (7 cores, 4 GiB); ten 1-core / 12 GiB
+    # pods pair only on the roomy one (24 GiB). Admitting both, Karpenter launches whichever holds
+    # each claim for less: 5 × 0.132 + 5 × 0.211 = 1.715 $/h. Either type's family alone costs more
+    # (cpu-8 alone: one memory pod per node, 15 × 0.132 = 1.98; std-8 alone: 10 × 0.211 = 2.11).
+    # (With a 4-vCPU type as cheap per pod the LP ties, and may name that one instead.)
+    from placement.solver.node_plan import pool_packing
+
+    types = [node("cpu-8", 7.7, 13.0, 0.132), node("std-8", 7.7, 28.0, 0.211), node("mem-8", 7.7, 60.0, 0.4)]
+    pods = [PodGroup("compute", 3.5, 2.0, 10), PodGroup("cache", 1.0, 12.0, 10)]
+    hinted, admitted = pool_packing(pods, types, hints=True)
+    assert hinted.hourly_usd == pytest.approx(5 * 0.132 + 5 * 0.211)
+    assert {"cpu-8", "std-8"} <= {t.instance_type for t in admitted}
+    plain, _ = pool_packing(pods, types)
+    assert plain.hourly_usd > hinted.hourly_usd + 0.2
