@@ -90,7 +90,9 @@ def test_short_time_limits_and_the_linear_choice_skip_the_small_fleet_bound() ->
         solve(scenario, catalog, node_bound="tight")
 
 
-def test_joint_prices_are_valid_for_every_pattern_of_every_type() -> None:
+@pytest.mark.parametrize("rounds", [40, 1])
+def test_joint_prices_are_valid_for_every_pattern_of_every_type(rounds: int) -> None:
+    # converged (40 rounds) or cut after the first LP: the scaling keeps them valid either way
     catalog, clusters = _two_regions()
     scenario = make_scenario(
         clusters,
@@ -102,7 +104,7 @@ def test_joint_prices_are_valid_for_every_pattern_of_every_type() -> None:
     )
     pricer = ReplicaPricer(catalog)
     options = [o for o in all_options(scenario, pricer) if o.unplaced is None]
-    prices = joint_prices(options, pricer.node_types, scenario.planning, {})
+    prices = joint_prices(options, pricer.node_types, scenario.planning, {}, max_rounds=rounds)
     assert prices is not None and prices
     for (name, kind), by_shape in prices.items():
         types = NodeTypes.of_catalog(catalog).of(scenario.cluster(name), kind)
