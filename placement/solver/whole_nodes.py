@@ -18,8 +18,9 @@ Constraints, per pool p, with x[w,p] the replicas of workload w there
   patterns  Σ_t price(t)·n[p,t] ≥ Σ_w y_w·x[w,p]   (y: the pool's valid lower-bound replica prices,
             `node_plan.dual_options` — what per-pod patterns say that capacities cannot)
 
-Objective: Σ price(t)·n[p,t] + the plan's egress and spot risk (risk on the fluid replica price, as
-`placement.solver.plan_costs` charges it).
+Objective: Σ price(t)·n[p,t] + the spot risk (on the fluid replica price, as
+`placement.solver.plan_costs` charges it); no egress — the caller adds the least any plan pays
+(`allocation.egress_floor_usd`: the model's per-replica egress can exceed a plan's).
 
 Validity: take any node-true plan of these workloads. Swap each of its nodes for an undominated type
 that dominates it (no dearer, at least as much room, same architecture): its pods still fit, and the
@@ -27,9 +28,10 @@ bill does not rise. The counts n of the result satisfy *fit* (a pod sits on a ty
 and *patterns* (every node's price covers the y of the pods it holds), and its replicas satisfy every
 rule of the allocation model; so the MIP's optimum, and any dual bound of it, is at most that plan's
 objective. SCIP's root node (cuts on the node counts) is the bound used: on the demo 6.19 $/h where
-the linear prices give 5.61 (the plan: 7.00); on 1,000 × 20 (pools of ~100 nodes) it adds 0.1 %,
-so only small fleets run it (`placement.solver.solve` decides). The search is limited to the root (`NODE_LIMIT`), so the
-bound does not depend on the clock; `TIME_S` only guards a slow machine (a cut-off root gives a
+the linear prices gave 5.61 (the plan: 7.00); on 1,000 × 20 (pools of ~100 nodes) it adds 0.1 %,
+so only small fleets run it (`placement.solver.solve` decides). 20 or 200 branch-and-bound nodes
+instead of the root moved the demo's and the case-study fleets' bounds by at most 0.3 %. The search
+is limited to the root (`NODE_LIMIT`), so the bound does not depend on the clock; `TIME_S` only guards a slow machine (a cut-off root gives a
 weaker bound, never a wrong one).
 """
 
