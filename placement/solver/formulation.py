@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from placement.scenario import Planning
-from placement.solver.allocation import Placement, replica_costs
+from placement.solver.allocation import Placement, beside_nodes, replica_costs
 from placement.solver.candidates import ClusterOption, WorkloadOptions
 from placement.solver.milp import INF, Milp
 
@@ -139,6 +139,28 @@ def build_group(
     if max_moves is not None and move_terms:
         milp.constraint(move_terms, upper=float(max_moves))
     return milp, all_vars
+
+
+def build_beside_nodes(
+    group: Sequence[WorkloadOptions], planning: Planning, capacity_cpu: dict[str, float]
+) -> tuple[Milp, list[tuple[tuple[str, str], int, int]]]:
+    """The model of `build_group` (every rule, each workload placed) with compute left to node
+    variables the caller adds (`allocation.beside_nodes`), and its replica columns by pool:
+    ((cluster, capacity type), index of the workload in `group`, column)."""
+    milp, columns = build_group(
+        [beside_nodes(wo, planning.risk_aversion) for wo in group],
+        planning,
+        unplaced_slack=False,
+        capacity_cpu=capacity_cpu,
+        max_moves=planning.max_moves,
+    )
+    replicas = [
+        ((name, kind), index, col)
+        for index, found in enumerate(columns)
+        for kind, cols in (("on-demand", found.on_demand), ("spot", found.spot))
+        for name, col in cols.items()
+    ]
+    return milp, replicas
 
 
 def _add_workload(
@@ -283,6 +305,7 @@ def lp_share(vars_: WorkloadVars, cost: np.ndarray, values: np.ndarray) -> float
 __all__ = [
     "INF",
     "WorkloadVars",
+    "build_beside_nodes",
     "build_group",
     "is_integral",
     "lp_share",

@@ -32,14 +32,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from placement.scenario import Planning
-from placement.solver.allocation import beside_nodes
 from placement.solver.candidates import WorkloadOptions
-from placement.solver.formulation import build_group
+from placement.solver.formulation import build_beside_nodes
 from placement.solver.milp import Milp
 from placement.solver.node_types import NodeTypes
 from placement.solver.packing import PodGroup
 from placement.solver.patterns import PoolColumns
-from pricing import CapacityType
 
 #: Column-generation rounds of the joint LP at most (each re-solves it whole: milliseconds on 20
 #: workloads, ~75 ms on 300).
@@ -47,8 +45,6 @@ MAX_ROUNDS = 40
 
 Pool = tuple[str, str]  # (cluster name, capacity type value)
 Shape = tuple[float, float, tuple[str, ...]]  # (cpu, memory GiB, architectures)
-
-_KINDS = (CapacityType.ON_DEMAND.value, CapacityType.SPOT.value)
 
 
 def shape_of(wo: WorkloadOptions) -> Shape:
@@ -72,18 +68,10 @@ def joint_prices(
     no new round after `deadline` (`clock()` time): the prices are then weaker, never invalid."""
     if not options:
         return None
-    milp, columns = build_group(
-        [beside_nodes(wo, planning.risk_aversion) for wo in options],
-        planning,
-        unplaced_slack=False,
-        capacity_cpu=capacity_cpu,
-        max_moves=planning.max_moves,
-    )
+    milp, replicas = build_beside_nodes(options, planning, capacity_cpu)
     members: dict[Pool, dict[Shape, list[int]]] = {}
-    for wo, found in zip(options, columns, strict=True):
-        for kind, cols in zip(_KINDS, (found.on_demand, found.spot), strict=True):
-            for name, col in cols.items():
-                members.setdefault((name, kind), {}).setdefault(shape_of(wo), []).append(col)
+    for pool, index, col in replicas:
+        members.setdefault(pool, {}).setdefault(shape_of(options[index]), []).append(col)
     clusters = {o.cluster.name: o.cluster for wo in options for o in wo.options}
     pools: dict[Pool, tuple[PoolColumns, list[int]]] = {}
     work = [0]

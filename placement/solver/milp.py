@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,23 +75,23 @@ class Milp:
     ) -> int:
         """A variable with its coefficients in rows already made (`entries`: row -> coefficient)."""
         column = self.variable(lower=lower, upper=upper, cost=cost)
-        for row, coefficient in entries:
-            if coefficient:
-                self._rows.append(row)
-                self._cols.append(column)
-                self._coefs.append(coefficient)
+        self._cells((row, column, coefficient) for row, coefficient in entries)
         return column
 
     def constraint(self, terms: Sequence[tuple[int, float]], *, lower: float = -INF, upper: float = INF) -> int:
         row = len(self.row_lower)
         self.row_lower.append(lower)
         self.row_upper.append(upper)
-        for column, coefficient in terms:
+        self._cells((row, column, coefficient) for column, coefficient in terms)
+        return row
+
+    def _cells(self, cells: Iterable[tuple[int, int, float]]) -> None:
+        """Matrix entries (row, column, coefficient); zeros are left out."""
+        for row, column, coefficient in cells:
             if coefficient:
                 self._rows.append(row)
                 self._cols.append(column)
                 self._coefs.append(coefficient)
-        return row
 
     def solve(
         self,

@@ -40,9 +40,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from placement.scenario import Planning
-from placement.solver.allocation import beside_nodes
 from placement.solver.candidates import WorkloadOptions
-from placement.solver.formulation import build_group
+from placement.solver.formulation import build_beside_nodes
 from placement.solver.milp import Milp
 from placement.solver.node_types import NodeType, NodeTypes, undominated
 from pricing import CapacityType
@@ -51,8 +50,6 @@ from pricing import CapacityType
 NODE_LIMIT = 1
 #: At most this long (seconds), and at most half the time left. Measured: the demo's root, 0.8 s.
 TIME_S = 3.0
-
-_KINDS = (CapacityType.ON_DEMAND.value, CapacityType.SPOT.value)
 
 
 def whole_node_bound_usd(
@@ -69,20 +66,12 @@ def whole_node_bound_usd(
     (`node_plan.dual_options`). None when the solver proves nothing (no bound within the time)."""
     if not options or time_limit_s <= 0:
         return None
-    milp, columns = build_group(
-        [beside_nodes(wo, planning.risk_aversion) for wo in options],
-        planning,
-        unplaced_slack=False,
-        capacity_cpu=capacity_cpu,
-        max_moves=planning.max_moves,
-    )
+    milp, replicas = build_beside_nodes(options, planning, capacity_cpu)
     pools: dict[tuple[str, str], list[tuple[int, WorkloadOptions, float]]] = {}
-    for wo, priced, found in zip(options, lower, columns, strict=True):
-        by_name = {o.cluster.name: o for o in priced.options}
-        for kind, cols in zip(_KINDS, (found.on_demand, found.spot), strict=True):
-            for name, col in cols.items():
-                price = by_name[name].on_demand if kind == _KINDS[0] else by_name[name].spot
-                pools.setdefault((name, kind), []).append((col, wo, 0.0 if price is None else price.hourly_usd))
+    for (name, kind), index, col in replicas:
+        priced = next(o for o in lower[index].options if o.cluster.name == name)
+        price = priced.on_demand if kind == CapacityType.ON_DEMAND.value else priced.spot
+        pools.setdefault((name, kind), []).append((col, options[index], 0.0 if price is None else price.hourly_usd))
     clusters = {o.cluster.name: o.cluster for wo in options for o in wo.options}
     for (name, kind), members in sorted(pools.items()):
         _add_pool(milp, undominated(node_types.of(clusters[name], kind)), members)

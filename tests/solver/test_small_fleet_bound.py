@@ -12,7 +12,7 @@ import random
 import pytest
 from builders import AS_OF, make_cluster, make_offer, make_scenario, make_workload, user
 
-from placement.scenario import Planning
+from placement.scenario import Planning, Scenario
 from placement.solver.allocation import egress_floor_usd, replica_costs
 from placement.solver.candidates import all_options
 from placement.solver.deadline import Budget
@@ -59,15 +59,20 @@ def test_the_bound_reaches_the_optimum_that_fluid_prices_miss() -> None:
     assert plan.solver.gap == pytest.approx(0.03 / 0.43, rel=1e-4)
 
 
-def test_a_single_small_pod_is_bounded_by_the_whole_node_it_opens() -> None:
-    # per core the 96-vCPU type is cheapest, and linear prices charge the pod a sliver of it; any
-    # plan pays a whole node for it: at least the cheapest type that holds it (0.10 $/h)
+def _one_small_pod() -> tuple[Scenario, Catalog]:
+    """One 0.25-core pod; a 2-vCPU type at 0.10 $/h and a 96-vCPU one, cheaper per core."""
     offers = [
         make_offer(instance_type="m6a.large", vcpus=2.0, memory_gib=8.0, hourly_usd=0.10),
         make_offer(instance_type="c6a.24xlarge", vcpus=96.0, memory_gib=192.0, hourly_usd=3.36),
     ]
     catalog = Catalog(offers, fetched_at=AS_OF)
-    scenario = make_scenario([make_cluster("ie")], [make_workload(cpu=0.25, memory_gib=0.5, replicas=1)])
+    return make_scenario([make_cluster("ie")], [make_workload(cpu=0.25, memory_gib=0.5, replicas=1)]), catalog
+
+
+def test_a_single_small_pod_is_bounded_by_the_whole_node_it_opens() -> None:
+    # per core the 96-vCPU type is cheapest, and linear prices charge the pod a sliver of it; any
+    # plan pays a whole node for it: at least the cheapest type that holds it (0.10 $/h)
+    scenario, catalog = _one_small_pod()
     plan = solve(scenario, catalog)
     assert plan.hourly_usd.compute == pytest.approx(0.10)
     assert plan.solver.bound == pytest.approx(0.10, rel=1e-6)
@@ -77,12 +82,7 @@ def test_a_single_small_pod_is_bounded_by_the_whole_node_it_opens() -> None:
 def test_short_time_limits_and_the_linear_choice_skip_the_small_fleet_bound() -> None:
     # what-if solves (limits under 10 s) and the simulator's hourly ones (node_bound="linear") keep
     # the quick linear bound: valid, and far below the whole node here
-    offers = [
-        make_offer(instance_type="m6a.large", vcpus=2.0, memory_gib=8.0, hourly_usd=0.10),
-        make_offer(instance_type="c6a.24xlarge", vcpus=96.0, memory_gib=192.0, hourly_usd=3.36),
-    ]
-    catalog = Catalog(offers, fetched_at=AS_OF)
-    scenario = make_scenario([make_cluster("ie")], [make_workload(cpu=0.25, memory_gib=0.5, replicas=1)])
+    scenario, catalog = _one_small_pod()
     assert solve(scenario, catalog, time_limit_s=3).solver.bound < 0.05
     assert solve(scenario, catalog, node_bound="linear").solver.bound < 0.05
     assert solve(scenario, catalog, node_bound="full").solver.bound == pytest.approx(0.10, rel=1e-6)
