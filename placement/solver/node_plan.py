@@ -43,18 +43,26 @@ Pool = tuple[str, str]  # (cluster name, capacity type value)
 #: 0.004 % and 0.02 s. Off in the simulator's hourly packings: the what-if notebook took 61 s
 #: instead of 32 s with them.
 HINT_ROUNDS = 4
-#: Knapsack search nodes the bound's packing LPs may visit per plan (largest pools first): a
-#: deterministic limit, so the same inputs give the same bound; it changes the bound, never the plan.
-#: Measured (bench/solve.py fleets, 60 s limit): 1,000 × 20 bound 803.3 at 300k, 812.1 at 1M (same
-#: 1.7–1.9 s); 10,000 × 60 bound 7,000.6 at 300k, 7,095.9 at 1M (no slower).
+#: Knapsack search nodes the bound's packing LPs may visit per plan (largest pools first), counting
+#: each LP relaxation of a knapsack as `patterns.LP_BOUND_WORK`: a deterministic limit, so the same
+#: inputs give the same bound; it changes the bound, never the plan. At most `PATTERN_WORK`, by the
+#: plan's time limit: none under `PATTERN_MIN_LIMIT_S` (what-if and simulation solves, 3–5 s, dozens
+#: per run), `PATTERN_WORK_AT_MIN` at it, `PATTERN_WORK_PER_LIMIT_S` more per second beyond (the
+#: what-if notebook, 72 hourly solves of 3 s and its oracle's of 10 s, took 62 s instead of 33 s
+#: with 20k per second of every limit); and at most `PATTERN_WORK_PER_WORKLOAD` per placed workload
+#: (at least `PATTERN_WORK_AT_MIN`), `POOL_PATTERN_WORK` per pool. Measured (one run each, 60 s
+#: limit): the bench fleets' pools converge within 10k nodes each (1,000 × 20 used 156k in all,
+#: bound 812.93 at any limit from 150k; 5,000 × 40 lost 0.5 points of gap at 10k per pool, none at
+#: 25k); on real catalogs (a generated 1,000 × 20 fleet on the embedded AWS / GCP / Azure prices,
+#: 100–619 undominated types per pool, 26–737 pod slots) the lifted LPs rarely converge and barely
+#: move the bound (780.3–782.3 $/h from 0 to 1M nodes) while 1M nodes took 4.4 s of a 5.9 s
+#: solve; at 150k with 25k per pool it solved in 2.3 s.
 PATTERN_WORK = 1_000_000
-#: ... by the plan's time limit: none under `PATTERN_MIN_LIMIT_S` (what-if and simulation solves, 3–5 s,
-#: dozens per run), `PATTERN_WORK_AT_MIN` at it, `PATTERN_WORK_PER_LIMIT_S` more per second beyond.
-#: The what-if notebook (72 hourly solves of 3 s, its oracle's of 10 s) takes 33 s; with 20k per
-#: second of every limit it took 62 s.
 PATTERN_MIN_LIMIT_S = 10.0
 PATTERN_WORK_AT_MIN = 50_000
 PATTERN_WORK_PER_LIMIT_S = 20_000
+PATTERN_WORK_PER_WORKLOAD = 150
+POOL_PATTERN_WORK = 25_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,12 +305,16 @@ def node_bound_usd(
     return total
 
 
-def pattern_work(time_limit_s: float) -> int:
-    """Knapsack search nodes the node-aware bound may spend under a plan's time limit (deterministic)."""
+def pattern_work(time_limit_s: float, workloads: int | None = None) -> int:
+    """Knapsack search nodes the node-aware bound may spend under a plan's time limit, for a fleet
+    placing `workloads` (deterministic; see `PATTERN_WORK`)."""
     if time_limit_s < PATTERN_MIN_LIMIT_S:
         return 0
     more = PATTERN_WORK_PER_LIMIT_S * (time_limit_s - PATTERN_MIN_LIMIT_S)
-    return int(min(PATTERN_WORK, PATTERN_WORK_AT_MIN + more))
+    by_limit = min(PATTERN_WORK, PATTERN_WORK_AT_MIN + more)
+    if workloads is not None:
+        by_limit = min(by_limit, max(PATTERN_WORK_AT_MIN, PATTERN_WORK_PER_WORKLOAD * workloads))
+    return int(by_limit)
 
 
 def dual_options(
@@ -362,7 +374,7 @@ def dual_options(
             nominal_usd=[by_pi[k] for k in shapes],
             deadline=deadline,
             clock=clock,
-            work_limit=work_limit - work,
+            work_limit=min(POOL_PATTERN_WORK, work_limit - work),
         )
         work += lp.work if lp is not None else 0
         if lp is not None and lp.bound_usd > worth[pool]:

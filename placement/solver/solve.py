@@ -453,7 +453,7 @@ def _plan(
         patterns=not quick,
         deadline=deadline,
         clock=clock,
-        work_limit=work,
+        work_limit=pattern_work(time_limit_s, len(placed)),
         given=given,
     )
     bound = max(node_bound_usd(placeable, lower, own_bounds, placements, scenario.planning), dual_bound(lower) or 0.0)

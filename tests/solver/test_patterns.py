@@ -8,6 +8,7 @@ import itertools
 import math
 import random
 
+import numpy as np
 import pytest
 from builders import make_cluster, make_offer, make_scenario, make_workload
 
@@ -15,10 +16,18 @@ from placement.load.catalog import catalog_for
 from placement.load.demand import resolve_demand
 from placement.load.scenario import demo_scenario_path, load_scenario
 from placement.solver.candidates import all_options
-from placement.solver.node_plan import PATTERN_WORK, dual_options, dual_prices, pattern_work, pool_groups
+from placement.solver.node_plan import (
+    PATTERN_WORK,
+    PATTERN_WORK_AT_MIN,
+    PATTERN_WORK_PER_WORKLOAD,
+    dual_options,
+    dual_prices,
+    pattern_work,
+    pool_groups,
+)
 from placement.solver.node_types import NodeType
 from placement.solver.packing import PodGroup, provision
-from placement.solver.patterns import best_pattern, pool_patterns
+from placement.solver.patterns import PoolColumns, best_pattern, lp_knapsack_bound, pool_patterns
 from placement.solver.replica_price import ReplicaPricer
 from placement.solver.solve import solve
 from pricing import Catalog
@@ -124,6 +133,73 @@ def test_a_knapsack_search_cut_off_still_bounds_the_best_pattern() -> None:
     assert cut_upper >= exact_value - 1e-12
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_the_knapsack_lp_relaxation_is_the_lp_optimum_and_bounds_every_pattern(seed: int) -> None:
+    from scipy.optimize import linprog
+
+    rng = random.Random(seed)
+    n = rng.randint(1, 6)
+    cpu = [rng.choice([0.1, 0.25, 0.5, 1.0, 2.0, 3.0]) for _ in range(n)]
+    mem = [rng.choice([0.125, 0.5, 1.0, 2.0, 4.0, 8.0]) for _ in range(n)]
+    val = [rng.uniform(0.001, 0.2) for _ in range(n)]
+    if seed % 5 == 0:  # identical and implied rows (dropped before the vertices are solved)
+        cpu, mem, val = cpu + cpu[:1] * 2, mem + mem[:1] * 2, [*val, val[0], val[0] / 2]
+    t = node("t-x", rng.choice([1.9, 3.7, 7.7]), rng.choice([3.5, 7.5, 14.0]), 1.0, pods=rng.choice([4, 8, 29]))
+    relaxed = lp_knapsack_bound((t.cpu, t.alloc_memory_gib, t.pods), cpu, mem, val)
+    lp = linprog([-v for v in val], A_ub=[cpu, mem, [1.0] * len(val)], b_ub=[t.cpu, t.alloc_memory_gib, t.pods])
+    assert relaxed == pytest.approx(-lp.fun, rel=1e-9)
+    shapes = [PodGroup(f"s{i}", c, m, 1) for i, (c, m) in enumerate(zip(cpu, mem, strict=True))]
+    best = max(sum(k * v for k, v in zip(p, val, strict=True)) for p in patterns_of(t, shapes))
+    assert relaxed >= best * (1 - 1e-12)
+
+
+def test_a_search_cut_off_settles_for_the_lp_relaxation_when_that_is_tight_enough(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    t = node("big-x", 95.5, 370.0, 2.0, pods=230)
+    cpu = [0.25, 1.0, 3.0, 0.5, 2.0, 0.1, 1.5, 4.0]
+    memory = [0.5, 4.0, 6.0, 2.0, 3.0, 0.25, 8.0, 9.0]
+    values = [0.0051, 0.0213, 0.06, 0.0131, 0.0405, 0.0021, 0.0377, 0.0822]
+    shapes = [PodGroup(f"s{i}", c, m, 1) for i, (c, m) in enumerate(zip(cpu, memory, strict=True))]
+    relaxed = lp_knapsack_bound((t.cpu, t.alloc_memory_gib, t.pods), cpu, memory, values)
+    fits = [True] * len(shapes)
+    import placement.solver.patterns as patterns
+
+    def no_cp_sat(*_: object) -> float:
+        raise AssertionError("CP-SAT asked for a bound the LP relaxation settles")
+
+    with monkeypatch.context() as m:
+        m.setattr(patterns, "_knapsack_bound", no_cp_sat)
+        value, _, upper = best_pattern(t, shapes, values, fits, node_cap=5, settle=relaxed)
+        assert value <= upper <= relaxed * (1 + 1e-12)  # no longer search: the LP's bound will do
+        # unsettled (no `settle`): the longer search, then CP-SAT, bound it more tightly
+        with pytest.raises(AssertionError, match="CP-SAT"):
+            best_pattern(t, shapes, values, fits, node_cap=5)
+    _, _, tighter = best_pattern(t, shapes, values, fits, node_cap=5)
+    assert tighter < upper
+    exact, _, tight = best_pattern(t, shapes, values, fits, node_cap=10**6)
+    assert tight == pytest.approx(exact)
+    assert exact <= tighter * (1 + 1e-12) and exact <= upper * (1 + 1e-12)  # both still bounds
+    # a pattern worth more than `enough`, found at once, counts the nodes searched, not the cap
+    work = [0]
+    best_pattern(t, shapes, values, fits, node_cap=1500, enough=0.5, work=work)
+    assert 0 < work[0] < 1500
+
+
+def test_prices_worth_less_than_the_alternative_are_given_up_early() -> None:
+    types = [node("std-x", 3.7, 14.0, 0.2, pods=8), node("cpu-x", 7.7, 14.0, 0.3, pods=8)]
+    shapes = [PodGroup("a", 1.0, 2.0, 10), PodGroup("b", 2.0, 8.0, 5)]
+    pool = PoolColumns(shapes, types)
+    lp = pool_patterns(shapes, types)
+    assert lp is not None
+    valid_y = np.array(lp.prices_usd)
+    doubled = 2 * valid_y
+    assert pool.valid(doubled, least_scale=0.9) is None  # worth less than 0.9 × doubled: given up
+    scaled, scale = pool.valid(doubled)  # type: ignore[misc]
+    assert scale <= 0.5 + 1e-9
+    assert_valid(tuple(scaled), list(pool.shapes), types)
+
+
 def test_the_plan_bound_sees_whole_nodes() -> None:
     # ten 4-core pods, 8-vCPU nodes of 7.71 allocatable cores: ten nodes whatever the allocation
     offers = [make_offer(instance_type="m5.2xlarge", vcpus=8.0, memory_gib=32.0, hourly_usd=0.384)]
@@ -183,3 +259,7 @@ def test_bound_work_grows_with_the_time_limit_and_is_capped() -> None:
     assert pattern_work(3) == pattern_work(9.9) == 0
     assert 0 < pattern_work(10) < pattern_work(20) < pattern_work(40) <= PATTERN_WORK
     assert pattern_work(3600) == PATTERN_WORK
+    # and by the fleet: at most a share per placed workload, never below the work at the minimum limit
+    assert pattern_work(60, workloads=1_000) == 1_000 * PATTERN_WORK_PER_WORKLOAD < pattern_work(60)
+    assert pattern_work(60, workloads=3) == PATTERN_WORK_AT_MIN
+    assert pattern_work(5, workloads=10_000) == 0
