@@ -62,6 +62,13 @@ PATTERN_MIN_LIMIT_S = 10.0
 PATTERN_WORK_AT_MIN = 50_000
 PATTERN_WORK_PER_LIMIT_S = 20_000
 PATTERN_WORK_PER_WORKLOAD = 150
+#: ... and for the joint prices of small fleets (`placement.solver.joint_prices`, one LP over every
+#: pool): per placed workload, at least `JOINT_WORK_FLOOR`. Measured at a 60 s limit (bench/solve.py
+#: generators, seed 7): 100 × 10 on the embedded catalogs 6.9 s at 1M nodes, 3.4 s at 300k, the same
+#: bound (113.99); synthetic 100 × 10 the same bound at 300k, 13 % lower at 100k; 20 × 4 embedded
+#: 7.9 s / gap 5.5 % at 1M, 2.9 s / 6.8 % at 400k, 1.6 s / 7.1 % at 200k, 1.1 s / 9.9 % at 60k.
+JOINT_WORK_PER_WORKLOAD = 3_000
+JOINT_WORK_FLOOR = 200_000
 POOL_PATTERN_WORK = 25_000
 
 
@@ -323,7 +330,13 @@ def node_bound_usd(
     return total
 
 
-def pattern_work(time_limit_s: float, workloads: int | None = None) -> int:
+def pattern_work(
+    time_limit_s: float,
+    workloads: int | None = None,
+    *,
+    per_workload: int = PATTERN_WORK_PER_WORKLOAD,
+    floor: int = PATTERN_WORK_AT_MIN,
+) -> int:
     """Knapsack search nodes the node-aware bound may spend under a plan's time limit, for a fleet
     placing `workloads` (deterministic; see `PATTERN_WORK`)."""
     if time_limit_s < PATTERN_MIN_LIMIT_S:
@@ -331,7 +344,7 @@ def pattern_work(time_limit_s: float, workloads: int | None = None) -> int:
     more = PATTERN_WORK_PER_LIMIT_S * (time_limit_s - PATTERN_MIN_LIMIT_S)
     by_limit = min(PATTERN_WORK, PATTERN_WORK_AT_MIN + more)
     if workloads is not None:
-        by_limit = min(by_limit, max(PATTERN_WORK_AT_MIN, PATTERN_WORK_PER_WORKLOAD * workloads))
+        by_limit = min(by_limit, max(floor, per_workload * workloads))
     return int(by_limit)
 
 

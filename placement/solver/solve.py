@@ -64,6 +64,8 @@ from placement.solver.independent import Solved, solve_independent
 from placement.solver.joint_prices import joint_prices
 from placement.solver.milp import DEFAULT_BACKEND
 from placement.solver.node_plan import (
+    JOINT_WORK_FLOOR,
+    JOINT_WORK_PER_WORKLOAD,
     NodePlan,
     dual_options,
     node_bound_usd,
@@ -441,7 +443,15 @@ def _plan(
     deadline = clock() + _PATTERNS_SHARE_OF_LEFT * budget.left_s()
     given = (
         joint_prices(
-            placed, pricer.node_types, scenario.planning, capacity, work_limit=work, deadline=deadline, clock=clock
+            placed,
+            pricer.node_types,
+            scenario.planning,
+            capacity,
+            work_limit=pattern_work(
+                time_limit_s, len(placed), per_workload=JOINT_WORK_PER_WORKLOAD, floor=JOINT_WORK_FLOOR
+            ),
+            deadline=deadline,
+            clock=clock,
         )
         if joint
         else None
