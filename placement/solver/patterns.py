@@ -143,9 +143,11 @@ class _Knapsacks:
         is tight enough (no longer search for a better one)."""
         key = (i, y.tobytes())
         found = self._memo.get(key)
+        out_of_work = self.work[0] >= self.work_limit
         if found is not None and found[2] > max(settle, found[0] * (1 + 1e-9)) and enough == math.inf:
-            found = None  # kept from a search that settled for a looser bound
-        if found is None and self.work[0] >= self.work_limit:
+            # kept from a search that settled for a looser bound: search again if work is left
+            found = found if out_of_work else None
+        if found is None and out_of_work:
             return 0.0, tuple(0 for _ in self.shapes), math.inf
         if found is None:
             found = best_pattern(
