@@ -492,12 +492,13 @@ def pool_patterns(
     real = np.array([s.count for s in shapes], dtype=float)
     if not priced:
         prices, scale = y * (1 - 1e-9), 1.0
-    elif nominal_usd is None:
-        prices, scale = pool.valid(y)  # type: ignore[misc]  # no least scale: never None
-    else:  # lifted: only worth finishing if the scaled prices can beat the nominal ones they lift
+    else:
+        # lifted prices are only worth finishing if, scaled, they can beat the nominal ones they lift
+        fallback = np.zeros(len(shapes)) if nominal_usd is None else nominal
         lifted = float(real @ y)
-        checked = pool.valid(y, least_scale=float(real @ nominal) / lifted if lifted > 0 else 0.0)
-        prices, scale = checked if checked is not None else (nominal, 0.0)
+        least = float(real @ fallback) / lifted if lifted > 0 else 0.0
+        checked = pool.valid(y, least_scale=least)
+        prices, scale = checked if checked is not None else (fallback, 0.0)
     return PoolPatterns(
         tuple(shapes),
         tuple(float(p) for p in prices),
