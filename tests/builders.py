@@ -6,11 +6,15 @@ $0.04 per vCPU-hour + $0.005 per GiB-hour on-demand; spot is 30% of that.
 
 from __future__ import annotations
 
+import itertools
+import math
 from datetime import UTC, datetime
 from typing import Any
 
 from placement.plan import Assignment, HourlyCost, Plan, SolverStats
 from placement.scenario import Cluster, Planning, Replicas, Scenario, UserRegion, Workload
+from placement.solver.node_types import NodeType
+from placement.solver.packing import PodGroup
 from pricing import CapacityType, Catalog, Offer
 
 AS_OF = datetime(2025, 3, 2, tzinfo=UTC)
@@ -88,6 +92,34 @@ def make_workload(name: str = "web", **overrides: Any) -> Workload:
     if isinstance(fields.get("current"), dict):
         fields["current"] = {k: v if isinstance(v, Replicas) else Replicas(*v) for k, v in fields["current"].items()}
     return Workload(**fields)
+
+
+def make_node_type(
+    name: str, cpu: float, memory_gib: float, usd: float, pods: int = 110, arch: str = "amd64"
+) -> NodeType:
+    """A launchable type with this allocatable (capacity rounded up); family = the name before "-"."""
+    return NodeType(
+        name, name.split("-")[0], arch, usd, math.ceil(cpu), math.ceil(memory_gib), cpu, memory_gib, pods, 0.05
+    )
+
+
+def patterns_of(t: NodeType, shapes: list[PodGroup]) -> list[tuple[int, ...]]:
+    """Every multiset of the shapes that fits one node of `t` (brute force)."""
+    limits = [
+        min(t.pods, math.floor(t.cpu / s.cpu + 1e-9), math.floor(t.alloc_memory_gib / s.memory_gib + 1e-9))
+        if t.arch in s.arches
+        else 0
+        for s in shapes
+    ]
+    return [
+        counts
+        for counts in itertools.product(*(range(n + 1) for n in limits))
+        if t.holds(
+            sum(c * s.cpu for c, s in zip(counts, shapes, strict=True)),
+            sum(c * s.memory_gib for c, s in zip(counts, shapes, strict=True)),
+            sum(counts),
+        )
+    ]
 
 
 def make_scenario(clusters: list[Cluster], workloads: list[Workload], **overrides: Any) -> Scenario:

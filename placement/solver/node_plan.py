@@ -44,7 +44,7 @@ Pool = tuple[str, str]  # (cluster name, capacity type value)
 #: instead of 32 s with them.
 HINT_ROUNDS = 4
 #: Knapsack search nodes the bound's packing LPs may visit per plan (largest pools first), counting
-#: each LP relaxation of a knapsack as `patterns.LP_BOUND_WORK`: a deterministic limit, so the same
+#: each LP relaxation of a knapsack as `knapsack.LP_BOUND_WORK`: a deterministic limit, so the same
 #: inputs give the same bound; it changes the bound, never the plan. At most `PATTERN_WORK`, by the
 #: plan's time limit: none under `PATTERN_MIN_LIMIT_S` (what-if and simulation solves, 3–5 s, dozens
 #: per run), `PATTERN_WORK_AT_MIN` at it, `PATTERN_WORK_PER_LIMIT_S` more per second beyond (the
