@@ -89,6 +89,31 @@ def test_prices_are_valid_for_every_pattern_of_every_type(seed: int) -> None:
     assert_valid(lifted.prices_usd, kept, types)
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_per_resource_prices_are_feasible_and_reach_the_lp_optimum(seed: int) -> None:
+    from scipy.optimize import linprog
+
+    rng = random.Random(seed)
+    types = [
+        make_node_type(
+            f"t{i}-x",
+            rng.uniform(1.5, 190.0),
+            rng.uniform(1.0, 700.0),
+            rng.uniform(0.01, 9.0),
+            pods=rng.choice([26, 58, 110, 234, 737]),
+        )
+        for i in range(rng.randint(1, 60))
+    ]
+    demand = (rng.uniform(1, 5000), rng.uniform(1, 20000), float(rng.randint(1, 3000)))
+    pi = dual_prices(types, demand)
+    assert min(pi) >= 0
+    for t in types:
+        assert pi[0] * t.cpu + pi[1] * t.alloc_memory_gib + pi[2] * t.pods <= t.hourly_usd * (1 + 1e-9)
+    rows = [[t.cpu, t.alloc_memory_gib, t.pods] for t in types]
+    best = linprog([-x for x in demand], A_ub=rows, b_ub=[t.hourly_usd for t in types])
+    assert sum(p * x for p, x in zip(pi, demand, strict=True)) >= -best.fun * (1 - 1e-3)
+
+
 def test_prices_worth_less_than_the_alternative_are_given_up_early() -> None:
     types = [make_node_type("std-x", 3.7, 14.0, 0.2, pods=8), make_node_type("cpu-x", 7.7, 14.0, 0.3, pods=8)]
     shapes = [PodGroup("a", 1.0, 2.0, 10), PodGroup("b", 2.0, 8.0, 5)]
