@@ -66,7 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=300.0,
         metavar="S",
-        help="seconds to wait for scaled-up replicas before scaling down (default 300)",
+        help="seconds to wait for scaled-up Deployments to finish their rollout before scaling down (default 300)",
     )
     apply.add_argument("-o", "--output", choices=("text", "json"), default="text")
     apply.set_defaults(func=run_apply)

@@ -79,7 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=300.0,
         metavar="S",
-        help="seconds to wait for scaled-up replicas before scaling down (default 300)",
+        help="seconds to wait for scaled-up Deployments to finish their rollout before scaling down (default 300)",
     )
     guards = parser.add_argument_group("guards (a tripped guard changes nothing; 'off' disables one)")
     guards.add_argument(

@@ -305,13 +305,23 @@ def _apply_one(
 
 
 def _available(patch: Patch, current: dict[str, Any] | None) -> bool:
+    """The Deployment's rollout is over at the new count (as `kubectl rollout status` judges it):
+    the controller saw this generation, at least the wanted replicas run the new pod template and
+    are available, and no pod of an older template is left. Available old-template pods do not
+    count: a changed template (new affinity or spread) has its own pods to schedule, and until they
+    run the old ones go away as the rollout proceeds. The API omits zero counts."""
     if current is None:
         return False
     status = current.get("status") or {}
-    generation = (current.get("metadata") or {}).get("generation", 0)
-    return int(status.get("observedGeneration", generation)) >= int(generation) and int(
-        status.get("availableReplicas") or 0
-    ) >= (patch.replicas_after or 0)
+    generation = int((current.get("metadata") or {}).get("generation", 0))
+    wanted = patch.replicas_after or 0
+    updated = int(status.get("updatedReplicas") or 0)
+    return (
+        int(status.get("observedGeneration", generation)) >= generation
+        and updated >= wanted
+        and int(status.get("availableReplicas") or 0) >= wanted
+        and int(status.get("replicas") or 0) <= updated
+    )
 
 
 def _pdb_problems(patch: Patch, live: Mapping[str, LiveCluster] | None) -> list[str]:

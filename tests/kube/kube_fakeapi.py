@@ -289,6 +289,7 @@ class FakeApiServer:
             replicas = result.get("spec", {}).get("replicas", 1)
             result["status"] = {
                 "replicas": replicas,
+                "updatedReplicas": replicas,
                 "readyReplicas": replicas,
                 "availableReplicas": replicas,
                 "observedGeneration": meta["generation"],
@@ -311,6 +312,7 @@ class FakeApiServer:
         target["spec"]["replicas"] = floor
         target["status"] = {
             "replicas": floor,
+            "updatedReplicas": floor,
             "readyReplicas": floor,
             "availableReplicas": floor,
             "observedGeneration": target["metadata"].get("generation", 1),

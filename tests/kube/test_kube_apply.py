@@ -25,10 +25,10 @@ from kube_world import (
 )
 
 from placement.errors import ApplyError
-from placement.kube.apply import ApplyFailed, ChurnLimitExceeded, apply_patches, deployment_replicas_added
+from placement.kube.apply import ApplyFailed, ChurnLimitExceeded, _available, apply_patches, deployment_replicas_added
 from placement.kube.client import connect
 from placement.kube.scenario_export import read_live
-from placement.patches.build import plan_id, to_patches
+from placement.patches.build import ObjectRef, Patch, plan_id, to_patches
 
 
 def test_capacity_first_then_scale_ups_then_scale_downs(tmp_path) -> None:
@@ -179,3 +179,23 @@ def test_scale_downs_wait_for_the_scaled_up_replicas(tmp_path) -> None:
             if r.path == DEPLOYMENT_WEB and r.method == "PATCH" and r.body["spec"].get("replicas") == 0
         ]
         assert state(w) == before
+
+
+@pytest.mark.parametrize(
+    ("status", "done"),
+    [
+        # mid-rollout of a changed template: 4 pods, 3 of the new template, the old one still serving
+        ({"observedGeneration": 2, "replicas": 4, "updatedReplicas": 3, "availableReplicas": 4}, False),
+        # the new template's pods not yet available, the old ones still counted as available
+        ({"observedGeneration": 2, "replicas": 3, "updatedReplicas": 3, "availableReplicas": 1}, False),
+        ({"observedGeneration": 1, "replicas": 3, "updatedReplicas": 3, "availableReplicas": 3}, False),  # stale
+        ({"observedGeneration": 2, "availableReplicas": 3}, False),  # zero counts are omitted by the API
+        ({"observedGeneration": 2, "replicas": 3, "updatedReplicas": 3, "availableReplicas": 3}, True),
+        ({"observedGeneration": 2, "replicas": 5, "updatedReplicas": 5, "availableReplicas": 5}, True),  # HPA above
+    ],
+)
+def test_a_scale_up_counts_once_its_rollout_is_over(status: dict, done: bool) -> None:
+    # what `kubectl rollout status` waits for: the real control plane reported 4 available of 3 wanted
+    # while the old template's pod was still running (e2e/test_e2e_spot_split.py)
+    patch = Patch("a", ObjectRef("apps/v1", "Deployment", "web", "shop"), {}, "workload", "shop/web", 1, 3)
+    assert _available(patch, {"metadata": {"generation": 2}, "status": status}) is done

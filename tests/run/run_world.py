@@ -85,7 +85,7 @@ def deployment(workload: Workload, replicas: int) -> dict[str, Any]:
                 },
             },
         },
-        "status": {"replicas": replicas, "availableReplicas": replicas},
+        "status": {"replicas": replicas, "updatedReplicas": replicas, "availableReplicas": replicas},
     }
 
 
