@@ -3,7 +3,7 @@
 Deliberately shares no code with the solver (`options`, `costing`, `model`, `greedy`, `solve`):
 the node bill is recomputed from the catalog (each planned node group's type must be one the
 cluster's autoscaler launches, priced as the catalog says) and every pool's pods are placed on
-exactly its planned nodes (a first fit, else an exact CP-SAT search); each rule is checked
+exactly its planned nodes (greedy fits, else an exact CP-SAT search); each rule is checked
 directly on the plan's integers and routes. Shared *data* (region countries, the RTT estimate,
 egress prices) is used as is. `check(plan, scenario, catalog)` returns the violations;
 an empty list means the plan is valid.
@@ -96,7 +96,7 @@ def _check_nodes(
     workloads: dict[str, Workload],
 ) -> float:
     """The node bill: each planned node group's type, price and launchability, and every pool's pods
-    placed on exactly its planned nodes (a first fit, largest pods first, else an exact search).
+    placed on exactly its planned nodes (greedy fits, else an exact search).
     Returns Σ nodes × price."""
     bill = 0.0
     nodes: dict[tuple[str, str], list[tuple[str, float, object, str]]] = {}
@@ -136,8 +136,8 @@ def _check_nodes(
         for kind, count in (("on-demand", a.on_demand), ("spot", a.spot)):
             pods.setdefault((a.cluster, kind), []).extend([(w.cpu, w.memory_gib, w.key, w.architectures)] * count)
     for pool, items in sorted(pods.items()):
-        # the planned nodes, largest first, and a first fit of the pods; where it leaves pods over, an
-        # exact search (a first fit is not Karpenter's order, and misses packings that exist)
+        # the planned nodes, largest first, and two greedy fits of the pods; where they leave pods over,
+        # an exact search (a greedy fit is not Karpenter's order, and misses packings that exist)
         rooms = sorted(
             ((room.cpu, room.memory_gib, room.pods, arch) for _, _, room, arch in nodes.get(pool, [])),
             key=lambda b: (-b[0], -b[1]),
@@ -150,7 +150,7 @@ def _check_nodes(
                     "nodes",
                     "-",
                     f"{pool[0]} {pool[1]}: could not place {homeless} of {len(items)} pods on the planned nodes "
-                    f"(first fit), and an exact search ran out of time ({EXACT_FIT_TIME_S:g} s)",
+                    f"(greedy fits), and an exact search ran out of time ({EXACT_FIT_TIME_S:g} s)",
                 )
             elif not exact:
                 add("nodes", "-", f"{pool[0]} {pool[1]}: {homeless} of {len(items)} pods do not fit the planned nodes")
@@ -160,22 +160,42 @@ def _check_nodes(
 def _homeless(
     items: list[tuple[float, float, str, tuple[str, ...]]], rooms: list[tuple[float, float, int, str]]
 ) -> int:
-    """Pods left over when, largest first (CPU, then memory), each goes on the first node with room."""
+    """Pods left over by the best of a few greedy fits: largest first (CPU, then memory), or pods that
+    run on fewer architectures first; each goes on the first node with room, or on the node it
+    leaves the least room on (its dominant share). Multi-arch pods taken early can use up the room
+    single-arch pods need (measured: a pool of 291 pods on 43 nodes of two architectures left 23
+    over by size alone, none with the constrained pods first), and the other way round elsewhere."""
+    by_size = sorted(items, key=lambda p: (-p[0], -p[1]))
+    constrained = sorted(items, key=lambda p: (len(p[3]), -p[0], -p[1]))
+    least = len(items)
+    for order in (by_size, constrained):
+        for best in (False, True):
+            least = min(least, _fit(order, rooms, best=best))
+            if not least:
+                return 0
+    return least
+
+
+def _fit(
+    pods: list[tuple[float, float, str, tuple[str, ...]]], rooms: list[tuple[float, float, int, str]], *, best: bool
+) -> int:
     bins = [list(room) for room in rooms]
     homeless = 0
-    for cpu, memory, _key, arches in sorted(items, key=lambda p: (-p[0], -p[1])):
-        for b in bins:
-            if b[3] in arches and b[0] >= cpu - 1e-9 and b[1] >= memory - 1e-9 and b[2] >= 1:
-                b[0] -= cpu
-                b[1] -= memory
-                b[2] -= 1
-                break
-        else:
+    for cpu, memory, _key, arches in pods:
+        fits = [b for b in bins if b[3] in arches and b[0] >= cpu - 1e-9 and b[1] >= memory - 1e-9 and b[2] >= 1]
+        if not fits:
             homeless += 1
+            continue
+        b = fits[0]
+        if best:
+            b = min(fits, key=lambda r: max((r[0] - cpu) / max(r[0], 1e-9), (r[1] - memory) / max(r[1], 1e-9)))
+        b[0] -= cpu
+        b[1] -= memory
+        b[2] -= 1
     return homeless
 
 
-#: Seconds the exact fit search may take per pool (only where the first fit leaves pods over).
+#: Seconds the exact fit search may take per pool (only where the greedy fits leave pods over).
 EXACT_FIT_TIME_S = 10.0
 _SCALE = 1_000_000  # requests and room in millionths of a core / GiB: integers for CP-SAT
 

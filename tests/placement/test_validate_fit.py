@@ -1,9 +1,9 @@
 """The independent validator's node check: pods must fit the planned nodes whenever some packing
-exists — a first fit is only the quick path (it is not Karpenter's order and misses packings)."""
+exists — greedy fits are only the quick path (not Karpenter's order; they miss packings)."""
 
 from __future__ import annotations
 
-from placement.analysis.validate import _fits_exactly, _homeless
+from placement.analysis.validate import _fit, _fits_exactly, _homeless
 
 AMD = ("amd64",)
 # a memory-tight pool from a generated fleet: Karpenter's simulation packed it on these nodes
@@ -37,3 +37,14 @@ def test_pod_slots_count() -> None:
     pods = [(0.1, 0.1, "a", AMD)] * 5
     assert _fits_exactly(pods, [(8.0, 8.0, 4, "amd64")]) is False
     assert _fits_exactly(pods, [(8.0, 8.0, 4, "amd64"), (1.0, 1.0, 1, "amd64")]) is True
+
+
+def test_single_arch_pods_are_fitted_before_the_pods_that_run_anywhere() -> None:
+    # by size alone the multi-arch pods (listed first, equal sizes) take the amd64 node's room and an
+    # amd64-only pod is left over; placing the more constrained pods first fits all without a search
+    both = ("amd64", "arm64")
+    pods = [(3.0, 6.0, "any", both)] * 2 + [(3.0, 6.0, "amd", AMD)] * 2
+    nodes = [(6.5, 13.0, 110, "amd64"), (6.5, 12.9, 110, "arm64")]
+    by_size = sorted(pods, key=lambda p: (-p[0], -p[1]))
+    assert _fit(by_size, nodes, best=False) == 2
+    assert _homeless(pods, nodes) == 0
