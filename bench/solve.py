@@ -44,6 +44,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 from placement.analysis.provisioning import check_provisioning  # noqa: E402
 from placement.analysis.validate import check  # noqa: E402
+from placement.geo.jurisdictions import EU_MEMBERS  # noqa: E402
 from placement.load.catalog import catalog_for  # noqa: E402
 from placement.load.scenario import load_scenario  # noqa: E402
 from placement.patches.build import to_patches  # noqa: E402
@@ -131,33 +132,45 @@ def generate(directory: Path, workloads: int, clusters: int, seed: int, cap_shar
         elif rule < 0.5:
             doc["residency"] = ["US"]
         if rng.random() < 0.6:
-            chosen = rng.sample([u for u, *_ in USERS], rng.randint(1, 3))
-            shares = [rng.random() + 0.1 for _ in chosen]
-            total = sum(shares)
-            rounded = [round(s / total, 3) for s in shares[:-1]]
-            doc["users"] = dict(zip(chosen, [*rounded, round(1 - sum(rounded), 6)], strict=True))
-            doc["latencyMs"] = rng.choice([80, 120, 200])
+            doc |= _traffic(rng, [u for u, *_ in USERS], 3)
         workload_docs.append(doc)
-    scenario = {
-        "apiVersion": "placement.dev/v1alpha1",
-        "kind": "Scenario",
-        "metadata": {"name": f"gen-{workloads}"},
-        "spec": {
-            "planning": {"timeLimitSeconds": 60},
+    return _write_scenario(
+        directory,
+        f"gen-{workloads}",
+        {
             "prices": {"source": "file", "file": "offers.csv"},
             "userRegions": [{"name": u, "lat": lat, "lon": lon} for u, lat, lon in USERS],
             "latency": {"matrixMs": matrix},
             "clusters": cluster_docs,
             "workloads": workload_docs,
         },
+    )
+
+
+def _traffic(rng: random.Random, users: list[str], most: int) -> dict:
+    """A workload's users (1 to `most` of them, shares summing to 1) and its latency rule."""
+    chosen = rng.sample(users, rng.randint(1, most))
+    shares = [rng.random() + 0.1 for _ in chosen]
+    rounded = [round(x / sum(shares), 3) for x in shares[:-1]]
+    return {
+        "users": dict(zip(chosen, [*rounded, round(1 - sum(rounded), 6)], strict=True)),
+        "latencyMs": rng.choice([80, 120, 200]),
+    }
+
+
+def _write_scenario(directory: Path, name: str, spec: dict) -> Path:
+    """scenario.yaml in `directory`: a Scenario with a 60 s time limit and this spec."""
+    scenario = {
+        "apiVersion": "placement.dev/v1alpha1",
+        "kind": "Scenario",
+        "metadata": {"name": name},
+        "spec": {"planning": {"timeLimitSeconds": 60}, **spec},
     }
     path = directory / "scenario.yaml"
     path.write_text(yaml.safe_dump(scenario, sort_keys=False))
     return path
 
 
-EU = {"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV"}
-EU |= {"MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"}
 REAL_SHAPES = [(0.1, 0.125), (0.25, 0.5), (0.5, 1), (0.5, 2), (1, 1), (1, 2), (1, 4), (2, 4), (2, 8), (3, 6), (4, 8)]
 REAL_SHAPES += [(4, 16), (6, 12), (8, 32)]
 REAL_USERS = {"eu": (51.5, -0.1), "us-east": (38.9, -77.0), "us-west": (37.8, -122.4), "asia": (1.35, 103.8)}
@@ -178,9 +191,9 @@ def generate_embedded(directory: Path, workloads: int, clusters: int, seed: int,
         offers.setdefault((offer.cloud, offer.region), set()).add(str(offer.capacity_type))
     regions = [r for r in region_table() if len(offers.get((r.cloud, r.name), ())) == 2]
     groups = {
-        "EU": [r for r in regions if r.country in EU],
+        "EU": [r for r in regions if r.country in EU_MEMBERS],
         "US": [r for r in regions if r.country == "US"],
-        "other": [r for r in regions if r.country not in EU and r.country != "US"],
+        "other": [r for r in regions if r.country not in EU_MEMBERS and r.country != "US"],
     }
     for rows in groups.values():
         rng.shuffle(rows)
@@ -227,29 +240,20 @@ def generate_embedded(directory: Path, workloads: int, clusters: int, seed: int,
         if rng.random() < 0.2:
             doc["architectures"] = ["amd64", "arm64"]
         if rng.random() < 0.5:
-            chosen = rng.sample(users, rng.randint(1, len(users)))
-            shares = [rng.random() + 0.1 for _ in chosen]
-            rounded = [round(x / sum(shares), 3) for x in shares[:-1]]
-            doc["users"] = dict(zip(chosen, [*rounded, round(1 - sum(rounded), 6)], strict=True))
-            doc["latencyMs"] = rng.choice([80, 120, 200])
+            doc |= _traffic(rng, users, len(users))
         if rng.random() < 0.3:
             doc["egressGbPerHour"] = round(rng.uniform(0.1, 3.0), 2)
         workload_docs.append(doc)
-    scenario = {
-        "apiVersion": "placement.dev/v1alpha1",
-        "kind": "Scenario",
-        "metadata": {"name": f"embedded-{workloads}"},
-        "spec": {
-            "planning": {"timeLimitSeconds": 60},
+    return _write_scenario(
+        directory,
+        f"embedded-{workloads}",
+        {
             "prices": {"source": "embedded"},
             "userRegions": [{"name": u, "lat": lat, "lon": lon} for u, (lat, lon) in REAL_USERS.items()],
             "clusters": docs,
             "workloads": workload_docs,
         },
-    }
-    path = directory / "scenario.yaml"
-    path.write_text(yaml.safe_dump(scenario, sort_keys=False))
-    return path
+    )
 
 
 GENERATORS = {"synthetic": generate, "embedded": generate_embedded}
