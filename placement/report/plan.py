@@ -70,9 +70,16 @@ def to_table_text(plan: Plan, *, width: int = 120, color: bool = False) -> str:
         f"{len({a.workload for a in plan.assignments})}, unplaced {len(plan.unplaced)}"
     )
     s = plan.solver
+    # `status` is the allocation model's (replicas on fluid prices); the gap is the node-true
+    # objective's against the node-aware bound, so it also counts packing loss (docs/solver.md)
+    allocation = s.status
+    if s.model_objective is not None and s.model_bound is not None:
+        model_gap = max(s.model_objective - s.model_bound, 0.0) / max(abs(s.model_objective), 1e-9)
+        allocation += f" (model gap {model_gap:.3%})"
     console.print(
-        f"solver {s.backend}: {s.status}, objective {s.objective:.4f}, bound {s.bound:.4f}, "
-        f"gap {s.gap:.3%}, {s.seconds:.2f} s"
+        f"solver {s.backend}: allocation {allocation}, {s.seconds:.2f} s; node-true objective "
+        f"{s.objective:.4f} vs node-aware bound {s.bound:.4f}: gap {s.gap:.3%}",
+        soft_wrap=True,
     )
     dates = ", ".join(f"{cloud} {when}" for cloud, when in plan.prices_as_of.items()) or "none"
     console.print(f"prices as of: {dates}")
