@@ -37,7 +37,9 @@ def test_the_solver_line_names_the_allocation_status_and_the_node_aware_gap() ->
 
 def test_a_plan_without_the_model_section_still_reports_its_gap() -> None:
     plan = solve(make_scenario([IE], [make_workload(replicas=3)]), CATALOG)
-    older = Plan.from_json(plan.to_json() | {"solver": {k: v for k, v in plan.to_json()["solver"].items() if k != "model"}})
+    older = Plan.from_json(
+        plan.to_json() | {"solver": {k: v for k, v in plan.to_json()["solver"].items() if k != "model"}}
+    )
     assert older.solver.model_objective is None
     line = _solver_line(older)
     assert "model gap" not in line
