@@ -6,7 +6,7 @@ PIP    := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.
 # Debian packages the tests run for real: a Prometheus server (+ promtool), a Pushgateway, and etcd
 # (for the real Kubernetes control plane the e2e tests start from ../shared/k8s).
 
-.PHONY: demo test lint schema bench bench-solve bench-pricing bench-refresh bench-forecast bench-cases bench-scaleout e2e system-packages clean
+.PHONY: demo test lint schema bench bench-solve bench-consolidation bench-pricing bench-refresh bench-forecast bench-cases bench-scaleout e2e system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,10 +54,14 @@ $(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-test
 	$(PIP) -e '.[test,notebooks,ray,bench]'
 	touch $@
 
-bench: bench-solve bench-pricing bench-refresh bench-forecast bench-cases bench-scaleout
+bench: bench-solve bench-consolidation bench-pricing bench-refresh bench-forecast bench-cases bench-scaleout
 
 bench-solve: $(VENV)/.installed-bench
 	$(BIN)/python bench/solve.py
+
+bench-consolidation: $(VENV)/.installed-bench
+	$(BIN)/python bench/consolidation.py --demo --sizes 100x10,1000x20
+	$(BIN)/python bench/consolidation.py --catalog embedded --sizes 100x10,1000x20
 
 bench-pricing: $(VENV)/.installed-bench
 	$(BIN)/python bench/pricing.py
