@@ -29,6 +29,9 @@ KNAPSACK_NODES = 1500
 #: CP-SAT's deterministic time (≈ seconds, but the same on every run, so plans are reproducible)
 #: for bounding one knapsack whose search was cut off twice; its bound is valid whenever it stops.
 KNAPSACK_BOUND_DETERMINISTIC = 0.2
+#: A search node with more children than this bounds them in one vectorised step (measured: a
+#: 300-workload fleet of tiny pods on 110–737 pod slots spent 16 s in one knapsack bound call per child).
+BATCHED_CHILDREN = 24
 #: The knapsack's LP relaxation (`lp_knapsack_bound`) counted as this many search nodes of work
 #: (about as long, measured: ≈ 0.3 ms for 30 shapes).
 LP_BOUND_WORK = 100
@@ -75,7 +78,8 @@ class Knapsacks:
             # kept from a search that settled for a looser bound: search again if work is left
             found = found if out_of_work else None
         if found is None and out_of_work:
-            return 0.0, tuple(0 for _ in self.shapes), math.inf
+            # no search left: no pattern; where a bound is wanted, the knapsack's LP relaxation (< 1 ms)
+            return 0.0, tuple(0 for _ in self.shapes), self.relaxed(i, y) if enough == math.inf else math.inf
         if found is None:
             found = best_pattern(
                 self.types[i],
@@ -91,6 +95,23 @@ class Knapsacks:
             if found[2] < math.inf:
                 self._memo[key] = found
         return found
+
+    def relaxed(self, i: int, y: np.ndarray) -> float:
+        """The LP relaxation of type i's knapsack at prices y (`lp_knapsack_bound`)."""
+        t = self.types[i]
+        held = [
+            j
+            for j, s in enumerate(self.shapes)
+            if self.fits[i][j] and y[j] > 0 and capacity_alone(t, s.cpu, s.memory_gib) > 0
+        ]
+        if not held:
+            return 0.0
+        return lp_knapsack_bound(
+            (t.cpu, t.alloc_memory_gib, t.pods),
+            [self.shapes[j].cpu for j in held],
+            [self.shapes[j].memory_gib for j in held],
+            [float(y[j]) for j in held],
+        )
 
 
 def best_pattern(
@@ -156,6 +177,19 @@ def best_pattern(
                 best = cover
         return best
 
+    def bounds(k: int, rc: np.ndarray, rm: np.ndarray, rp: np.ndarray) -> np.ndarray:
+        """`bound` for many rooms at once (the same arithmetic, element by element)."""
+        rc = np.where(rc > 0, rc, 0.0)
+        rm = np.where(rm > 0, rm, 0.0)
+        with np.errstate(invalid="ignore"):
+            by_cpu = np.where(rc > 0, per_cpu[k] * rc, math.inf if per_cpu[k] == math.inf else 0.0)
+            by_mem = np.where(rm > 0, per_mem[k] * rm, math.inf if per_mem[k] == math.inf else 0.0)
+        best = np.minimum(np.minimum(by_cpu, by_mem), rp * per_pod[k])
+        best = np.minimum(best, (rc * inv_cpu + rm * inv_mem + rp * inv_pods) * per_share[k])
+        for a, b, c in covers:
+            best = np.minimum(best, a * rc + b * rm + c * rp)
+        return best
+
     best_value = 0.0
     best = [0] * n
     chosen = [0] * n
@@ -164,7 +198,7 @@ def best_pattern(
     cap = node_cap
     found_enough = False
 
-    def search(k: int, rc: float, rm: float, rp: int, value: float) -> None:
+    def search(k: int, rc: float, rm: float, rp: int, value: float, limit: float | None = None) -> None:
         nonlocal best_value, best, open_bound, visited, found_enough
         if value > best_value:
             best_value, best = value, chosen[:k] + [0] * (n - k)
@@ -173,7 +207,8 @@ def best_pattern(
                 return
         if k == n or rp <= 0 or found_enough:
             return
-        limit = value + bound(k, rc, rm, rp)
+        if limit is None:
+            limit = value + bound(k, rc, rm, rp)
         if limit <= best_value * (1 + 1e-12):
             return
         visited += 1
@@ -185,9 +220,28 @@ def best_pattern(
             most = min(most, math.floor(rc / cpu[k] + _EPS))
         if mem[k] > 0:
             most = min(most, math.floor(rm / mem[k] + _EPS))
-        for q in range(max(most, 0), -1, -1):
+        if k + 1 == n:  # the children are leaves, worth less the fewer pods: only the first can count
+            q = max(most, 0)
             chosen[k] = q
-            search(k + 1, rc - q * cpu[k], rm - q * mem[k], rp - q, value + q * val[k])
+            search(n, rc - q * cpu[k], rm - q * mem[k], rp - q, value + q * val[k])
+        elif most <= BATCHED_CHILDREN:
+            for q in range(max(most, 0), -1, -1):
+                chosen[k] = q
+                search(k + 1, rc - q * cpu[k], rm - q * mem[k], rp - q, value + q * val[k])
+        else:
+            # Many children (small pods on a large node): their bounds at once, and a call only for
+            # those a search would not drop at its first look — the same search, far fewer calls.
+            counts = np.arange(most, -1, -1)
+            rcs, rms, rps = rc - counts * cpu[k], rm - counts * mem[k], rp - counts
+            values = value + counts * val[k]
+            limits = values + bounds(k + 1, rcs, rms, rps)
+            for q, child_rc, child_rm, child_rp, child_value, child_limit in zip(
+                counts.tolist(), rcs.tolist(), rms.tolist(), rps.tolist(), values.tolist(), limits.tolist(), strict=True
+            ):
+                if child_rp > 0 and child_value <= best_value and child_limit <= best_value * (1 + 1e-12):
+                    continue  # the child would return at once
+                chosen[k] = q
+                search(k + 1, child_rc, child_rm, child_rp, child_value, child_limit if child_rp > 0 else None)
         chosen[k] = 0
 
     def pattern_of(counts: list[int]) -> list[int]:

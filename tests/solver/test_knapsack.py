@@ -86,3 +86,45 @@ def test_a_search_cut_off_settles_for_the_lp_relaxation_when_that_is_tight_enoug
     work = [0]
     best_pattern(t, shapes, values, fits, node_cap=1500, enough=0.5, work=work)
     assert 0 < work[0] < 1500
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_batched_children_search_the_same_tree(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # many tiny pods on a large node: each search node has hundreds of children, bounded in one step;
+    # the pattern, the bound and the work counted are those of the child-by-child search
+    import placement.solver.knapsack as knapsack
+
+    rng = random.Random(seed)
+    t = make_node_type("big-32", rng.choice([15.7, 31.65]), rng.choice([53.1, 108.5]), 1.0, pods=rng.choice([110, 250]))
+    shapes = [
+        PodGroup(str(i), rng.choice([0.01, 0.02, 0.05, 0.1, 0.5, 2.0]), rng.choice([0.016, 0.0625, 0.125, 1.0, 4.0]), 1)
+        for i in range(rng.randint(3, 7))
+    ]
+    values = [rng.uniform(0.001, 0.05) for _ in shapes]
+    runs = []
+    for batched in (10**9, knapsack.BATCHED_CHILDREN):
+        monkeypatch.setattr(knapsack, "BATCHED_CHILDREN", batched)
+        work = [0]
+        runs.append((best_pattern(t, shapes, values, [True] * len(shapes), node_cap=400, work=work), work[0]))
+    assert runs[0] == runs[1]
+    (value, pattern, upper), _ = runs[1]
+    assert value == pytest.approx(sum(c * v for c, v in zip(pattern, values, strict=True)))
+    assert upper >= value
+
+
+def test_out_of_work_a_bound_is_still_the_lp_relaxation() -> None:
+    import numpy as np
+
+    from placement.solver.knapsack import Knapsacks
+
+    t = make_node_type("std-8", 7.71, 25.4, 0.40, pods=40)
+    shapes = [PodGroup("a", 0.25, 0.5, 1), PodGroup("b", 1.0, 4.0, 1), PodGroup("c", 3.0, 6.0, 1)]
+    y = np.array([0.013, 0.06, 0.14])
+    spent = Knapsacks([t], shapes, [[True] * 3], work_limit=0)
+    value, pattern, upper = spent.best(0, y, np.zeros((0, 3)))
+    relaxed = lp_knapsack_bound((t.cpu, t.alloc_memory_gib, t.pods), [0.25, 1.0, 3.0], [0.5, 4.0, 6.0], list(y))
+    assert (value, sum(pattern)) == (0.0, 0) and upper == pytest.approx(relaxed)
+    best = max(sum(c * v for c, v in zip(p, y, strict=True)) for p in patterns_of(t, shapes))
+    assert best <= upper < 1.2 * best  # valid, and far below the price-per-resource bound it replaces
+    # when a pattern is what is asked (pricing), no work means no pattern and no bound
+    assert spent.best(0, y, np.zeros((0, 3)), enough=0.1)[2] == float("inf")

@@ -232,3 +232,39 @@ def test_a_near_free_lower_price_leaves_replicas_unbounded_rather_than_past_scip
     assert replica_bound(10.0, 1e-22) == float("inf")
     assert replica_bound(10.0, 2.5) == 4.0
     assert replica_bound(None, 2.5) == float("inf")
+
+
+def test_joint_prices_worse_than_the_per_pool_ones_do_not_lower_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Unconverged on real catalogs, the joint LP's prices scaled until valid can bound less than the
+    # per-pool prices. Here they are the worst valid prices there are (zero everywhere): a fleet
+    # too large for the whole-node MIP (> 100 workloads) must still get the per-pool bound.
+    import placement.solver.solve as solve_module
+
+    catalog, clusters = _two_regions()
+    rng = random.Random(5)
+    workloads = [
+        make_workload(
+            f"w{i}",
+            cpu=rng.choice([0.25, 0.5, 1.0, 3.0]),
+            memory_gib=rng.choice([0.5, 1.0, 4.0]),
+            replicas=rng.randint(1, 4),
+            residency=rng.choice([None, ("IE",)]),
+        )
+        for i in range(solve_module._WHOLE_NODE_WORKLOADS + 10)
+    ]
+    scenario = make_scenario(clusters, workloads, planning=Planning(time_limit_s=20))
+    monkeypatch.setattr(solve_module, "_JOINT_WORKLOADS_PER_LIMIT_S", 0.0)
+    per_pool = solve(scenario, catalog)
+    monkeypatch.setattr(solve_module, "_JOINT_WORKLOADS_PER_LIMIT_S", 10.0)
+    called = []
+
+    def worthless(placed, *args, **kwargs):
+        called.append(len(placed))
+        given = joint_prices(placed, *args, **kwargs)
+        return {pool: dict.fromkeys(shapes, 0.0) for pool, shapes in (given or {}).items()}
+
+    monkeypatch.setattr(solve_module, "joint_prices", worthless)
+    with_joint = solve(scenario, catalog)
+    assert called and with_joint.solver.objective == pytest.approx(per_pool.solver.objective)
+    assert with_joint.solver.bound == pytest.approx(per_pool.solver.bound)
+    assert 0.8 * with_joint.solver.objective < with_joint.solver.bound <= with_joint.solver.objective
