@@ -156,8 +156,23 @@ def pool_packing(
     not a bill any cluster pays: they only serve the bound."""
     if quick:
         packing, admitted = pack_pool(pods, types, quick=True)
-    elif not hints or not HINT_ROUNDS or sum(g.count for g in pods) > LARGE_POOL_PODS:
+    elif not hints or not HINT_ROUNDS:
         packing, admitted = pack_pool(pods, types)
+    elif sum(g.count for g in pods) > LARGE_POOL_PODS:
+        if not _slot_bound(pods, types):
+            return _with_substitutes(pods, types, *pack_pool(pods, types))
+        # pods that run out of pod slots before CPU or memory: cheap-per-slot types beside roomy ones
+        # (the packing LP's types together: Karpenter launches the cheaper one each claim fits)
+        patterns = pool_patterns(merged_shapes(pods), types, max_rounds=HINT_ROUNDS, priced=False)
+        used = (
+            sorted(
+                {t for (t, _), n in zip(patterns.columns, patterns.nodes, strict=True) if n > 1e-6},
+                key=lambda t: (t.hourly_usd, t.instance_type),
+            )
+            if patterns is not None
+            else []
+        )
+        packing, admitted = pack_pool(pods, types, extra=[tuple(used)] if len(used) > 1 else [])
     else:
         patterns = pool_patterns(merged_shapes(pods), types, max_rounds=HINT_ROUNDS, priced=False)
         used = (
@@ -172,6 +187,19 @@ def pool_packing(
         together = [tuple(used)] if len(used) > 1 else []
         packing, admitted = pack_pool(pods, types, extra=together + [(t,) for t in used])
     return _with_substitutes(pods, types, packing, admitted)
+
+
+def _slot_bound(pods: Sequence[PodGroup], types: Sequence[NodeType]) -> bool:
+    """Whether the pool's average pod needs less CPU and memory than a median type has per pod slot:
+    its nodes fill their pod slots first (tiny pods; AWS's ENI-limited slots)."""
+    count = sum(g.count for g in pods)
+    if not count or not types:
+        return False
+    cpu = sum(g.cpu * g.count for g in pods) / count
+    memory_gib = sum(g.memory_gib * g.count for g in pods) / count
+    per_slot_cpu = float(np.median([t.cpu / t.pods for t in types]))
+    per_slot_memory = float(np.median([t.alloc_memory_gib / t.pods for t in types]))
+    return cpu < per_slot_cpu and memory_gib < per_slot_memory
 
 
 def _with_substitutes(

@@ -366,10 +366,12 @@ def pack_pool(
         if with_tail not in candidates:
             candidates.append(with_tail)
     for admitted in candidates:
-        packing, admitted = _for_the_rest(groups, shapes, types, admitted)
-        tried = [(packing, admitted)]
-        if not quick and len(packing.nodes) <= CAPPED_NODES:
-            tried += [(provision(groups, capped), capped) for capped in _capped(admitted, shapes)]
+        tried = _completed(groups, shapes, types, provision(groups, admitted), admitted)
+        if quick:
+            tried = tried[:1]
+        for packing, admitted in list(tried):
+            if not quick and len(packing.nodes) <= CAPPED_NODES:
+                tried += [(provision(groups, capped), capped) for capped in _capped(admitted, shapes)]
         for packing, admitted in tried:
             key = (packing.pending_pods, packing.hourly_usd)
             if best is None or key < (best[0].pending_pods, best[0].hourly_usd):
@@ -379,27 +381,49 @@ def pack_pool(
     return best
 
 
-def _for_the_rest(
-    groups: Sequence[PodGroup], shapes: Sequence[PodGroup], types: Sequence[NodeType], admitted: tuple[NodeType, ...]
-) -> tuple[Packing, tuple[NodeType, ...]]:
-    """The packing on `admitted`, with types added for the pods it leaves pending (another
-    architecture, too big or too memory-hungry for the primary): the best candidate set for those
-    pods, then, if some are still pending, the cheapest type holding each — so a pod is only left
-    pending when no launchable type holds it."""
-    packing = provision(groups, admitted)
-    for cheapest in (False, True):
-        if not packing.pending:
-            break
-        left = [g for g in shapes if any(k in packing.pending for k in g.key.split("\0"))]
-        if cheapest:
-            more = tuple(f[0] for g in left if (f := fitting(types, g.cpu, g.memory_gib, g.arches)))
-        else:
-            more = next(iter(_candidate_sets(left, types)), ())
-        if set(more) <= set(admitted):
-            continue
-        admitted = tuple(dict.fromkeys((*admitted, *more)))
-        packing = provision(groups, admitted)
-    return packing, admitted
+def _completed(
+    groups: Sequence[PodGroup],
+    shapes: Sequence[PodGroup],
+    types: Sequence[NodeType],
+    packing: Packing,
+    admitted: tuple[NodeType, ...],
+) -> list[tuple[Packing, tuple[NodeType, ...]]]:
+    """The packing on `admitted` with types added for the pods it leaves pending (another
+    architecture, too big or too memory-hungry for the primary), so a pod is only left pending when
+    no launchable type holds it: the best candidate set for those pods, then the cheapest type
+    holding each pod still left. And a second way, when pods are left for their architecture and
+    that set has larger types than they need: the cheapest type holding each at once. A claim one
+    of those pods starts cannot launch the primary, yet takes the pods that could (multi-arch
+    images) up to its own largest type: 93 amd64-only pods on c5a.16xlarge claims took 13,000
+    multi-arch ones off a1.4xlarge (142.91 $/h), where the cheapest type holding each gave 104.50."""
+    if not packing.pending:
+        return [(packing, admitted)]
+
+    def left_of(done: Packing) -> list[PodGroup]:
+        return [g for g in shapes if any(k in done.pending for k in g.key.split("\0"))]
+
+    def snug(left: Sequence[PodGroup]) -> tuple[NodeType, ...]:
+        return tuple(f[0] for g in left if (f := fitting(types, g.cpu, g.memory_gib, g.arches)))
+
+    def wider(done: Packing, on: tuple[NodeType, ...], more: tuple[NodeType, ...]):
+        if set(more) <= set(on):
+            return done, on
+        on = tuple(dict.fromkeys((*on, *more)))
+        return provision(groups, on), on
+
+    left = left_of(packing)
+    best_set = next(iter(_candidate_sets(left, types)), ())
+    done, on = wider(packing, admitted, best_set)
+    if done.pending:
+        done, on = wider(done, on, snug(left_of(done)))
+    out = [(done, on)]
+    other_arch = bool(admitted) and any(admitted[0].arch not in g.arches for g in left)
+    least = snug(left)
+    if other_arch and least and max(t.vcpus for t in best_set or least) > max(t.vcpus for t in least):
+        done, on = wider(packing, admitted, least)
+        if on != out[0][1]:
+            out.append((done, on))
+    return out
 
 
 def _capped(admitted: Sequence[NodeType], shapes: Sequence[PodGroup]) -> list[tuple[NodeType, ...]]:

@@ -160,3 +160,27 @@ def test_the_packing_lps_types_are_tried_together() -> None:
     assert {"cpu-8", "std-8"} <= {t.instance_type for t in admitted}
     plain, _ = pool_packing(pods, types)
     assert plain.hourly_usd > hinted.hourly_usd + 0.2
+
+
+def test_a_few_single_arch_pods_do_not_size_the_claims_of_the_multi_arch_ones() -> None:
+    # Multi-arch pods pack cheapest on the arm64 type; the amd64-only ones need an amd64 type. The
+    # best set for those alone leads with the big amd64 size (cheapest per core), and once admitted
+    # every claim grows to it: multi-arch pods fill 64-core claims only it holds. Admitting just the
+    # smallest amd64 type instead keeps them on arm64 (a real-catalog fleet of small pods: 142.91 →
+    # 104.50 $/h in one pool). The pool is too large for the capped sets (`packing.CAPPED_NODES`)
+    # to find this by themselves.
+    from placement.solver.packing import pack_pool
+
+    arm = node("arm-16", 15.69, 27.5, 0.408, pods=106, arch="arm64")
+    big = node("amd-64", 63.57, 109.6, 2.464, pods=733)
+    small = node("amd-2", 1.73, 3.3, 0.0765, pods=29)
+    types = [small, arm, big]  # by price, as `NodeTypes` lists them
+    groups = [PodGroup("only-amd64", 0.25, 0.25, 100), PodGroup("either", 0.25, 0.25, 12000, ("amd64", "arm64"))]
+    swallowed = provision(groups, (arm, big, small))
+    snug = provision(groups, (arm, small))
+    assert not swallowed.pending and not snug.pending
+    assert snug.hourly_usd < 0.8 * swallowed.hourly_usd  # the case this guards: not a marginal one
+    packing, admitted = pack_pool(groups, types)
+    assert not packing.pending
+    assert packing.hourly_usd == pytest.approx(snug.hourly_usd)
+    assert big not in admitted

@@ -18,13 +18,15 @@ from placement.solver.node_plan import (
     PATTERN_WORK,
     PATTERN_WORK_AT_MIN,
     PATTERN_WORK_PER_WORKLOAD,
+    _slot_bound,
     dual_options,
     dual_prices,
     pattern_work,
     pool_groups,
+    pool_packing,
 )
 from placement.solver.node_types import NodeType
-from placement.solver.packing import PodGroup, provision
+from placement.solver.packing import LARGE_POOL_PODS, PodGroup, provision
 from placement.solver.patterns import PoolColumns, pool_patterns
 from placement.solver.replica_price import ReplicaPricer
 from placement.solver.solve import solve
@@ -191,3 +193,25 @@ def test_bound_work_grows_with_the_time_limit_and_is_capped() -> None:
     assert pattern_work(60, workloads=1_000) == 1_000 * PATTERN_WORK_PER_WORKLOAD < pattern_work(60)
     assert pattern_work(60, workloads=3) == PATTERN_WORK_AT_MIN
     assert pattern_work(5, workloads=10_000) == 0
+
+
+def test_large_pools_of_tiny_pods_try_the_packing_lps_types_together() -> None:
+    # Tiny pods run out of pod slots before CPU or memory: the cheapest node per slot (c5n-l) holds
+    # the tiniest, a roomier one (c5ad-xl, same 106 slots) those it cannot take 106 of. Karpenter
+    # admitting both launches whichever holds each claim; one type alone (the fluid primary) pays
+    # more. Pools above `LARGE_POOL_PODS` get this hint only when slot-bound (`_slot_bound`).
+    roomy = make_node_type("c5ad-xl", 3.72, 5.37, 0.206, pods=106)
+    slots = make_node_type("c5n-l", 1.73, 2.83, 0.129, pods=106)
+    big = make_node_type("c5ad-4xl", 15.7, 22.0, 0.824, pods=234)
+    types = sorted([roomy, slots, big], key=lambda t: t.hourly_usd)
+    pods = [PodGroup("tiny", 0.005, 0.016, 3000), PodGroup("small", 0.04, 0.03, 1500)]
+    assert sum(g.count for g in pods) > LARGE_POOL_PODS and _slot_bound(pods, types)
+    alone, _ = pool_packing(pods, types, hints=False)
+    hinted, admitted = pool_packing(pods, types, hints=True)
+    assert alone.pending == hinted.pending == {}
+    assert hinted.hourly_usd < 0.9 * alone.hourly_usd
+    assert {t.instance_type for t in admitted} >= {"c5n-l", "c5ad-xl"}
+    # pods that fill CPU first are not slot-bound: no LP for them, the packing as without hints
+    wide = [PodGroup("wide", 0.5, 1.0, 600)]
+    assert not _slot_bound(wide, types)
+    assert pool_packing(wide, types, hints=True)[0].hourly_usd == pool_packing(wide, types, hints=False)[0].hourly_usd
