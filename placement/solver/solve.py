@@ -42,7 +42,7 @@ packing loss and allocation gap together, honest about both.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from placement.plan import Assignment, HourlyCost, Plan, Route, SolverStats, Unplaced
@@ -61,7 +61,7 @@ from placement.solver.deadline import Budget
 from placement.solver.dominance import prune_all
 from placement.solver.greedy import greedy, keep_current
 from placement.solver.independent import Solved, solve_independent
-from placement.solver.joint_prices import joint_prices
+from placement.solver.joint_prices import Pool, Shape, joint_prices
 from placement.solver.milp import DEFAULT_BACKEND
 from placement.solver.node_plan import (
     JOINT_WORK_FLOOR,
@@ -472,7 +472,7 @@ def _plan(
     )
     by_pool = pool_groups(scenario, assignments)
 
-    def lower_options(given: dict | None) -> list[WorkloadOptions]:
+    def lower_options(given: Mapping[Pool, Mapping[Shape, float]] | None) -> list[WorkloadOptions]:
         return dual_options(
             placeable,
             pricer.node_types,
