@@ -117,16 +117,7 @@ def generate(directory: Path, workloads: int, clusters: int, seed: int, cap_shar
         cpu, memory = rng.choice(SHAPES)
         replicas = rng.randint(1, 30)
         rule = rng.random()
-        doc = {
-            "name": f"w{index}",
-            "namespace": f"ns{index % 50}",
-            "resources": {"cpu": cpu, "memory": f"{memory}Gi"},
-            "demand": {"replicas": replicas},
-            "spot": {"maxFraction": rng.choice([0, 0.5, 0.8, 1.0])},
-            "minAvailable": rng.randint(0, max(replicas // 3, 0)),
-            "minClusters": rng.choice([1, 1, 2, 3]),
-            "current": {rng.choice(names)[0]: {"onDemand": replicas}},
-        }
+        doc = _workload_doc(rng, index, 50, cpu, memory, replicas, [n for n, *_ in names])
         if rule < 0.3:
             doc["residency"] = ["EU"]
         elif rule < 0.5:
@@ -145,6 +136,22 @@ def generate(directory: Path, workloads: int, clusters: int, seed: int, cap_shar
             "workloads": workload_docs,
         },
     )
+
+
+def _workload_doc(
+    rng: random.Random, index: int, namespaces: int, cpu: float, memory: float, replicas: int, clusters: list[str]
+) -> dict:
+    """A workload's common fields (both generators): spot share, floor, spread and today's cluster."""
+    return {
+        "name": f"w{index}",
+        "namespace": f"ns{index % namespaces}",
+        "resources": {"cpu": cpu, "memory": f"{memory}Gi"},
+        "demand": {"replicas": replicas},
+        "spot": {"maxFraction": rng.choice([0, 0.5, 0.8, 1.0])},
+        "minAvailable": rng.randint(0, replicas // 3),
+        "minClusters": rng.choice([1, 1, 2, 3]),
+        "current": {rng.choice(clusters): {"onDemand": replicas}},
+    }
 
 
 def _traffic(rng: random.Random, users: list[str], most: int) -> dict:
@@ -225,16 +232,7 @@ def generate_embedded(directory: Path, workloads: int, clusters: int, seed: int,
             else (None, list(REAL_USERS))
         )
         allowed = [d["name"] for d in docs if residency is None or where[d["name"]] == residency[0]]
-        doc = {
-            "name": f"w{index}",
-            "namespace": f"ns{index % 40}",
-            "resources": {"cpu": cpu, "memory": f"{memory}Gi"},
-            "demand": {"replicas": replicas},
-            "spot": {"maxFraction": rng.choice([0, 0.5, 0.8, 1.0])},
-            "minAvailable": rng.randint(0, replicas // 3),
-            "minClusters": rng.choice([1, 1, 2, 3]),
-            "current": {rng.choice(allowed or [d["name"] for d in docs]): {"onDemand": replicas}},
-        }
+        doc = _workload_doc(rng, index, 40, cpu, memory, replicas, allowed or [d["name"] for d in docs])
         if residency:
             doc["residency"] = residency
         if rng.random() < 0.2:

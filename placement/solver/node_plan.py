@@ -154,39 +154,30 @@ def pool_packing(
     but no autoscaler or scheduler reproduces them (Karpenter fills its largest admitted type; a
     plain first fit of the pods onto those nodes leaves up to 11 % of them Pending), so they are
     not a bill any cluster pays: they only serve the bound."""
+    large = sum(g.count for g in pods) > LARGE_POOL_PODS
     if quick:
         packing, admitted = pack_pool(pods, types, quick=True)
-    elif not hints or not HINT_ROUNDS:
+    elif not hints or not HINT_ROUNDS or (large and not _slot_bound(pods, types)):
         packing, admitted = pack_pool(pods, types)
-    elif sum(g.count for g in pods) > LARGE_POOL_PODS:
-        if not _slot_bound(pods, types):
-            return _with_substitutes(pods, types, *pack_pool(pods, types))
-        # pods that run out of pod slots before CPU or memory: cheap-per-slot types beside roomy ones
-        # (the packing LP's types together: Karpenter launches the cheaper one each claim fits)
-        patterns = pool_patterns(merged_shapes(pods), types, max_rounds=HINT_ROUNDS, priced=False)
-        used = (
-            sorted(
-                {t for (t, _), n in zip(patterns.columns, patterns.nodes, strict=True) if n > 1e-6},
-                key=lambda t: (t.hourly_usd, t.instance_type),
-            )
-            if patterns is not None
-            else []
-        )
-        packing, admitted = pack_pool(pods, types, extra=[tuple(used)] if len(used) > 1 else [])
     else:
-        patterns = pool_patterns(merged_shapes(pods), types, max_rounds=HINT_ROUNDS, priced=False)
-        used = (
-            sorted(
-                {t for (t, _), n in zip(patterns.columns, patterns.nodes, strict=True) if n > 1e-6},
-                key=lambda t: (t.hourly_usd, t.instance_type),
-            )
-            if patterns is not None
-            else []
-        )
-        # the LP's types together (Karpenter launches the cheapest that holds each claim), and each alone
+        used = _lp_types(pods, types)
+        # the LP's types together (Karpenter launches the cheapest that holds each claim), and — in
+        # pools up to `LARGE_POOL_PODS` — each alone; larger pools get the hint only when slot-bound
+        # (cheap-per-slot types beside roomy ones), and only the types together
         together = [tuple(used)] if len(used) > 1 else []
-        packing, admitted = pack_pool(pods, types, extra=together + [(t,) for t in used])
+        packing, admitted = pack_pool(pods, types, extra=together + ([] if large else [(t,) for t in used]))
     return _with_substitutes(pods, types, packing, admitted)
+
+
+def _lp_types(pods: Sequence[PodGroup], types: Sequence[NodeType]) -> list[NodeType]:
+    """The types the pool's packing LP runs after `HINT_ROUNDS` rounds, cheapest first."""
+    patterns = pool_patterns(merged_shapes(pods), types, max_rounds=HINT_ROUNDS, priced=False)
+    if patterns is None:
+        return []
+    return sorted(
+        {t for (t, _), n in zip(patterns.columns, patterns.nodes, strict=True) if n > 1e-6},
+        key=lambda t: (t.hourly_usd, t.instance_type),
+    )
 
 
 def _slot_bound(pods: Sequence[PodGroup], types: Sequence[NodeType]) -> bool:
